@@ -1,0 +1,520 @@
+//! iCalendar (`.ics`) calendars: events expanded into occurrences of the calendar owner.
+//!
+//! Parsing is done by the `icalendar` crate (line unfolding, parameters); recurrences by the
+//! `rrule` crate, bounded by the ingest window. Titles and descriptions are never stored;
+//! only their keyword category is.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use icalendar::parser::{Component, Property, read_components, unfold};
+use rrule::{RRule, RRuleSet, Unvalidated};
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::{Activity, IngestLogEntry};
+
+use crate::Window;
+use crate::category::category_of;
+use crate::mail::normalise_address;
+
+/// Most occurrences expanded from one series; a longer series is cut and logged.
+pub(crate) const MAX_OCCURRENCES: u16 = 10_000;
+
+/// A point in time as a calendar wrote it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum When {
+    Utc(NaiveDateTime),
+    Zoned(NaiveDateTime, chrono_tz::Tz),
+    Floating(NaiveDateTime),
+    Date(NaiveDate),
+}
+
+impl When {
+    fn zone(&self, floating: chrono_tz::Tz) -> chrono_tz::Tz {
+        match self {
+            When::Zoned(_, tz) => *tz,
+            When::Utc(_) => chrono_tz::UTC,
+            When::Floating(_) | When::Date(_) => floating,
+        }
+    }
+
+    fn naive(&self) -> NaiveDateTime {
+        match self {
+            When::Utc(n) | When::Zoned(n, _) | When::Floating(n) => *n,
+            When::Date(d) => d.and_hms_opt(0, 0, 0).unwrap_or_default(),
+        }
+    }
+
+    /// Microseconds since the epoch; floating times and dates are read in `floating`.
+    fn to_utc_micros(self, floating: chrono_tz::Tz) -> Option<i64> {
+        let tz = self.zone(floating);
+        let local = tz.from_local_datetime(&self.naive()).earliest()?;
+        Some(local.with_timezone(&Utc).timestamp_micros())
+    }
+}
+
+/// The facts of one VEVENT.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub record: String,
+    pub uid: String,
+    pub start: When,
+    pub duration_us: i64,
+    pub rrule: Option<String>,
+    pub exdates: Vec<When>,
+    pub rdates: Vec<When>,
+    pub recurrence_id: Option<When>,
+    pub cancelled: bool,
+    pub organizer: Option<String>,
+    /// Attendee address → (PARTSTAT lower-cased, is a person).
+    pub attendees: BTreeMap<String, (String, bool)>,
+    pub show_as: Option<String>,
+    pub category: Option<String>,
+}
+
+/// A parsed calendar file, before expansion.
+#[derive(Debug)]
+pub(crate) struct ParsedCalendar {
+    pub file: String,
+    pub events: Vec<Event>,
+    pub floating: chrono_tz::Tz,
+    pub calname: Option<String>,
+}
+
+pub(crate) const UNPARSABLE_FILE: &str = "calendar file could not be parsed";
+const NO_START: &str = "VEVENT without a valid DTSTART";
+const BAD_RRULE: &str = "invalid RRULE";
+
+/// Parses a calendar file's text, logging each VEVENT that cannot be read.
+pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -> ParsedCalendar {
+    let text = text.trim_start_matches('\u{feff}');
+    let unfolded = unfold(text);
+    let mut out = ParsedCalendar {
+        file: file.to_string(),
+        events: Vec::new(),
+        floating: chrono_tz::UTC,
+        calname: None,
+    };
+    let roots = match read_components(&unfolded) {
+        Ok(c) => c,
+        Err(_) => {
+            let n = unfolded.lines().filter(|l| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT")).count();
+            for _ in 0..n.max(1) {
+                log.reject(UNPARSABLE_FILE);
+            }
+            return out;
+        }
+    };
+    let mut vevents = Vec::new();
+    for root in &roots {
+        if let Some(tz) = prop(root, "X-WR-TIMEZONE").and_then(|p| parse_tz(p.val.as_str())) {
+            out.floating = tz;
+        }
+        if let Some(name) = prop(root, "X-WR-CALNAME") {
+            out.calname = Some(name.val.as_str().to_string());
+        }
+        collect_vevents(root, &mut vevents);
+    }
+    for (i, ev) in vevents.into_iter().enumerate() {
+        match parse_event(ev, i + 1) {
+            Ok(e) => {
+                log.accept();
+                out.events.push(e);
+            }
+            Err(reason) => log.reject(reason),
+        }
+    }
+    out
+}
+
+fn collect_vevents<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>) {
+    if c.name.as_str().eq_ignore_ascii_case("VEVENT") {
+        out.push(c);
+        return;
+    }
+    for child in &c.components {
+        collect_vevents(child, out);
+    }
+}
+
+fn prop<'a>(c: &'a Component<'a>, name: &str) -> Option<&'a Property<'a>> {
+    c.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+}
+
+fn props<'a>(c: &'a Component<'a>, name: &'a str) -> impl Iterator<Item = &'a Property<'a>> {
+    c.properties.iter().filter(move |p| p.name.as_str().eq_ignore_ascii_case(name))
+}
+
+fn param<'a>(p: &'a Property<'a>, key: &str) -> Option<&'a str> {
+    p.params
+        .iter()
+        .find(|x| x.key.as_str().eq_ignore_ascii_case(key))
+        .and_then(|x| x.val.as_ref())
+        .map(|v| v.as_str().trim_matches('"'))
+}
+
+/// An IANA zone name, also when wrapped in a vendor prefix (`/mozilla.org/.../Europe/Berlin`).
+pub(crate) fn parse_tz(tzid: &str) -> Option<chrono_tz::Tz> {
+    let t = tzid.trim().trim_matches('"');
+    if let Ok(tz) = chrono_tz::Tz::from_str(t) {
+        return Some(tz);
+    }
+    let parts: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
+    for n in [3, 2, 1] {
+        if parts.len() >= n {
+            if let Ok(tz) = chrono_tz::Tz::from_str(&parts[parts.len() - n..].join("/")) {
+                return Some(tz);
+            }
+        }
+    }
+    None
+}
+
+fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool) -> Option<When> {
+    let v = value.trim();
+    if is_date || (v.len() == 8 && v.chars().all(|c| c.is_ascii_digit())) {
+        return NaiveDate::parse_from_str(v, "%Y%m%d").ok().map(When::Date);
+    }
+    if let Some(stripped) = v.strip_suffix(['Z', 'z']) {
+        return NaiveDateTime::parse_from_str(stripped, "%Y%m%dT%H%M%S").ok().map(When::Utc);
+    }
+    let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
+    Some(match tzid.and_then(parse_tz) {
+        Some(tz) => When::Zoned(naive, tz),
+        // An unknown TZID (a custom VTIMEZONE): read as floating time.
+        None => When::Floating(naive),
+    })
+}
+
+fn parse_when(p: &Property<'_>) -> Option<When> {
+    let is_date = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
+    parse_when_value(p.val.as_str(), param(p, "TZID"), is_date)
+}
+
+fn parse_when_list(p: &Property<'_>) -> Vec<When> {
+    let is_date = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
+    p.val
+        .as_str()
+        .split(',')
+        .filter_map(|v| parse_when_value(v, param(p, "TZID"), is_date))
+        .collect()
+}
+
+/// An RFC 5545 duration (`PT1H30M`, `P1D`, `-PT15M`) in microseconds.
+pub(crate) fn parse_duration(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (sign, s) = match s.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let s = s.strip_prefix(['P', 'p'])?;
+    let mut total: i64 = 0;
+    let mut num = String::new();
+    let mut in_time = false;
+    for c in s.chars() {
+        match c.to_ascii_uppercase() {
+            'T' => in_time = true,
+            d if d.is_ascii_digit() => num.push(d),
+            unit => {
+                let n: i64 = num.parse().ok()?;
+                num.clear();
+                let secs = match (unit, in_time) {
+                    ('W', false) => 7 * 86_400,
+                    ('D', false) => 86_400,
+                    ('H', true) => 3_600,
+                    ('M', true) => 60,
+                    ('S', true) => 1,
+                    _ => return None,
+                };
+                total = total.checked_add(n.checked_mul(secs)?)?;
+            }
+        }
+    }
+    if !num.is_empty() {
+        return None;
+    }
+    total.checked_mul(1_000_000).map(|t| t * sign)
+}
+
+fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
+    let start = prop(c, "DTSTART").and_then(parse_when).ok_or(NO_START)?;
+    let start_us = start.to_utc_micros(chrono_tz::UTC).ok_or(NO_START)?;
+    let duration_us = if let Some(end) = prop(c, "DTEND").and_then(parse_when) {
+        let end_us = end.to_utc_micros(start.zone(chrono_tz::UTC)).ok_or(NO_START)?;
+        (end_us - start_us).max(0)
+    } else if let Some(d) = prop(c, "DURATION").and_then(|p| parse_duration(p.val.as_str())) {
+        d.max(0)
+    } else if matches!(start, When::Date(_)) {
+        86_400_000_000
+    } else {
+        0
+    };
+    let uid = prop(c, "UID")
+        .map(|p| p.val.as_str().trim().to_string())
+        .unwrap_or_else(|| format!("no-uid-{index}"));
+    let mut attendees = BTreeMap::new();
+    for a in props(c, "ATTENDEE") {
+        let addr = normalise_address(a.val.as_str().trim_start_matches("mailto:").trim_start_matches("MAILTO:"));
+        if addr.is_empty() {
+            continue;
+        }
+        let partstat = param(a, "PARTSTAT").unwrap_or("NEEDS-ACTION").to_ascii_lowercase();
+        let is_person = param(a, "CUTYPE").is_none_or(|t| {
+            t.eq_ignore_ascii_case("INDIVIDUAL") || t.eq_ignore_ascii_case("GROUP") || t.eq_ignore_ascii_case("UNKNOWN")
+        });
+        attendees.insert(addr, (partstat, is_person));
+    }
+    let organizer = prop(c, "ORGANIZER").map(|p| {
+        normalise_address(p.val.as_str().trim_start_matches("mailto:").trim_start_matches("MAILTO:"))
+    });
+    let transp_free = prop(c, "TRANSP").is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("TRANSPARENT"));
+    let show_as = prop(c, "X-MICROSOFT-CDO-BUSYSTATUS")
+        .map(|p| p.val.as_str().trim().to_ascii_lowercase())
+        .or_else(|| Some(if transp_free { "free" } else { "busy" }.to_string()));
+    Ok(Event {
+        record: format!("VEVENT #{index}"),
+        uid,
+        start,
+        duration_us,
+        rrule: prop(c, "RRULE").map(|p| p.val.as_str().trim().to_string()),
+        exdates: props(c, "EXDATE").flat_map(parse_when_list).collect(),
+        rdates: props(c, "RDATE").flat_map(parse_when_list).collect(),
+        recurrence_id: prop(c, "RECURRENCE-ID").and_then(parse_when),
+        cancelled: prop(c, "STATUS").is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
+        organizer,
+        attendees,
+        show_as,
+        category: prop(c, "SUMMARY").and_then(|p| category_of(p.val.as_str())).map(str::to_string),
+    })
+}
+
+/// The earliest start in a parsed calendar, for the default expansion window.
+pub(crate) fn earliest_start(cal: &ParsedCalendar) -> Option<i64> {
+    cal.events.iter().filter_map(|e| e.start.to_utc_micros(cal.floating)).min()
+}
+
+/// The latest start of a one-off event or override, for the default expansion window.
+pub(crate) fn latest_single_start(cal: &ParsedCalendar) -> Option<i64> {
+    cal.events
+        .iter()
+        .filter(|e| e.rrule.is_none() && e.rdates.is_empty())
+        .filter_map(|e| e.start.to_utc_micros(cal.floating))
+        .max()
+}
+
+/// Decides whose calendar this is: the file name when it is an address, the calendar's name
+/// when it is one, else the address on most events.
+pub(crate) fn decide_owner(cal: &ParsedCalendar, file_stem: &str) -> (String, String) {
+    if file_stem.contains('@') {
+        return (normalise_address(file_stem), "file name is an address".into());
+    }
+    if let Some(name) = cal.calname.as_deref().filter(|n| n.contains('@')) {
+        return (normalise_address(name), "X-WR-CALNAME is an address".into());
+    }
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for e in &cal.events {
+        let mut on_event: Vec<&str> = e.attendees.keys().map(String::as_str).collect();
+        on_event.extend(e.organizer.as_deref());
+        on_event.sort();
+        on_event.dedup();
+        for a in on_event {
+            *counts.entry(a).or_default() += 1;
+        }
+    }
+    match counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0))) {
+        Some((a, _)) => (a.to_string(), "address on most events".into()),
+        None => (file_stem.to_string(), "file name (no address found)".into()),
+    }
+}
+
+/// One expanded occurrence.
+struct Occurrence<'a> {
+    event: &'a Event,
+    start_us: i64,
+    recurring: bool,
+}
+
+/// Expands a calendar's events within the window into activities of its owner.
+pub(crate) fn calendar_activities(
+    cal: &ParsedCalendar,
+    owner: &str,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+    log: &mut IngestLogEntry,
+) -> Vec<Activity> {
+    let mut by_uid: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    for e in &cal.events {
+        by_uid.entry(e.uid.as_str()).or_default().push(e);
+    }
+    let mut occurrences = Vec::new();
+    for (_, events) in by_uid {
+        let overrides: Vec<&Event> = events.iter().copied().filter(|e| e.recurrence_id.is_some()).collect();
+        let overridden: Vec<i64> = overrides
+            .iter()
+            .filter_map(|e| e.recurrence_id.and_then(|r| r.to_utc_micros(cal.floating)))
+            .collect();
+        for master in events.iter().copied().filter(|e| e.recurrence_id.is_none()) {
+            if master.rrule.is_none() && master.rdates.is_empty() {
+                if let Some(s) = master.start.to_utc_micros(cal.floating) {
+                    occurrences.push(Occurrence { event: master, start_us: s, recurring: false });
+                }
+                continue;
+            }
+            match expand(master, cal.floating, window) {
+                Ok(starts) => {
+                    occurrences.extend(
+                        starts
+                            .into_iter()
+                            .filter(|s| !overridden.contains(s))
+                            .map(|s| Occurrence { event: master, start_us: s, recurring: true }),
+                    );
+                }
+                Err(reason) => log.reclassify_as_rejected(reason),
+            }
+        }
+        for o in overrides {
+            if let Some(s) = o.start.to_utc_micros(cal.floating) {
+                occurrences.push(Occurrence { event: o, start_us: s, recurring: true });
+            }
+        }
+    }
+    let person_id = pseudo.person(owner);
+    let owner_domain = owner.rsplit_once('@').map(|(_, d)| d);
+    occurrences
+        .into_iter()
+        .filter(|o| window.contains(o.start_us))
+        .map(|o| occurrence_activity(cal, &o, owner, owner_domain, &person_id, pseudo))
+        .collect()
+}
+
+/// The UTC starts of a series within the window, at most [`MAX_OCCURRENCES`] of them.
+fn expand(event: &Event, floating: chrono_tz::Tz, window: &Window) -> Result<Vec<i64>, &'static str> {
+    let tz = rrule::Tz::Tz(event.start.zone(floating));
+    let to_rrule_dt = |w: &When| -> Option<DateTime<rrule::Tz>> {
+        let us = w.to_utc_micros(floating)?;
+        Some(DateTime::from_timestamp_micros(us)?.with_timezone(&tz))
+    };
+    let dtstart = to_rrule_dt(&event.start).ok_or(NO_START)?;
+    let mut set = RRuleSet::new(dtstart);
+    if let Some(rule) = &event.rrule {
+        let parsed: RRule<Unvalidated> = rule.parse().map_err(|_| BAD_RRULE)?;
+        set = set.rrule(parsed.validate(dtstart).map_err(|_| BAD_RRULE)?);
+    } else {
+        // RDATE-only series: the first instance is DTSTART itself.
+        set = set.rdate(dtstart);
+    }
+    for d in &event.rdates {
+        if let Some(dt) = to_rrule_dt(d) {
+            set = set.rdate(dt);
+        }
+    }
+    for d in &event.exdates {
+        if let Some(dt) = to_rrule_dt(d) {
+            set = set.exdate(dt);
+        }
+    }
+    let micros_to = |us: i64| DateTime::from_timestamp_micros(us).map(|d| d.with_timezone(&tz));
+    if let Some(a) = micros_to(window.since - 1) {
+        set = set.after(a);
+    }
+    if let Some(b) = micros_to(window.until) {
+        set = set.before(b);
+    }
+    let result = set.all(MAX_OCCURRENCES);
+    Ok(result.dates.iter().map(|d| d.timestamp_micros()).collect())
+}
+
+fn occurrence_activity(
+    cal: &ParsedCalendar,
+    o: &Occurrence<'_>,
+    owner: &str,
+    owner_domain: Option<&str>,
+    person_id: &str,
+    pseudo: &Pseudonymiser,
+) -> Activity {
+    let e = o.event;
+    let is_organizer = e.organizer.as_deref() == Some(owner);
+    let mut people: Vec<&str> = e
+        .attendees
+        .iter()
+        .filter(|(_, (_, is_person))| *is_person)
+        .map(|(a, _)| a.as_str())
+        .collect();
+    people.extend(e.organizer.as_deref());
+    people.push(owner);
+    people.sort();
+    people.dedup();
+    let internal = owner_domain.map(|d| {
+        people.iter().filter(|p| p.rsplit_once('@').is_some_and(|(_, pd)| pd == d) || **p == owner).count() as i32
+    });
+    let response = match e.attendees.get(owner) {
+        Some((partstat, _)) => match partstat.as_str() {
+            "accepted" | "tentative" | "declined" => partstat.clone(),
+            _ if is_organizer => "accepted".to_string(),
+            _ => "none".to_string(),
+        },
+        None if is_organizer || e.attendees.is_empty() => "accepted".to_string(),
+        None => "none".to_string(),
+    };
+    let is_all_day = matches!(e.start, When::Date(_));
+    let tz = e.start.zone(cal.floating).name().to_string();
+    let occurrence_key = format!("{}\0{}", e.uid, o.start_us);
+    Activity {
+        activity_id: pseudo.object("activity", &format!("{}\0{}\0{occurrence_key}", cal.file, owner)),
+        person_id: person_id.to_string(),
+        source: "calendar".into(),
+        action: if is_organizer { "organize" } else { "attend" }.into(),
+        start_utc: o.start_us,
+        end_utc: Some(o.start_us + e.duration_us),
+        tz: Some(tz),
+        thread_id: Some(pseudo.object("series", &e.uid)),
+        object_id: Some(pseudo.object("event", &occurrence_key)),
+        participants: people.len() as i32,
+        internal_participants: internal,
+        is_organizer: Some(is_organizer),
+        response: Some(response),
+        show_as: e.show_as.clone(),
+        is_recurring: Some(o.recurring),
+        is_cancelled: Some(e.cancelled),
+        is_all_day: Some(is_all_day),
+        category: e.category.clone(),
+        source_file: cal.file.clone(),
+        source_record: e.record.clone(),
+        ..Activity::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn expands_series_with_exdate_and_override() {
+        let mut log = IngestLogEntry::new("c.ics", "ics");
+        let cal = parse_calendar("c.ics", ICS, &mut log);
+        assert_eq!((log.records_read, log.records_accepted, log.records_rejected), (3, 2, 1));
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let acts = calendar_activities(&cal, "a@x.org", &Window::everything(), &pseudo, &mut log);
+        // 4 weekly instances, one excluded, one moved: 3 occurrences.
+        assert_eq!(acts.len(), 3);
+        let mut starts: Vec<(i64, i64)> = acts.iter().map(|a| (a.start_utc, a.end_utc.unwrap() - a.start_utc)).collect();
+        starts.sort();
+        // 2024-01-08 09:00Z (CET), the moved one 2024-01-22 13:00Z for 30 minutes.
+        assert_eq!(starts[0], (1_704_704_400_000_000, 3_600_000_000));
+        assert_eq!(starts[1], (1_705_928_400_000_000, 1_800_000_000));
+        assert_eq!(starts[2].0, 1_706_518_800_000_000);
+        assert_eq!(acts[0].participants, 2, "the room is not a person");
+        assert!(acts.iter().all(|a| a.action == "organize"));
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("PT1H30M"), Some(5_400_000_000));
+        assert_eq!(parse_duration("P1D"), Some(86_400_000_000));
+        assert_eq!(parse_duration("P1W"), Some(604_800_000_000));
+        assert_eq!(parse_duration("PX"), None);
+        assert_eq!(parse_tz("/mozilla.org/20050126_1/Europe/Berlin"), Some(chrono_tz::Europe::Berlin));
+    }
+}

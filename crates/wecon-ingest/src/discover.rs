@@ -1,0 +1,188 @@
+//! Finding exports in the paths the user names: mail trees (maildir, Enron-style folder
+//! trees, folders of `.eml`), mbox files and `.ics` calendars. Anything else is reported.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// One export found on disk.
+#[derive(Debug)]
+pub(crate) enum Input {
+    /// A mailbox stored one message per file: maildir (`cur`/`new`), an Enron-style folder
+    /// tree, or a folder of `.eml` files. Belongs to one owner.
+    MailTree { root: PathBuf, name: String, files: Vec<MessageFile> },
+    /// An mbox file: one mailbox.
+    Mbox(PathBuf),
+    /// An iCalendar file: one calendar.
+    Calendar(PathBuf),
+    /// A file wecon cannot read, with the reason.
+    Unrecognised(PathBuf, &'static str),
+}
+
+/// One message file within a mail tree.
+#[derive(Debug, Clone)]
+pub(crate) struct MessageFile {
+    pub path: PathBuf,
+    /// The folder relative to the mailbox root, without maildir's `cur`/`new`.
+    pub folder: String,
+    /// The maildir seen flag, where the file name or `new/` tells.
+    pub seen: Option<bool>,
+}
+
+const MAIL_FOLDER_NAMES: &[&str] = &[
+    "cur", "new", "inbox", "sent", "sent_items", "_sent_mail", "sent_mail", "deleted_items",
+    "all_documents", "drafts", "notes_inbox", "discussion_threads", ".sent", ".drafts", ".trash",
+];
+
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox or .ics)";
+pub(crate) const SYMLINK: &str = "symbolic link not followed";
+pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
+
+/// Finds every export under the given paths, in a stable order.
+pub(crate) fn discover(sources: &[PathBuf]) -> std::io::Result<Vec<Input>> {
+    let mut out = Vec::new();
+    for s in sources {
+        let meta = fs_err::symlink_metadata(s)?;
+        if meta.is_dir() {
+            walk(s, &mut out)?;
+        } else {
+            let mut loose = Vec::new();
+            classify_file(s, &mut out, &mut loose);
+            push_loose(s.parent().unwrap_or(Path::new(".")), loose, &mut out);
+        }
+    }
+    Ok(out)
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<fs_err::DirEntry>> {
+    let mut entries: Vec<_> = fs_err::read_dir(dir)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    Ok(entries)
+}
+
+fn is_mailbox_root(dir: &Path) -> std::io::Result<bool> {
+    for e in sorted_entries(dir)? {
+        if e.file_type()?.is_dir() {
+            let name = e.file_name().to_string_lossy().to_ascii_lowercase();
+            if MAIL_FOLDER_NAMES.contains(&name.as_str()) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
+    if is_mailbox_root(dir)? {
+        let mut files = Vec::new();
+        collect_mail_tree(dir, dir, &mut files, out)?;
+        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        out.push(Input::MailTree { root: dir.to_path_buf(), name, files });
+        return Ok(());
+    }
+    let mut loose = Vec::new();
+    for e in sorted_entries(dir)? {
+        let ft = e.file_type()?;
+        let path = e.path();
+        if ft.is_symlink() {
+            out.push(Input::Unrecognised(path, SYMLINK));
+        } else if ft.is_dir() {
+            walk(&path, out)?;
+        } else {
+            classify_file(&path, out, &mut loose);
+        }
+    }
+    push_loose(dir, loose, out);
+    Ok(())
+}
+
+/// Loose message files in one folder make one mailbox.
+fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
+    if loose.is_empty() {
+        return;
+    }
+    let files = loose
+        .into_iter()
+        .map(|path| MessageFile { path, folder: String::new(), seen: None })
+        .collect();
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    out.push(Input::MailTree { root: dir.to_path_buf(), name, files });
+}
+
+fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<PathBuf>) {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let head = read_head(path);
+    match ext.as_str() {
+        "ics" | "ical" | "ifb" | "icalendar" => out.push(Input::Calendar(path.to_path_buf())),
+        "mbox" | "mbx" => out.push(Input::Mbox(path.to_path_buf())),
+        _ if head.starts_with(b"From ") => out.push(Input::Mbox(path.to_path_buf())),
+        _ if head.starts_with(b"BEGIN:VCALENDAR") || head.starts_with(b"\xEF\xBB\xBFBEGIN:VCALENDAR") => {
+            out.push(Input::Calendar(path.to_path_buf()))
+        }
+        "eml" => loose_messages.push(path.to_path_buf()),
+        _ if looks_like_message(&head) => loose_messages.push(path.to_path_buf()),
+        _ => out.push(Input::Unrecognised(path.to_path_buf(), NOT_AN_EXPORT)),
+    }
+}
+
+fn read_head(path: &Path) -> Vec<u8> {
+    let mut buf = vec![0u8; 4096];
+    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut buf)).unwrap_or(0);
+    buf.truncate(n);
+    buf
+}
+
+/// The first line is an RFC 5322 header field (`Name: value`).
+fn looks_like_message(head: &[u8]) -> bool {
+    let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
+    let Some(colon) = first.iter().position(|b| *b == b':') else {
+        return false;
+    };
+    colon > 0 && first[..colon].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+}
+
+fn collect_mail_tree(
+    root: &Path,
+    dir: &Path,
+    files: &mut Vec<MessageFile>,
+    out: &mut Vec<Input>,
+) -> std::io::Result<()> {
+    for e in sorted_entries(dir)? {
+        let ft = e.file_type()?;
+        let path = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if ft.is_symlink() {
+            out.push(Input::Unrecognised(path, SYMLINK));
+        } else if ft.is_dir() {
+            if name == "tmp" {
+                for t in sorted_entries(&path)? {
+                    out.push(Input::Unrecognised(t.path(), IN_DELIVERY));
+                }
+            } else {
+                collect_mail_tree(root, &path, files, out)?;
+            }
+        } else if name.starts_with('.') || name.eq_ignore_ascii_case("maildirfolder") {
+            // Dot files (.DS_Store, dovecot indexes) and maildir++ markers hold no mail.
+            out.push(Input::Unrecognised(path, NOT_AN_EXPORT));
+        } else {
+            let parent = path.parent().unwrap_or(dir);
+            let in_new = parent.file_name().is_some_and(|n| n == "new");
+            let seen = match name.split_once(":2,") {
+                Some((_, flags)) => Some(flags.contains('S')),
+                None if in_new => Some(false),
+                None => None,
+            };
+            let rel = parent.strip_prefix(root).unwrap_or(Path::new(""));
+            let mut folder = rel.to_string_lossy().replace('\\', "/");
+            for suffix in ["/cur", "/new"] {
+                if let Some(f) = folder.strip_suffix(suffix) {
+                    folder = f.to_string();
+                }
+            }
+            if folder == "cur" || folder == "new" || folder.is_empty() {
+                folder = "inbox".into();
+            }
+            files.push(MessageFile { path, folder, seen });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,311 @@
+//! wecon's ingest: finds exports on disk, reads each format into rows of the canonical
+//! schema, pseudonymises identities and writes the dataset (Parquet, partitioned by source
+//! and month) atomically.
+//!
+//! Every record read is either accepted or rejected with a reason in the ingest log; a bad
+//! record or file never stops the run.
+
+mod calendar;
+mod category;
+mod discover;
+mod key;
+mod mail;
+mod writer;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use wecon_model::schema::{Activity, IngestLogEntry, Person};
+
+pub use key::{KeySource, default_key_path, resolve_key};
+pub use writer::MANIFEST;
+
+use discover::Input;
+
+/// Errors that stop an ingest run (bad records never do).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("failed to write Parquet")]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+    #[error("failed to build Arrow data")]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error("{0}")]
+    Key(String),
+    #[error("{0}")]
+    Refuse(String),
+}
+
+/// The time window records must fall in, as microseconds since the epoch: `[since, until)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub since: i64,
+    pub until: i64,
+}
+
+impl Window {
+    /// No bounds.
+    pub fn everything() -> Self {
+        Window { since: i64::MIN / 4, until: i64::MAX / 4 }
+    }
+
+    pub fn contains(&self, t: i64) -> bool {
+        self.since <= t && t < self.until
+    }
+}
+
+/// What the user asked of an ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Keep records from this instant on (µs since the epoch).
+    pub since: Option<i64>,
+    /// Keep records before this instant (µs since the epoch).
+    pub until: Option<i64>,
+    pub key: KeySource,
+}
+
+/// What a dataset says about itself (`manifest.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Manifest {
+    pub wecon_version: String,
+    pub inputs: Vec<String>,
+    /// Where the pseudonymisation key came from.
+    pub key: String,
+    /// The window calendars were expanded in (RFC 3339, UTC).
+    pub calendar_window: Option<(String, String)>,
+    pub since: Option<String>,
+    pub until: Option<String>,
+    pub activities: usize,
+    pub people: usize,
+    pub records_read: i64,
+    pub records_accepted: i64,
+    pub records_rejected: i64,
+}
+
+/// The outcome of an ingest run.
+#[derive(Debug, Clone)]
+pub struct IngestSummary {
+    pub manifest: Manifest,
+    pub log: Vec<IngestLogEntry>,
+}
+
+impl IngestSummary {
+    /// Rejected records by reason, over all files.
+    pub fn rejections(&self) -> BTreeMap<String, i64> {
+        let mut out = BTreeMap::new();
+        for l in &self.log {
+            for (k, v) in &l.reasons {
+                *out.entry(k.clone()).or_default() += v;
+            }
+        }
+        out
+    }
+}
+
+const DAY_US: i64 = 86_400_000_000;
+
+fn rfc3339(us: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// Reads every export under `sources` and writes the dataset to `out`.
+pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<IngestSummary, IngestError> {
+    let (pseudo, key_said) = resolve_key(&opts.key, out)?;
+    let inputs = discover::discover(sources)?;
+    let window = Window {
+        since: opts.since.unwrap_or(Window::everything().since),
+        until: opts.until.unwrap_or(Window::everything().until),
+    };
+
+    let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
+    let mut activities: Vec<Activity> = Vec::new();
+    let mut people: BTreeMap<String, Person> = BTreeMap::new();
+    let mut calendars = Vec::new();
+
+    for input in inputs {
+        match input {
+            Input::MailTree { root, name, files } => {
+                let raw: Vec<mail::RawMessage> = files
+                    .into_par_iter()
+                    .map(|f| {
+                        let record = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let bytes = std::fs::read(&f.path);
+                        (f.path.display().to_string(), record, f.folder, f.seen, bytes)
+                    })
+                    .collect();
+                let bytes_by_folder = folder_bytes(&raw, &root);
+                let root_for_key = root.clone();
+                let acts = mail::mailbox_activities(
+                    raw,
+                    move |file| folder_key(&root_for_key, file),
+                    &mut logs,
+                    "maildir",
+                    &name,
+                    &window,
+                    &pseudo,
+                );
+                for (k, b) in bytes_by_folder {
+                    if let Some(l) = logs.get_mut(&k) {
+                        l.bytes += b;
+                    }
+                }
+                add_people(&mut people, &acts, "mailbox");
+                activities.extend(acts);
+            }
+            Input::Mbox(path) => {
+                let file = path.display().to_string();
+                let entry = logs.entry(file.clone()).or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
+                let raw = match read_mbox(&path) {
+                    Ok((raw, bytes)) => {
+                        entry.bytes = bytes;
+                        raw
+                    }
+                    Err(_) => {
+                        entry.reject("file could not be read");
+                        continue;
+                    }
+                };
+                let name = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let key = file.clone();
+                let acts = mail::mailbox_activities(raw, move |_| key.clone(), &mut logs, "mbox", &name, &window, &pseudo);
+                add_people(&mut people, &acts, "mailbox");
+                activities.extend(acts);
+            }
+            Input::Calendar(path) => calendars.push(path),
+            Input::Unrecognised(path, reason) => {
+                let file = path.display().to_string();
+                let entry = logs.entry(file.clone()).or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
+                entry.bytes = std::fs::symlink_metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
+                entry.reject(reason);
+            }
+        }
+    }
+
+    // Calendars: parse all, then expand within the window the other data spans.
+    let parsed: Vec<(calendar::ParsedCalendar, IngestLogEntry, String)> = calendars
+        .par_iter()
+        .map(|path| {
+            let file = path.display().to_string();
+            let mut log = IngestLogEntry::new(&file, "ics");
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            match std::fs::read(path) {
+                Ok(bytes) => {
+                    log.bytes = bytes.len() as i64;
+                    let text = String::from_utf8_lossy(&bytes);
+                    (calendar::parse_calendar(&file, &text, &mut log), log, stem)
+                }
+                Err(_) => {
+                    log.reject("file could not be read");
+                    (calendar::parse_calendar(&file, "", &mut IngestLogEntry::default()), log, stem)
+                }
+            }
+        })
+        .collect();
+    let cal_window = calendar_window(&activities, &parsed, opts);
+    let expanded: Vec<(Vec<Activity>, IngestLogEntry)> = parsed
+        .into_par_iter()
+        .map(|(cal, mut log, stem)| {
+            let (owner, rule) = calendar::decide_owner(&cal, &stem);
+            log.owner_rule = Some(rule);
+            let acts = calendar::calendar_activities(&cal, &owner, &cal_window, &pseudo, &mut log);
+            (acts, log)
+        })
+        .collect();
+    for (acts, log) in expanded {
+        add_people(&mut people, &acts, "calendar");
+        activities.extend(acts);
+        logs.insert(log.source_file.clone(), log);
+    }
+
+    let mut log: Vec<IngestLogEntry> = logs.into_values().collect();
+    log.sort_by(|a, b| a.source_file.cmp(&b.source_file));
+    let people: Vec<Person> = people.into_values().collect();
+    let manifest = Manifest {
+        wecon_version: env!("CARGO_PKG_VERSION").to_string(),
+        inputs: sources.iter().map(|s| s.display().to_string()).collect(),
+        key: key_said,
+        calendar_window: (cal_window != Window::everything()).then(|| (rfc3339(cal_window.since), rfc3339(cal_window.until))),
+        since: opts.since.map(rfc3339),
+        until: opts.until.map(rfc3339),
+        activities: activities.len(),
+        people: people.len(),
+        records_read: log.iter().map(|l| l.records_read).sum(),
+        records_accepted: log.iter().map(|l| l.records_accepted).sum(),
+        records_rejected: log.iter().map(|l| l.records_rejected).sum(),
+    };
+    writer::write_dataset(out, activities, &people, &log, &manifest)?;
+    Ok(IngestSummary { manifest, log })
+}
+
+/// The window calendars are expanded in: the user's bounds, else the span of the mail, else
+/// the span of the calendars' own one-off events, at least one year from the first event.
+fn calendar_window(
+    activities: &[Activity],
+    parsed: &[(calendar::ParsedCalendar, IngestLogEntry, String)],
+    opts: &IngestOptions,
+) -> Window {
+    let mail_min = activities.iter().map(|a| a.start_utc).min();
+    let mail_max = activities.iter().map(|a| a.start_utc).max();
+    let cal_min = parsed.iter().filter_map(|(c, _, _)| calendar::earliest_start(c)).min();
+    let cal_max = parsed.iter().filter_map(|(c, _, _)| calendar::latest_single_start(c)).max();
+    let since = opts.since.or(match (mail_min, cal_min) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    });
+    let Some(since) = since else {
+        return Window::everything();
+    };
+    let until = opts.until.unwrap_or_else(|| {
+        let data_end = mail_max.into_iter().chain(cal_max).max().unwrap_or(since) + DAY_US;
+        if mail_max.is_some() { data_end } else { data_end.max(since + 365 * DAY_US) }
+    });
+    Window { since, until }
+}
+
+/// The log entry of a message file in a mail tree: its folder (`root/inbox`).
+fn folder_key(root: &Path, file: &str) -> String {
+    let p = Path::new(file);
+    let mut dir = p.parent().unwrap_or(root).to_path_buf();
+    if dir.file_name().is_some_and(|n| n == "cur" || n == "new") && dir != root {
+        dir.pop();
+    }
+    dir.display().to_string()
+}
+
+fn folder_bytes(raw: &[mail::RawMessage], root: &Path) -> HashMap<String, i64> {
+    let mut out = HashMap::new();
+    for (file, _, _, _, bytes) in raw {
+        if let Ok(b) = bytes {
+            *out.entry(folder_key(root, file)).or_default() += b.len() as i64;
+        }
+    }
+    out
+}
+
+/// Splits an mbox file into messages with `mail-parser`'s mbox reader.
+fn read_mbox(path: &Path) -> std::io::Result<(Vec<mail::RawMessage>, i64)> {
+    let file = fs_err::File::open(path)?;
+    let bytes = file.metadata()?.len() as i64;
+    let reader = std::io::BufReader::new(file);
+    let name = path.display().to_string();
+    let folder = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, m) in mail_parser::mailbox::mbox::MessageIterator::new(reader).enumerate() {
+        let bytes = m.map(|m| m.unwrap_contents());
+        out.push((name.clone(), format!("message {}", i + 1), folder.clone(), None, bytes));
+    }
+    Ok((out, bytes))
+}
+
+fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {
+    if let Some(a) = acts.first() {
+        people
+            .entry(a.person_id.clone())
+            .or_insert_with(|| Person::with_defaults(a.person_id.clone(), found_in));
+    }
+}

@@ -1,0 +1,360 @@
+//! The canonical tables: `activities`, `people` and `ingest_log`.
+//!
+//! Each table has a Rust row type, its Arrow schema, and a function that turns rows into a
+//! `RecordBatch`. Ingest stores facts only; time estimates are made at analysis time.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, MapBuilder,
+    RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::error::ArrowError;
+
+/// Table names, as registered in SQL and as folder/file names in a dataset.
+pub const ACTIVITIES: &str = "activities";
+pub const PEOPLE: &str = "people";
+pub const INGEST_LOG: &str = "ingest_log";
+
+fn ts_type() -> DataType {
+    DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// One thing one person did: sent or received a message, attended a meeting, ...
+///
+/// Identities (`person_id`, `thread_id`, `object_id`) are keyed pseudonyms. No subject,
+/// title or body is ever stored; `category` is derived from them by keyword rules.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Activity {
+    pub activity_id: String,
+    pub person_id: String,
+    /// `email`, `calendar`, ...
+    pub source: String,
+    /// `send`, `receive`, `attend`, `organize`, ...
+    pub action: String,
+    /// Microseconds since the Unix epoch, UTC.
+    pub start_utc: i64,
+    pub end_utc: Option<i64>,
+    /// IANA zone or UTC offset (`+02:00`) the record was written in.
+    pub tz: Option<String>,
+    pub thread_id: Option<String>,
+    pub object_id: Option<String>,
+    /// People involved, the person included (sender and recipients; attendees).
+    pub participants: i32,
+    pub internal_participants: Option<i32>,
+    pub is_organizer: Option<bool>,
+    /// `accepted`, `tentative`, `declined`, `none`.
+    pub response: Option<String>,
+    pub show_as: Option<String>,
+    pub is_recurring: Option<bool>,
+    pub is_cancelled: Option<bool>,
+    pub is_all_day: Option<bool>,
+    pub attachments: Option<i32>,
+    pub links: Option<i32>,
+    pub bytes: Option<i64>,
+    /// Whether the person saw a received message; `None` where the export does not tell.
+    pub seen: Option<bool>,
+    /// The person's place on a message: `from`, `to`, `cc`, `bcc`, `other`.
+    pub recipient_role: Option<String>,
+    /// Automated or bulk mail (List-Id, Precedence, Auto-Submitted).
+    pub is_bulk: Option<bool>,
+    pub category: Option<String>,
+    pub source_file: String,
+    pub source_record: String,
+}
+
+/// The Arrow schema of `activities`.
+pub fn activities_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("activity_id", DataType::Utf8, false),
+        Field::new("person_id", DataType::Utf8, false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("action", DataType::Utf8, false),
+        Field::new("start_utc", ts_type(), false),
+        Field::new("end_utc", ts_type(), true),
+        Field::new("tz", DataType::Utf8, true),
+        Field::new("thread_id", DataType::Utf8, true),
+        Field::new("object_id", DataType::Utf8, true),
+        Field::new("participants", DataType::Int32, false),
+        Field::new("internal_participants", DataType::Int32, true),
+        Field::new("is_organizer", DataType::Boolean, true),
+        Field::new("response", DataType::Utf8, true),
+        Field::new("show_as", DataType::Utf8, true),
+        Field::new("is_recurring", DataType::Boolean, true),
+        Field::new("is_cancelled", DataType::Boolean, true),
+        Field::new("is_all_day", DataType::Boolean, true),
+        Field::new("attachments", DataType::Int32, true),
+        Field::new("links", DataType::Int32, true),
+        Field::new("bytes", DataType::Int64, true),
+        Field::new("seen", DataType::Boolean, true),
+        Field::new("recipient_role", DataType::Utf8, true),
+        Field::new("is_bulk", DataType::Boolean, true),
+        Field::new("category", DataType::Utf8, true),
+        Field::new("source_file", DataType::Utf8, false),
+        Field::new("source_record", DataType::Utf8, false),
+    ]))
+}
+
+macro_rules! column {
+    ($rows:expr, $builder:ty, |$r:ident| $value:expr) => {{
+        let mut b = <$builder>::with_capacity($rows.len());
+        for $r in $rows {
+            b.append_option($value);
+        }
+        Arc::new(b.finish()) as ArrayRef
+    }};
+}
+
+fn string_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
+    let mut b = StringBuilder::new();
+    for v in values {
+        b.append_option(v);
+    }
+    Arc::new(b.finish())
+}
+
+fn timestamp_column(values: impl Iterator<Item = Option<i64>>) -> ArrayRef {
+    let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+    for v in values {
+        b.append_option(v);
+    }
+    Arc::new(b.finish())
+}
+
+/// Turns activity rows into one batch of [`activities_schema`].
+pub fn activities_batch(rows: &[Activity]) -> Result<RecordBatch, ArrowError> {
+    let s = |f: fn(&Activity) -> Option<&str>| string_column(rows.iter().map(f));
+    let columns: Vec<ArrayRef> = vec![
+        s(|r| Some(&r.activity_id)),
+        s(|r| Some(&r.person_id)),
+        s(|r| Some(&r.source)),
+        s(|r| Some(&r.action)),
+        timestamp_column(rows.iter().map(|r| Some(r.start_utc))),
+        timestamp_column(rows.iter().map(|r| r.end_utc)),
+        s(|r| r.tz.as_deref()),
+        s(|r| r.thread_id.as_deref()),
+        s(|r| r.object_id.as_deref()),
+        column!(rows, Int32Builder, |r| Some(r.participants)),
+        column!(rows, Int32Builder, |r| r.internal_participants),
+        column!(rows, BooleanBuilder, |r| r.is_organizer),
+        s(|r| r.response.as_deref()),
+        s(|r| r.show_as.as_deref()),
+        column!(rows, BooleanBuilder, |r| r.is_recurring),
+        column!(rows, BooleanBuilder, |r| r.is_cancelled),
+        column!(rows, BooleanBuilder, |r| r.is_all_day),
+        column!(rows, Int32Builder, |r| r.attachments),
+        column!(rows, Int32Builder, |r| r.links),
+        column!(rows, Int64Builder, |r| r.bytes),
+        column!(rows, BooleanBuilder, |r| r.seen),
+        s(|r| r.recipient_role.as_deref()),
+        column!(rows, BooleanBuilder, |r| r.is_bulk),
+        s(|r| r.category.as_deref()),
+        s(|r| Some(&r.source_file)),
+        s(|r| Some(&r.source_record)),
+    ];
+    RecordBatch::try_new(activities_schema(), columns)
+}
+
+/// One person: organisational attributes (from the roster, when one is given) and the
+/// working pattern used for after-hours and focus metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub person_id: String,
+    pub unit: Option<String>,
+    pub level: Option<String>,
+    pub function: Option<String>,
+    pub manager_id: Option<String>,
+    pub fte: f64,
+    pub hourly_cost: Option<f64>,
+    pub tz: String,
+    /// Local working hours, `HH:MM`.
+    pub work_start: String,
+    pub work_end: String,
+    /// Working days as ISO weekday numbers, e.g. `1,2,3,4,5`.
+    pub work_days: String,
+    pub is_internal: bool,
+    /// Whose export this person's activities come from (`mailbox`, `calendar`, ...).
+    pub found_in: String,
+}
+
+impl Person {
+    /// A person the exports show but no roster describes: defaults of METRICS.md §3
+    /// (Mon–Fri 09:00–17:00, full time, UTC).
+    pub fn with_defaults(person_id: String, found_in: &str) -> Self {
+        Person {
+            person_id,
+            unit: None,
+            level: None,
+            function: None,
+            manager_id: None,
+            fte: 1.0,
+            hourly_cost: None,
+            tz: "UTC".into(),
+            work_start: "09:00".into(),
+            work_end: "17:00".into(),
+            work_days: "1,2,3,4,5".into(),
+            is_internal: true,
+            found_in: found_in.into(),
+        }
+    }
+}
+
+/// The Arrow schema of `people`.
+pub fn people_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("person_id", DataType::Utf8, false),
+        Field::new("unit", DataType::Utf8, true),
+        Field::new("level", DataType::Utf8, true),
+        Field::new("function", DataType::Utf8, true),
+        Field::new("manager_id", DataType::Utf8, true),
+        Field::new("fte", DataType::Float64, false),
+        Field::new("hourly_cost", DataType::Float64, true),
+        Field::new("tz", DataType::Utf8, false),
+        Field::new("work_start", DataType::Utf8, false),
+        Field::new("work_end", DataType::Utf8, false),
+        Field::new("work_days", DataType::Utf8, false),
+        Field::new("is_internal", DataType::Boolean, false),
+        Field::new("found_in", DataType::Utf8, false),
+    ]))
+}
+
+/// Turns people into one batch of [`people_schema`].
+pub fn people_batch(rows: &[Person]) -> Result<RecordBatch, ArrowError> {
+    let s = |f: fn(&Person) -> Option<&str>| string_column(rows.iter().map(f));
+    let columns: Vec<ArrayRef> = vec![
+        s(|r| Some(&r.person_id)),
+        s(|r| r.unit.as_deref()),
+        s(|r| r.level.as_deref()),
+        s(|r| r.function.as_deref()),
+        s(|r| r.manager_id.as_deref()),
+        column!(rows, Float64Builder, |r| Some(r.fte)),
+        column!(rows, Float64Builder, |r| r.hourly_cost),
+        s(|r| Some(&r.tz)),
+        s(|r| Some(&r.work_start)),
+        s(|r| Some(&r.work_end)),
+        s(|r| Some(&r.work_days)),
+        column!(rows, BooleanBuilder, |r| Some(r.is_internal)),
+        s(|r| Some(&r.found_in)),
+    ];
+    RecordBatch::try_new(people_schema(), columns)
+}
+
+/// What happened to the records of one source file: read = accepted + rejected, always.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngestLogEntry {
+    pub source_file: String,
+    /// `mbox`, `maildir`, `ics`, `unknown`, ...
+    pub format: String,
+    pub records_read: i64,
+    pub records_accepted: i64,
+    pub records_rejected: i64,
+    /// Rejection reason → number of records.
+    pub reasons: BTreeMap<String, i64>,
+    pub bytes: i64,
+    /// How the owner of the mailbox or calendar was decided, where there is one.
+    pub owner_rule: Option<String>,
+}
+
+impl IngestLogEntry {
+    pub fn new(source_file: impl Into<String>, format: impl Into<String>) -> Self {
+        Self {
+            source_file: source_file.into(),
+            format: format.into(),
+            ..Self::default()
+        }
+    }
+
+    pub fn accept(&mut self) {
+        self.records_read += 1;
+        self.records_accepted += 1;
+    }
+
+    pub fn reject(&mut self, reason: impl Into<String>) {
+        self.records_read += 1;
+        self.records_rejected += 1;
+        *self.reasons.entry(reason.into()).or_default() += 1;
+    }
+
+    /// Turns an accepted record into a rejected one (found out after it was accepted, e.g.
+    /// a duplicate recognised once the whole mailbox was read).
+    pub fn reclassify_as_rejected(&mut self, reason: impl Into<String>) {
+        self.records_accepted -= 1;
+        self.records_rejected += 1;
+        *self.reasons.entry(reason.into()).or_default() += 1;
+    }
+}
+
+/// The Arrow schema of `ingest_log`; `reasons` is a map from reason to count.
+pub fn ingest_log_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("source_file", DataType::Utf8, false),
+        Field::new("format", DataType::Utf8, false),
+        Field::new("records_read", DataType::Int64, false),
+        Field::new("records_accepted", DataType::Int64, false),
+        Field::new("records_rejected", DataType::Int64, false),
+        Field::new("reasons", reasons_type(), false),
+        Field::new("bytes", DataType::Int64, false),
+        Field::new("owner_rule", DataType::Utf8, true),
+    ]))
+}
+
+fn reasons_type() -> DataType {
+    let b = MapBuilder::new(None, StringBuilder::new(), Int64Builder::new()).finish();
+    b.data_type().clone()
+}
+
+/// Turns ingest log entries into one batch of [`ingest_log_schema`].
+pub fn ingest_log_batch(rows: &[IngestLogEntry]) -> Result<RecordBatch, ArrowError> {
+    let s = |f: fn(&IngestLogEntry) -> Option<&str>| string_column(rows.iter().map(f));
+    let mut reasons = MapBuilder::new(None, StringBuilder::new(), Int64Builder::new());
+    for r in rows {
+        for (k, v) in &r.reasons {
+            reasons.keys().append_value(k);
+            reasons.values().append_value(*v);
+        }
+        reasons.append(true)?;
+    }
+    let columns: Vec<ArrayRef> = vec![
+        s(|r| Some(&r.source_file)),
+        s(|r| Some(&r.format)),
+        column!(rows, Int64Builder, |r| Some(r.records_read)),
+        column!(rows, Int64Builder, |r| Some(r.records_accepted)),
+        column!(rows, Int64Builder, |r| Some(r.records_rejected)),
+        Arc::new(reasons.finish()),
+        column!(rows, Int64Builder, |r| Some(r.bytes)),
+        s(|r| r.owner_rule.as_deref()),
+    ];
+    RecordBatch::try_new(ingest_log_schema(), columns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_match_schemas() {
+        let a = Activity {
+            activity_id: "a".into(),
+            person_id: "p".into(),
+            source: "email".into(),
+            action: "send".into(),
+            start_utc: 1,
+            participants: 2,
+            source_file: "f".into(),
+            source_record: "1".into(),
+            ..Default::default()
+        };
+        assert_eq!(activities_batch(&[a.clone(), a]).unwrap().num_rows(), 2);
+        let p = Person::with_defaults("p".into(), "mailbox");
+        assert_eq!(people_batch(&[p]).unwrap().num_rows(), 1);
+        let mut l = IngestLogEntry::new("f", "mbox");
+        l.accept();
+        l.reject("no Date header");
+        l.reject("no Date header");
+        let b = ingest_log_batch(&[l.clone(), IngestLogEntry::new("g", "ics")]).unwrap();
+        assert_eq!(b.num_rows(), 2);
+        assert_eq!(l.records_read, l.records_accepted + l.records_rejected);
+    }
+}
