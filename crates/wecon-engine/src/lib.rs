@@ -1,1 +1,210 @@
-//! placeholder
+//! wecon's engine: DataFusion over a dataset, the assumption profiles exposed to SQL, and the
+//! embedded SQL metric library of `queries/`.
+//!
+//! `analyze` runs the library over a dataset and writes every metric to a results folder
+//! (Parquet and CSV, atomically); `open` registers a dataset, a results folder or a
+//! `wecon run` output folder for ad-hoc SQL.
+
+mod catalogue;
+mod output;
+mod profile;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use serde::{Deserialize, Serialize};
+use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
+use wecon_model::schema::{ACTIVITIES, INGEST_LOG, PEOPLE};
+
+pub use catalogue::{Query, queries, query, query_names};
+pub use output::{OutputFormat, format_batches};
+pub use profile::Profile;
+
+/// The file that marks a dataset (written last by ingest).
+pub const DATASET_MANIFEST: &str = "manifest.json";
+/// The file that marks a results folder (written by analyze).
+pub const RUN_INFO: &str = "run.json";
+
+/// Errors of the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    DataFusion(#[from] datafusion::error::DataFusionError),
+    #[error(transparent)]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error(transparent)]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    #[error("{0}")]
+    Profile(String),
+    #[error("{0}")]
+    Layout(String),
+    #[error("query `{name}` failed")]
+    Query {
+        name: String,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+}
+
+/// What a results folder says about the run that made it (`run.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunInfo {
+    pub wecon_version: String,
+    pub dataset: String,
+    pub profile: Profile,
+    /// The metric tables written, in order.
+    pub tables: Vec<String>,
+    /// Each query's opening comment: its definition and source.
+    pub definitions: Vec<(String, String)>,
+    /// The dataset's manifest, as ingest wrote it.
+    pub dataset_manifest: serde_json::Value,
+}
+
+/// What kind of folder `open` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub dataset: Option<PathBuf>,
+    pub results: Option<PathBuf>,
+    pub tables: Vec<String>,
+}
+
+fn new_context() -> SessionContext {
+    let mut config = SessionConfig::new().with_information_schema(true);
+    // The dataset is partitioned in plain sub-folders (source/month), not Hive-style.
+    config.options_mut().execution.listing_table_ignore_subdirectory = false;
+    SessionContext::new_with_config(config)
+}
+
+fn is_dataset(dir: &Path) -> bool {
+    dir.join(DATASET_MANIFEST).is_file() && dir.join(ACTIVITIES).is_dir()
+}
+
+fn is_results(dir: &Path) -> bool {
+    dir.join(RUN_INFO).is_file()
+}
+
+async fn register_dataset(ctx: &SessionContext, dir: &Path, tables: &mut Vec<String>) -> Result<(), EngineError> {
+    let act = format!("{}/", dir.join(ACTIVITIES).display());
+    ctx.register_parquet(ACTIVITIES, &act, ParquetReadOptions::default()).await?;
+    for name in [PEOPLE, INGEST_LOG] {
+        let file = dir.join(format!("{name}.parquet"));
+        ctx.register_parquet(name, file.to_string_lossy().as_ref(), ParquetReadOptions::default())
+            .await?;
+    }
+    tables.extend([ACTIVITIES, PEOPLE, INGEST_LOG].map(String::from));
+    Ok(())
+}
+
+async fn register_results(ctx: &SessionContext, dir: &Path, tables: &mut Vec<String>) -> Result<(), EngineError> {
+    let mut files: Vec<PathBuf> = fs_err::read_dir(dir)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    files.sort();
+    for f in files {
+        let name = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if tables.contains(&name) {
+            continue;
+        }
+        ctx.register_parquet(&name, f.to_string_lossy().as_ref(), ParquetReadOptions::default())
+            .await?;
+        tables.push(name);
+    }
+    Ok(())
+}
+
+/// A SQL session over a dataset, a results folder, or a `wecon run` folder (both), with
+/// every table registered under its name.
+pub async fn open(dir: &Path) -> Result<(SessionContext, Opened), EngineError> {
+    let ctx = new_context();
+    let mut opened = Opened { dataset: None, results: None, tables: Vec::new() };
+    let (dataset, results) = if is_dataset(dir) {
+        (Some(dir.to_path_buf()), None)
+    } else if is_results(dir) {
+        (None, Some(dir.to_path_buf()))
+    } else {
+        let d = dir.join("dataset");
+        let r = dir.join("results");
+        (is_dataset(&d).then_some(d), is_results(&r).then_some(r))
+    };
+    if dataset.is_none() && results.is_none() {
+        return Err(EngineError::Layout(format!(
+            "`{}` is neither a dataset (manifest.json), a results folder (run.json) nor a `wecon run` output folder",
+            dir.display()
+        )));
+    }
+    if let Some(d) = &dataset {
+        register_dataset(&ctx, d, &mut opened.tables).await?;
+    }
+    if let Some(r) = &results {
+        register_results(&ctx, r, &mut opened.tables).await?;
+    }
+    opened.dataset = dataset;
+    opened.results = results;
+    Ok((ctx, opened))
+}
+
+/// Runs one SQL statement and collects its result.
+pub async fn sql(ctx: &SessionContext, statement: &str) -> Result<Vec<RecordBatch>, EngineError> {
+    Ok(ctx.sql(statement).await?.collect().await?)
+}
+
+/// Runs the metric library over `dataset` under `profile` and writes the results folder.
+pub async fn analyze(dataset: &Path, out: &Path, profile: &Profile) -> Result<RunInfo, EngineError> {
+    if !is_dataset(dataset) {
+        return Err(EngineError::Layout(format!(
+            "`{}` is not a wecon dataset (no manifest.json): run `wecon ingest` first",
+            dataset.display()
+        )));
+    }
+    let ctx = new_context();
+    register_dataset(&ctx, dataset, &mut Vec::new()).await?;
+    let profile_batch = profile.to_batch()?;
+    ctx.register_table("profile", Arc::new(MemTable::try_new(profile_batch.schema(), vec![vec![profile_batch]])?))?;
+
+    let partial = partial_dir(out)?;
+    let mut tables = Vec::new();
+    let mut definitions = Vec::new();
+    for q in queries() {
+        definitions.push((q.name.to_string(), q.doc()));
+        let fail = |source| EngineError::Query { name: q.name.to_string(), source };
+        let df = ctx.sql(q.sql).await.map_err(fail)?;
+        if q.is_view() {
+            continue;
+        }
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let mut batches = df.collect().await.map_err(fail)?;
+        batches.retain(|b| b.num_rows() > 0);
+        if batches.is_empty() {
+            batches.push(RecordBatch::new_empty(schema));
+        }
+        write_parquet(&partial.join(format!("{}.parquet", q.name)), &batches)?;
+        write_file(&partial.join(format!("{}.csv", q.name)), format_batches(&batches, OutputFormat::Csv)?)?;
+        tables.push(q.name.to_string());
+    }
+    let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
+    let info = RunInfo {
+        wecon_version: env!("CARGO_PKG_VERSION").to_string(),
+        dataset: dataset.display().to_string(),
+        profile: profile.clone(),
+        tables,
+        definitions,
+        dataset_manifest: serde_json::from_str(&manifest_text)?,
+    };
+    write_file(&partial.join(RUN_INFO), serde_json::to_string_pretty(&info)?)?;
+    replace_dir(&partial, out)?;
+    Ok(info)
+}
+
+/// Reads a results folder's `run.json`.
+pub fn read_run_info(results: &Path) -> Result<RunInfo, EngineError> {
+    let text = fs_err::read_to_string(results.join(RUN_INFO))?;
+    Ok(serde_json::from_str(&text)?)
+}

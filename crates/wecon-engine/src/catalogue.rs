@@ -1,0 +1,104 @@
+//! The SQL metric library in `queries/`, embedded in the binary so a results folder is
+//! reproducible from the wecon version alone.
+//!
+//! A file whose statement is `CREATE ... VIEW` defines a view that later queries read
+//! (`classify.sql`); every other file is a metric whose result is written to the results
+//! folder under the file's name.
+
+/// Every query file, in the order it runs: views first, then metrics by name.
+const QUERIES: &[(&str, &str)] = &[
+    ("classify", include_str!("../../../queries/classify.sql")),
+    ("ingest_summary", include_str!("../../../queries/ingest_summary.sql")),
+    ("person_week_process", include_str!("../../../queries/person_week_process.sql")),
+    ("received_mail_seen", include_str!("../../../queries/received_mail_seen.sql")),
+    ("rejections", include_str!("../../../queries/rejections.sql")),
+];
+
+/// The built-in assumption profiles (`queries/profiles/*.toml`).
+pub(crate) const PROFILES: &[(&str, &str)] = &[
+    ("wecon", include_str!("../../../queries/profiles/wecon.toml")),
+    ("myanalytics", include_str!("../../../queries/profiles/myanalytics.toml")),
+    ("viva", include_str!("../../../queries/profiles/viva.toml")),
+];
+
+/// One query of the library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Query {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+impl Query {
+    /// Whether the statement defines a view rather than a result table.
+    pub fn is_view(&self) -> bool {
+        is_view_sql(self.sql)
+    }
+
+    /// The opening comment: the metric's definition and source.
+    pub fn doc(&self) -> String {
+        leading_comment(self.sql)
+    }
+}
+
+pub(crate) fn is_view_sql(sql: &str) -> bool {
+    let body: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase();
+    let words: Vec<&str> = body.split_whitespace().take(5).collect();
+    words.first() == Some(&"CREATE") && words.contains(&"VIEW")
+}
+
+pub(crate) fn leading_comment(sql: &str) -> String {
+    sql.lines()
+        .take_while(|l| l.trim_start().starts_with("--"))
+        .map(|l| l.trim_start().trim_start_matches("--").strip_prefix(' ').unwrap_or(l.trim_start().trim_start_matches("--")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The names of every query in the library, views first.
+pub fn query_names() -> Vec<&'static str> {
+    queries().into_iter().map(|q| q.name).collect()
+}
+
+/// Every query in the library, in the order it runs.
+pub fn queries() -> Vec<Query> {
+    let mut all: Vec<Query> = QUERIES.iter().map(|(name, sql)| Query { name, sql }).collect();
+    all.sort_by_key(|q| (!q.is_view(), q.name));
+    all
+}
+
+/// One query by name.
+pub fn query(name: &str) -> Option<Query> {
+    queries().into_iter().find(|q| q.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_sql_file_is_embedded_and_documented() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../queries");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .map(|n| n.trim_end_matches(".sql").to_string())
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> = query_names().iter().map(|s| s.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded, "queries/*.sql and the embedded list differ");
+        for q in queries() {
+            let doc = q.doc();
+            assert!(doc.starts_with(&format!("{}:", q.name)), "{} must open with its name", q.name);
+            assert!(doc.contains("Source:"), "{} must cite its source", q.name);
+        }
+        assert_eq!(query_names()[0], "classify");
+    }
+}

@@ -1,0 +1,116 @@
+//! Assumption profiles: the constants that turn facts into time (METRICS.md §2), exposed to
+//! SQL as the one-row table `profile`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use serde::{Deserialize, Serialize};
+
+use crate::EngineError;
+use crate::catalogue::PROFILES;
+
+/// The constants of one profile. Every field is a column of the SQL table `profile`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub email_sent_minutes: f64,
+    pub email_read_minutes: f64,
+    pub chat_sent_minutes: f64,
+    /// Count received mail only when the export does not mark it unseen.
+    pub received_requires_seen: bool,
+    pub meeting_max_hours: f64,
+    pub meeting_max_attendees: f64,
+    pub meeting_requires_busy: bool,
+}
+
+impl Profile {
+    /// The names of the built-in profiles.
+    pub fn builtin_names() -> Vec<&'static str> {
+        PROFILES.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// A built-in profile by name, or a TOML file when `name_or_path` names one.
+    pub fn load(name_or_path: &str) -> Result<Self, EngineError> {
+        if let Some((_, text)) = PROFILES.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, name_or_path);
+        }
+        let path = Path::new(name_or_path);
+        if path.exists() {
+            let text = fs_err::read_to_string(path)?;
+            return Self::parse(&text, name_or_path);
+        }
+        Err(EngineError::Profile(format!(
+            "no profile `{name_or_path}`: use one of {} or the path of a TOML file",
+            Self::builtin_names().join(", ")
+        )))
+    }
+
+    fn parse(text: &str, origin: &str) -> Result<Self, EngineError> {
+        toml::from_str(text).map_err(|e| EngineError::Profile(format!("profile `{origin}` is not valid: {e}")))
+    }
+
+    /// The constants as `(name, value)` pairs, for the report's method section.
+    pub fn constants(&self) -> Vec<(String, String)> {
+        let value = serde_json::to_value(self).unwrap_or_default();
+        value
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| *k != "name" && *k != "description")
+                    .map(|(k, v)| (k.clone(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The one-row table `profile`.
+    pub fn to_batch(&self) -> Result<RecordBatch, EngineError> {
+        let f = |v: f64| Arc::new(Float64Array::from(vec![v])) as ArrayRef;
+        let b = |v: bool| Arc::new(BooleanArray::from(vec![v])) as ArrayRef;
+        let s = |v: &str| Arc::new(StringArray::from(vec![v])) as ArrayRef;
+        let schema = Schema::new(vec![
+            Field::new("name", DataType::Utf8, false),
+            Field::new("email_sent_minutes", DataType::Float64, false),
+            Field::new("email_read_minutes", DataType::Float64, false),
+            Field::new("chat_sent_minutes", DataType::Float64, false),
+            Field::new("received_requires_seen", DataType::Boolean, false),
+            Field::new("meeting_max_hours", DataType::Float64, false),
+            Field::new("meeting_max_attendees", DataType::Float64, false),
+            Field::new("meeting_requires_busy", DataType::Boolean, false),
+        ]);
+        Ok(RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                s(&self.name),
+                f(self.email_sent_minutes),
+                f(self.email_read_minutes),
+                f(self.chat_sent_minutes),
+                b(self.received_requires_seen),
+                f(self.meeting_max_hours),
+                f(self.meeting_max_attendees),
+                b(self.meeting_requires_busy),
+            ],
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_load() {
+        for name in Profile::builtin_names() {
+            let p = Profile::load(name).unwrap();
+            assert_eq!(p.name, name);
+            assert_eq!(p.to_batch().unwrap().num_rows(), 1);
+        }
+        assert!(Profile::load("nope").is_err());
+        let viva = Profile::load("viva").unwrap();
+        assert!((viva.email_read_minutes * 60.0 - 87.2).abs() < 1e-6);
+    }
+}

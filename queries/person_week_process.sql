@@ -1,0 +1,83 @@
+-- person_week_process: hours each person spent on each information process, per week.
+--
+-- Definition (METRICS.md §2, the profile's constants in the `profile` table):
+--   * email sent: `email_sent_minutes` each; email received on To or Cc:
+--     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
+--     unseen is not counted); chat posts: `chat_sent_minutes`. Each is cut short when the
+--     person's next counted message starts earlier ("cut short by the next action").
+--   * meetings: their scheduled duration, when the person organised or accepted them, at
+--     least one other person attends, not cancelled, not all-day, shorter than
+--     `meeting_max_hours`, fewer than `meeting_max_attendees` people, and (with
+--     `meeting_requires_busy`) shown as busy.
+--   * week: the ISO week (Monday 00:00 UTC) the activity starts in.
+-- Hours here are scheduled (raw) hours: overlaps are not yet de-duplicated.
+-- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
+-- METRICS.md §2.
+WITH p AS (
+    SELECT * FROM profile
+),
+counted_messages AS (
+    SELECT
+        c.activity_id,
+        c.person_id,
+        c.process,
+        c.start_utc,
+        CASE
+            WHEN c.source = 'email' AND c.action = 'send' THEN p.email_sent_minutes
+            WHEN c.source = 'email' AND c.action = 'receive'
+                 AND c.recipient_role IN ('to', 'cc')
+                 AND NOT (p.received_requires_seen AND c.seen IS NOT DISTINCT FROM false)
+                THEN p.email_read_minutes
+            WHEN c.source = 'chat' AND c.action = 'post' THEN p.chat_sent_minutes
+            ELSE 0.0
+        END * 60.0 AS nominal_seconds
+    FROM classified c CROSS JOIN p
+    WHERE c.source IN ('email', 'chat') AND c.process IS NOT NULL
+),
+message_time AS (
+    SELECT
+        person_id,
+        process,
+        start_utc,
+        LEAST(
+            nominal_seconds,
+            COALESCE(date_part('epoch', next_start) - date_part('epoch', start_utc), nominal_seconds)
+        ) AS seconds
+    FROM (
+        SELECT
+            *,
+            LEAD(start_utc) OVER (PARTITION BY person_id ORDER BY start_utc, activity_id) AS next_start
+        FROM counted_messages
+        WHERE nominal_seconds > 0
+    ) AS ordered
+),
+meeting_time AS (
+    SELECT
+        c.person_id,
+        c.process,
+        c.start_utc,
+        date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
+    FROM classified c CROSS JOIN p
+    WHERE c.source = 'calendar'
+      AND c.process IS NOT NULL
+      AND NOT COALESCE(c.is_cancelled, false)
+      AND NOT COALESCE(c.is_all_day, false)
+      AND (COALESCE(c.is_organizer, false) OR c.response = 'accepted')
+      AND c.participants >= 2
+      AND c.participants < p.meeting_max_attendees
+      AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) < p.meeting_max_hours * 3600.0
+      AND (NOT p.meeting_requires_busy OR COALESCE(c.show_as, 'busy') = 'busy')
+)
+SELECT
+    person_id,
+    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    process,
+    SUM(seconds) / 3600.0 AS hours,
+    COUNT(*) AS activities
+FROM (
+    SELECT * FROM message_time
+    UNION ALL
+    SELECT * FROM meeting_time
+) AS timed
+GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE), process
+ORDER BY person_id, week, process
