@@ -38,6 +38,9 @@ pub(crate) struct MailFact {
     pub seen: Option<bool>,
     pub is_bulk: bool,
     pub category: Option<String>,
+    /// A hash of the normalised subject, kept in memory only to recognise copies of one
+    /// message filed in several folders; never written.
+    pub subject_hash: u64,
 }
 
 /// Why a message could not be ingested.
@@ -46,6 +49,8 @@ pub(crate) const NO_DATE: &str = "missing or unparsable Date header";
 pub(crate) const NO_PARTIES: &str = "no sender and no recipients";
 pub(crate) const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 pub(crate) const DUPLICATE: &str = "duplicate of a message already read in this mailbox (same Message-ID)";
+pub(crate) const DUPLICATE_COPY: &str =
+    "copy of a message already read in another folder (same date, sender, recipients and subject)";
 
 /// Parses one raw message into its facts; `seen` is what the container says (maildir flags).
 pub(crate) fn parse_message(
@@ -114,6 +119,12 @@ pub(crate) fn parse_message(
         seen,
         is_bulk: is_bulk(&msg),
         category,
+        subject_hash: {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            normalise_subject(subject).hash(&mut h);
+            h.finish()
+        },
     })
 }
 
@@ -351,15 +362,24 @@ pub(crate) fn mailbox_activities(
             .then_with(|| a.file.cmp(&b.file))
             .then_with(|| a.record.cmp(&b.record))
     });
+    // Copies are recognised by Message-ID, and, since some exports (Enron's among them) give
+    // each filed copy its own Message-ID, also by date, sender, recipients and subject.
     let mut seen_ids: HashSet<String> = HashSet::new();
+    let mut seen_copies: HashSet<(i64, Option<String>, Vec<String>, Vec<String>, u64)> = HashSet::new();
     let mut out = Vec::with_capacity(facts.len());
     for f in facts {
-        let identity = f.message_id.clone().unwrap_or_else(|| {
-            format!("{}|{:?}|{:?}|{:?}", f.start_utc, f.from, f.to, f.cc)
-        });
-        if !seen_ids.insert(identity.clone()) {
+        let copy_key = (f.start_utc, f.from.clone(), f.to.clone(), f.cc.clone(), f.subject_hash);
+        let identity = f.message_id.clone().unwrap_or_else(|| format!("{copy_key:?}"));
+        let duplicate = if !seen_ids.insert(identity.clone()) {
+            Some(DUPLICATE)
+        } else if !seen_copies.insert(copy_key) {
+            Some(DUPLICATE_COPY)
+        } else {
+            None
+        };
+        if let Some(reason) = duplicate {
             if let Some(log) = logs.get_mut(&log_key(&f.file)) {
-                log.reclassify_as_rejected(DUPLICATE);
+                log.reclassify_as_rejected(reason);
             }
             continue;
         }

@@ -1,1 +1,358 @@
-//! placeholder
+//! A small synthetic organisation written in real export formats: one maildir per mailbox
+//! (with `.Sent`, seen flags, threads, attachments, links, newsletters) and one `.ics`
+//! calendar per person (recurring series with moved and excluded instances, 1:1s, an
+//! all-hands, declined and cancelled meetings, rooms, personal blocks), in two time zones.
+//!
+//! Deterministic for a given seed. It feeds the README's main command (`sample-data/`);
+//! the full organisation with ground truth grows from here.
+
+mod ics;
+mod rng;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+
+use crate::rng::Rng;
+
+/// Errors while writing the organisation.
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// What to generate.
+#[derive(Debug, Clone)]
+pub struct SynthOptions {
+    pub people: usize,
+    pub weeks: u32,
+    pub seed: u64,
+    /// The first day; moved back to its Monday.
+    pub start: NaiveDate,
+}
+
+impl Default for SynthOptions {
+    fn default() -> Self {
+        Self {
+            people: 10,
+            weeks: 2,
+            seed: 42,
+            start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
+        }
+    }
+}
+
+/// What was written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SynthSummary {
+    pub people: usize,
+    /// Messages sent (each is one file in the sender's `.Sent` and one per recipient).
+    pub messages: usize,
+    /// Message files written across all mailboxes.
+    pub message_files: usize,
+    /// Meetings (series count once) written across all calendars.
+    pub meetings: usize,
+}
+
+pub const DOMAIN: &str = "northwind.example";
+const UNITS: &[(&str, &str)] = &[
+    ("finance", "Europe/Berlin"),
+    ("sales", "America/New_York"),
+    ("it", "Europe/Berlin"),
+    ("operations", "America/New_York"),
+];
+const FIRST: &[&str] = &[
+    "ada", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jonas", "kemal", "lena",
+    "mona", "nils", "olga", "pavel", "quinn", "rosa", "sami", "tara",
+];
+const LAST: &[&str] = &["lind", "okafor", "meyer", "silva", "novak", "haddad", "berg", "ito"];
+
+/// One simulated person.
+#[derive(Debug, Clone)]
+pub struct SynthPerson {
+    pub address: String,
+    pub unit: &'static str,
+    pub tz: Tz,
+    pub manager: Option<usize>,
+}
+
+fn people(n: usize) -> Vec<SynthPerson> {
+    let mut out: Vec<SynthPerson> = Vec::with_capacity(n);
+    let mut first_of_unit: BTreeMap<&str, usize> = BTreeMap::new();
+    for i in 0..n {
+        let (unit, tz) = UNITS[i % UNITS.len()];
+        let address = format!(
+            "{}.{}{}@{DOMAIN}",
+            FIRST[i % FIRST.len()],
+            LAST[(i / FIRST.len() + i) % LAST.len()],
+            if i >= FIRST.len() { (i / FIRST.len()).to_string() } else { String::new() }
+        );
+        let manager = first_of_unit.get(unit).copied();
+        first_of_unit.entry(unit).or_insert(i);
+        out.push(SynthPerson { address, unit, tz: tz.parse().unwrap_or(chrono_tz::UTC), manager });
+    }
+    out
+}
+
+const SUBJECTS: &[&str] = &[
+    "Quarterly budget",
+    "Customer visit next week",
+    "Project status",
+    "Invoice {n} approval",
+    "Purchase order {n}",
+    "Slides for the board",
+    "Hiring plan",
+    "Travel expenses {n}",
+    "Contract draft",
+    "Lunch on Friday?",
+];
+
+fn local(p: &SynthPerson, day: NaiveDate, minutes_after_nine: i64) -> chrono::DateTime<Tz> {
+    let naive = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()) + Duration::minutes(minutes_after_nine);
+    p.tz.from_local_datetime(&naive).earliest().unwrap_or_else(|| p.tz.from_utc_datetime(&naive))
+}
+
+struct Mailboxes {
+    root: PathBuf,
+    counter: u64,
+    files: usize,
+}
+
+impl Mailboxes {
+    fn deliver(&mut self, owner: &str, folder: &str, seen: bool, raw: &str) -> Result<(), SynthError> {
+        self.counter += 1;
+        let base = self.root.join(owner);
+        let (dir, name) = if seen {
+            (base.join(folder).join("cur"), format!("{}.synth.{}:2,S", 1_700_000_000 + self.counter, self.counter))
+        } else {
+            (base.join(folder).join("new"), format!("{}.synth.{}", 1_700_000_000 + self.counter, self.counter))
+        };
+        fs_err::create_dir_all(&dir)?;
+        for sub in ["cur", "new", "tmp"] {
+            fs_err::create_dir_all(base.join(folder).join(sub))?;
+        }
+        fs_err::write(dir.join(name), raw)?;
+        self.files += 1;
+        Ok(())
+    }
+}
+
+/// Writes the organisation's exports under `out` (`mail/`, `calendar/`, `README.md`).
+pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummary, SynthError> {
+    if opts.people < 2 || opts.weeks == 0 {
+        return Err(SynthError::Invalid("an organisation needs at least 2 people and 1 week".into()));
+    }
+    let start = opts.start - Duration::days(opts.start.weekday().num_days_from_monday() as i64);
+    let staff = people(opts.people);
+    let mut rng = Rng::new(opts.seed);
+    for sub in ["mail", "calendar"] {
+        let d = out.join(sub);
+        if d.exists() {
+            fs_err::remove_dir_all(&d)?;
+        }
+    }
+    let mut boxes = Mailboxes { root: out.join("mail"), counter: 0, files: 0 };
+    let mut summary = SynthSummary { people: staff.len(), ..Default::default() };
+
+    // Mail: each person sends a few messages each working day.
+    let mut thread_of: Vec<Vec<(String, String)>> = vec![Vec::new(); staff.len()];
+    for week in 0..opts.weeks {
+        for weekday in 0..5 {
+            let day = start + Duration::days(7 * week as i64 + weekday);
+            for (s, sender) in staff.iter().enumerate() {
+                let n = 1 + rng.below(5);
+                let mut minute = rng.below(60) as i64;
+                for _ in 0..n {
+                    minute += 20 + rng.below(90) as i64;
+                    let at = local(sender, day, minute.min(8 * 60 - 1));
+                    let mut to = vec![pick_other(&mut rng, s, staff.len())];
+                    if rng.chance(0.3) {
+                        let extra = pick_other(&mut rng, s, staff.len());
+                        if !to.contains(&extra) {
+                            to.push(extra);
+                        }
+                    }
+                    let cc: Vec<usize> = if rng.chance(0.25) {
+                        let c = pick_other(&mut rng, s, staff.len());
+                        if to.contains(&c) { vec![] } else { vec![c] }
+                    } else {
+                        vec![]
+                    };
+                    summary.messages += 1;
+                    let id = format!("<{}.{}@{DOMAIN}>", summary.messages, opts.seed);
+                    let reply = if rng.chance(0.3) { thread_of[s].last().cloned() } else { None };
+                    let subject = match &reply {
+                        Some((_, subj)) => format!("Re: {subj}"),
+                        None => SUBJECTS[rng.below(SUBJECTS.len())].replace("{n}", &(1000 + rng.below(9000)).to_string()),
+                    };
+                    let raw = message(MessageSpec {
+                        id: &id,
+                        reply_to: reply.as_ref().map(|(r, _)| r.as_str()),
+                        date: at,
+                        from: &sender.address,
+                        to: to.iter().map(|&i| staff[i].address.as_str()).collect(),
+                        cc: cc.iter().map(|&i| staff[i].address.as_str()).collect(),
+                        subject: &subject,
+                        attachment: rng.chance(0.15),
+                        link: rng.chance(0.1),
+                        list: None,
+                    });
+                    boxes.deliver(&sender.address, ".Sent", true, &raw)?;
+                    for &r in to.iter().chain(&cc) {
+                        let seen = rng.chance(0.8);
+                        boxes.deliver(&staff[r].address, "", seen, &raw)?;
+                        thread_of[r].push((id.clone(), subject.trim_start_matches("Re: ").to_string()));
+                    }
+                }
+            }
+        }
+        // A weekly newsletter from outside to everybody.
+        summary.messages += 1;
+        let day = start + Duration::days(7 * week as i64 + 1);
+        let at = Utc.from_utc_datetime(&day.and_hms_opt(6, 30, 0).unwrap_or_default()).with_timezone(&chrono_tz::UTC);
+        let id = format!("<digest.{week}.{}@vendor.example>", opts.seed);
+        let all: Vec<&str> = staff.iter().map(|p| p.address.as_str()).collect();
+        let raw = message(MessageSpec {
+            id: &id,
+            reply_to: None,
+            date: at,
+            from: "digest@vendor.example",
+            to: all.clone(),
+            cc: vec![],
+            subject: "Weekly industry digest",
+            attachment: false,
+            link: false,
+            list: Some("<digest.vendor.example>"),
+        });
+        for p in &all {
+            let seen = rng.chance(0.5);
+            boxes.deliver(p, "", seen, &raw)?;
+        }
+    }
+    summary.message_files = boxes.files;
+
+    // Calendars.
+    let meetings = ics::plan_meetings(&staff, start, opts.weeks, &mut rng);
+    summary.meetings = meetings.len();
+    let cal_dir = out.join("calendar");
+    fs_err::create_dir_all(&cal_dir)?;
+    for (i, p) in staff.iter().enumerate() {
+        let text = ics::calendar_for(i, &staff, &meetings);
+        fs_err::write(cal_dir.join(format!("{}.ics", p.address)), text)?;
+    }
+
+    let mut readme = String::new();
+    let _ = writeln!(
+        readme,
+        "# Sample organisation (synthetic)\n\nWritten by `wecon synth --out {} --people {} --weeks {} --seed {} --start {}`; do not edit by hand.\n\n\
+         - `mail/<address>/`: one maildir per mailbox (`cur/`, `new/` for unseen mail, `.Sent/`).\n\
+         - `calendar/<address>.ics`: one iCalendar export per person.\n\n\
+         {} people in {} units, {} messages sent ({} message files), {} meetings and series. \
+         Every name and address is invented (`{DOMAIN}`).",
+        out.display(),
+        opts.people,
+        opts.weeks,
+        opts.seed,
+        start,
+        summary.people,
+        UNITS.len().min(opts.people),
+        summary.messages,
+        summary.message_files,
+        summary.meetings
+    );
+    fs_err::write(out.join("README.md"), readme)?;
+    Ok(summary)
+}
+
+fn pick_other(rng: &mut Rng, me: usize, n: usize) -> usize {
+    let k = rng.below(n - 1);
+    if k >= me { k + 1 } else { k }
+}
+
+struct MessageSpec<'a> {
+    id: &'a str,
+    reply_to: Option<&'a str>,
+    date: chrono::DateTime<Tz>,
+    from: &'a str,
+    to: Vec<&'a str>,
+    cc: Vec<&'a str>,
+    subject: &'a str,
+    attachment: bool,
+    link: bool,
+    list: Option<&'a str>,
+}
+
+fn message(m: MessageSpec<'_>) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "Message-ID: {}\r\n", m.id);
+    if let Some(r) = m.reply_to {
+        let _ = write!(s, "In-Reply-To: {r}\r\nReferences: {r}\r\n");
+    }
+    let _ = write!(s, "Date: {}\r\n", m.date.format("%a, %d %b %Y %H:%M:%S %z"));
+    let _ = write!(s, "From: {}\r\nTo: {}\r\n", m.from, m.to.join(", "));
+    if !m.cc.is_empty() {
+        let _ = write!(s, "Cc: {}\r\n", m.cc.join(", "));
+    }
+    if let Some(l) = m.list {
+        let _ = write!(s, "List-Id: {l}\r\nPrecedence: bulk\r\n");
+    }
+    let _ = write!(s, "Subject: {}\r\nMIME-Version: 1.0\r\n", m.subject);
+    let body = if m.link {
+        format!("The latest version is at https://{}.sharepoint.com/sites/team/doc{}.docx\r\n", "northwind", m.id.len())
+    } else {
+        "Please see below and let me know what you think.\r\n".to_string()
+    };
+    if m.attachment {
+        let _ = write!(
+            s,
+            "Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n--b1\r\n\
+             Content-Type: application/pdf; name=\"figures.pdf\"\r\nContent-Disposition: attachment; filename=\"figures.pdf\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQKJcfsj6IKMSAwIG9iago8PC9UeXBlL0NhdGFsb2c+PgplbmRvYmoK\r\n--b1--\r\n"
+        );
+    } else {
+        let _ = write!(s, "Content-Type: text/plain; charset=utf-8\r\n\r\n{body}");
+    }
+    s
+}
+
+/// A local wall-clock time on a day (the zone is the meeting's, written as its TZID).
+pub(crate) fn at_local(day: NaiveDate, h: u32, m: u32) -> NaiveDateTime {
+    day.and_hms_opt(h, m, 0).unwrap_or_default()
+}
+
+pub(crate) fn weekday_in_week(start: NaiveDate, week: u32, wd: Weekday) -> NaiveDate {
+    start + Duration::days(7 * week as i64 + wd.num_days_from_monday() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_for_a_seed() {
+        let a = tempfile_dir("a");
+        let b = tempfile_dir("b");
+        let opts = SynthOptions { people: 6, weeks: 2, ..Default::default() };
+        let sa = write_organisation(&a, &opts).unwrap();
+        let sb = write_organisation(&b, &opts).unwrap();
+        assert_eq!(sa, sb);
+        let read = |d: &Path, f: &str| std::fs::read_to_string(d.join("calendar").join(f)).unwrap();
+        let first = format!("{}.ics", people(6)[0].address);
+        assert_eq!(read(&a, &first), read(&b, &first));
+        assert!(sa.messages > 6 * 10);
+        std::fs::remove_dir_all(&a).unwrap();
+        std::fs::remove_dir_all(&b).unwrap();
+    }
+
+    fn tempfile_dir(tag: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("wecon-synth-test-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        d
+    }
+}

@@ -1,0 +1,122 @@
+//! One module per subcommand, each exposing `run(args)`; shared argument types live here.
+
+mod analyze;
+mod ingest;
+mod query;
+mod report;
+mod run;
+mod synth;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use clap::{Args, Parser, Subcommand};
+use wecon_ingest::KeySource;
+
+/// wecon measures where information work goes: it reads mail and calendar exports, stores
+/// their metadata as pseudonymised Parquet, runs the SQL metric library over it and reports
+/// hours per person-week for the seven information processes (share, store, search,
+/// communicate, consult, meet, transact).
+#[derive(Debug, Parser)]
+#[command(name = "wecon", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read exports (mbox, maildir, .eml, .ics) into a dataset of pseudonymised Parquet.
+    Ingest(ingest::IngestArgs),
+    /// Run the SQL metric library over a dataset and write the results folder.
+    Analyze(analyze::AnalyzeArgs),
+    /// Render a results folder into index.html and summary.md.
+    Report(report::ReportArgs),
+    /// Ingest, analyze and report in one go: writes DIR/dataset, DIR/results, DIR/report.
+    Run(run::RunArgs),
+    /// Run ad-hoc SQL over a dataset, a results folder, or a `wecon run` output folder.
+    Query(query::QueryArgs),
+    /// Write a small synthetic organisation in real export formats (maildir, .ics).
+    Synth(synth::SynthArgs),
+}
+
+/// Runs the chosen subcommand.
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Ingest(a) => ingest::run(a),
+        Command::Analyze(a) => analyze::run(a),
+        Command::Report(a) => report::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Query(a) => query::run(a),
+        Command::Synth(a) => synth::run(a),
+    }
+}
+
+/// Options shared by `ingest` and `run`.
+#[derive(Debug, Args)]
+pub struct IngestFlags {
+    /// Keep records from this date or instant on (YYYY-MM-DD or RFC 3339; dates are UTC midnight).
+    #[arg(long, value_parser = parse_instant)]
+    since: Option<i64>,
+    /// Keep records before this date or instant (YYYY-MM-DD or RFC 3339).
+    #[arg(long, value_parser = parse_instant)]
+    until: Option<i64>,
+    /// The pseudonymisation key (at least 16 bytes). Without it, WECON_KEY is used, else a
+    /// random key is made and kept beside the dataset (DATASET.key, mode 0600).
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
+}
+
+impl IngestFlags {
+    fn options(&self) -> wecon_ingest::IngestOptions {
+        let key = match (&self.key_file, std::env::var("WECON_KEY")) {
+            (Some(f), _) => KeySource::File(f.clone()),
+            (None, Ok(v)) if !v.is_empty() => KeySource::Env(v),
+            _ => KeySource::Beside,
+        };
+        wecon_ingest::IngestOptions { since: self.since, until: self.until, key }
+    }
+}
+
+/// `YYYY-MM-DD` (UTC midnight) or an RFC 3339 instant, as microseconds since the epoch.
+fn parse_instant(s: &str) -> Result<i64, String> {
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        let t: NaiveDateTime = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        return Ok(Utc.from_utc_datetime(&t).timestamp_micros());
+    }
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.timestamp_micros())
+        .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD) or an RFC 3339 instant"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("failed to start the query runtime")
+}
+
+fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFlags) -> Result<()> {
+    let summary = wecon_ingest::ingest(sources, out, &flags.options())
+        .with_context(|| format!("failed to ingest into `{}`", out.display()))?;
+    let m = &summary.manifest;
+    eprintln!(
+        "ingested {} activities of {} people into `{}`: {} records read, {} accepted, {} rejected",
+        m.activities,
+        m.people,
+        out.display(),
+        m.records_read,
+        m.records_accepted,
+        m.records_rejected
+    );
+    eprintln!("pseudonymisation key: {}", m.key);
+    let rejections = summary.rejections();
+    if !rejections.is_empty() {
+        eprintln!("rejected records by reason (details in the dataset's ingest_log):");
+        for (reason, n) in &rejections {
+            eprintln!("  {n:>8}  {reason}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! `wecon report`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::Args;
+use wecon_report::{DEFAULT_MIN_GROUP_SIZE, ReportOptions};
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A results folder written by `wecon analyze`.
+    results: PathBuf,
+    /// The report folder to write (index.html, summary.md; replaced atomically).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    privacy: PrivacyFlags,
+}
+
+#[derive(Debug, Args)]
+pub struct PrivacyFlags {
+    /// Hide any group (and week) with fewer people than this. Below 5 only on explicit
+    /// request; the report then says so.
+    #[arg(long, default_value_t = DEFAULT_MIN_GROUP_SIZE as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    min_group_size: u32,
+}
+
+pub fn run(args: ReportArgs) -> Result<()> {
+    report(&args.results, &args.out, &args.privacy)
+}
+
+pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags) -> Result<()> {
+    let opts = ReportOptions { min_group_size: privacy.min_group_size as usize };
+    if opts.min_group_size < DEFAULT_MIN_GROUP_SIZE {
+        eprintln!(
+            "warning: minimum group size lowered to {} (default {DEFAULT_MIN_GROUP_SIZE}): small groups may identify people",
+            opts.min_group_size
+        );
+    }
+    let data = wecon_report::write_report(results, out, opts)
+        .with_context(|| format!("failed to report on `{}`", results.display()))?;
+    eprintln!(
+        "wrote `{}` ({} people, {} person-weeks{})",
+        out.join("index.html").display(),
+        data.people,
+        data.person_weeks,
+        if data.suppressed_weeks.is_empty() {
+            String::new()
+        } else {
+            format!(", {} weeks suppressed below the minimum group size", data.suppressed_weeks.len())
+        }
+    );
+    Ok(())
+}

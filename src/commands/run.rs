@@ -1,0 +1,35 @@
+//! `wecon run`: ingest, analyze and report in one go.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::Args;
+
+use super::analyze::ProfileFlag;
+use super::report::PrivacyFlags;
+use super::{IngestFlags, ingest_and_tell};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Files or folders holding exports (as for `wecon ingest`).
+    #[arg(required = true)]
+    sources: Vec<PathBuf>,
+    /// The output folder: DIR/dataset, DIR/results and DIR/report are written in it.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    flags: IngestFlags,
+    #[command(flatten)]
+    profile: ProfileFlag,
+    #[command(flatten)]
+    privacy: PrivacyFlags,
+}
+
+pub fn run(args: RunArgs) -> Result<()> {
+    let dataset = args.out.join("dataset");
+    let results = args.out.join("results");
+    let report = args.out.join("report");
+    ingest_and_tell(&args.sources, &dataset, &args.flags)?;
+    super::analyze::analyze(&dataset, &results, &args.profile)?;
+    super::report::report(&results, &report, &args.privacy)
+}
