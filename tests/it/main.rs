@@ -1,1 +1,7 @@
+//! Integration tests: each drives the real `wecon` binary on real files in a temp folder.
 
+mod enron;
+mod exact;
+mod helpers;
+mod privacy;
+mod sample;

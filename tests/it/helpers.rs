@@ -1,0 +1,69 @@
+//! Running the real binary in a temp folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fixed pseudonymisation key, so pseudonyms (and snapshots) are stable.
+pub const TEST_KEY: &str = "wecon-test-key-0123456789abcdef";
+
+/// The project root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `wecon ARGS` with the test key; panics with its output when it fails.
+pub fn wecon(args: &[&str]) -> Output {
+    let out = wecon_unchecked(args);
+    assert!(
+        out.status.success(),
+        "wecon {args:?} failed:\nstdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs `wecon ARGS` with the test key, whatever its exit status.
+pub fn wecon_unchecked(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wecon"))
+        .args(args)
+        .env("WECON_KEY", TEST_KEY)
+        .current_dir(root())
+        .output()
+        .expect("the wecon binary runs")
+}
+
+/// `wecon query DIR SQL --format csv`, as text.
+pub fn query_csv(dir: &Path, sql: &str) -> String {
+    let out = wecon(&["query", &dir.to_string_lossy(), sql, "--format", "csv"]);
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Every file under a folder.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The shared real-data folder, or `None` (with a message) when it is absent.
+pub fn shared_data(sub: &str) -> Option<PathBuf> {
+    let p = root().join("../shared/data").join(sub);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipping: `{}` is absent (the shared real-data folder is not part of a clone)", p.display());
+        None
+    }
+}
