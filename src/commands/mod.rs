@@ -75,7 +75,11 @@ impl IngestFlags {
             (None, Ok(v)) if !v.is_empty() => KeySource::Env(v),
             _ => KeySource::Beside,
         };
-        wecon_ingest::IngestOptions { since: self.since, until: self.until, key }
+        wecon_ingest::IngestOptions {
+            since: self.since,
+            until: self.until,
+            key,
+        }
     }
 }
 

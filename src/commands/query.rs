@@ -33,12 +33,13 @@ pub fn run(args: QueryArgs) -> Result<()> {
         Format::Csv => OutputFormat::Csv,
         Format::Json => OutputFormat::Json,
     };
-    let text = super::runtime()?.block_on(async {
-        let (ctx, _) = wecon_engine::open(&args.dir).await?;
-        let batches = wecon_engine::sql(&ctx, &args.sql).await?;
-        wecon_engine::format_batches(&batches, format)
-    })
-    .with_context(|| format!("query over `{}` failed", args.dir.display()))?;
+    let text = super::runtime()?
+        .block_on(async {
+            let (ctx, _) = wecon_engine::open(&args.dir).await?;
+            let batches = wecon_engine::sql(&ctx, &args.sql).await?;
+            wecon_engine::format_batches(&batches, format)
+        })
+        .with_context(|| format!("query over `{}` failed", args.dir.display()))?;
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;

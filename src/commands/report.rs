@@ -30,7 +30,9 @@ pub fn run(args: ReportArgs) -> Result<()> {
 }
 
 pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags) -> Result<()> {
-    let opts = ReportOptions { min_group_size: privacy.min_group_size as usize };
+    let opts = ReportOptions {
+        min_group_size: privacy.min_group_size as usize,
+    };
     if opts.min_group_size < DEFAULT_MIN_GROUP_SIZE {
         eprintln!(
             "warning: minimum group size lowered to {} (default {DEFAULT_MIN_GROUP_SIZE}): small groups may identify people",
@@ -47,7 +49,10 @@ pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags) -> Resu
         if data.suppressed_weeks.is_empty() {
             String::new()
         } else {
-            format!(", {} weeks suppressed below the minimum group size", data.suppressed_weeks.len())
+            format!(
+                ", {} weeks suppressed below the minimum group size",
+                data.suppressed_weeks.len()
+            )
         }
     );
     Ok(())

@@ -27,9 +27,18 @@ pub struct SynthArgs {
 }
 
 pub fn run(args: SynthArgs) -> Result<()> {
-    let opts = SynthOptions { people: args.people, weeks: args.weeks, seed: args.seed, start: args.start };
-    let s = wecon_synth::write_organisation(&args.out, &opts)
-        .with_context(|| format!("failed to write the organisation to `{}`", args.out.display()))?;
+    let opts = SynthOptions {
+        people: args.people,
+        weeks: args.weeks,
+        seed: args.seed,
+        start: args.start,
+    };
+    let s = wecon_synth::write_organisation(&args.out, &opts).with_context(|| {
+        format!(
+            "failed to write the organisation to `{}`",
+            args.out.display()
+        )
+    })?;
     eprintln!(
         "wrote {} people, {} messages ({} message files) and {} meetings to `{}`",
         s.people,

@@ -5,13 +5,29 @@ use crate::helpers::{query_csv, shared_data, wecon};
 
 #[test]
 fn enron_every_message_accounted_for() {
-    let Some(maildir) = shared_data("enron-maildir-fullfolders/maildir") else { return };
+    let Some(maildir) = shared_data("enron-maildir-fullfolders/maildir") else {
+        return;
+    };
     let files = crate::helpers::files_under(&maildir).len();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("e");
-    wecon(&["run", &maildir.to_string_lossy(), "--out", &out.to_string_lossy()]);
-    let log = query_csv(&out, "select sum(records_read) r, sum(records_accepted) a, sum(records_rejected) x from ingest_log");
-    let nums: Vec<i64> = log.lines().nth(1).unwrap().split(',').map(|n| n.parse().unwrap()).collect();
+    wecon(&[
+        "run",
+        &maildir.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let log = query_csv(
+        &out,
+        "select sum(records_read) r, sum(records_accepted) a, sum(records_rejected) x from ingest_log",
+    );
+    let nums: Vec<i64> = log
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|n| n.parse().unwrap())
+        .collect();
     assert_eq!(nums[0] as usize, files, "every file is a record read");
     assert_eq!(nums[0], nums[1] + nums[2]);
     let n = query_csv(&out, "select count(*) n from activities");

@@ -10,9 +10,13 @@ fn write(path: &Path, text: &str) {
 }
 
 fn mail(id: u32, date: &str, from: &str, to: &str, subject: &str, attachment: bool) -> String {
-    let head = format!("Message-ID: <{id}@ex.org>\nDate: {date}\nFrom: {from}\nTo: {to}\nSubject: {subject}\nMIME-Version: 1.0\n");
+    let head = format!(
+        "Message-ID: <{id}@ex.org>\nDate: {date}\nFrom: {from}\nTo: {to}\nSubject: {subject}\nMIME-Version: 1.0\n"
+    );
     if attachment {
-        format!("{head}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nsecret body {id}\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n")
+        format!(
+            "{head}Content-Type: multipart/mixed; boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nsecret body {id}\n--b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"a.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b--\n"
+        )
     } else {
         format!("{head}Content-Type: text/plain\n\nsecret body {id}\n")
     }
@@ -24,29 +28,114 @@ pub fn fixture(dir: &Path) -> std::path::PathBuf {
     let mb = ex.join("mail/alice");
     let a = "Alice <alice@ex.org>";
     // Two sends two minutes apart: the first is cut to 2 minutes, the second counts 5.
-    write(&mb.join(".Sent/cur/1:2,S"), &mail(1, "Mon, 15 Jan 2024 10:00:00 +0000", a, "bob@ex.org", "Hello there", false));
-    write(&mb.join(".Sent/cur/2:2,S"), &mail(2, "Mon, 15 Jan 2024 11:02:00 +0100", a, "bob@ex.org", "Second thought", false));
+    write(
+        &mb.join(".Sent/cur/1:2,S"),
+        &mail(
+            1,
+            "Mon, 15 Jan 2024 10:00:00 +0000",
+            a,
+            "bob@ex.org",
+            "Hello there",
+            false,
+        ),
+    );
+    write(
+        &mb.join(".Sent/cur/2:2,S"),
+        &mail(
+            2,
+            "Mon, 15 Jan 2024 11:02:00 +0100",
+            a,
+            "bob@ex.org",
+            "Second thought",
+            false,
+        ),
+    );
     // Read: 2.5 minutes communicate.
-    write(&mb.join("cur/3:2,S"), &mail(3, "Mon, 15 Jan 2024 11:00:00 +0000", "bob@ex.org", "alice@ex.org", "Question", false));
+    write(
+        &mb.join("cur/3:2,S"),
+        &mail(
+            3,
+            "Mon, 15 Jan 2024 11:00:00 +0000",
+            "bob@ex.org",
+            "alice@ex.org",
+            "Question",
+            false,
+        ),
+    );
     // Unseen: not counted by the wecon profile, counted by myanalytics.
-    write(&mb.join("new/4"), &mail(4, "Mon, 15 Jan 2024 12:00:00 +0000", "carol@ex.org", "alice@ex.org", "Unread news", false));
+    write(
+        &mb.join("new/4"),
+        &mail(
+            4,
+            "Mon, 15 Jan 2024 12:00:00 +0000",
+            "carol@ex.org",
+            "alice@ex.org",
+            "Unread news",
+            false,
+        ),
+    );
     // With an attachment: share.
-    write(&mb.join("cur/5:2,S"), &mail(5, "Mon, 15 Jan 2024 13:00:00 +0000", "bob@ex.org", "alice@ex.org", "Figures", true));
+    write(
+        &mb.join("cur/5:2,S"),
+        &mail(
+            5,
+            "Mon, 15 Jan 2024 13:00:00 +0000",
+            "bob@ex.org",
+            "alice@ex.org",
+            "Figures",
+            true,
+        ),
+    );
     // Transactional subject: transact.
-    write(&mb.join("cur/6:2,S"), &mail(6, "Mon, 15 Jan 2024 14:00:00 +0000", "bob@ex.org", "alice@ex.org", "Invoice 77 approval", false));
+    write(
+        &mb.join("cur/6:2,S"),
+        &mail(
+            6,
+            "Mon, 15 Jan 2024 14:00:00 +0000",
+            "bob@ex.org",
+            "alice@ex.org",
+            "Invoice 77 approval",
+            false,
+        ),
+    );
     // The same message filed twice: counted once, the copy rejected with a reason.
-    write(&mb.join("archive/cur/6:2,S"), &mail(6, "Mon, 15 Jan 2024 14:00:00 +0000", "bob@ex.org", "alice@ex.org", "Invoice 77 approval", false));
+    write(
+        &mb.join("archive/cur/6:2,S"),
+        &mail(
+            6,
+            "Mon, 15 Jan 2024 14:00:00 +0000",
+            "bob@ex.org",
+            "alice@ex.org",
+            "Invoice 77 approval",
+            false,
+        ),
+    );
     // No Date: rejected with a reason.
-    write(&mb.join("cur/7:2,S"), "Message-ID: <7@ex.org>\nFrom: bob@ex.org\nTo: alice@ex.org\nSubject: Undated\n\nbody\n");
+    write(
+        &mb.join("cur/7:2,S"),
+        "Message-ID: <7@ex.org>\nFrom: bob@ex.org\nTo: alice@ex.org\nSubject: Undated\n\nbody\n",
+    );
 
     let ev = |uid: &str, start: &str, end: &str, extra: &str| {
-        format!("BEGIN:VEVENT\nUID:{uid}\nDTSTART:{start}\nDTEND:{end}\nSUMMARY:Confidential title {uid}\n{extra}END:VEVENT\n")
+        format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:{start}\nDTEND:{end}\nSUMMARY:Confidential title {uid}\n{extra}END:VEVENT\n"
+        )
     };
     let att = |who: &str, stat: &str| format!("ATTENDEE;PARTSTAT={stat}:mailto:{who}\n");
     let org = "ORGANIZER:mailto:alice@ex.org\n";
     let mut ics = String::from("BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//test//EN\n");
     // A 3-person meeting alice organises: 1 h meet.
-    ics += &ev("m1", "20240116T090000Z", "20240116T100000Z", &format!("{org}{}{}{}", att("alice@ex.org", "ACCEPTED"), att("bob@ex.org", "ACCEPTED"), att("carol@ex.org", "ACCEPTED")));
+    ics += &ev(
+        "m1",
+        "20240116T090000Z",
+        "20240116T100000Z",
+        &format!(
+            "{org}{}{}{}",
+            att("alice@ex.org", "ACCEPTED"),
+            att("bob@ex.org", "ACCEPTED"),
+            att("carol@ex.org", "ACCEPTED")
+        ),
+    );
     // A weekly 1:1 she accepted, twice, in Berlin time: 0.5 h consult in each week.
     ics += &format!(
         "BEGIN:VEVENT\nUID:o1\nDTSTART;TZID=Europe/Berlin:20240117T150000\nDTEND;TZID=Europe/Berlin:20240117T153000\nRRULE:FREQ=WEEKLY;COUNT=2\nORGANIZER:mailto:bob@ex.org\n{}{}SUMMARY:Confidential 1:1\nEND:VEVENT\n",
@@ -54,8 +143,26 @@ pub fn fixture(dir: &Path) -> std::path::PathBuf {
         att("bob@ex.org", "ACCEPTED")
     );
     // Declined, cancelled, and a solo block: no hours.
-    ics += &ev("d1", "20240118T090000Z", "20240118T100000Z", &format!("ORGANIZER:mailto:bob@ex.org\n{}{}", att("alice@ex.org", "DECLINED"), att("bob@ex.org", "ACCEPTED")));
-    ics += &ev("c1", "20240118T110000Z", "20240118T120000Z", &format!("STATUS:CANCELLED\n{org}{}{}", att("alice@ex.org", "ACCEPTED"), att("bob@ex.org", "ACCEPTED")));
+    ics += &ev(
+        "d1",
+        "20240118T090000Z",
+        "20240118T100000Z",
+        &format!(
+            "ORGANIZER:mailto:bob@ex.org\n{}{}",
+            att("alice@ex.org", "DECLINED"),
+            att("bob@ex.org", "ACCEPTED")
+        ),
+    );
+    ics += &ev(
+        "c1",
+        "20240118T110000Z",
+        "20240118T120000Z",
+        &format!(
+            "STATUS:CANCELLED\n{org}{}{}",
+            att("alice@ex.org", "ACCEPTED"),
+            att("bob@ex.org", "ACCEPTED")
+        ),
+    );
     ics += &ev("s1", "20240119T090000Z", "20240119T110000Z", "");
     // No DTSTART: rejected with a reason.
     ics += "BEGIN:VEVENT\nUID:bad\nSUMMARY:Broken\nEND:VEVENT\n";
@@ -70,7 +177,16 @@ fn hours_match_the_profile_rules_exactly() {
     let ex = fixture(dir.path());
     let out = dir.path().join("run");
     // The series runs past the last one-off record, so the window is widened explicitly.
-    wecon(&["run", &ex.to_string_lossy(), "--out", &out.to_string_lossy(), "--min-group-size", "1", "--until", "2024-02-01"]);
+    wecon(&[
+        "run",
+        &ex.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--min-group-size",
+        "1",
+        "--until",
+        "2024-02-01",
+    ]);
 
     let sql = "select cast(week as varchar) as week, process, round(hours * 60, 3) as minutes, activities \
                from person_week_process order by week, process";
@@ -86,12 +202,24 @@ fn hours_match_the_profile_rules_exactly() {
     );
     // Every record is accepted or rejected with its reason.
     assert_eq!(
-        query_csv(&out, "select format, sum(records_read) r, sum(records_accepted) a, sum(records_rejected) x from ingest_log group by format order by format"),
+        query_csv(
+            &out,
+            "select format, sum(records_read) r, sum(records_accepted) a, sum(records_rejected) x from ingest_log group by format order by format"
+        ),
         "format,r,a,x\nics,6,5,1\nmaildir,8,6,2\n"
     );
-    let reasons = query_csv(&out, "select reason, records from rejections order by reason");
-    assert!(reasons.contains("VEVENT without a valid DTSTART,1"), "{reasons}");
-    assert!(reasons.contains("missing or unparsable Date header,1"), "{reasons}");
+    let reasons = query_csv(
+        &out,
+        "select reason, records from rejections order by reason",
+    );
+    assert!(
+        reasons.contains("VEVENT without a valid DTSTART,1"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("missing or unparsable Date header,1"),
+        "{reasons}"
+    );
     assert!(reasons.contains("(same Message-ID),1"), "{reasons}");
     assert_eq!(
         query_csv(&out, "select state, messages from received_mail_seen"),
@@ -100,7 +228,14 @@ fn hours_match_the_profile_rules_exactly() {
 
     // The same dataset under MyAnalytics: the unseen mail counts too.
     let results = dir.path().join("ma");
-    wecon(&["analyze", &out.join("dataset").to_string_lossy(), "--out", &results.to_string_lossy(), "--profile", "myanalytics"]);
+    wecon(&[
+        "analyze",
+        &out.join("dataset").to_string_lossy(),
+        "--out",
+        &results.to_string_lossy(),
+        "--profile",
+        "myanalytics",
+    ]);
     assert!(query_csv(&results, sql).contains("2024-01-15,communicate,12.0,4"));
     let info = std::fs::read_to_string(results.join("run.json")).unwrap();
     assert!(info.contains("\"name\": \"myanalytics\""));
@@ -111,11 +246,26 @@ fn bounded_by_since_and_until() {
     let dir = tempfile::tempdir().unwrap();
     let ex = fixture(dir.path());
     let ds = dir.path().join("ds");
-    wecon(&["ingest", &ex.to_string_lossy(), "--out", &ds.to_string_lossy(), "--since", "2024-01-16", "--until", "2024-01-20"]);
+    wecon(&[
+        "ingest",
+        &ex.to_string_lossy(),
+        "--out",
+        &ds.to_string_lossy(),
+        "--since",
+        "2024-01-16",
+        "--until",
+        "2024-01-20",
+    ]);
     assert_eq!(
-        query_csv(&ds, "select source, count(*) n from activities group by source order by source"),
+        query_csv(
+            &ds,
+            "select source, count(*) n from activities group by source order by source"
+        ),
         "source,n\ncalendar,5\n"
     );
-    let log = query_csv(&ds, "select format, sum(records_read) r, sum(records_rejected) x from ingest_log group by format order by format");
+    let log = query_csv(
+        &ds,
+        "select format, sum(records_read) r, sum(records_rejected) x from ingest_log group by format order by format",
+    );
     assert_eq!(log, "format,r,x\nics,6,1\nmaildir,8,8\n");
 }

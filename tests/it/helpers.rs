@@ -63,7 +63,10 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
     if p.exists() {
         Some(p)
     } else {
-        eprintln!("skipping: `{}` is absent (the shared real-data folder is not part of a clone)", p.display());
+        eprintln!(
+            "skipping: `{}` is absent (the shared real-data folder is not part of a clone)",
+            p.display()
+        );
         None
     }
 }

@@ -27,7 +27,10 @@ fn all_output_text(run: &Path) -> String {
         }
         text.push_str(&String::from_utf8_lossy(&std::fs::read(&f).unwrap()));
     }
-    let tables = query_csv(run, "select table_name from information_schema.tables where table_schema = 'public'");
+    let tables = query_csv(
+        run,
+        "select table_name from information_schema.tables where table_schema = 'public'",
+    );
     for t in tables.lines().skip(1) {
         let sql = if t == "ingest_log" {
             "select source_file, format, array_to_string(map_keys(reasons), ';'), owner_rule from ingest_log".to_string()
@@ -44,13 +47,23 @@ fn no_subject_title_or_body_in_any_output() {
     let dir = tempfile::tempdir().unwrap();
     let ex = fixture(dir.path());
     let out = dir.path().join("run");
-    wecon(&["run", &ex.to_string_lossy(), "--out", &out.to_string_lossy(), "--min-group-size", "1"]);
+    wecon(&[
+        "run",
+        &ex.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--min-group-size",
+        "1",
+    ]);
     let text = all_output_text(&out);
     assert!(text.contains("activity_id"), "the scan read the tables");
     for s in SECRETS {
         assert!(!text.contains(s), "`{s}` leaked into the output");
     }
     // Addresses are pseudonymised in every table (paths aside, which name the export files).
-    let people = query_csv(&out, "select person_id from activities union select person_id from people");
+    let people = query_csv(
+        &out,
+        "select person_id from activities union select person_id from people",
+    );
     assert!(!people.contains('@'), "{people}");
 }

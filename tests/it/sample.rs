@@ -11,15 +11,25 @@ fn sample_data_is_what_the_generator_writes() {
     wecon(&["synth", "--out", &gen_dir.to_string_lossy()]);
     let ours = root().join("sample-data");
     let rel = |base: &Path| -> Vec<String> {
-        files_under(base).iter().map(|f| f.strip_prefix(base).unwrap().display().to_string()).collect()
+        files_under(base)
+            .iter()
+            .map(|f| f.strip_prefix(base).unwrap().display().to_string())
+            .collect()
     };
     let (a, b) = (rel(&ours), rel(&gen_dir));
-    assert_eq!(a, b, "sample-data/ differs from `wecon synth --out sample-data`: regenerate it");
+    assert_eq!(
+        a, b,
+        "sample-data/ differs from `wecon synth --out sample-data`: regenerate it"
+    );
     for f in &a {
         if f == "README.md" {
             continue; // names the output folder it was written to
         }
-        assert_eq!(std::fs::read(ours.join(f)).unwrap(), std::fs::read(gen_dir.join(f)).unwrap(), "{f} differs");
+        assert_eq!(
+            std::fs::read(ours.join(f)).unwrap(),
+            std::fs::read(gen_dir.join(f)).unwrap(),
+            "{f} differs"
+        );
     }
 }
 
@@ -28,7 +38,13 @@ fn run_on_sample_data_matches_its_contents() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
     wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
-    for f in ["dataset/manifest.json", "results/run.json", "results/person_week_process.csv", "report/index.html", "report/summary.md"] {
+    for f in [
+        "dataset/manifest.json",
+        "results/run.json",
+        "results/person_week_process.csv",
+        "report/index.html",
+        "report/summary.md",
+    ] {
         assert!(out.join(f).is_file(), "{f} missing");
     }
     // Mail: one send per message a person sent, one receive per message file in an inbox.
@@ -36,14 +52,31 @@ fn run_on_sample_data_matches_its_contents() {
         .iter()
         .filter(|f| f.to_string_lossy().contains("/.Sent/"))
         .count();
-    let all_files = files_under(&root().join("sample-data/mail")).iter().filter(|f| !f.to_string_lossy().contains("/tmp/")).count();
-    let counts = query_csv(&out, "select action, count(*) n from activities where source = 'email' group by action order by action");
-    assert_eq!(counts, format!("action,n\nreceive,{}\nsend,{}\n", all_files - sent_files, sent_files));
+    let all_files = files_under(&root().join("sample-data/mail"))
+        .iter()
+        .filter(|f| !f.to_string_lossy().contains("/tmp/"))
+        .count();
+    let counts = query_csv(
+        &out,
+        "select action, count(*) n from activities where source = 'email' group by action order by action",
+    );
+    assert_eq!(
+        counts,
+        format!(
+            "action,n\nreceive,{}\nsend,{}\n",
+            all_files - sent_files,
+            sent_files
+        )
+    );
     // Every person of the sample has a calendar and a mailbox; ten people.
     assert_eq!(query_csv(&out, "select count(*) n from people"), "n\n10\n");
     // The report shows the processes and the chart.
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
-    assert!(html.contains("<svg") && html.contains("communicate") && html.contains("profile <b>wecon</b>"));
+    assert!(
+        html.contains("<svg")
+            && html.contains("communicate")
+            && html.contains("profile <b>wecon</b>")
+    );
     // Outputs are complete: no temporary folder is left beside them.
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
@@ -58,7 +91,12 @@ fn every_metric_snapshot() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
     wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
-    for name in ["person_week_process", "ingest_summary", "rejections", "received_mail_seen"] {
+    for name in [
+        "person_week_process",
+        "ingest_summary",
+        "rejections",
+        "received_mail_seen",
+    ] {
         let sql = if name == "person_week_process" {
             "select person_id, cast(week as varchar) week, process, round(hours, 6) hours, activities from person_week_process order by 1, 2, 3".to_string()
         } else {
@@ -75,8 +113,17 @@ fn query_formats_and_errors() {
     let out = dir.path().join("x");
     wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
     let o = out.to_string_lossy();
-    let json = wecon(&["query", &o, "select count(*) as n from people", "--format", "json"]);
-    assert_eq!(String::from_utf8_lossy(&json.stdout).trim(), r#"[{"n":10}]"#);
+    let json = wecon(&[
+        "query",
+        &o,
+        "select count(*) as n from people",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&json.stdout).trim(),
+        r#"[{"n":10}]"#
+    );
     let table = wecon(&["query", &o, "select count(*) as n from people"]);
     assert!(String::from_utf8_lossy(&table.stdout).contains("| 10 |"));
     let bad = wecon_unchecked(&["query", &o, "select nope from people"]);

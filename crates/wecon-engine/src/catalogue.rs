@@ -8,16 +8,34 @@
 /// Every query file, in the order it runs: views first, then metrics by name.
 const QUERIES: &[(&str, &str)] = &[
     ("classify", include_str!("../../../queries/classify.sql")),
-    ("ingest_summary", include_str!("../../../queries/ingest_summary.sql")),
-    ("person_week_process", include_str!("../../../queries/person_week_process.sql")),
-    ("received_mail_seen", include_str!("../../../queries/received_mail_seen.sql")),
-    ("rejections", include_str!("../../../queries/rejections.sql")),
+    (
+        "ingest_summary",
+        include_str!("../../../queries/ingest_summary.sql"),
+    ),
+    (
+        "person_week_process",
+        include_str!("../../../queries/person_week_process.sql"),
+    ),
+    (
+        "received_mail_seen",
+        include_str!("../../../queries/received_mail_seen.sql"),
+    ),
+    (
+        "rejections",
+        include_str!("../../../queries/rejections.sql"),
+    ),
 ];
 
 /// The built-in assumption profiles (`queries/profiles/*.toml`).
 pub(crate) const PROFILES: &[(&str, &str)] = &[
-    ("wecon", include_str!("../../../queries/profiles/wecon.toml")),
-    ("myanalytics", include_str!("../../../queries/profiles/myanalytics.toml")),
+    (
+        "wecon",
+        include_str!("../../../queries/profiles/wecon.toml"),
+    ),
+    (
+        "myanalytics",
+        include_str!("../../../queries/profiles/myanalytics.toml"),
+    ),
     ("viva", include_str!("../../../queries/profiles/viva.toml")),
 ];
 
@@ -54,7 +72,12 @@ pub(crate) fn is_view_sql(sql: &str) -> bool {
 pub(crate) fn leading_comment(sql: &str) -> String {
     sql.lines()
         .take_while(|l| l.trim_start().starts_with("--"))
-        .map(|l| l.trim_start().trim_start_matches("--").strip_prefix(' ').unwrap_or(l.trim_start().trim_start_matches("--")))
+        .map(|l| {
+            l.trim_start()
+                .trim_start_matches("--")
+                .strip_prefix(' ')
+                .unwrap_or(l.trim_start().trim_start_matches("--"))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -66,7 +89,10 @@ pub fn query_names() -> Vec<&'static str> {
 
 /// Every query in the library, in the order it runs.
 pub fn queries() -> Vec<Query> {
-    let mut all: Vec<Query> = QUERIES.iter().map(|(name, sql)| Query { name, sql }).collect();
+    let mut all: Vec<Query> = QUERIES
+        .iter()
+        .map(|(name, sql)| Query { name, sql })
+        .collect();
     all.sort_by_key(|q| (!q.is_view(), q.name));
     all
 }
@@ -93,10 +119,17 @@ mod tests {
         on_disk.sort();
         let mut embedded: Vec<String> = query_names().iter().map(|s| s.to_string()).collect();
         embedded.sort();
-        assert_eq!(on_disk, embedded, "queries/*.sql and the embedded list differ");
+        assert_eq!(
+            on_disk, embedded,
+            "queries/*.sql and the embedded list differ"
+        );
         for q in queries() {
             let doc = q.doc();
-            assert!(doc.starts_with(&format!("{}:", q.name)), "{} must open with its name", q.name);
+            assert!(
+                doc.starts_with(&format!("{}:", q.name)),
+                "{} must open with its name",
+                q.name
+            );
             assert!(doc.contains("Source:"), "{} must cite its source", q.name);
         }
         assert_eq!(query_names()[0], "classify");

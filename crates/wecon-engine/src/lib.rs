@@ -78,7 +78,10 @@ pub struct Opened {
 fn new_context() -> SessionContext {
     let mut config = SessionConfig::new().with_information_schema(true);
     // The dataset is partitioned in plain sub-folders (source/month), not Hive-style.
-    config.options_mut().execution.listing_table_ignore_subdirectory = false;
+    config
+        .options_mut()
+        .execution
+        .listing_table_ignore_subdirectory = false;
     SessionContext::new_with_config(config)
 }
 
@@ -90,31 +93,51 @@ fn is_results(dir: &Path) -> bool {
     dir.join(RUN_INFO).is_file()
 }
 
-async fn register_dataset(ctx: &SessionContext, dir: &Path, tables: &mut Vec<String>) -> Result<(), EngineError> {
+async fn register_dataset(
+    ctx: &SessionContext,
+    dir: &Path,
+    tables: &mut Vec<String>,
+) -> Result<(), EngineError> {
     let act = format!("{}/", dir.join(ACTIVITIES).display());
-    ctx.register_parquet(ACTIVITIES, &act, ParquetReadOptions::default()).await?;
+    ctx.register_parquet(ACTIVITIES, &act, ParquetReadOptions::default())
+        .await?;
     for name in [PEOPLE, INGEST_LOG] {
         let file = dir.join(format!("{name}.parquet"));
-        ctx.register_parquet(name, file.to_string_lossy().as_ref(), ParquetReadOptions::default())
-            .await?;
+        ctx.register_parquet(
+            name,
+            file.to_string_lossy().as_ref(),
+            ParquetReadOptions::default(),
+        )
+        .await?;
     }
     tables.extend([ACTIVITIES, PEOPLE, INGEST_LOG].map(String::from));
     Ok(())
 }
 
-async fn register_results(ctx: &SessionContext, dir: &Path, tables: &mut Vec<String>) -> Result<(), EngineError> {
+async fn register_results(
+    ctx: &SessionContext,
+    dir: &Path,
+    tables: &mut Vec<String>,
+) -> Result<(), EngineError> {
     let mut files: Vec<PathBuf> = fs_err::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
         .collect();
     files.sort();
     for f in files {
-        let name = f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = f
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if tables.contains(&name) {
             continue;
         }
-        ctx.register_parquet(&name, f.to_string_lossy().as_ref(), ParquetReadOptions::default())
-            .await?;
+        ctx.register_parquet(
+            &name,
+            f.to_string_lossy().as_ref(),
+            ParquetReadOptions::default(),
+        )
+        .await?;
         tables.push(name);
     }
     Ok(())
@@ -124,7 +147,11 @@ async fn register_results(ctx: &SessionContext, dir: &Path, tables: &mut Vec<Str
 /// every table registered under its name.
 pub async fn open(dir: &Path) -> Result<(SessionContext, Opened), EngineError> {
     let ctx = new_context();
-    let mut opened = Opened { dataset: None, results: None, tables: Vec::new() };
+    let mut opened = Opened {
+        dataset: None,
+        results: None,
+        tables: Vec::new(),
+    };
     let (dataset, results) = if is_dataset(dir) {
         (Some(dir.to_path_buf()), None)
     } else if is_results(dir) {
@@ -157,7 +184,11 @@ pub async fn sql(ctx: &SessionContext, statement: &str) -> Result<Vec<RecordBatc
 }
 
 /// Runs the metric library over `dataset` under `profile` and writes the results folder.
-pub async fn analyze(dataset: &Path, out: &Path, profile: &Profile) -> Result<RunInfo, EngineError> {
+pub async fn analyze(
+    dataset: &Path,
+    out: &Path,
+    profile: &Profile,
+) -> Result<RunInfo, EngineError> {
     if !is_dataset(dataset) {
         return Err(EngineError::Layout(format!(
             "`{}` is not a wecon dataset (no manifest.json): run `wecon ingest` first",
@@ -167,14 +198,23 @@ pub async fn analyze(dataset: &Path, out: &Path, profile: &Profile) -> Result<Ru
     let ctx = new_context();
     register_dataset(&ctx, dataset, &mut Vec::new()).await?;
     let profile_batch = profile.to_batch()?;
-    ctx.register_table("profile", Arc::new(MemTable::try_new(profile_batch.schema(), vec![vec![profile_batch]])?))?;
+    ctx.register_table(
+        "profile",
+        Arc::new(MemTable::try_new(
+            profile_batch.schema(),
+            vec![vec![profile_batch]],
+        )?),
+    )?;
 
     let partial = partial_dir(out)?;
     let mut tables = Vec::new();
     let mut definitions = Vec::new();
     for q in queries() {
         definitions.push((q.name.to_string(), q.doc()));
-        let fail = |source| EngineError::Query { name: q.name.to_string(), source };
+        let fail = |source| EngineError::Query {
+            name: q.name.to_string(),
+            source,
+        };
         let df = ctx.sql(q.sql).await.map_err(fail)?;
         if q.is_view() {
             continue;
@@ -186,7 +226,10 @@ pub async fn analyze(dataset: &Path, out: &Path, profile: &Profile) -> Result<Ru
             batches.push(RecordBatch::new_empty(schema));
         }
         write_parquet(&partial.join(format!("{}.parquet", q.name)), &batches)?;
-        write_file(&partial.join(format!("{}.csv", q.name)), format_batches(&batches, OutputFormat::Csv)?)?;
+        write_file(
+            &partial.join(format!("{}.csv", q.name)),
+            format_batches(&batches, OutputFormat::Csv)?,
+        )?;
         tables.push(q.name.to_string());
     }
     let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
@@ -198,7 +241,10 @@ pub async fn analyze(dataset: &Path, out: &Path, profile: &Profile) -> Result<Ru
         definitions,
         dataset_manifest: serde_json::from_str(&manifest_text)?,
     };
-    write_file(&partial.join(RUN_INFO), serde_json::to_string_pretty(&info)?)?;
+    write_file(
+        &partial.join(RUN_INFO),
+        serde_json::to_string_pretty(&info)?,
+    )?;
     replace_dir(&partial, out)?;
     Ok(info)
 }

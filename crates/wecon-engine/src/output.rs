@@ -20,7 +20,10 @@ pub enum OutputFormat {
 }
 
 /// Renders batches in the given format.
-pub fn format_batches(batches: &[RecordBatch], format: OutputFormat) -> Result<String, EngineError> {
+pub fn format_batches(
+    batches: &[RecordBatch],
+    format: OutputFormat,
+) -> Result<String, EngineError> {
     match format {
         OutputFormat::Table => Ok(format!("{}\n", pretty_format_batches(batches)?)),
         OutputFormat::Csv => {

@@ -50,7 +50,8 @@ impl Profile {
     }
 
     fn parse(text: &str, origin: &str) -> Result<Self, EngineError> {
-        toml::from_str(text).map_err(|e| EngineError::Profile(format!("profile `{origin}` is not valid: {e}")))
+        toml::from_str(text)
+            .map_err(|e| EngineError::Profile(format!("profile `{origin}` is not valid: {e}")))
     }
 
     /// The constants as `(name, value)` pairs, for the report's method section.

@@ -98,7 +98,10 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
     let roots = match read_components(&unfolded) {
         Ok(c) => c,
         Err(_) => {
-            let n = unfolded.lines().filter(|l| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT")).count();
+            let n = unfolded
+                .lines()
+                .filter(|l| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT"))
+                .count();
             for _ in 0..n.max(1) {
                 log.reject(UNPARSABLE_FILE);
             }
@@ -138,11 +141,15 @@ fn collect_vevents<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>) {
 }
 
 fn prop<'a>(c: &'a Component<'a>, name: &str) -> Option<&'a Property<'a>> {
-    c.properties.iter().find(|p| p.name.as_str().eq_ignore_ascii_case(name))
+    c.properties
+        .iter()
+        .find(|p| p.name.as_str().eq_ignore_ascii_case(name))
 }
 
 fn props<'a>(c: &'a Component<'a>, name: &'a str) -> impl Iterator<Item = &'a Property<'a>> {
-    c.properties.iter().filter(move |p| p.name.as_str().eq_ignore_ascii_case(name))
+    c.properties
+        .iter()
+        .filter(move |p| p.name.as_str().eq_ignore_ascii_case(name))
 }
 
 fn param<'a>(p: &'a Property<'a>, key: &str) -> Option<&'a str> {
@@ -161,10 +168,10 @@ pub(crate) fn parse_tz(tzid: &str) -> Option<chrono_tz::Tz> {
     }
     let parts: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
     for n in [3, 2, 1] {
-        if parts.len() >= n {
-            if let Ok(tz) = chrono_tz::Tz::from_str(&parts[parts.len() - n..].join("/")) {
-                return Some(tz);
-            }
+        if parts.len() >= n
+            && let Ok(tz) = chrono_tz::Tz::from_str(&parts[parts.len() - n..].join("/"))
+        {
+            return Some(tz);
         }
     }
     None
@@ -176,7 +183,9 @@ fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool) -> Option<Wh
         return NaiveDate::parse_from_str(v, "%Y%m%d").ok().map(When::Date);
     }
     if let Some(stripped) = v.strip_suffix(['Z', 'z']) {
-        return NaiveDateTime::parse_from_str(stripped, "%Y%m%dT%H%M%S").ok().map(When::Utc);
+        return NaiveDateTime::parse_from_str(stripped, "%Y%m%dT%H%M%S")
+            .ok()
+            .map(When::Utc);
     }
     let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
     Some(match tzid.and_then(parse_tz) {
@@ -240,7 +249,9 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
     let start = prop(c, "DTSTART").and_then(parse_when).ok_or(NO_START)?;
     let start_us = start.to_utc_micros(chrono_tz::UTC).ok_or(NO_START)?;
     let duration_us = if let Some(end) = prop(c, "DTEND").and_then(parse_when) {
-        let end_us = end.to_utc_micros(start.zone(chrono_tz::UTC)).ok_or(NO_START)?;
+        let end_us = end
+            .to_utc_micros(start.zone(chrono_tz::UTC))
+            .ok_or(NO_START)?;
         (end_us - start_us).max(0)
     } else if let Some(d) = prop(c, "DURATION").and_then(|p| parse_duration(p.val.as_str())) {
         d.max(0)
@@ -254,20 +265,35 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
         .unwrap_or_else(|| format!("no-uid-{index}"));
     let mut attendees = BTreeMap::new();
     for a in props(c, "ATTENDEE") {
-        let addr = normalise_address(a.val.as_str().trim_start_matches("mailto:").trim_start_matches("MAILTO:"));
+        let addr = normalise_address(
+            a.val
+                .as_str()
+                .trim_start_matches("mailto:")
+                .trim_start_matches("MAILTO:"),
+        );
         if addr.is_empty() {
             continue;
         }
-        let partstat = param(a, "PARTSTAT").unwrap_or("NEEDS-ACTION").to_ascii_lowercase();
+        let partstat = param(a, "PARTSTAT")
+            .unwrap_or("NEEDS-ACTION")
+            .to_ascii_lowercase();
         let is_person = param(a, "CUTYPE").is_none_or(|t| {
-            t.eq_ignore_ascii_case("INDIVIDUAL") || t.eq_ignore_ascii_case("GROUP") || t.eq_ignore_ascii_case("UNKNOWN")
+            t.eq_ignore_ascii_case("INDIVIDUAL")
+                || t.eq_ignore_ascii_case("GROUP")
+                || t.eq_ignore_ascii_case("UNKNOWN")
         });
         attendees.insert(addr, (partstat, is_person));
     }
     let organizer = prop(c, "ORGANIZER").map(|p| {
-        normalise_address(p.val.as_str().trim_start_matches("mailto:").trim_start_matches("MAILTO:"))
+        normalise_address(
+            p.val
+                .as_str()
+                .trim_start_matches("mailto:")
+                .trim_start_matches("MAILTO:"),
+        )
     });
-    let transp_free = prop(c, "TRANSP").is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("TRANSPARENT"));
+    let transp_free = prop(c, "TRANSP")
+        .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("TRANSPARENT"));
     let show_as = prop(c, "X-MICROSOFT-CDO-BUSYSTATUS")
         .map(|p| p.val.as_str().trim().to_ascii_lowercase())
         .or_else(|| Some(if transp_free { "free" } else { "busy" }.to_string()));
@@ -280,17 +306,23 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
         exdates: props(c, "EXDATE").flat_map(parse_when_list).collect(),
         rdates: props(c, "RDATE").flat_map(parse_when_list).collect(),
         recurrence_id: prop(c, "RECURRENCE-ID").and_then(parse_when),
-        cancelled: prop(c, "STATUS").is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
+        cancelled: prop(c, "STATUS")
+            .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
         organizer,
         attendees,
         show_as,
-        category: prop(c, "SUMMARY").and_then(|p| category_of(p.val.as_str())).map(str::to_string),
+        category: prop(c, "SUMMARY")
+            .and_then(|p| category_of(p.val.as_str()))
+            .map(str::to_string),
     })
 }
 
 /// The earliest start in a parsed calendar, for the default expansion window.
 pub(crate) fn earliest_start(cal: &ParsedCalendar) -> Option<i64> {
-    cal.events.iter().filter_map(|e| e.start.to_utc_micros(cal.floating)).min()
+    cal.events
+        .iter()
+        .filter_map(|e| e.start.to_utc_micros(cal.floating))
+        .min()
 }
 
 /// The latest start of a one-off event or override, for the default expansion window.
@@ -306,7 +338,10 @@ pub(crate) fn latest_single_start(cal: &ParsedCalendar) -> Option<i64> {
 /// when it is one, else the address on most events.
 pub(crate) fn decide_owner(cal: &ParsedCalendar, file_stem: &str) -> (String, String) {
     if file_stem.contains('@') {
-        return (normalise_address(file_stem), "file name is an address".into());
+        return (
+            normalise_address(file_stem),
+            "file name is an address".into(),
+        );
     }
     if let Some(name) = cal.calname.as_deref().filter(|n| n.contains('@')) {
         return (normalise_address(name), "X-WR-CALNAME is an address".into());
@@ -321,7 +356,10 @@ pub(crate) fn decide_owner(cal: &ParsedCalendar, file_stem: &str) -> (String, St
             *counts.entry(a).or_default() += 1;
         }
     }
-    match counts.into_iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0))) {
+    match counts
+        .into_iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
+    {
         Some((a, _)) => (a.to_string(), "address on most events".into()),
         None => (file_stem.to_string(), "file name (no address found)".into()),
     }
@@ -348,7 +386,11 @@ pub(crate) fn calendar_activities(
     }
     let mut occurrences = Vec::new();
     for (_, events) in by_uid {
-        let overrides: Vec<&Event> = events.iter().copied().filter(|e| e.recurrence_id.is_some()).collect();
+        let overrides: Vec<&Event> = events
+            .iter()
+            .copied()
+            .filter(|e| e.recurrence_id.is_some())
+            .collect();
         let overridden: Vec<i64> = overrides
             .iter()
             .filter_map(|e| e.recurrence_id.and_then(|r| r.to_utc_micros(cal.floating)))
@@ -356,25 +398,34 @@ pub(crate) fn calendar_activities(
         for master in events.iter().copied().filter(|e| e.recurrence_id.is_none()) {
             if master.rrule.is_none() && master.rdates.is_empty() {
                 if let Some(s) = master.start.to_utc_micros(cal.floating) {
-                    occurrences.push(Occurrence { event: master, start_us: s, recurring: false });
+                    occurrences.push(Occurrence {
+                        event: master,
+                        start_us: s,
+                        recurring: false,
+                    });
                 }
                 continue;
             }
             match expand(master, cal.floating, window) {
                 Ok(starts) => {
-                    occurrences.extend(
-                        starts
-                            .into_iter()
-                            .filter(|s| !overridden.contains(s))
-                            .map(|s| Occurrence { event: master, start_us: s, recurring: true }),
-                    );
+                    occurrences.extend(starts.into_iter().filter(|s| !overridden.contains(s)).map(
+                        |s| Occurrence {
+                            event: master,
+                            start_us: s,
+                            recurring: true,
+                        },
+                    ));
                 }
                 Err(reason) => log.reclassify_as_rejected(reason),
             }
         }
         for o in overrides {
             if let Some(s) = o.start.to_utc_micros(cal.floating) {
-                occurrences.push(Occurrence { event: o, start_us: s, recurring: true });
+                occurrences.push(Occurrence {
+                    event: o,
+                    start_us: s,
+                    recurring: true,
+                });
             }
         }
     }
@@ -388,7 +439,11 @@ pub(crate) fn calendar_activities(
 }
 
 /// The UTC starts of a series within the window, at most [`MAX_OCCURRENCES`] of them.
-fn expand(event: &Event, floating: chrono_tz::Tz, window: &Window) -> Result<Vec<i64>, &'static str> {
+fn expand(
+    event: &Event,
+    floating: chrono_tz::Tz,
+    window: &Window,
+) -> Result<Vec<i64>, &'static str> {
     let tz = rrule::Tz::Tz(event.start.zone(floating));
     let to_rrule_dt = |w: &When| -> Option<DateTime<rrule::Tz>> {
         let us = w.to_utc_micros(floating)?;
@@ -445,7 +500,10 @@ fn occurrence_activity(
     people.sort();
     people.dedup();
     let internal = owner_domain.map(|d| {
-        people.iter().filter(|p| p.rsplit_once('@').is_some_and(|(_, pd)| pd == d) || **p == owner).count() as i32
+        people
+            .iter()
+            .filter(|p| p.rsplit_once('@').is_some_and(|(_, pd)| pd == d) || **p == owner)
+            .count() as i32
     });
     let response = match e.attendees.get(owner) {
         Some((partstat, _)) => match partstat.as_str() {
@@ -460,7 +518,10 @@ fn occurrence_activity(
     let tz = e.start.zone(cal.floating).name().to_string();
     let occurrence_key = format!("{}\0{}", e.uid, o.start_us);
     Activity {
-        activity_id: pseudo.object("activity", &format!("{}\0{}\0{occurrence_key}", cal.file, owner)),
+        activity_id: pseudo.object(
+            "activity",
+            &format!("{}\0{}\0{occurrence_key}", cal.file, owner),
+        ),
         person_id: person_id.to_string(),
         source: "calendar".into(),
         action: if is_organizer { "organize" } else { "attend" }.into(),
@@ -494,12 +555,18 @@ mod tests {
     fn expands_series_with_exdate_and_override() {
         let mut log = IngestLogEntry::new("c.ics", "ics");
         let cal = parse_calendar("c.ics", ICS, &mut log);
-        assert_eq!((log.records_read, log.records_accepted, log.records_rejected), (3, 2, 1));
+        assert_eq!(
+            (log.records_read, log.records_accepted, log.records_rejected),
+            (3, 2, 1)
+        );
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let acts = calendar_activities(&cal, "a@x.org", &Window::everything(), &pseudo, &mut log);
         // 4 weekly instances, one excluded, one moved: 3 occurrences.
         assert_eq!(acts.len(), 3);
-        let mut starts: Vec<(i64, i64)> = acts.iter().map(|a| (a.start_utc, a.end_utc.unwrap() - a.start_utc)).collect();
+        let mut starts: Vec<(i64, i64)> = acts
+            .iter()
+            .map(|a| (a.start_utc, a.end_utc.unwrap() - a.start_utc))
+            .collect();
         starts.sort();
         // 2024-01-08 09:00Z (CET), the moved one 2024-01-22 13:00Z for 30 minutes.
         assert_eq!(starts[0], (1_704_704_400_000_000, 3_600_000_000));
@@ -515,6 +582,9 @@ mod tests {
         assert_eq!(parse_duration("P1D"), Some(86_400_000_000));
         assert_eq!(parse_duration("P1W"), Some(604_800_000_000));
         assert_eq!(parse_duration("PX"), None);
-        assert_eq!(parse_tz("/mozilla.org/20050126_1/Europe/Berlin"), Some(chrono_tz::Europe::Berlin));
+        assert_eq!(
+            parse_tz("/mozilla.org/20050126_1/Europe/Berlin"),
+            Some(chrono_tz::Europe::Berlin)
+        );
     }
 }

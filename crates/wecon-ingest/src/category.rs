@@ -10,8 +10,22 @@ const RULES: &[(&str, &[&str])] = &[
             "approved", "expense", "expenses", "ticket", "quote", "contract", "receipt",
         ],
     ),
-    ("meeting", &["meeting", "invitation", "accepted", "declined", "tentative", "call", "agenda"]),
-    ("report", &["report", "weekly", "monthly", "update", "status", "summary"]),
+    (
+        "meeting",
+        &[
+            "meeting",
+            "invitation",
+            "accepted",
+            "declined",
+            "tentative",
+            "call",
+            "agenda",
+        ],
+    ),
+    (
+        "report",
+        &["report", "weekly", "monthly", "update", "status", "summary"],
+    ),
     ("newsletter", &["newsletter", "digest", "unsubscribe"]),
 ];
 
@@ -32,7 +46,10 @@ pub(crate) fn category_of(text: &str) -> Option<&'static str> {
 mod tests {
     #[test]
     fn categories() {
-        assert_eq!(super::category_of("Re: PO 4411 for approval"), Some("transactional"));
+        assert_eq!(
+            super::category_of("Re: PO 4411 for approval"),
+            Some("transactional")
+        );
         assert_eq!(super::category_of("Team meeting"), Some("meeting"));
         assert_eq!(super::category_of("Lunch?"), None);
     }

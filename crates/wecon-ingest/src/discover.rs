@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 pub(crate) enum Input {
     /// A mailbox stored one message per file: maildir (`cur`/`new`), an Enron-style folder
     /// tree, or a folder of `.eml` files. Belongs to one owner.
-    MailTree { root: PathBuf, name: String, files: Vec<MessageFile> },
+    MailTree {
+        root: PathBuf,
+        name: String,
+        files: Vec<MessageFile>,
+    },
     /// An mbox file: one mailbox.
     Mbox(PathBuf),
     /// An iCalendar file: one calendar.
@@ -29,8 +33,21 @@ pub(crate) struct MessageFile {
 }
 
 const MAIL_FOLDER_NAMES: &[&str] = &[
-    "cur", "new", "inbox", "sent", "sent_items", "_sent_mail", "sent_mail", "deleted_items",
-    "all_documents", "drafts", "notes_inbox", "discussion_threads", ".sent", ".drafts", ".trash",
+    "cur",
+    "new",
+    "inbox",
+    "sent",
+    "sent_items",
+    "_sent_mail",
+    "sent_mail",
+    "deleted_items",
+    "all_documents",
+    "drafts",
+    "notes_inbox",
+    "discussion_threads",
+    ".sent",
+    ".drafts",
+    ".trash",
 ];
 
 pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox or .ics)";
@@ -75,8 +92,15 @@ fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
     if is_mailbox_root(dir)? {
         let mut files = Vec::new();
         collect_mail_tree(dir, dir, &mut files, out)?;
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        out.push(Input::MailTree { root: dir.to_path_buf(), name, files });
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push(Input::MailTree {
+            root: dir.to_path_buf(),
+            name,
+            files,
+        });
         return Ok(());
     }
     let mut loose = Vec::new();
@@ -102,20 +126,36 @@ fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
     }
     let files = loose
         .into_iter()
-        .map(|path| MessageFile { path, folder: String::new(), seen: None })
+        .map(|path| MessageFile {
+            path,
+            folder: String::new(),
+            seen: None,
+        })
         .collect();
-    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    out.push(Input::MailTree { root: dir.to_path_buf(), name, files });
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    out.push(Input::MailTree {
+        root: dir.to_path_buf(),
+        name,
+        files,
+    });
 }
 
 fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<PathBuf>) {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
     let head = read_head(path);
     match ext.as_str() {
         "ics" | "ical" | "ifb" | "icalendar" => out.push(Input::Calendar(path.to_path_buf())),
         "mbox" | "mbx" => out.push(Input::Mbox(path.to_path_buf())),
         _ if head.starts_with(b"From ") => out.push(Input::Mbox(path.to_path_buf())),
-        _ if head.starts_with(b"BEGIN:VCALENDAR") || head.starts_with(b"\xEF\xBB\xBFBEGIN:VCALENDAR") => {
+        _ if head.starts_with(b"BEGIN:VCALENDAR")
+            || head.starts_with(b"\xEF\xBB\xBFBEGIN:VCALENDAR") =>
+        {
             out.push(Input::Calendar(path.to_path_buf()))
         }
         "eml" => loose_messages.push(path.to_path_buf()),
@@ -126,7 +166,9 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
 
 fn read_head(path: &Path) -> Vec<u8> {
     let mut buf = vec![0u8; 4096];
-    let n = std::fs::File::open(path).and_then(|mut f| f.read(&mut buf)).unwrap_or(0);
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut buf))
+        .unwrap_or(0);
     buf.truncate(n);
     buf
 }
@@ -137,7 +179,10 @@ fn looks_like_message(head: &[u8]) -> bool {
     let Some(colon) = first.iter().position(|b| *b == b':') else {
         return false;
     };
-    colon > 0 && first[..colon].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    colon > 0
+        && first[..colon]
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
 }
 
 fn collect_mail_tree(

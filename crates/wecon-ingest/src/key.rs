@@ -20,23 +20,44 @@ pub enum KeySource {
 
 /// The key file used when none is given: `out/dataset` → `out/dataset.key`.
 pub fn default_key_path(dataset: &Path) -> PathBuf {
-    let mut name = dataset.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "dataset".into());
+    let mut name = dataset
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "dataset".into());
     name.push(".key");
     dataset.with_file_name(name)
 }
 
 /// Loads or makes the key; returns the pseudonymiser and a sentence saying where the key is.
-pub fn resolve_key(source: &KeySource, dataset: &Path) -> Result<(Pseudonymiser, String), IngestError> {
+pub fn resolve_key(
+    source: &KeySource,
+    dataset: &Path,
+) -> Result<(Pseudonymiser, String), IngestError> {
     let (bytes, said) = match source {
-        KeySource::File(path) => (read_key_file(path)?, format!("key file `{}`", path.display())),
-        KeySource::Env(value) => (value.trim().as_bytes().to_vec(), "the WECON_KEY environment variable".to_string()),
+        KeySource::File(path) => (
+            read_key_file(path)?,
+            format!("key file `{}`", path.display()),
+        ),
+        KeySource::Env(value) => (
+            value.trim().as_bytes().to_vec(),
+            "the WECON_KEY environment variable".to_string(),
+        ),
         KeySource::Beside => {
             let path = default_key_path(dataset);
             if path.exists() {
-                (read_key_file(&path)?, format!("key file `{}` (made by an earlier run)", path.display()))
+                (
+                    read_key_file(&path)?,
+                    format!("key file `{}` (made by an earlier run)", path.display()),
+                )
             } else {
                 write_new_key(&path)?;
-                (read_key_file(&path)?, format!("a new random key written to `{}` (mode 0600)", path.display()))
+                (
+                    read_key_file(&path)?,
+                    format!(
+                        "a new random key written to `{}` (mode 0600)",
+                        path.display()
+                    ),
+                )
             }
         }
     };
@@ -61,7 +82,8 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, IngestError> {
 
 fn write_new_key(path: &Path) -> Result<(), IngestError> {
     let mut key = [0u8; 32];
-    getrandom::fill(&mut key).map_err(|e| IngestError::Key(format!("no random key could be made: {e}")))?;
+    getrandom::fill(&mut key)
+        .map_err(|e| IngestError::Key(format!("no random key could be made: {e}")))?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs_err::create_dir_all(parent)?;
     }

@@ -49,7 +49,10 @@ pub struct Window {
 impl Window {
     /// No bounds.
     pub fn everything() -> Self {
-        Window { since: i64::MIN / 4, until: i64::MAX / 4 }
+        Window {
+            since: i64::MIN / 4,
+            until: i64::MAX / 4,
+        }
     }
 
     pub fn contains(&self, t: i64) -> bool {
@@ -114,7 +117,11 @@ fn rfc3339(us: i64) -> String {
 }
 
 /// Reads every export under `sources` and writes the dataset to `out`.
-pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<IngestSummary, IngestError> {
+pub fn ingest(
+    sources: &[PathBuf],
+    out: &Path,
+    opts: &IngestOptions,
+) -> Result<IngestSummary, IngestError> {
     let (pseudo, key_said) = resolve_key(&opts.key, out)?;
     let inputs = discover::discover(sources)?;
     let window = Window {
@@ -133,9 +140,19 @@ pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<I
                 let raw: Vec<mail::RawMessage> = files
                     .into_par_iter()
                     .map(|f| {
-                        let record = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                        let record = f
+                            .path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
                         let bytes = std::fs::read(&f.path);
-                        (f.path.display().to_string(), record, f.folder, f.seen, bytes)
+                        (
+                            f.path.display().to_string(),
+                            record,
+                            f.folder,
+                            f.seen,
+                            bytes,
+                        )
                     })
                     .collect();
                 let bytes_by_folder = folder_bytes(&raw, &root);
@@ -159,7 +176,9 @@ pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<I
             }
             Input::Mbox(path) => {
                 let file = path.display().to_string();
-                let entry = logs.entry(file.clone()).or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
+                let entry = logs
+                    .entry(file.clone())
+                    .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
                 let raw = match read_mbox(&path) {
                     Ok((raw, bytes)) => {
                         entry.bytes = bytes;
@@ -170,17 +189,32 @@ pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<I
                         continue;
                     }
                 };
-                let name = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 let key = file.clone();
-                let acts = mail::mailbox_activities(raw, move |_| key.clone(), &mut logs, "mbox", &name, &window, &pseudo);
+                let acts = mail::mailbox_activities(
+                    raw,
+                    move |_| key.clone(),
+                    &mut logs,
+                    "mbox",
+                    &name,
+                    &window,
+                    &pseudo,
+                );
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
             Input::Unrecognised(path, reason) => {
                 let file = path.display().to_string();
-                let entry = logs.entry(file.clone()).or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
-                entry.bytes = std::fs::symlink_metadata(&path).map(|m| m.len() as i64).unwrap_or(0);
+                let entry = logs
+                    .entry(file.clone())
+                    .or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
+                entry.bytes = std::fs::symlink_metadata(&path)
+                    .map(|m| m.len() as i64)
+                    .unwrap_or(0);
                 entry.reject(reason);
             }
         }
@@ -192,7 +226,10 @@ pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<I
         .map(|path| {
             let file = path.display().to_string();
             let mut log = IngestLogEntry::new(&file, "ics");
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
             match std::fs::read(path) {
                 Ok(bytes) => {
                     log.bytes = bytes.len() as i64;
@@ -201,7 +238,11 @@ pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<I
                 }
                 Err(_) => {
                     log.reject("file could not be read");
-                    (calendar::parse_calendar(&file, "", &mut IngestLogEntry::default()), log, stem)
+                    (
+                        calendar::parse_calendar(&file, "", &mut IngestLogEntry::default()),
+                        log,
+                        stem,
+                    )
                 }
             }
         })
@@ -229,7 +270,8 @@ pub fn ingest(sources: &[PathBuf], out: &Path, opts: &IngestOptions) -> Result<I
         wecon_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: sources.iter().map(|s| s.display().to_string()).collect(),
         key: key_said,
-        calendar_window: (cal_window != Window::everything()).then(|| (rfc3339(cal_window.since), rfc3339(cal_window.until))),
+        calendar_window: (cal_window != Window::everything())
+            .then(|| (rfc3339(cal_window.since), rfc3339(cal_window.until))),
         since: opts.since.map(rfc3339),
         until: opts.until.map(rfc3339),
         activities: activities.len(),
@@ -251,8 +293,14 @@ fn calendar_window(
 ) -> Window {
     let mail_min = activities.iter().map(|a| a.start_utc).min();
     let mail_max = activities.iter().map(|a| a.start_utc).max();
-    let cal_min = parsed.iter().filter_map(|(c, _, _)| calendar::earliest_start(c)).min();
-    let cal_max = parsed.iter().filter_map(|(c, _, _)| calendar::latest_single_start(c)).max();
+    let cal_min = parsed
+        .iter()
+        .filter_map(|(c, _, _)| calendar::earliest_start(c))
+        .min();
+    let cal_max = parsed
+        .iter()
+        .filter_map(|(c, _, _)| calendar::latest_single_start(c))
+        .max();
     let since = opts.since.or(match (mail_min, cal_min) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -262,7 +310,11 @@ fn calendar_window(
     };
     let until = opts.until.unwrap_or_else(|| {
         let data_end = mail_max.into_iter().chain(cal_max).max().unwrap_or(since) + DAY_US;
-        if mail_max.is_some() { data_end } else { data_end.max(since + 365 * DAY_US) }
+        if mail_max.is_some() {
+            data_end
+        } else {
+            data_end.max(since + 365 * DAY_US)
+        }
     });
     Window { since, until }
 }
@@ -293,11 +345,20 @@ fn read_mbox(path: &Path) -> std::io::Result<(Vec<mail::RawMessage>, i64)> {
     let bytes = file.metadata()?.len() as i64;
     let reader = std::io::BufReader::new(file);
     let name = path.display().to_string();
-    let folder = path.file_stem().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let folder = path
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut out = Vec::new();
     for (i, m) in mail_parser::mailbox::mbox::MessageIterator::new(reader).enumerate() {
         let bytes = m.map(|m| m.unwrap_contents());
-        out.push((name.clone(), format!("message {}", i + 1), folder.clone(), None, bytes));
+        out.push((
+            name.clone(),
+            format!("message {}", i + 1),
+            folder.clone(),
+            None,
+            bytes,
+        ));
     }
     Ok((out, bytes))
 }

@@ -43,12 +43,16 @@ pub(crate) struct MailFact {
     pub subject_hash: u64,
 }
 
+/// What makes two files copies of one message: date, sender, To, Cc and subject hash.
+type CopyKey = (i64, Option<String>, Vec<String>, Vec<String>, u64);
+
 /// Why a message could not be ingested.
 pub(crate) const NOT_MAIL: &str = "not a mail message (no parsable headers)";
 pub(crate) const NO_DATE: &str = "missing or unparsable Date header";
 pub(crate) const NO_PARTIES: &str = "no sender and no recipients";
 pub(crate) const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
-pub(crate) const DUPLICATE: &str = "duplicate of a message already read in this mailbox (same Message-ID)";
+pub(crate) const DUPLICATE: &str =
+    "duplicate of a message already read in this mailbox (same Message-ID)";
 pub(crate) const DUPLICATE_COPY: &str =
     "copy of a message already read in another folder (same date, sender, recipients and subject)";
 
@@ -173,8 +177,12 @@ fn is_bulk(msg: &Message<'_>) -> bool {
 
 fn has_calendar_part(msg: &Message<'_>) -> bool {
     msg.parts.iter().any(|p| {
-        p.content_type()
-            .is_some_and(|ct| ct.ctype().eq_ignore_ascii_case("text") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("calendar")))
+        p.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("text")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("calendar"))
+        })
     })
 }
 
@@ -250,12 +258,14 @@ pub(crate) fn normalise_subject(subject: &str) -> String {
     let mut s = subject.trim();
     loop {
         let before = s;
-        if s.starts_with('[') {
-            if let Some(end) = s.find(']') {
-                s = s[end + 1..].trim_start();
-            }
+        if s.starts_with('[')
+            && let Some(end) = s.find(']')
+        {
+            s = s[end + 1..].trim_start();
         }
-        for prefix in ["re:", "fw:", "fwd:", "aw:", "wg:", "sv:", "vs:", "tr:", "rif:"] {
+        for prefix in [
+            "re:", "fw:", "fwd:", "aw:", "wg:", "sv:", "vs:", "tr:", "rif:",
+        ] {
             if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
                 s = s[prefix.len()..].trim_start();
             }
@@ -264,14 +274,27 @@ pub(crate) fn normalise_subject(subject: &str) -> String {
             break;
         }
     }
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// A folder name that holds mail the owner sent.
 pub(crate) fn is_sent_folder(folder: &str) -> bool {
     let f = folder.to_ascii_lowercase();
-    f.split(['/', '.', '\\'])
-        .any(|part| matches!(part, "sent" | "_sent_mail" | "sent_items" | "sent items" | "sent mail" | "sent_mail" | "outbox"))
+    f.split(['/', '.', '\\']).any(|part| {
+        matches!(
+            part,
+            "sent"
+                | "_sent_mail"
+                | "sent_items"
+                | "sent items"
+                | "sent mail"
+                | "sent_mail"
+                | "outbox"
+        )
+    })
 }
 
 /// Decides whose mailbox this is, and says by which rule.
@@ -300,12 +323,21 @@ pub(crate) fn decide_owner(facts: &[MailFact], fallback: &str) -> (String, Strin
     if let Some(a) = most_frequent(facts.iter().flat_map(|f| f.to.iter().chain(f.cc.iter()))) {
         return (a, "most frequent To/Cc address".into());
     }
-    (fallback.to_string(), "mailbox name (no address found)".into())
+    (
+        fallback.to_string(),
+        "mailbox name (no address found)".into(),
+    )
 }
 
 /// Reads every message of a mailbox in parallel. Each entry is (file, record, folder, seen,
 /// bytes or read error).
-pub(crate) type RawMessage = (String, String, String, Option<bool>, std::io::Result<Vec<u8>>);
+pub(crate) type RawMessage = (
+    String,
+    String,
+    String,
+    Option<bool>,
+    std::io::Result<Vec<u8>>,
+);
 
 /// Turns a mailbox's messages into activities of its owner, logging every record into the
 /// log entry of the file or folder it came from (`log_key`).
@@ -348,7 +380,7 @@ pub(crate) fn mailbox_activities(
     let (owner, rule) = decide_owner(&facts, mailbox_name);
     for f in &facts {
         if let Some(log) = logs.get_mut(&log_key(&f.file)) {
-            log.owner_rule = Some(format!("{rule}"));
+            log.owner_rule = Some(rule.clone());
         }
     }
     let owner_domain = owner.rsplit_once('@').map(|(_, d)| d.to_string());
@@ -365,11 +397,20 @@ pub(crate) fn mailbox_activities(
     // Copies are recognised by Message-ID, and, since some exports (Enron's among them) give
     // each filed copy its own Message-ID, also by date, sender, recipients and subject.
     let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut seen_copies: HashSet<(i64, Option<String>, Vec<String>, Vec<String>, u64)> = HashSet::new();
+    let mut seen_copies: HashSet<CopyKey> = HashSet::new();
     let mut out = Vec::with_capacity(facts.len());
     for f in facts {
-        let copy_key = (f.start_utc, f.from.clone(), f.to.clone(), f.cc.clone(), f.subject_hash);
-        let identity = f.message_id.clone().unwrap_or_else(|| format!("{copy_key:?}"));
+        let copy_key = (
+            f.start_utc,
+            f.from.clone(),
+            f.to.clone(),
+            f.cc.clone(),
+            f.subject_hash,
+        );
+        let identity = f
+            .message_id
+            .clone()
+            .unwrap_or_else(|| format!("{copy_key:?}"));
         let duplicate = if !seen_ids.insert(identity.clone()) {
             Some(DUPLICATE)
         } else if !seen_copies.insert(copy_key) {
@@ -383,7 +424,14 @@ pub(crate) fn mailbox_activities(
             }
             continue;
         }
-        out.push(to_activity(f, &owner, owner_domain.as_deref(), &person_id, &identity, pseudo));
+        out.push(to_activity(
+            f,
+            &owner,
+            owner_domain.as_deref(),
+            &person_id,
+            &identity,
+            pseudo,
+        ));
     }
     out
 }
@@ -408,7 +456,13 @@ fn to_activity(
     } else {
         "other"
     };
-    let mut parties: Vec<&String> = f.from.iter().chain(&f.to).chain(&f.cc).chain(&f.bcc).collect();
+    let mut parties: Vec<&String> = f
+        .from
+        .iter()
+        .chain(&f.to)
+        .chain(&f.cc)
+        .chain(&f.bcc)
+        .collect();
     parties.sort();
     parties.dedup();
     // The owner is always a party, even when only Bcc'd or reached through a list.
@@ -469,12 +523,18 @@ mod tests {
     #[test]
     fn rejects_without_date() {
         let raw = "From: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
-        assert_eq!(parse_message(raw.as_bytes(), "f", "1", "inbox", None).unwrap_err(), NO_DATE);
+        assert_eq!(
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None).unwrap_err(),
+            NO_DATE
+        );
     }
 
     #[test]
     fn subjects_normalise() {
-        assert_eq!(normalise_subject("RE: Fwd: [dev]  Hello   World"), "hello world");
+        assert_eq!(
+            normalise_subject("RE: Fwd: [dev]  Hello   World"),
+            "hello world"
+        );
         assert!(is_sent_folder("arnold-j/_sent_mail"));
         assert!(is_sent_folder(".Sent/cur"));
         assert!(!is_sent_folder("inbox"));

@@ -34,15 +34,28 @@ pub(crate) fn write_dataset(
     let partial = partial_dir(out)?;
 
     activities.sort_by(|a, b| {
-        (a.source.as_str(), a.person_id.as_str(), a.start_utc, a.activity_id.as_str())
-            .cmp(&(b.source.as_str(), b.person_id.as_str(), b.start_utc, b.activity_id.as_str()))
+        (
+            a.source.as_str(),
+            a.person_id.as_str(),
+            a.start_utc,
+            a.activity_id.as_str(),
+        )
+            .cmp(&(
+                b.source.as_str(),
+                b.person_id.as_str(),
+                b.start_utc,
+                b.activity_id.as_str(),
+            ))
     });
     let mut partitions: BTreeMap<(String, String), Vec<Activity>> = BTreeMap::new();
     for a in activities {
         let month = DateTime::from_timestamp_micros(a.start_utc)
             .map(|d| d.format("%Y-%m").to_string())
             .unwrap_or_else(|| "unknown".into());
-        partitions.entry((a.source.clone(), month)).or_default().push(a);
+        partitions
+            .entry((a.source.clone(), month))
+            .or_default()
+            .push(a);
     }
     let act_dir = partial.join(ACTIVITIES);
     fs_err::create_dir_all(&act_dir)?;
@@ -55,12 +68,18 @@ pub(crate) fn write_dataset(
         // An empty table still needs a file so that its schema can be read.
         write_parquet(&act_dir.join("empty.parquet"), &[activities_batch(&[])?])?;
     }
-    write_parquet(&partial.join(format!("{PEOPLE}.parquet")), &[people_batch(people)?])?;
-    write_parquet(&partial.join(format!("{INGEST_LOG}.parquet")), &[ingest_log_batch(log)?])?;
-    let json = serde_json::to_string_pretty(manifest).map_err(|e| IngestError::Refuse(e.to_string()))?;
+    write_parquet(
+        &partial.join(format!("{PEOPLE}.parquet")),
+        &[people_batch(people)?],
+    )?;
+    write_parquet(
+        &partial.join(format!("{INGEST_LOG}.parquet")),
+        &[ingest_log_batch(log)?],
+    )?;
+    let json =
+        serde_json::to_string_pretty(manifest).map_err(|e| IngestError::Refuse(e.to_string()))?;
     write_file(&partial.join(MANIFEST), json)?;
 
     replace_dir(&partial, out)?;
     Ok(())
 }
-

@@ -15,7 +15,10 @@ const ROW_GROUP_ROWS: usize = 128 * 1024;
 
 /// `a/b` → `a/b.<suffix>`.
 pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(format!(".{suffix}"));
     path.with_file_name(name)
 }
@@ -23,7 +26,10 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
 /// Writes batches to a Parquet file (zstd, temporary name, then rename).
 pub fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<(), ParquetError> {
     let Some(first) = batches.first() else {
-        return Err(ParquetError::General(format!("nothing to write to `{}`", path.display())));
+        return Err(ParquetError::General(format!(
+            "nothing to write to `{}`",
+            path.display()
+        )));
     };
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))

@@ -73,7 +73,10 @@ mod tests {
     #[test]
     fn same_key_same_pseudonym_normalised() {
         let p = Pseudonymiser::new(b"0123456789abcdef0123").unwrap();
-        assert_eq!(p.person("Alice@Example.org"), p.person("mailto:alice@example.org"));
+        assert_eq!(
+            p.person("Alice@Example.org"),
+            p.person("mailto:alice@example.org")
+        );
         assert_ne!(p.person("alice@example.org"), p.person("bob@example.org"));
     }
 

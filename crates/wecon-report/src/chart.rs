@@ -39,11 +39,19 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
                     .collect()
             })
             .collect();
-        let top = stacked.iter().filter_map(|s| s.last().copied()).fold(0.0, f64::max).max(1.0) * 1.1;
+        let top = stacked
+            .iter()
+            .filter_map(|s| s.last().copied())
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1;
         let x_max = (n.max(2) - 1) as f64;
         let labels: Vec<String> = data.weeks.iter().map(|w| w.week.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
-            .caption("Hours per person per week, by information process", ("sans-serif", 18))
+            .caption(
+                "Hours per person per week, by information process",
+                ("sans-serif", 18),
+            )
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(50)
@@ -54,7 +62,11 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
             .x_labels(n.clamp(2, 12))
             .x_label_formatter(&|x| {
                 let i = x.round() as usize;
-                if (x - i as f64).abs() < 1e-6 { labels.get(i).cloned().unwrap_or_default() } else { String::new() }
+                if (x - i as f64).abs() < 1e-6 {
+                    labels.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
             })
             .x_desc("week starting (UTC)")
             .y_desc("hours per person")
@@ -62,7 +74,11 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
             .map_err(chart_error)?;
         // Draw from the top layer down so each lower layer covers the one above it.
         for k in (0..COLOURS.len()).rev() {
-            let points: Vec<(f64, f64)> = stacked.iter().enumerate().map(|(i, s)| (i as f64, s[k])).collect();
+            let points: Vec<(f64, f64)> = stacked
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i as f64, s[k]))
+                .collect();
             if points.iter().all(|(_, y)| *y == 0.0) {
                 continue;
             }
@@ -72,7 +88,9 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
                 .draw_series(AreaSeries::new(points, 0.0, colour.mix(0.85)).border_style(colour))
                 .map_err(chart_error)?
                 .label(name)
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled()));
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
+                });
         }
         chart
             .configure_series_labels()

@@ -37,7 +37,11 @@ pub enum ReportError {
     #[error("failed to draw the chart: {0}")]
     Chart(String),
     #[error("results table `{table}` is missing column `{column}` of type {expected}")]
-    Column { table: String, column: String, expected: &'static str },
+    Column {
+        table: String,
+        column: String,
+        expected: &'static str,
+    },
 }
 
 /// What the user asked of the report.
@@ -48,7 +52,9 @@ pub struct ReportOptions {
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        Self { min_group_size: DEFAULT_MIN_GROUP_SIZE }
+        Self {
+            min_group_size: DEFAULT_MIN_GROUP_SIZE,
+        }
     }
 }
 
@@ -117,8 +123,12 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
         if suppressed.contains(week[i].as_str()) {
             continue;
         }
-        let Some(k) = index(&process[i]) else { continue };
-        week_sums.entry(&week[i]).or_insert_with(|| vec![0.0; Process::ALL.len()])[k] += hours[i];
+        let Some(k) = index(&process[i]) else {
+            continue;
+        };
+        week_sums
+            .entry(&week[i])
+            .or_insert_with(|| vec![0.0; Process::ALL.len()])[k] += hours[i];
         totals[k] += hours[i];
         person_weeks.insert((&person[i], &week[i]));
         people.insert(&person[i]);
@@ -138,7 +148,11 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
         .into_iter()
         .map(|(w, sums)| {
             let n = people_by_week[w].len();
-            WeekHours { week: w.to_string(), people: n, hours: sums.iter().map(|h| h / n as f64).collect() }
+            WeekHours {
+                week: w.to_string(),
+                people: n,
+                hours: sums.iter().map(|h| h / n as f64).collect(),
+            }
         })
         .collect();
 
@@ -176,13 +190,17 @@ fn environment() -> Result<Environment<'static>, ReportError> {
 pub fn render_html(data: &ReportData) -> Result<String, ReportError> {
     let svg = chart::weekly_svg(data)?;
     let env = environment()?;
-    Ok(env.get_template("index.html")?.render(context! { d => data, chart => svg, processes => process_names() })?)
+    Ok(env
+        .get_template("index.html")?
+        .render(context! { d => data, chart => svg, processes => process_names() })?)
 }
 
 /// The Markdown summary.
 pub fn render_markdown(data: &ReportData) -> Result<String, ReportError> {
     let env = environment()?;
-    Ok(env.get_template("summary.md")?.render(context! { d => data, processes => process_names() })?)
+    Ok(env
+        .get_template("summary.md")?
+        .render(context! { d => data, processes => process_names() })?)
 }
 
 fn process_names() -> Vec<&'static str> {
@@ -190,7 +208,11 @@ fn process_names() -> Vec<&'static str> {
 }
 
 /// Renders the report of `results` into `out` (`index.html`, `summary.md`), atomically.
-pub fn write_report(results: &Path, out: &Path, opts: ReportOptions) -> Result<ReportData, ReportError> {
+pub fn write_report(
+    results: &Path,
+    out: &Path,
+    opts: ReportOptions,
+) -> Result<ReportData, ReportError> {
     let data = load(results, opts)?;
     let partial = partial_dir(out)?;
     write_file(&partial.join("index.html"), render_html(&data)?)?;

@@ -28,7 +28,12 @@ pub fn read_table(path: &Path) -> Result<Table, ReportError> {
     let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
     let mut table = Table::default();
     if let Some(b) = batches.first() {
-        table.columns = b.schema().fields().iter().map(|f| f.name().clone()).collect();
+        table.columns = b
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
     }
     let options = FormatOptions::default().with_null("");
     for b in &batches {
@@ -38,7 +43,12 @@ pub fn read_table(path: &Path) -> Result<Table, ReportError> {
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<Result<Vec<_>, _>>()?;
         for row in 0..b.num_rows() {
-            table.rows.push(formatters.iter().map(|f| f.value(row).to_string()).collect());
+            table.rows.push(
+                formatters
+                    .iter()
+                    .map(|f| f.value(row).to_string())
+                    .collect(),
+            );
         }
     }
     table.batches = batches;
@@ -46,12 +56,20 @@ pub fn read_table(path: &Path) -> Result<Table, ReportError> {
 }
 
 impl Table {
-    fn index(&self, table: &str, column: &str, expected: &'static str) -> Result<usize, ReportError> {
-        self.columns.iter().position(|c| c == column).ok_or_else(|| ReportError::Column {
-            table: table.into(),
-            column: column.into(),
-            expected,
-        })
+    fn index(
+        &self,
+        table: &str,
+        column: &str,
+        expected: &'static str,
+    ) -> Result<usize, ReportError> {
+        self.columns
+            .iter()
+            .position(|c| c == column)
+            .ok_or_else(|| ReportError::Column {
+                table: table.into(),
+                column: column.into(),
+                expected,
+            })
     }
 
     /// A column as display strings (dates as `YYYY-MM-DD`).
@@ -66,11 +84,14 @@ impl Table {
         let mut out = Vec::new();
         for b in &self.batches {
             let c = cast(b.column(i), &DataType::Float64)?;
-            let c = c.as_any().downcast_ref::<Float64Array>().ok_or_else(|| ReportError::Column {
-                table: table.into(),
-                column: column.into(),
-                expected: "number",
-            })?;
+            let c =
+                c.as_any()
+                    .downcast_ref::<Float64Array>()
+                    .ok_or_else(|| ReportError::Column {
+                        table: table.into(),
+                        column: column.into(),
+                        expected: "number",
+                    })?;
             out.extend((0..c.len()).map(|j| if c.is_null(j) { 0.0 } else { c.value(j) }));
         }
         Ok(out)

@@ -44,18 +44,32 @@ impl Meeting {
 }
 
 /// Plans the organisation's meetings over `weeks` weeks from `start` (a Monday).
-pub(crate) fn plan_meetings(staff: &[SynthPerson], start: NaiveDate, weeks: u32, rng: &mut Rng) -> Vec<Meeting> {
+pub(crate) fn plan_meetings(
+    staff: &[SynthPerson],
+    start: NaiveDate,
+    weeks: u32,
+    rng: &mut Rng,
+) -> Vec<Meeting> {
     let mut out = Vec::new();
     let mut uid = 0;
     let mut next_uid = || {
         uid += 1;
         format!("synth-{uid}@{DOMAIN}")
     };
-    let accepted = |person| Attendee { person, partstat: "ACCEPTED" };
+    let accepted = |person| Attendee {
+        person,
+        partstat: "ACCEPTED",
+    };
 
     // Weekly team meetings, organised by each unit's manager.
-    for (m, manager) in staff.iter().enumerate().filter(|(_, p)| p.manager.is_none()) {
-        let members: Vec<usize> = (0..staff.len()).filter(|&i| staff[i].unit == manager.unit).collect();
+    for (m, manager) in staff
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.manager.is_none())
+    {
+        let members: Vec<usize> = (0..staff.len())
+            .filter(|&i| staff[i].unit == manager.unit)
+            .collect();
         if members.len() < 2 {
             continue;
         }
@@ -81,10 +95,16 @@ pub(crate) fn plan_meetings(staff: &[SynthPerson], start: NaiveDate, weeks: u32,
         if weeks >= 2 {
             let rid = at_local(weekday_in_week(start, 1, Weekday::Mon), 10, 0);
             let moved = at_local(weekday_in_week(start, 1, Weekday::Tue), 14, 0);
-            meeting.overrides.push(Override { recurrence_id: rid, start: moved, minutes: 45 });
+            meeting.overrides.push(Override {
+                recurrence_id: rid,
+                start: moved,
+                minutes: 45,
+            });
         }
         if weeks >= 3 {
-            meeting.exdates.push(at_local(weekday_in_week(start, 2, Weekday::Mon), 10, 0));
+            meeting
+                .exdates
+                .push(at_local(weekday_in_week(start, 2, Weekday::Mon), 10, 0));
         }
         out.push(meeting);
 
@@ -224,7 +244,12 @@ fn push_line(out: &mut String, line: &str) {
 /// Person `i`'s calendar: every meeting they organise or are invited to.
 pub(crate) fn calendar_for(i: usize, staff: &[SynthPerson], meetings: &[Meeting]) -> String {
     let mut s = String::new();
-    for l in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//wecon//synth//EN", "CALSCALE:GREGORIAN"] {
+    for l in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//wecon//synth//EN",
+        "CALSCALE:GREGORIAN",
+    ] {
         push_line(&mut s, l);
     }
     push_line(&mut s, &format!("X-WR-TIMEZONE:{}", staff[i].tz.name()));
@@ -243,12 +268,24 @@ fn write_event(s: &mut String, m: &Meeting, staff: &[SynthPerson], o: Option<&Ov
     let (start, minutes) = o.map_or((m.start, m.minutes), |o| (o.start, o.minutes));
     push_line(s, "BEGIN:VEVENT");
     push_line(s, &format!("UID:{}", m.uid));
-    push_line(s, &format!("DTSTAMP:{}Z", local_stamp(m.start - Duration::days(7))));
+    push_line(
+        s,
+        &format!("DTSTAMP:{}Z", local_stamp(m.start - Duration::days(7))),
+    );
     if let Some(o) = o {
-        push_line(s, &format!("RECURRENCE-ID;TZID={tz}:{}", local_stamp(o.recurrence_id)));
+        push_line(
+            s,
+            &format!("RECURRENCE-ID;TZID={tz}:{}", local_stamp(o.recurrence_id)),
+        );
     }
     push_line(s, &format!("DTSTART;TZID={tz}:{}", local_stamp(start)));
-    push_line(s, &format!("DTEND;TZID={tz}:{}", local_stamp(start + Duration::minutes(minutes))));
+    push_line(
+        s,
+        &format!(
+            "DTEND;TZID={tz}:{}",
+            local_stamp(start + Duration::minutes(minutes))
+        ),
+    );
     if o.is_none() {
         if let Some(r) = &m.rrule {
             push_line(s, &format!("RRULE:{r}"));
@@ -262,14 +299,27 @@ fn write_event(s: &mut String, m: &Meeting, staff: &[SynthPerson], o: Option<&Ov
         push_line(s, "STATUS:CANCELLED");
     }
     if !m.attendees.is_empty() {
-        push_line(s, &format!("ORGANIZER;CN={}:mailto:{}", staff[m.organizer].address, staff[m.organizer].address));
+        push_line(
+            s,
+            &format!(
+                "ORGANIZER;CN={}:mailto:{}",
+                staff[m.organizer].address, staff[m.organizer].address
+            ),
+        );
         for a in &m.attendees {
             let mut line = String::new();
-            let _ = write!(line, "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={}:mailto:{}", a.partstat, staff[a.person].address);
+            let _ = write!(
+                line,
+                "ATTENDEE;CUTYPE=INDIVIDUAL;ROLE=REQ-PARTICIPANT;PARTSTAT={}:mailto:{}",
+                a.partstat, staff[a.person].address
+            );
             push_line(s, &line);
         }
         if let Some(room) = &m.room {
-            push_line(s, &format!("ATTENDEE;CUTYPE=ROOM;PARTSTAT=ACCEPTED:mailto:{room}"));
+            push_line(
+                s,
+                &format!("ATTENDEE;CUTYPE=ROOM;PARTSTAT=ACCEPTED:mailto:{room}"),
+            );
         }
     }
     push_line(s, "END:VEVENT");

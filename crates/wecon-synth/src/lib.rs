@@ -68,10 +68,12 @@ const UNITS: &[(&str, &str)] = &[
     ("operations", "America/New_York"),
 ];
 const FIRST: &[&str] = &[
-    "ada", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jonas", "kemal", "lena",
-    "mona", "nils", "olga", "pavel", "quinn", "rosa", "sami", "tara",
+    "ada", "ben", "chloe", "dev", "emma", "farid", "grace", "hugo", "ines", "jonas", "kemal",
+    "lena", "mona", "nils", "olga", "pavel", "quinn", "rosa", "sami", "tara",
 ];
-const LAST: &[&str] = &["lind", "okafor", "meyer", "silva", "novak", "haddad", "berg", "ito"];
+const LAST: &[&str] = &[
+    "lind", "okafor", "meyer", "silva", "novak", "haddad", "berg", "ito",
+];
 
 /// One simulated person.
 #[derive(Debug, Clone)]
@@ -91,11 +93,20 @@ fn people(n: usize) -> Vec<SynthPerson> {
             "{}.{}{}@{DOMAIN}",
             FIRST[i % FIRST.len()],
             LAST[(i / FIRST.len() + i) % LAST.len()],
-            if i >= FIRST.len() { (i / FIRST.len()).to_string() } else { String::new() }
+            if i >= FIRST.len() {
+                (i / FIRST.len()).to_string()
+            } else {
+                String::new()
+            }
         );
         let manager = first_of_unit.get(unit).copied();
         first_of_unit.entry(unit).or_insert(i);
-        out.push(SynthPerson { address, unit, tz: tz.parse().unwrap_or(chrono_tz::UTC), manager });
+        out.push(SynthPerson {
+            address,
+            unit,
+            tz: tz.parse().unwrap_or(chrono_tz::UTC),
+            manager,
+        });
     }
     out
 }
@@ -114,8 +125,11 @@ const SUBJECTS: &[&str] = &[
 ];
 
 fn local(p: &SynthPerson, day: NaiveDate, minutes_after_nine: i64) -> chrono::DateTime<Tz> {
-    let naive = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default()) + Duration::minutes(minutes_after_nine);
-    p.tz.from_local_datetime(&naive).earliest().unwrap_or_else(|| p.tz.from_utc_datetime(&naive))
+    let naive = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
+        + Duration::minutes(minutes_after_nine);
+    p.tz.from_local_datetime(&naive)
+        .earliest()
+        .unwrap_or_else(|| p.tz.from_utc_datetime(&naive))
 }
 
 struct Mailboxes {
@@ -125,13 +139,29 @@ struct Mailboxes {
 }
 
 impl Mailboxes {
-    fn deliver(&mut self, owner: &str, folder: &str, seen: bool, raw: &str) -> Result<(), SynthError> {
+    fn deliver(
+        &mut self,
+        owner: &str,
+        folder: &str,
+        seen: bool,
+        raw: &str,
+    ) -> Result<(), SynthError> {
         self.counter += 1;
         let base = self.root.join(owner);
         let (dir, name) = if seen {
-            (base.join(folder).join("cur"), format!("{}.synth.{}:2,S", 1_700_000_000 + self.counter, self.counter))
+            (
+                base.join(folder).join("cur"),
+                format!(
+                    "{}.synth.{}:2,S",
+                    1_700_000_000 + self.counter,
+                    self.counter
+                ),
+            )
         } else {
-            (base.join(folder).join("new"), format!("{}.synth.{}", 1_700_000_000 + self.counter, self.counter))
+            (
+                base.join(folder).join("new"),
+                format!("{}.synth.{}", 1_700_000_000 + self.counter, self.counter),
+            )
         };
         fs_err::create_dir_all(&dir)?;
         for sub in ["cur", "new", "tmp"] {
@@ -146,7 +176,9 @@ impl Mailboxes {
 /// Writes the organisation's exports under `out` (`mail/`, `calendar/`, `README.md`).
 pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummary, SynthError> {
     if opts.people < 2 || opts.weeks == 0 {
-        return Err(SynthError::Invalid("an organisation needs at least 2 people and 1 week".into()));
+        return Err(SynthError::Invalid(
+            "an organisation needs at least 2 people and 1 week".into(),
+        ));
     }
     let start = opts.start - Duration::days(opts.start.weekday().num_days_from_monday() as i64);
     let staff = people(opts.people);
@@ -157,8 +189,15 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             fs_err::remove_dir_all(&d)?;
         }
     }
-    let mut boxes = Mailboxes { root: out.join("mail"), counter: 0, files: 0 };
-    let mut summary = SynthSummary { people: staff.len(), ..Default::default() };
+    let mut boxes = Mailboxes {
+        root: out.join("mail"),
+        counter: 0,
+        files: 0,
+    };
+    let mut summary = SynthSummary {
+        people: staff.len(),
+        ..Default::default()
+    };
 
     // Mail: each person sends a few messages each working day.
     let mut thread_of: Vec<Vec<(String, String)>> = vec![Vec::new(); staff.len()];
@@ -186,10 +225,15 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                     };
                     summary.messages += 1;
                     let id = format!("<{}.{}@{DOMAIN}>", summary.messages, opts.seed);
-                    let reply = if rng.chance(0.3) { thread_of[s].last().cloned() } else { None };
+                    let reply = if rng.chance(0.3) {
+                        thread_of[s].last().cloned()
+                    } else {
+                        None
+                    };
                     let subject = match &reply {
                         Some((_, subj)) => format!("Re: {subj}"),
-                        None => SUBJECTS[rng.below(SUBJECTS.len())].replace("{n}", &(1000 + rng.below(9000)).to_string()),
+                        None => SUBJECTS[rng.below(SUBJECTS.len())]
+                            .replace("{n}", &(1000 + rng.below(9000)).to_string()),
                     };
                     let raw = message(MessageSpec {
                         id: &id,
@@ -207,7 +251,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                     for &r in to.iter().chain(&cc) {
                         let seen = rng.chance(0.8);
                         boxes.deliver(&staff[r].address, "", seen, &raw)?;
-                        thread_of[r].push((id.clone(), subject.trim_start_matches("Re: ").to_string()));
+                        thread_of[r]
+                            .push((id.clone(), subject.trim_start_matches("Re: ").to_string()));
                     }
                 }
             }
@@ -215,7 +260,9 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         // A weekly newsletter from outside to everybody.
         summary.messages += 1;
         let day = start + Duration::days(7 * week as i64 + 1);
-        let at = Utc.from_utc_datetime(&day.and_hms_opt(6, 30, 0).unwrap_or_default()).with_timezone(&chrono_tz::UTC);
+        let at = Utc
+            .from_utc_datetime(&day.and_hms_opt(6, 30, 0).unwrap_or_default())
+            .with_timezone(&chrono_tz::UTC);
         let id = format!("<digest.{week}.{}@vendor.example>", opts.seed);
         let all: Vec<&str> = staff.iter().map(|p| p.address.as_str()).collect();
         let raw = message(MessageSpec {
@@ -304,7 +351,11 @@ fn message(m: MessageSpec<'_>) -> String {
     }
     let _ = write!(s, "Subject: {}\r\nMIME-Version: 1.0\r\n", m.subject);
     let body = if m.link {
-        format!("The latest version is at https://{}.sharepoint.com/sites/team/doc{}.docx\r\n", "northwind", m.id.len())
+        format!(
+            "The latest version is at https://{}.sharepoint.com/sites/team/doc{}.docx\r\n",
+            "northwind",
+            m.id.len()
+        )
     } else {
         "Please see below and let me know what you think.\r\n".to_string()
     };
@@ -338,7 +389,11 @@ mod tests {
     fn deterministic_for_a_seed() {
         let a = tempfile_dir("a");
         let b = tempfile_dir("b");
-        let opts = SynthOptions { people: 6, weeks: 2, ..Default::default() };
+        let opts = SynthOptions {
+            people: 6,
+            weeks: 2,
+            ..Default::default()
+        };
         let sa = write_organisation(&a, &opts).unwrap();
         let sb = write_organisation(&b, &opts).unwrap();
         assert_eq!(sa, sb);
