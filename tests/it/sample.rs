@@ -132,3 +132,18 @@ fn query_formats_and_errors() {
     let missing = wecon_unchecked(&["query", "/nonexistent/folder", "select 1"]);
     assert!(!missing.status.success());
 }
+
+#[test]
+fn example_report_is_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    for f in ["index.html", "summary.md"] {
+        let fresh = std::fs::read_to_string(out.join("report").join(f)).unwrap();
+        let kept = std::fs::read_to_string(root().join("reports/sample").join(f)).unwrap();
+        assert!(
+            fresh == kept,
+            "reports/sample/{f} is stale: regenerate it as the README says"
+        );
+    }
+}

@@ -25,6 +25,7 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
     {
         let root = SVGBackend::with_string(&mut svg, (860, 420)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
+        let (plot, legend) = root.split_horizontally(720);
         let n = data.weeks.len();
         let stacked: Vec<Vec<f64>> = data
             .weeks
@@ -47,12 +48,13 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
             * 1.1;
         let x_max = (n.max(2) - 1) as f64;
         let labels: Vec<String> = data.weeks.iter().map(|w| w.week.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
+        let mut chart = ChartBuilder::on(&plot)
             .caption(
                 "Hours per person per week, by information process",
                 ("sans-serif", 18),
             )
             .margin(12)
+            .margin_right(28)
             .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(0.0..x_max, 0.0..top)
@@ -79,26 +81,32 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
                 .enumerate()
                 .map(|(i, s)| (i as f64, s[k]))
                 .collect();
-            if points.iter().all(|(_, y)| *y == 0.0) {
+            if data.weeks.iter().all(|w| w.hours[k] == 0.0) {
                 continue;
             }
             let colour = COLOURS[k];
-            let name = wecon_model::Process::ALL[k].as_str();
             chart
                 .draw_series(AreaSeries::new(points, 0.0, colour.mix(0.85)).border_style(colour))
-                .map_err(chart_error)?
-                .label(name)
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 12, y + 5)], colour.filled())
-                });
+                .map_err(chart_error)?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.3))
-            .draw()
-            .map_err(chart_error)?;
+        // The legend beside the plot, in stacking order (top layer first).
+        let mut y = 60;
+        for k in (0..COLOURS.len()).rev() {
+            if data.weeks.iter().all(|w| w.hours[k] == 0.0) {
+                continue;
+            }
+            legend
+                .draw(&Rectangle::new(
+                    [(8, y), (22, y + 14)],
+                    COLOURS[k].mix(0.85).filled(),
+                ))
+                .map_err(chart_error)?;
+            let name = wecon_model::Process::ALL[k].as_str();
+            legend
+                .draw(&Text::new(name, (30, y + 1), ("sans-serif", 14)))
+                .map_err(chart_error)?;
+            y += 24;
+        }
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
