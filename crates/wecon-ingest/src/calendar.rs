@@ -88,34 +88,35 @@ const BAD_RRULE: &str = "invalid RRULE";
 /// Parses a calendar file's text, logging each VEVENT that cannot be read.
 pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -> ParsedCalendar {
     let text = text.trim_start_matches('\u{feff}');
-    let unfolded = unfold(text);
+    // Blank lines are not allowed by RFC 5545 but common in real files; drop them.
+    let cleaned: String = unfold(text)
+        .lines()
+        .map(|l| l.trim_end_matches('\r'))
+        .filter(|l| !l.trim().is_empty())
+        .flat_map(|l| [l, "\r\n"])
+        .collect();
     let mut out = ParsedCalendar {
         file: file.to_string(),
         events: Vec::new(),
         floating: chrono_tz::UTC,
         calname: None,
     };
-    let roots = match read_components(&unfolded) {
-        Ok(c) => c,
-        Err(_) => {
-            let n = unfolded
-                .lines()
-                .filter(|l| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT"))
-                .count();
-            for _ in 0..n.max(1) {
-                log.reject(UNPARSABLE_FILE);
+    // Calendar-level properties, read line by line so that they survive a broken component.
+    for (name, value) in top_level_properties(&cleaned) {
+        if name.eq_ignore_ascii_case("X-WR-TIMEZONE") {
+            if let Some(tz) = parse_tz(value) {
+                out.floating = tz;
             }
-            return out;
+        } else if name.eq_ignore_ascii_case("X-WR-CALNAME") {
+            out.calname = Some(value.to_string());
         }
-    };
+    }
+    let (roots, unparsable) = read_tolerant(&cleaned);
+    for _ in 0..unparsable {
+        log.reject(UNPARSABLE_FILE);
+    }
     let mut vevents = Vec::new();
     for root in &roots {
-        if let Some(tz) = prop(root, "X-WR-TIMEZONE").and_then(|p| parse_tz(p.val.as_str())) {
-            out.floating = tz;
-        }
-        if let Some(name) = prop(root, "X-WR-CALNAME") {
-            out.calname = Some(name.val.as_str().to_string());
-        }
         collect_vevents(root, &mut vevents);
     }
     for (i, ev) in vevents.into_iter().enumerate() {
@@ -128,6 +129,90 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
         }
     }
     out
+}
+
+/// `NAME:value` lines directly inside a VCALENDAR (depth 1).
+fn top_level_properties(text: &str) -> Vec<(&str, &str)> {
+    let mut depth = 0usize;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let upper = line.trim().to_ascii_uppercase();
+        if upper.starts_with("BEGIN:") {
+            depth += 1;
+        } else if upper.starts_with("END:") {
+            depth = depth.saturating_sub(1);
+        } else if depth == 1
+            && let Some((name, value)) = line.split_once(':')
+        {
+            out.push((name.split(';').next().unwrap_or(name), value.trim()));
+        }
+    }
+    out
+}
+
+/// Splits text into its blocks at one nesting depth: `(component name, block text)`.
+fn blocks(text: &str, at_depth: usize) -> Vec<(String, &str)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start: Option<(usize, String)> = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim().to_ascii_uppercase();
+        if let Some(name) = t.strip_prefix("BEGIN:") {
+            if depth == at_depth {
+                start = Some((offset, name.to_string()));
+            }
+            depth += 1;
+        } else if t.starts_with("END:") {
+            depth = depth.saturating_sub(1);
+            if depth == at_depth
+                && let Some((s, name)) = start.take()
+            {
+                out.push((name, &text[s..offset + line.len()]));
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+/// Parses the whole text; where that fails, each top-level component on its own, and within
+/// a calendar that fails, each of its components on its own. Returns the components read and
+/// the number of VEVENTs that could not be read.
+fn read_tolerant(text: &str) -> (Vec<Component<'_>>, usize) {
+    if let Ok(c) = read_components(text) {
+        return (c, 0);
+    }
+    let count_events = |t: &str| {
+        t.lines()
+            .filter(|l| l.trim().eq_ignore_ascii_case("BEGIN:VEVENT"))
+            .count()
+    };
+    let mut parsed = Vec::new();
+    let mut unparsable = 0;
+    let top = blocks(text, 0);
+    if top.is_empty() {
+        return (parsed, count_events(text).max(1));
+    }
+    for (name, block) in top {
+        if let Ok(c) = read_components(block) {
+            parsed.extend(c);
+            continue;
+        }
+        if name != "VCALENDAR" {
+            unparsable += count_events(block);
+            continue;
+        }
+        for (child, inner) in blocks(block, 1) {
+            match read_components(inner) {
+                Ok(c) => parsed.extend(c),
+                Err(_) if child == "VEVENT" => unparsable += 1,
+                // Other broken components (time zones, to-dos) hold no meetings.
+                Err(_) => unparsable += count_events(inner),
+            }
+        }
+    }
+    (parsed, unparsable)
 }
 
 fn collect_vevents<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>) {
@@ -574,6 +659,16 @@ mod tests {
         assert_eq!(starts[2].0, 1_706_518_800_000_000);
         assert_eq!(acts[0].participants, 2, "the room is not a person");
         assert!(acts.iter().all(|a| a.action == "organize"));
+    }
+
+    #[test]
+    fn one_broken_event_does_not_lose_the_file() {
+        let text = "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Berlin\r\n\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240101T100000\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n\r\nBEGIN:VEVENT\r\nUID:c\r\nDTSTART:20240102T100000Z\r\nEND:VEVENT\r\n";
+        let mut log = IngestLogEntry::new("c.ics", "ics");
+        let cal = parse_calendar("c.ics", text, &mut log);
+        assert_eq!(log.records_read, 3, "{log:?}");
+        assert_eq!(log.records_accepted, 2, "{log:?}");
+        assert_eq!(cal.floating, chrono_tz::Europe::Berlin);
     }
 
     #[test]

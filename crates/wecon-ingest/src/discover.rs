@@ -173,16 +173,34 @@ fn read_head(path: &Path) -> Vec<u8> {
     buf
 }
 
-/// The first line is an RFC 5322 header field (`Name: value`).
+/// The file opens with RFC 5322 header fields, at least two of them ones every mail has.
 fn looks_like_message(head: &[u8]) -> bool {
-    let first = head.split(|b| *b == b'\n').next().unwrap_or_default();
-    let Some(colon) = first.iter().position(|b| *b == b':') else {
-        return false;
-    };
-    colon > 0
-        && first[..colon]
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.lines();
+    let first_is_header = lines.next().is_some_and(|l| {
+        l.split_once(':').is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+    });
+    let known = [
+        "from:",
+        "to:",
+        "date:",
+        "subject:",
+        "message-id:",
+        "received:",
+        "return-path:",
+        "cc:",
+    ];
+    let hits = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| {
+            let lower = l.to_ascii_lowercase();
+            known.iter().any(|k| lower.starts_with(k))
+        })
+        .count();
+    first_is_header && hits >= 2
 }
 
 fn collect_mail_tree(

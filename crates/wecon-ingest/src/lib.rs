@@ -139,20 +139,17 @@ pub fn ingest(
             Input::MailTree { root, name, files } => {
                 let raw: Vec<mail::RawMessage> = files
                     .into_par_iter()
-                    .map(|f| {
-                        let record = f
+                    .map(|f| mail::RawMessage {
+                        file: f.path.display().to_string(),
+                        record: f
                             .path
                             .file_name()
                             .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default();
-                        let bytes = std::fs::read(&f.path);
-                        (
-                            f.path.display().to_string(),
-                            record,
-                            f.folder,
-                            f.seen,
-                            bytes,
-                        )
+                            .unwrap_or_default(),
+                        folder: f.folder,
+                        seen: f.seen,
+                        envelope_date: None,
+                        bytes: std::fs::read(&f.path),
                     })
                     .collect();
                 let bytes_by_folder = folder_bytes(&raw, &root);
@@ -331,9 +328,9 @@ fn folder_key(root: &Path, file: &str) -> String {
 
 fn folder_bytes(raw: &[mail::RawMessage], root: &Path) -> HashMap<String, i64> {
     let mut out = HashMap::new();
-    for (file, _, _, _, bytes) in raw {
-        if let Ok(b) = bytes {
-            *out.entry(folder_key(root, file)).or_default() += b.len() as i64;
+    for m in raw {
+        if let Ok(b) = &m.bytes {
+            *out.entry(folder_key(root, &m.file)).or_default() += b.len() as i64;
         }
     }
     out
@@ -351,14 +348,18 @@ fn read_mbox(path: &Path) -> std::io::Result<(Vec<mail::RawMessage>, i64)> {
         .unwrap_or_default();
     let mut out = Vec::new();
     for (i, m) in mail_parser::mailbox::mbox::MessageIterator::new(reader).enumerate() {
-        let bytes = m.map(|m| m.unwrap_contents());
-        out.push((
-            name.clone(),
-            format!("message {}", i + 1),
-            folder.clone(),
-            None,
+        let (envelope_date, bytes) = match m {
+            Ok(m) => (Some(m.internal_date() as i64), Ok(m.unwrap_contents())),
+            Err(e) => (None, Err(e)),
+        };
+        out.push(mail::RawMessage {
+            file: name.clone(),
+            record: format!("message {}", i + 1),
+            folder: folder.clone(),
+            seen: None,
+            envelope_date,
             bytes,
-        ));
+        });
     }
     Ok((out, bytes))
 }

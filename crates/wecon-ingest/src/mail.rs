@@ -47,6 +47,7 @@ pub(crate) struct MailFact {
 type CopyKey = (i64, Option<String>, Vec<String>, Vec<String>, u64);
 
 /// Why a message could not be ingested.
+pub(crate) const PARSER_FAILED: &str = "the mail parser failed on this message";
 pub(crate) const NOT_MAIL: &str = "not a mail message (no parsable headers)";
 pub(crate) const NO_DATE: &str = "missing or unparsable Date header";
 pub(crate) const NO_PARTIES: &str = "no sender and no recipients";
@@ -63,12 +64,28 @@ pub(crate) fn parse_message(
     record: &str,
     folder: &str,
     seen: Option<bool>,
+    envelope_date: Option<i64>,
 ) -> Result<MailFact, &'static str> {
     let msg = MessageParser::default().parse(raw).ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
     }
-    let date = msg.date().filter(|d| d.is_valid()).ok_or(NO_DATE)?;
+    // The Date header; failing that, the newest Received stamp; failing that, the mbox
+    // envelope (`From ` line) date.
+    let date = msg
+        .date()
+        .filter(|d| d.is_valid())
+        .cloned()
+        .or_else(|| {
+            msg.received_all()
+                .find_map(|r| r.date().filter(|d| d.is_valid()))
+        })
+        .or_else(|| {
+            envelope_date
+                .filter(|t| *t > 0)
+                .map(mail_parser::DateTime::from_timestamp)
+        })
+        .ok_or(NO_DATE)?;
     let start_utc = date.to_timestamp().checked_mul(1_000_000).ok_or(NO_DATE)?;
     // Year 1 or 9999 dates are corrupt exports, not information work.
     if !(0..=4_102_444_800_000_000).contains(&start_utc) {
@@ -329,15 +346,18 @@ pub(crate) fn decide_owner(facts: &[MailFact], fallback: &str) -> (String, Strin
     )
 }
 
-/// Reads every message of a mailbox in parallel. Each entry is (file, record, folder, seen,
-/// bytes or read error).
-pub(crate) type RawMessage = (
-    String,
-    String,
-    String,
-    Option<bool>,
-    std::io::Result<Vec<u8>>,
-);
+/// One message as read from its container, before parsing.
+#[derive(Debug)]
+pub(crate) struct RawMessage {
+    pub file: String,
+    pub record: String,
+    pub folder: String,
+    /// The maildir seen flag, where the container tells.
+    pub seen: Option<bool>,
+    /// The mbox `From ` line's date (seconds since the epoch), for messages without a Date.
+    pub envelope_date: Option<i64>,
+    pub bytes: std::io::Result<Vec<u8>>,
+}
 
 /// Turns a mailbox's messages into activities of its owner, logging every record into the
 /// log entry of the file or folder it came from (`log_key`).
@@ -352,10 +372,14 @@ pub(crate) fn mailbox_activities(
 ) -> Vec<Activity> {
     let parsed: Vec<(String, Result<MailFact, &'static str>)> = raw
         .into_par_iter()
-        .map(|(file, record, folder, seen, bytes)| {
-            let key = log_key(&file);
-            let fact = match bytes {
-                Ok(b) => parse_message(&b, &file, &record, &folder, seen),
+        .map(|m| {
+            let key = log_key(&m.file);
+            let fact = match &m.bytes {
+                // A parser panic on one hostile message must not stop the run.
+                Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    parse_message(b, &m.file, &m.record, &m.folder, m.seen, m.envelope_date)
+                }))
+                .unwrap_or(Err(PARSER_FAILED)),
                 Err(_) => Err("file could not be read"),
             };
             (key, fact)
@@ -509,7 +533,7 @@ mod tests {
 
     #[test]
     fn facts_of_a_message() {
-        let f = parse_message(MSG.as_bytes(), "f", "1", "inbox", None).unwrap();
+        let f = parse_message(MSG.as_bytes(), "f", "1", "inbox", None, None).unwrap();
         assert_eq!(f.from.as_deref(), Some("alice@example.org"));
         assert_eq!(f.to, vec!["bob@example.org", "carol@other.com"]);
         assert_eq!(f.thread_key, "id:a@x");
@@ -524,7 +548,7 @@ mod tests {
     fn rejects_without_date() {
         let raw = "From: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
         assert_eq!(
-            parse_message(raw.as_bytes(), "f", "1", "inbox", None).unwrap_err(),
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).unwrap_err(),
             NO_DATE
         );
     }
