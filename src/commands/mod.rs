@@ -115,6 +115,12 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
         m.records_rejected
     );
     eprintln!("pseudonymisation key: {}", m.key);
+    let skipped = summary.skipped_files();
+    if skipped > 0 {
+        eprintln!(
+            "skipped {skipped} files that are not exports (documentation, ground truth); listed in the ingest_log"
+        );
+    }
     let rejections = summary.rejections();
     if !rejections.is_empty() {
         eprintln!("rejected records by reason (details in the dataset's ingest_log):");

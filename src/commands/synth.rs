@@ -13,10 +13,10 @@ pub struct SynthArgs {
     #[arg(long)]
     out: PathBuf,
     /// Number of people.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 20)]
     people: usize,
     /// Number of weeks.
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 3)]
     weeks: u32,
     /// Random seed: the same seed writes the same files.
     #[arg(long, default_value_t = 42)]

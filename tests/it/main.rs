@@ -6,3 +6,4 @@ mod exact;
 mod helpers;
 mod privacy;
 mod sample;
+mod truth;

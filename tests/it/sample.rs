@@ -68,8 +68,8 @@ fn run_on_sample_data_matches_its_contents() {
             sent_files
         )
     );
-    // Every person of the sample has a calendar and a mailbox; ten people.
-    assert_eq!(query_csv(&out, "select count(*) n from people"), "n\n10\n");
+    // Every person of the sample has a calendar and a mailbox; twenty people.
+    assert_eq!(query_csv(&out, "select count(*) n from people"), "n\n20\n");
     // The report shows the processes and the chart.
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
     assert!(
@@ -122,10 +122,10 @@ fn query_formats_and_errors() {
     ]);
     assert_eq!(
         String::from_utf8_lossy(&json.stdout).trim(),
-        r#"[{"n":10}]"#
+        r#"[{"n":20}]"#
     );
     let table = wecon(&["query", &o, "select count(*) as n from people"]);
-    assert!(String::from_utf8_lossy(&table.stdout).contains("| 10 |"));
+    assert!(String::from_utf8_lossy(&table.stdout).contains("| 20 |"));
     let bad = wecon_unchecked(&["query", &o, "select nope from people"]);
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("caused by"));

@@ -20,6 +20,9 @@ pub(crate) enum Input {
     Calendar(PathBuf),
     /// A file wecon cannot read, with the reason.
     Unrecognised(PathBuf, &'static str),
+    /// A file that is not an export and holds no records (documentation, a synthetic
+    /// organisation's ground truth), with the reason: logged, not read.
+    Skipped(PathBuf, &'static str),
 }
 
 /// One message file within a mail tree.
@@ -50,6 +53,8 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
     ".trash",
 ];
 
+pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
+pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
 pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox or .ics)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
@@ -144,6 +149,22 @@ fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
 }
 
 fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<PathBuf>) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    let in_truth = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .is_some_and(|n| n == "truth");
+    if in_truth && (name == "truth.csv" || name == "truth.parquet") {
+        out.push(Input::Skipped(path.to_path_buf(), SYNTH_TRUTH));
+        return;
+    }
+    if name.starts_with("readme") || name.starts_with("license") || name.ends_with(".md") {
+        out.push(Input::Skipped(path.to_path_buf(), DOCUMENTATION));
+        return;
+    }
     let ext = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase())

@@ -96,12 +96,19 @@ pub struct IngestSummary {
 }
 
 impl IngestSummary {
+    /// Files skipped as not being exports (documentation, ground truth).
+    pub fn skipped_files(&self) -> usize {
+        self.log.iter().filter(|l| l.format == "skipped").count()
+    }
+
     /// Rejected records by reason, over all files.
     pub fn rejections(&self) -> BTreeMap<String, i64> {
         let mut out = BTreeMap::new();
         for l in &self.log {
             for (k, v) in &l.reasons {
-                *out.entry(k.clone()).or_default() += v;
+                if *v > 0 {
+                    *out.entry(k.clone()).or_default() += v;
+                }
             }
         }
         out
@@ -204,6 +211,15 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::Skipped(path, reason) => {
+                let file = path.display().to_string();
+                let mut entry = IngestLogEntry::new(&file, "skipped");
+                entry.bytes = std::fs::symlink_metadata(&path)
+                    .map(|m| m.len() as i64)
+                    .unwrap_or(0);
+                entry.reasons.insert(reason.to_string(), 0);
+                logs.insert(file, entry);
+            }
             Input::Unrecognised(path, reason) => {
                 let file = path.display().to_string();
                 let entry = logs

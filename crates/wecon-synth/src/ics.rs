@@ -68,7 +68,7 @@ pub(crate) fn plan_meetings(
         .filter(|(_, p)| p.manager.is_none())
     {
         let members: Vec<usize> = (0..staff.len())
-            .filter(|&i| staff[i].unit == manager.unit)
+            .filter(|&i| staff[i].unit == manager.unit && staff[i].team == manager.team)
             .collect();
         if members.len() < 2 {
             continue;

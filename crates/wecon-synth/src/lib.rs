@@ -8,6 +8,7 @@
 
 mod ics;
 mod rng;
+mod truth;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -40,8 +41,8 @@ pub struct SynthOptions {
 impl Default for SynthOptions {
     fn default() -> Self {
         Self {
-            people: 10,
-            weeks: 2,
+            people: 20,
+            weeks: 3,
             seed: 42,
             start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
         }
@@ -61,6 +62,10 @@ pub struct SynthSummary {
 }
 
 pub const DOMAIN: &str = "northwind.example";
+/// People per team: each team has a manager, a weekly team meeting and 1:1s.
+pub const TEAM_SIZE: usize = 8;
+/// The folder of the ground truth in a synth output (`truth.csv`, `truth.parquet`).
+pub const TRUTH_DIR: &str = "truth";
 const UNITS: &[(&str, &str)] = &[
     ("finance", "Europe/Berlin"),
     ("sales", "America/New_York"),
@@ -81,12 +86,14 @@ pub struct SynthPerson {
     pub address: String,
     pub unit: &'static str,
     pub tz: Tz,
+    /// The team within the unit; each team of up to [`TEAM_SIZE`] has one manager.
+    pub team: usize,
     pub manager: Option<usize>,
 }
 
 fn people(n: usize) -> Vec<SynthPerson> {
     let mut out: Vec<SynthPerson> = Vec::with_capacity(n);
-    let mut first_of_unit: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut first_of_team: BTreeMap<(&str, usize), usize> = BTreeMap::new();
     for i in 0..n {
         let (unit, tz) = UNITS[i % UNITS.len()];
         let address = format!(
@@ -99,11 +106,13 @@ fn people(n: usize) -> Vec<SynthPerson> {
                 String::new()
             }
         );
-        let manager = first_of_unit.get(unit).copied();
-        first_of_unit.entry(unit).or_insert(i);
+        let team = (i / UNITS.len()) / TEAM_SIZE;
+        let manager = first_of_team.get(&(unit, team)).copied();
+        first_of_team.entry((unit, team)).or_insert(i);
         out.push(SynthPerson {
             address,
             unit,
+            team,
             tz: tz.parse().unwrap_or(chrono_tz::UTC),
             manager,
         });
@@ -111,22 +120,23 @@ fn people(n: usize) -> Vec<SynthPerson> {
     out
 }
 
-const SUBJECTS: &[&str] = &[
-    "Quarterly budget",
-    "Customer visit next week",
-    "Project status",
-    "Invoice {n} approval",
-    "Purchase order {n}",
-    "Slides for the board",
-    "Hiring plan",
-    "Travel expenses {n}",
-    "Contract draft",
-    "Lunch on Friday?",
+/// Subjects, and whether the simulated mail is a transaction (an approval, order, invoice).
+const SUBJECTS: &[(&str, bool)] = &[
+    ("Quarterly budget", false),
+    ("Customer visit next week", false),
+    ("Project status", false),
+    ("Invoice {n} approval", true),
+    ("Purchase order {n}", true),
+    ("Slides for the board", false),
+    ("Hiring plan", false),
+    ("Travel expenses {n}", true),
+    ("Contract draft", true),
+    ("Lunch on Friday?", false),
 ];
 
-fn local(p: &SynthPerson, day: NaiveDate, minutes_after_nine: i64) -> chrono::DateTime<Tz> {
+fn local(p: &SynthPerson, day: NaiveDate, seconds_after_nine: i64) -> chrono::DateTime<Tz> {
     let naive = day.and_time(NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default())
-        + Duration::minutes(minutes_after_nine);
+        + Duration::seconds(seconds_after_nine);
     p.tz.from_local_datetime(&naive)
         .earliest()
         .unwrap_or_else(|| p.tz.from_utc_datetime(&naive))
@@ -183,7 +193,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     let start = opts.start - Duration::days(opts.start.weekday().num_days_from_monday() as i64);
     let staff = people(opts.people);
     let mut rng = Rng::new(opts.seed);
-    for sub in ["mail", "calendar"] {
+    for sub in ["mail", "calendar", TRUTH_DIR] {
         let d = out.join(sub);
         if d.exists() {
             fs_err::remove_dir_all(&d)?;
@@ -200,7 +210,9 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     };
 
     // Mail: each person sends a few messages each working day.
-    let mut thread_of: Vec<Vec<(String, String)>> = vec![Vec::new(); staff.len()];
+    // The last message each person received: (Message-ID, subject, is a transaction).
+    let mut last_received: Vec<Option<(String, String, bool)>> = vec![None; staff.len()];
+    let mut truth = truth::Ledger::new(staff.len());
     for week in 0..opts.weeks {
         for weekday in 0..5 {
             let day = start + Duration::days(7 * week as i64 + weekday);
@@ -209,7 +221,11 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                 let mut minute = rng.below(60) as i64;
                 for _ in 0..n {
                     minute += 20 + rng.below(90) as i64;
-                    let at = local(sender, day, minute.min(8 * 60 - 1));
+                    let at = local(
+                        sender,
+                        day,
+                        minute.min(8 * 60 - 1) * 60 + rng.below(60) as i64,
+                    );
                     let mut to = vec![pick_other(&mut rng, s, staff.len())];
                     if rng.chance(0.3) {
                         let extra = pick_other(&mut rng, s, staff.len());
@@ -226,33 +242,46 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                     summary.messages += 1;
                     let id = format!("<{}.{}@{DOMAIN}>", summary.messages, opts.seed);
                     let reply = if rng.chance(0.3) {
-                        thread_of[s].last().cloned()
+                        last_received[s].clone()
                     } else {
                         None
                     };
-                    let subject = match &reply {
-                        Some((_, subj)) => format!("Re: {subj}"),
-                        None => SUBJECTS[rng.below(SUBJECTS.len())]
-                            .replace("{n}", &(1000 + rng.below(9000)).to_string()),
+                    let (subject, transactional) = match &reply {
+                        Some((_, subj, t)) => (format!("Re: {subj}"), *t),
+                        None => {
+                            let (template, t) = SUBJECTS[rng.below(SUBJECTS.len())];
+                            (
+                                template.replace("{n}", &(1000 + rng.below(9000)).to_string()),
+                                t,
+                            )
+                        }
                     };
+                    let attachment = rng.chance(0.15);
+                    let link = rng.chance(0.1);
+                    let process = truth::mail_process(transactional, attachment || link);
                     let raw = message(MessageSpec {
                         id: &id,
-                        reply_to: reply.as_ref().map(|(r, _)| r.as_str()),
+                        reply_to: reply.as_ref().map(|(r, _, _)| r.as_str()),
                         date: at,
                         from: &sender.address,
                         to: to.iter().map(|&i| staff[i].address.as_str()).collect(),
                         cc: cc.iter().map(|&i| staff[i].address.as_str()).collect(),
                         subject: &subject,
-                        attachment: rng.chance(0.15),
-                        link: rng.chance(0.1),
+                        attachment,
+                        link,
                         list: None,
                     });
                     boxes.deliver(&sender.address, ".Sent", true, &raw)?;
+                    let t = at.timestamp_micros();
+                    truth.mail(s, t, truth::SENT_SECONDS, process);
                     for &r in to.iter().chain(&cc) {
                         let seen = rng.chance(0.8);
                         boxes.deliver(&staff[r].address, "", seen, &raw)?;
-                        thread_of[r]
-                            .push((id.clone(), subject.trim_start_matches("Re: ").to_string()));
+                        if seen {
+                            truth.mail(r, t, truth::READ_SECONDS, process);
+                        }
+                        let base = subject.trim_start_matches("Re: ").to_string();
+                        last_received[r] = Some((id.clone(), base, transactional));
                     }
                 }
             }
@@ -277,9 +306,12 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             link: false,
             list: Some("<digest.vendor.example>"),
         });
-        for p in &all {
+        for (i, p) in all.iter().enumerate() {
             let seen = rng.chance(0.5);
             boxes.deliver(p, "", seen, &raw)?;
+            if seen {
+                truth.mail(i, at.timestamp_micros(), truth::READ_SECONDS, "communicate");
+            }
         }
     }
     summary.message_files = boxes.files;
@@ -293,6 +325,10 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         let text = ics::calendar_for(i, &staff, &meetings);
         fs_err::write(cal_dir.join(format!("{}.ics", p.address)), text)?;
     }
+    for m in &meetings {
+        truth.meeting(m, opts.weeks);
+    }
+    truth.write(&out.join(TRUTH_DIR), &staff)?;
 
     let mut readme = String::new();
     let _ = writeln!(
