@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, Weekday};
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Weekday};
 use chrono_tz::Tz;
 
 use crate::rng::Rng;
@@ -35,6 +35,8 @@ pub(crate) struct Meeting {
     pub overrides: Vec<Override>,
     pub cancelled: bool,
     pub summary: &'static str,
+    /// How long before the start the invitation was sent (CREATED, DTSTAMP).
+    pub notice_hours: i64,
 }
 
 impl Meeting {
@@ -91,6 +93,7 @@ pub(crate) fn plan_meetings(
             overrides: Vec::new(),
             cancelled: false,
             summary: "Team meeting",
+            notice_hours: 24 * 14,
         };
         if weeks >= 2 {
             let rid = at_local(weekday_in_week(start, 1, Weekday::Mon), 10, 0);
@@ -123,6 +126,7 @@ pub(crate) fn plan_meetings(
                 overrides: Vec::new(),
                 cancelled: false,
                 summary: "1:1",
+                notice_hours: 24 * 14,
             });
         }
     }
@@ -146,6 +150,7 @@ pub(crate) fn plan_meetings(
         overrides: Vec::new(),
         cancelled: false,
         summary: "All-hands",
+        notice_hours: 24 * 10,
     });
 
     // Cross-unit project meetings, two a week; one invitee declines each.
@@ -176,6 +181,8 @@ pub(crate) fn plan_meetings(
                 overrides: Vec::new(),
                 cancelled: false,
                 summary: "Project review",
+                // Some are called at short notice, a few hours ahead.
+                notice_hours: if rng.chance(0.3) { 3 } else { 48 },
             });
         }
     }
@@ -195,6 +202,7 @@ pub(crate) fn plan_meetings(
         overrides: Vec::new(),
         cancelled: true,
         summary: "Budget check",
+        notice_hours: 24 * 3,
     });
 
     // Everybody's own weekly focus block: no other attendee, so no collaboration time.
@@ -212,9 +220,23 @@ pub(crate) fn plan_meetings(
             overrides: Vec::new(),
             cancelled: false,
             summary: "Focus time",
+            notice_hours: 24 * 14,
         });
     }
     out
+}
+
+/// The VTIMEZONE definition of the zones the organisation uses (current rules).
+fn vtimezone(tz: Tz) -> Option<&'static str> {
+    match tz.name() {
+        "Europe/Berlin" => Some(
+            "BEGIN:VTIMEZONE\nTZID:Europe/Berlin\nBEGIN:DAYLIGHT\nTZOFFSETFROM:+0100\nTZOFFSETTO:+0200\nTZNAME:CEST\nDTSTART:19700329T020000\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\nEND:DAYLIGHT\nBEGIN:STANDARD\nTZOFFSETFROM:+0200\nTZOFFSETTO:+0100\nTZNAME:CET\nDTSTART:19701025T030000\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\nEND:STANDARD\nEND:VTIMEZONE",
+        ),
+        "America/New_York" => Some(
+            "BEGIN:VTIMEZONE\nTZID:America/New_York\nBEGIN:DAYLIGHT\nTZOFFSETFROM:-0500\nTZOFFSETTO:-0400\nTZNAME:EDT\nDTSTART:19700308T020000\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU\nEND:DAYLIGHT\nBEGIN:STANDARD\nTZOFFSETFROM:-0400\nTZOFFSETTO:-0500\nTZNAME:EST\nDTSTART:19701101T020000\nRRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU\nEND:STANDARD\nEND:VTIMEZONE",
+        ),
+        _ => None,
+    }
 }
 
 fn local_stamp(t: NaiveDateTime) -> String {
@@ -253,6 +275,20 @@ pub(crate) fn calendar_for(i: usize, staff: &[SynthPerson], meetings: &[Meeting]
         push_line(&mut s, l);
     }
     push_line(&mut s, &format!("X-WR-TIMEZONE:{}", staff[i].tz.name()));
+    let mut zones: Vec<Tz> = meetings
+        .iter()
+        .filter(|m| m.involves(i))
+        .map(|m| m.tz)
+        .collect();
+    zones.sort_by_key(|z| z.name());
+    zones.dedup();
+    for z in zones {
+        if let Some(text) = vtimezone(z) {
+            for l in text.lines() {
+                push_line(&mut s, l);
+            }
+        }
+    }
     for m in meetings.iter().filter(|m| m.involves(i)) {
         write_event(&mut s, m, staff, None);
         for o in &m.overrides {
@@ -268,10 +304,13 @@ fn write_event(s: &mut String, m: &Meeting, staff: &[SynthPerson], o: Option<&Ov
     let (start, minutes) = o.map_or((m.start, m.minutes), |o| (o.start, o.minutes));
     push_line(s, "BEGIN:VEVENT");
     push_line(s, &format!("UID:{}", m.uid));
-    push_line(
-        s,
-        &format!("DTSTAMP:{}Z", local_stamp(m.start - Duration::days(7))),
-    );
+    let sent =
+        m.tz.from_local_datetime(&start)
+            .earliest()
+            .map(|d| d.naive_utc() - Duration::hours(m.notice_hours))
+            .unwrap_or(start);
+    push_line(s, &format!("DTSTAMP:{}Z", local_stamp(sent)));
+    push_line(s, &format!("CREATED:{}Z", local_stamp(sent)));
     if let Some(o) = o {
         push_line(
             s,

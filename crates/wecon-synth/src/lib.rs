@@ -210,8 +210,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     };
 
     // Mail: each person sends a few messages each working day.
-    // The last message each person received: (Message-ID, subject, is a transaction).
-    let mut last_received: Vec<Option<(String, String, bool)>> = vec![None; staff.len()];
+    // The last message each person received, which they may answer.
+    let mut last_received: Vec<Option<Received>> = vec![None; staff.len()];
     let mut truth = truth::Ledger::new(staff.len());
     for week in 0..opts.weeks {
         for weekday in 0..5 {
@@ -221,34 +221,44 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                 let mut minute = rng.below(60) as i64;
                 for _ in 0..n {
                     minute += 20 + rng.below(90) as i64;
-                    let at = local(
-                        sender,
-                        day,
-                        minute.min(8 * 60 - 1) * 60 + rng.below(60) as i64,
-                    );
-                    let mut to = vec![pick_other(&mut rng, s, staff.len())];
-                    if rng.chance(0.3) {
-                        let extra = pick_other(&mut rng, s, staff.len());
-                        if !to.contains(&extra) {
-                            to.push(extra);
-                        }
-                    }
-                    let cc: Vec<usize> = if rng.chance(0.25) {
-                        let c = pick_other(&mut rng, s, staff.len());
-                        if to.contains(&c) { vec![] } else { vec![c] }
+                    // Now and then a message in the evening, outside working hours.
+                    let seconds = if rng.chance(0.05) {
+                        (10 * 60 + rng.below(120) as i64) * 60
                     } else {
-                        vec![]
+                        minute.min(8 * 60 - 1) * 60
                     };
-                    summary.messages += 1;
-                    let id = format!("<{}.{}@{DOMAIN}>", summary.messages, opts.seed);
+                    let at = local(sender, day, seconds + rng.below(60) as i64);
                     let reply = if rng.chance(0.3) {
                         last_received[s].clone()
                     } else {
                         None
                     };
+                    let (mut to, mut cc) = (Vec::new(), Vec::new());
                     let (subject, transactional) = match &reply {
-                        Some((_, subj, t)) => (format!("Re: {subj}"), *t),
+                        Some(r) => {
+                            to.push(r.from);
+                            // Reply-all now and then: everybody else on the message in Cc.
+                            if rng.chance(0.3) {
+                                cc.extend(
+                                    r.others.iter().copied().filter(|&o| o != s && o != r.from),
+                                );
+                            }
+                            (format!("Re: {}", r.subject), r.transactional)
+                        }
                         None => {
+                            to.push(pick_other(&mut rng, s, staff.len()));
+                            if rng.chance(0.3) {
+                                let extra = pick_other(&mut rng, s, staff.len());
+                                if !to.contains(&extra) {
+                                    to.push(extra);
+                                }
+                            }
+                            if rng.chance(0.25) {
+                                let c = pick_other(&mut rng, s, staff.len());
+                                if !to.contains(&c) {
+                                    cc.push(c);
+                                }
+                            }
                             let (template, t) = SUBJECTS[rng.below(SUBJECTS.len())];
                             (
                                 template.replace("{n}", &(1000 + rng.below(9000)).to_string()),
@@ -256,32 +266,71 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                             )
                         }
                     };
+                    let bcc = if rng.chance(0.05) {
+                        let b = pick_other(&mut rng, s, staff.len());
+                        (!to.contains(&b) && !cc.contains(&b)).then_some(b)
+                    } else {
+                        None
+                    };
+                    summary.messages += 1;
+                    let id = format!("<{}.{}@{DOMAIN}>", summary.messages, opts.seed);
                     let attachment = rng.chance(0.15);
                     let link = rng.chance(0.1);
                     let process = truth::mail_process(transactional, attachment || link);
-                    let raw = message(MessageSpec {
+                    let spec = MessageSpec {
                         id: &id,
-                        reply_to: reply.as_ref().map(|(r, _, _)| r.as_str()),
+                        reply_to: reply.as_ref().map(|r| r.id.as_str()),
                         date: at,
                         from: &sender.address,
                         to: to.iter().map(|&i| staff[i].address.as_str()).collect(),
                         cc: cc.iter().map(|&i| staff[i].address.as_str()).collect(),
+                        bcc: bcc.iter().map(|&i| staff[i].address.as_str()).collect(),
+                        delivered_to: None,
                         subject: &subject,
                         attachment,
                         link,
                         list: None,
+                    };
+                    // Only the sender's copy shows Bcc; the Bcc'd copy carries Delivered-To.
+                    boxes.deliver(&sender.address, ".Sent", true, &message(&spec))?;
+                    let received = message(&MessageSpec {
+                        bcc: Vec::new(),
+                        ..spec.clone()
                     });
-                    boxes.deliver(&sender.address, ".Sent", true, &raw)?;
                     let t = at.timestamp_micros();
                     truth.mail(s, t, truth::SENT_SECONDS, process);
-                    for &r in to.iter().chain(&cc) {
+                    let everyone: Vec<usize> = std::iter::once(s)
+                        .chain(to.iter().copied())
+                        .chain(cc.iter().copied())
+                        .collect();
+                    for (&r, on_to_or_cc) in to
+                        .iter()
+                        .chain(&cc)
+                        .map(|r| (r, true))
+                        .chain(bcc.iter().map(|r| (r, false)))
+                    {
                         let seen = rng.chance(0.8);
+                        let raw = if on_to_or_cc {
+                            received.clone()
+                        } else {
+                            message(&MessageSpec {
+                                bcc: Vec::new(),
+                                delivered_to: Some(&staff[r].address),
+                                ..spec.clone()
+                            })
+                        };
                         boxes.deliver(&staff[r].address, "", seen, &raw)?;
-                        if seen {
+                        // Mail read on To or Cc counts; a Bcc copy does not (METRICS.md §2).
+                        if seen && on_to_or_cc {
                             truth.mail(r, t, truth::READ_SECONDS, process);
                         }
-                        let base = subject.trim_start_matches("Re: ").to_string();
-                        last_received[r] = Some((id.clone(), base, transactional));
+                        last_received[r] = Some(Received {
+                            id: id.clone(),
+                            subject: subject.trim_start_matches("Re: ").to_string(),
+                            transactional,
+                            from: s,
+                            others: everyone.iter().copied().filter(|&o| o != r).collect(),
+                        });
                     }
                 }
             }
@@ -294,13 +343,15 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             .with_timezone(&chrono_tz::UTC);
         let id = format!("<digest.{week}.{}@vendor.example>", opts.seed);
         let all: Vec<&str> = staff.iter().map(|p| p.address.as_str()).collect();
-        let raw = message(MessageSpec {
+        let raw = message(&MessageSpec {
             id: &id,
             reply_to: None,
             date: at,
             from: "digest@vendor.example",
             to: all.clone(),
             cc: vec![],
+            bcc: vec![],
+            delivered_to: None,
             subject: "Weekly industry digest",
             attachment: false,
             link: false,
@@ -358,6 +409,18 @@ fn pick_other(rng: &mut Rng, me: usize, n: usize) -> usize {
     if k >= me { k + 1 } else { k }
 }
 
+/// A message a person received, as far as a reply needs it.
+#[derive(Debug, Clone)]
+struct Received {
+    id: String,
+    subject: String,
+    transactional: bool,
+    from: usize,
+    /// Everybody else on the message, for a reply-all.
+    others: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
 struct MessageSpec<'a> {
     id: &'a str,
     reply_to: Option<&'a str>,
@@ -365,14 +428,19 @@ struct MessageSpec<'a> {
     from: &'a str,
     to: Vec<&'a str>,
     cc: Vec<&'a str>,
+    bcc: Vec<&'a str>,
+    delivered_to: Option<&'a str>,
     subject: &'a str,
     attachment: bool,
     link: bool,
     list: Option<&'a str>,
 }
 
-fn message(m: MessageSpec<'_>) -> String {
+fn message(m: &MessageSpec<'_>) -> String {
     let mut s = String::new();
+    if let Some(d) = m.delivered_to {
+        let _ = write!(s, "Delivered-To: {d}\r\n");
+    }
     let _ = write!(s, "Message-ID: {}\r\n", m.id);
     if let Some(r) = m.reply_to {
         let _ = write!(s, "In-Reply-To: {r}\r\nReferences: {r}\r\n");
@@ -381,6 +449,9 @@ fn message(m: MessageSpec<'_>) -> String {
     let _ = write!(s, "From: {}\r\nTo: {}\r\n", m.from, m.to.join(", "));
     if !m.cc.is_empty() {
         let _ = write!(s, "Cc: {}\r\n", m.cc.join(", "));
+    }
+    if !m.bcc.is_empty() {
+        let _ = write!(s, "Bcc: {}\r\n", m.bcc.join(", "));
     }
     if let Some(l) = m.list {
         let _ = write!(s, "List-Id: {l}\r\nPrecedence: bulk\r\n");
