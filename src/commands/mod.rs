@@ -62,6 +62,10 @@ pub struct IngestFlags {
     /// Keep records before this date or instant (YYYY-MM-DD or RFC 3339).
     #[arg(long, value_parser = parse_instant)]
     until: Option<i64>,
+    /// An HR roster CSV (email, unit, level, function, manager, fte, hourly_cost, tz,
+    /// work_start, work_end, work_days). A roster among the sources is found by its header.
+    #[arg(long, value_name = "FILE")]
+    roster: Option<PathBuf>,
     /// The pseudonymisation key (at least 16 bytes). Without it, WECON_KEY is used, else a
     /// random key is made and kept beside the dataset (DATASET.key, mode 0600).
     #[arg(long, value_name = "FILE")]
@@ -79,6 +83,7 @@ impl IngestFlags {
             since: self.since,
             until: self.until,
             key,
+            roster: self.roster.clone(),
         }
     }
 }

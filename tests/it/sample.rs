@@ -70,6 +70,14 @@ fn run_on_sample_data_matches_its_contents() {
     );
     // Every person of the sample has a calendar and a mailbox; twenty people.
     assert_eq!(query_csv(&out, "select count(*) n from people"), "n\n20\n");
+    // The roster among the sources is read: four units of five, everyone also in the exports.
+    assert_eq!(
+        query_csv(
+            &out,
+            "select unit, count(*) n from people where found_in = 'mailbox, roster' group by unit order by unit"
+        ),
+        "unit,n\nfinance,5\nit,5\noperations,5\nsales,5\n"
+    );
     // The report shows the processes and the chart.
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
     assert!(

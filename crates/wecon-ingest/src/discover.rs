@@ -18,6 +18,8 @@ pub(crate) enum Input {
     Mbox(PathBuf),
     /// An iCalendar file: one calendar.
     Calendar(PathBuf),
+    /// An HR roster CSV (recognised by its `email` and `unit` columns).
+    Roster(PathBuf),
     /// A file wecon cannot read, with the reason.
     Unrecognised(PathBuf, &'static str),
     /// A file that is not an export and holds no records (documentation, a synthetic
@@ -173,6 +175,9 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
     match ext.as_str() {
         "ics" | "ical" | "ifb" | "icalendar" => out.push(Input::Calendar(path.to_path_buf())),
         "mbox" | "mbx" => out.push(Input::Mbox(path.to_path_buf())),
+        "csv" if crate::roster::looks_like_roster(&head) => {
+            out.push(Input::Roster(path.to_path_buf()))
+        }
         _ if head.starts_with(b"From ") => out.push(Input::Mbox(path.to_path_buf())),
         _ if head.starts_with(b"BEGIN:VCALENDAR")
             || head.starts_with(b"\xEF\xBB\xBFBEGIN:VCALENDAR") =>

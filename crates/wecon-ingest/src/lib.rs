@@ -10,6 +10,7 @@ mod category;
 mod discover;
 mod key;
 mod mail;
+mod roster;
 mod writer;
 
 use std::collections::{BTreeMap, HashMap};
@@ -68,6 +69,8 @@ pub struct IngestOptions {
     /// Keep records before this instant (µs since the epoch).
     pub until: Option<i64>,
     pub key: KeySource,
+    /// An HR roster CSV besides any found among the sources.
+    pub roster: Option<PathBuf>,
 }
 
 /// What a dataset says about itself (`manifest.json`).
@@ -140,6 +143,7 @@ pub fn ingest(
     let mut activities: Vec<Activity> = Vec::new();
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
+    let mut rosters: Vec<PathBuf> = opts.roster.iter().cloned().collect();
 
     for input in inputs {
         match input {
@@ -211,6 +215,7 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::Roster(path) => rosters.push(path),
             Input::Skipped(path, reason) => {
                 let file = path.display().to_string();
                 let mut entry = IngestLogEntry::new(&file, "skipped");
@@ -274,6 +279,22 @@ pub fn ingest(
         add_people(&mut people, &acts, "calendar");
         activities.extend(acts);
         logs.insert(log.source_file.clone(), log);
+    }
+
+    // The roster describes people; those the exports show keep where they were found.
+    for path in rosters {
+        let file = path.display().to_string();
+        let mut entry = IngestLogEntry::new(&file, "roster");
+        entry.bytes = std::fs::metadata(&path)
+            .map(|m| m.len() as i64)
+            .unwrap_or(0);
+        for mut p in roster::read_roster(&path, &pseudo, &mut entry) {
+            if let Some(existing) = people.get(&p.person_id) {
+                p.found_in = format!("{}, roster", existing.found_in);
+            }
+            people.insert(p.person_id.clone(), p);
+        }
+        logs.insert(file, entry);
     }
 
     let mut log: Vec<IngestLogEntry> = logs.into_values().collect();

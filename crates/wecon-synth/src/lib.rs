@@ -380,13 +380,16 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         truth.meeting(m, opts.weeks);
     }
     truth.write(&out.join(TRUTH_DIR), &staff)?;
+    fs_err::write(out.join("roster.csv"), roster_csv(&staff, opts.seed))?;
 
     let mut readme = String::new();
     let _ = writeln!(
         readme,
         "# Sample organisation (synthetic)\n\nWritten by `wecon synth --out {} --people {} --weeks {} --seed {} --start {}`; do not edit by hand.\n\n\
          - `mail/<address>/`: one maildir per mailbox (`cur/`, `new/` for unseen mail, `.Sent/`).\n\
-         - `calendar/<address>.ics`: one iCalendar export per person.\n\n\
+         - `calendar/<address>.ics`: one iCalendar export per person.\n\
+         - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\
+         - `truth/truth.csv`, `truth/truth.parquet`: the ground truth, hours per person, week and process.\n\n\
          {} people in {} units, {} messages sent ({} message files), {} meetings and series. \
          Every name and address is invented (`{DOMAIN}`).",
         out.display(),
@@ -402,6 +405,49 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     );
     fs_err::write(out.join("README.md"), readme)?;
     Ok(summary)
+}
+
+/// The HR roster: unit, level, manager, FTE, hourly cost, time zone and working pattern.
+fn roster_csv(staff: &[SynthPerson], seed: u64) -> String {
+    // A stream of its own, so the roster does not shift the simulated behaviour.
+    let mut rng = Rng::new(seed ^ 0x726f_7374_6572);
+    let mut csv = String::from(
+        "email,unit,level,function,manager,fte,hourly_cost,tz,work_start,work_end,work_days\n",
+    );
+    for (i, p) in staff.iter().enumerate() {
+        let head = !staff[..i].iter().any(|o| o.unit == p.unit);
+        let level = if head {
+            "head"
+        } else if p.manager.is_none() {
+            "manager"
+        } else {
+            "staff"
+        };
+        let part_time = level == "staff" && rng.chance(0.2);
+        let base = match level {
+            "head" => 95.0,
+            "manager" => 75.0,
+            _ => 55.0,
+        };
+        let cost = base + rng.below(11) as f64;
+        let (start, end) = if rng.chance(0.3) {
+            ("08:00", "16:00")
+        } else {
+            ("09:00", "17:00")
+        };
+        let _ = writeln!(
+            csv,
+            "{},{},{level},{},{},{},{cost:.0},{},{start},{end},\"{}\"",
+            p.address,
+            p.unit,
+            p.unit,
+            p.manager.map(|m| staff[m].address.as_str()).unwrap_or(""),
+            if part_time { "0.8" } else { "1.0" },
+            p.tz.name(),
+            if part_time { "1,2,3,4" } else { "1,2,3,4,5" },
+        );
+    }
+    csv
 }
 
 fn pick_other(rng: &mut Rng, me: usize, n: usize) -> usize {

@@ -1,0 +1,191 @@
+//! The HR roster: who works where, at what level, how much, when and in which time zone.
+//!
+//! A CSV file with a header row. Columns (only `email` is required; names are matched
+//! case-insensitively, extra columns are ignored):
+//!
+//! | column | meaning | default |
+//! |---|---|---|
+//! | `email` | the person's main address | required |
+//! | `unit`, `level`, `function` | organisational attributes | empty |
+//! | `manager` | the manager's main address | empty |
+//! | `fte` | full-time equivalent, 0–1.5 | 1 |
+//! | `hourly_cost` | cost of one working hour | empty |
+//! | `tz` | IANA time zone | UTC |
+//! | `work_start`, `work_end` | local working hours, `HH:MM` | 09:00, 17:00 |
+//! | `work_days` | ISO weekdays, e.g. `1,2,3,4,5` | 1,2,3,4,5 |
+//!
+//! Addresses are pseudonymised like every other identity; a bad row is rejected with its
+//! reason and the others are kept.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use chrono::NaiveTime;
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::{IngestLogEntry, Person};
+
+use crate::calendar::parse_tz;
+use crate::mail::normalise_address;
+
+/// Recognises a roster by its header: an `email` column and a `unit` column.
+pub(crate) fn looks_like_roster(head: &[u8]) -> bool {
+    let first = String::from_utf8_lossy(head);
+    let header = first
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let cols: Vec<&str> = header
+        .split(',')
+        .map(|c| c.trim().trim_matches('"'))
+        .collect();
+    cols.contains(&"email") && cols.contains(&"unit")
+}
+
+/// Reads a roster file into people, logging each row.
+pub(crate) fn read_roster(
+    path: &Path,
+    pseudo: &Pseudonymiser,
+    log: &mut IngestLogEntry,
+) -> Vec<Person> {
+    let mut reader = match csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+    {
+        Ok(r) => r,
+        Err(_) => {
+            log.reject("roster file could not be read");
+            return Vec::new();
+        }
+    };
+    let columns: HashMap<String, usize> = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.to_ascii_lowercase(), i))
+            .collect(),
+        Err(_) => {
+            log.reject("roster has no readable header row");
+            return Vec::new();
+        }
+    };
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let Ok(record) = record else {
+            log.reject("roster row could not be read (bad quoting or encoding)");
+            continue;
+        };
+        let get = |name: &str| {
+            columns
+                .get(name)
+                .and_then(|&i| record.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        match person_of(&get, pseudo) {
+            Ok(p) => {
+                log.accept();
+                out.push(p);
+            }
+            Err(reason) => log.reject(reason),
+        }
+    }
+    out
+}
+
+fn person_of<'a>(
+    get: &dyn Fn(&str) -> Option<&'a str>,
+    pseudo: &Pseudonymiser,
+) -> Result<Person, &'static str> {
+    let email = get("email")
+        .filter(|e| e.contains('@'))
+        .ok_or("roster row without an email address")?;
+    let mut p = Person::with_defaults(pseudo.person(&normalise_address(email)), "roster");
+    p.unit = get("unit").map(str::to_string);
+    p.level = get("level").map(str::to_string);
+    p.function = get("function").map(str::to_string);
+    p.manager_id = get("manager").map(|m| pseudo.person(&normalise_address(m)));
+    if let Some(fte) = get("fte") {
+        p.fte = fte
+            .parse()
+            .ok()
+            .filter(|f: &f64| (0.0..=1.5).contains(f))
+            .ok_or("roster fte is not a number from 0 to 1.5")?;
+    }
+    if let Some(cost) = get("hourly_cost") {
+        p.hourly_cost = Some(
+            cost.parse()
+                .ok()
+                .filter(|c: &f64| *c >= 0.0)
+                .ok_or("roster hourly_cost is not a number")?,
+        );
+    }
+    if let Some(tz) = get("tz") {
+        p.tz = parse_tz(tz)
+            .ok_or("roster tz is not an IANA time zone")?
+            .name()
+            .to_string();
+    }
+    for (name, field) in [
+        ("work_start", &mut p.work_start),
+        ("work_end", &mut p.work_end),
+    ] {
+        if let Some(v) = get(name) {
+            NaiveTime::parse_from_str(v, "%H:%M")
+                .map_err(|_| "roster working hours are not HH:MM")?;
+            *field = v.to_string();
+        }
+    }
+    if let Some(days) = get("work_days") {
+        let ok = days
+            .split([',', ';', ' '])
+            .filter(|d| !d.is_empty())
+            .all(|d| matches!(d, "1" | "2" | "3" | "4" | "5" | "6" | "7"));
+        if !ok {
+            return Err("roster work_days are not ISO weekday numbers (1 = Monday)");
+        }
+        p.work_days = days
+            .split([',', ';', ' '])
+            .filter(|d| !d.is_empty())
+            .collect::<Vec<_>>()
+            .join(",");
+    }
+    Ok(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_read_or_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(
+            &path,
+            "email,unit,level,manager,fte,hourly_cost,tz,work_start,work_end,work_days\n\
+             Ada@X.org,finance,manager,,1,90,Europe/Berlin,08:30,16:30,\"1,2,3,4\"\n\
+             ben@x.org,finance,staff,ada@x.org,0.5,,America/New_York,,,\n\
+             ,finance,staff,,,,,,,\n\
+             carl@x.org,sales,staff,,two,,,,,\n",
+        )
+        .unwrap();
+        assert!(looks_like_roster(b"email,unit,level\n"));
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let mut log = IngestLogEntry::new("roster.csv", "roster");
+        let people = read_roster(&path, &pseudo, &mut log);
+        assert_eq!(
+            (log.records_read, log.records_accepted, log.records_rejected),
+            (4, 2, 2)
+        );
+        assert_eq!(people[0].person_id, pseudo.person("ada@x.org"));
+        assert_eq!(people[0].work_days, "1,2,3,4");
+        assert_eq!(
+            people[1].manager_id.as_deref(),
+            Some(people[0].person_id.as_str())
+        );
+        assert_eq!(people[1].fte, 0.5);
+        assert_eq!(people[1].tz, "America/New_York");
+    }
+}
