@@ -155,7 +155,8 @@ pub(crate) fn plan_meetings(
 
     // Cross-unit project meetings, two a week; one invitee declines each.
     for week in 0..weeks {
-        for (wd, hour) in [(Weekday::Tue, 11), (Weekday::Thu, 11)] {
+        // Thursday's review at 15:00 clashes with the 1:1s then: double bookings.
+        for (wd, hour) in [(Weekday::Tue, 11), (Weekday::Thu, 15)] {
             let organizer = rng.below(staff.len());
             let mut attendees = vec![accepted(organizer)];
             while attendees.len() < 3 + rng.below(2) && attendees.len() < staff.len() {

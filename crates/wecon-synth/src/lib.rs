@@ -364,6 +364,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                 truth.mail(i, at.timestamp_micros(), truth::READ_SECONDS, "communicate");
             }
         }
+        // A week's mail is all recorded: settle it, so memory stays bounded.
+        truth.settle();
     }
     summary.message_files = boxes.files;
 

@@ -68,6 +68,22 @@ impl Ledger {
         self.mail[person].push((start_us, seconds, process));
     }
 
+    /// Settles the cut-short rule for all mail but each person's latest, so the ledger holds
+    /// a week of mail at most however long the simulation runs. Call it once everything up
+    /// to some instant is recorded and nothing earlier will be.
+    pub(crate) fn settle(&mut self) {
+        for (p, mail) in self.mail.iter_mut().enumerate() {
+            mail.sort_by_key(|m| m.0);
+            let keep = mail.len().saturating_sub(1);
+            for i in 0..keep {
+                let (t, nominal, process) = mail[i];
+                let gap = (mail[i + 1].0 - t) as f64 / 1e6;
+                *self.seconds.entry((p, week_of(t), process)).or_default() += nominal.min(gap);
+            }
+            mail.drain(..keep);
+        }
+    }
+
     /// Adds each person's counted time in every occurrence of a meeting.
     pub(crate) fn meeting(&mut self, m: &Meeting, weeks: u32) {
         if m.cancelled || m.attendees.is_empty() {
@@ -113,14 +129,11 @@ impl Ledger {
 
     /// Applies the cut-short rule to mail and writes `truth.csv` and `truth.parquet`.
     pub(crate) fn write(mut self, dir: &Path, staff: &[SynthPerson]) -> Result<(), SynthError> {
+        self.settle();
+        // Each person's last mail has no next one to cut it short.
         for (p, mail) in std::mem::take(&mut self.mail).into_iter().enumerate() {
-            let mut mail = mail;
-            mail.sort_by_key(|m| m.0);
-            for (i, &(t, nominal, process)) in mail.iter().enumerate() {
-                let gap = mail
-                    .get(i + 1)
-                    .map_or(f64::INFINITY, |n| (n.0 - t) as f64 / 1e6);
-                *self.seconds.entry((p, week_of(t), process)).or_default() += nominal.min(gap);
+            for (t, nominal, process) in mail {
+                *self.seconds.entry((p, week_of(t), process)).or_default() += nominal;
             }
         }
         let mut rows: Vec<(String, String, &str, f64)> = self
