@@ -86,30 +86,18 @@ pub fn fixture(dir: &Path) -> std::path::PathBuf {
             true,
         ),
     );
-    // Transactional subject: transact.
-    write(
-        &mb.join("cur/6:2,S"),
-        &mail(
-            6,
-            "Mon, 15 Jan 2024 14:00:00 +0000",
-            "bob@ex.org",
-            "alice@ex.org",
-            "Invoice 77 approval",
-            false,
-        ),
+    // Transactional subject: transact. The same message filed twice counts once; the copy
+    // is rejected with a reason.
+    let invoice = mail(
+        6,
+        "Mon, 15 Jan 2024 14:00:00 +0000",
+        "bob@ex.org",
+        "alice@ex.org",
+        "Invoice 77 approval",
+        false,
     );
-    // The same message filed twice: counted once, the copy rejected with a reason.
-    write(
-        &mb.join("archive/cur/6:2,S"),
-        &mail(
-            6,
-            "Mon, 15 Jan 2024 14:00:00 +0000",
-            "bob@ex.org",
-            "alice@ex.org",
-            "Invoice 77 approval",
-            false,
-        ),
-    );
+    write(&mb.join("cur/6:2,S"), &invoice);
+    write(&mb.join("archive/cur/6:2,S"), &invoice);
     // No Date: rejected with a reason.
     write(
         &mb.join("cur/7:2,S"),
