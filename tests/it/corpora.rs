@@ -91,15 +91,25 @@ fn message_ids_match_ponymail_expected_output() {
 
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    wecon(&["ingest", &mbox.to_string_lossy(), "--out", &ds.to_string_lossy()]);
-    let ours: std::collections::BTreeSet<String> = query_csv(&ds, "select object_id from activities")
-        .lines()
-        .skip(1)
-        .map(str::to_string)
-        .collect();
+    wecon(&[
+        "ingest",
+        &mbox.to_string_lossy(),
+        "--out",
+        &ds.to_string_lossy(),
+    ]);
+    let ours: std::collections::BTreeSet<String> =
+        query_csv(&ds, "select object_id from activities")
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
     // Every distinct Message-ID PonyMail saw is ingested once; the one message without a
     // Message-ID is ingested too (under a key of its date, sender and recipients).
     assert_eq!(expected.len(), 316);
-    assert!(expected.is_subset(&ours), "{} Message-IDs missing", expected.difference(&ours).count());
+    assert!(
+        expected.is_subset(&ours),
+        "{} Message-IDs missing",
+        expected.difference(&ours).count()
+    );
     assert_eq!(ours.len(), 317);
 }

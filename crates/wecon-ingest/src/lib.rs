@@ -120,6 +120,9 @@ impl IngestSummary {
 
 const DAY_US: i64 = 86_400_000_000;
 
+/// Messages read and parsed at a time: bounds the raw mail held in memory.
+const BATCH: usize = 2_048;
+
 fn rfc3339(us: i64) -> String {
     chrono::DateTime::from_timestamp_micros(us)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -148,52 +151,47 @@ pub fn ingest(
     for input in inputs {
         match input {
             Input::MailTree { root, name, files } => {
-                let raw: Vec<mail::RawMessage> = files
-                    .into_par_iter()
-                    .map(|f| mail::RawMessage {
-                        file: f.path.display().to_string(),
-                        record: f
-                            .path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        folder: f.folder,
-                        seen: f.seen,
-                        envelope_date: None,
-                        bytes: std::fs::read(&f.path),
-                    })
-                    .collect();
-                let bytes_by_folder = folder_bytes(&raw, &root);
-                let root_for_key = root.clone();
-                let acts = mail::mailbox_activities(
-                    raw,
-                    move |file| folder_key(&root_for_key, file),
-                    &mut logs,
-                    "maildir",
-                    &name,
-                    &window,
-                    &pseudo,
-                );
-                for (k, b) in bytes_by_folder {
-                    if let Some(l) = logs.get_mut(&k) {
-                        l.bytes += b;
-                    }
+                let key = |file: &str| folder_key(&root, file);
+                let mut parsed = Vec::with_capacity(files.len());
+                for batch in files.chunks(BATCH) {
+                    let raw: Vec<mail::RawMessage> = batch
+                        .par_iter()
+                        .map(|f| mail::RawMessage {
+                            file: f.path.display().to_string(),
+                            record: f
+                                .path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                            folder: f.folder.clone(),
+                            seen: f.seen,
+                            envelope_date: None,
+                            bytes: std::fs::read(&f.path),
+                        })
+                        .collect();
+                    parsed.extend(mail::parse_messages(raw, &key));
                 }
+                let acts = mail::mailbox_activities(
+                    parsed, &key, &mut logs, "maildir", true, &name, &window, &pseudo,
+                );
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
             Input::Mbox(path) => {
                 let file = path.display().to_string();
-                let entry = logs
-                    .entry(file.clone())
-                    .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
-                let raw = match read_mbox(&path) {
-                    Ok((raw, bytes)) => {
+                let key = |_: &str| file.clone();
+                let parsed = match parse_mbox(&path, &key) {
+                    Ok((parsed, bytes)) => {
+                        let entry = logs
+                            .entry(file.clone())
+                            .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
                         entry.bytes = bytes;
-                        raw
+                        parsed
                     }
                     Err(_) => {
-                        entry.reject("file could not be read");
+                        logs.entry(file.clone())
+                            .or_insert_with(|| IngestLogEntry::new(&file, "mbox"))
+                            .reject("file could not be read");
                         continue;
                     }
                 };
@@ -201,15 +199,8 @@ pub fn ingest(
                     .file_stem()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let key = file.clone();
                 let acts = mail::mailbox_activities(
-                    raw,
-                    move |_| key.clone(),
-                    &mut logs,
-                    "mbox",
-                    &name,
-                    &window,
-                    &pseudo,
+                    parsed, &key, &mut logs, "mbox", false, &name, &window, &pseudo,
                 );
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
@@ -363,18 +354,12 @@ fn folder_key(root: &Path, file: &str) -> String {
     dir.display().to_string()
 }
 
-fn folder_bytes(raw: &[mail::RawMessage], root: &Path) -> HashMap<String, i64> {
-    let mut out = HashMap::new();
-    for m in raw {
-        if let Ok(b) = &m.bytes {
-            *out.entry(folder_key(root, &m.file)).or_default() += b.len() as i64;
-        }
-    }
-    out
-}
-
-/// Splits an mbox file into messages with `mail-parser`'s mbox reader.
-fn read_mbox(path: &Path) -> std::io::Result<(Vec<mail::RawMessage>, i64)> {
+/// Reads an mbox file with `mail-parser`'s mbox reader and parses it in batches, so only one
+/// batch of raw messages is in memory at a time.
+fn parse_mbox(
+    path: &Path,
+    key: &(dyn Fn(&str) -> String + Sync),
+) -> std::io::Result<(Vec<mail::Parsed>, i64)> {
     let file = fs_err::File::open(path)?;
     let bytes = file.metadata()?.len() as i64;
     let reader = std::io::BufReader::new(file);
@@ -383,22 +368,33 @@ fn read_mbox(path: &Path) -> std::io::Result<(Vec<mail::RawMessage>, i64)> {
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut out = Vec::new();
-    for (i, m) in mail_parser::mailbox::mbox::MessageIterator::new(reader).enumerate() {
-        let (envelope_date, bytes) = match m {
-            Ok(m) => (Some(m.internal_date() as i64), Ok(m.unwrap_contents())),
-            Err(e) => (None, Err(e)),
-        };
-        out.push(mail::RawMessage {
-            file: name.clone(),
-            record: format!("message {}", i + 1),
-            folder: folder.clone(),
-            seen: None,
-            envelope_date,
-            bytes,
-        });
+    let mut messages = mail_parser::mailbox::mbox::MessageIterator::new(reader).enumerate();
+    let mut parsed = Vec::new();
+    loop {
+        let raw: Vec<mail::RawMessage> = messages
+            .by_ref()
+            .take(BATCH)
+            .map(|(i, m)| {
+                let (envelope_date, bytes) = match m {
+                    Ok(m) => (Some(m.internal_date() as i64), Ok(m.unwrap_contents())),
+                    Err(e) => (None, Err(e)),
+                };
+                mail::RawMessage {
+                    file: name.clone(),
+                    record: format!("message {}", i + 1),
+                    folder: folder.clone(),
+                    seen: None,
+                    envelope_date,
+                    bytes,
+                }
+            })
+            .collect();
+        if raw.is_empty() {
+            break;
+        }
+        parsed.extend(mail::parse_messages(raw, key));
     }
-    Ok((out, bytes))
+    Ok((parsed, bytes))
 }
 
 fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {

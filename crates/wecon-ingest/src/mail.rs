@@ -361,19 +361,19 @@ pub(crate) struct RawMessage {
 
 /// Turns a mailbox's messages into activities of its owner, logging every record into the
 /// log entry of the file or folder it came from (`log_key`).
-pub(crate) fn mailbox_activities(
+/// A parsed message: the log entry it belongs to, its size, and its facts or why not.
+pub(crate) type Parsed = (String, i64, Result<MailFact, &'static str>);
+
+/// Parses a batch of messages in parallel. Callers feed batches so that raw messages (bodies
+/// included) are held for one batch only, whatever the size of the mailbox.
+pub(crate) fn parse_messages(
     raw: Vec<RawMessage>,
-    log_key: impl Fn(&str) -> String + Sync,
-    logs: &mut HashMap<String, IngestLogEntry>,
-    format: &str,
-    mailbox_name: &str,
-    window: &Window,
-    pseudo: &Pseudonymiser,
-) -> Vec<Activity> {
-    let parsed: Vec<(String, Result<MailFact, &'static str>)> = raw
-        .into_par_iter()
+    log_key: &(dyn Fn(&str) -> String + Sync),
+) -> Vec<Parsed> {
+    raw.into_par_iter()
         .map(|m| {
             let key = log_key(&m.file);
+            let size = m.bytes.as_ref().map_or(0, |b| b.len() as i64);
             let fact = match &m.bytes {
                 // A parser panic on one hostile message must not stop the run.
                 Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -382,15 +382,33 @@ pub(crate) fn mailbox_activities(
                 .unwrap_or(Err(PARSER_FAILED)),
                 Err(_) => Err("file could not be read"),
             };
-            (key, fact)
+            (key, size, fact)
         })
-        .collect();
+        .collect()
+}
 
+/// Turns a mailbox's parsed messages into activities of its owner, logging every record into
+/// the log entry of the file or folder it came from (`log_key`); with `count_bytes`, message
+/// sizes add up to the entry's bytes (one file per message).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mailbox_activities(
+    parsed: Vec<Parsed>,
+    log_key: &(dyn Fn(&str) -> String + Sync),
+    logs: &mut HashMap<String, IngestLogEntry>,
+    format: &str,
+    count_bytes: bool,
+    mailbox_name: &str,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+) -> Vec<Activity> {
     let mut facts = Vec::with_capacity(parsed.len());
-    for (key, fact) in parsed {
+    for (key, size, fact) in parsed {
         let log = logs
             .entry(key.clone())
             .or_insert_with(|| IngestLogEntry::new(key, format));
+        if count_bytes {
+            log.bytes += size;
+        }
         match fact {
             Ok(f) if !window.contains(f.start_utc) => log.reject(OUTSIDE_WINDOW),
             Ok(f) => {
