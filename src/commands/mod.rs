@@ -66,6 +66,11 @@ pub struct IngestFlags {
     /// work_start, work_end, work_days). A roster among the sources is found by its header.
     #[arg(long, value_name = "FILE")]
     roster: Option<PathBuf>,
+    /// The owner's address for every mailbox and calendar read: use it to ingest one
+    /// person's exports. Without it each mailbox's owner is decided from its Sent folder,
+    /// Delivered-To, or the most frequent recipient (logged in ingest_log.owner_rule).
+    #[arg(long, value_name = "ADDRESS")]
+    owner: Option<String>,
     /// The pseudonymisation key (at least 16 bytes). Without it, WECON_KEY is used, else a
     /// random key is made and kept beside the dataset (DATASET.key, mode 0600).
     #[arg(long, value_name = "FILE")]
@@ -84,6 +89,7 @@ impl IngestFlags {
             until: self.until,
             key,
             roster: self.roster.clone(),
+            owner: self.owner.clone(),
         }
     }
 }

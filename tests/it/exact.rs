@@ -257,3 +257,34 @@ fn bounded_by_since_and_until() {
     );
     assert_eq!(log, "format,r,x\nics,6,1\nmaildir,8,8\n");
 }
+
+#[test]
+fn owner_named_by_the_user_overrides_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = fixture(dir.path());
+    let ds = dir.path().join("ds");
+    let mailbox = ex.join("mail/alice");
+    wecon(&[
+        "ingest",
+        &mailbox.to_string_lossy(),
+        "--out",
+        &ds.to_string_lossy(),
+        "--owner",
+        "Bob@ex.org",
+    ]);
+    // Bob's three messages (the filed copy aside) are now sends, Alice's two receipts.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select action, count(*) n from activities group by action order by action"
+        ),
+        "action,n\nreceive,3\nsend,3\n"
+    );
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select distinct owner_rule from ingest_log where format = 'maildir'"
+        ),
+        "owner_rule\n--owner\n"
+    );
+}

@@ -71,6 +71,9 @@ pub struct IngestOptions {
     pub key: KeySource,
     /// An HR roster CSV besides any found among the sources.
     pub roster: Option<PathBuf>,
+    /// The owner of every mailbox and calendar read (one person's exports), overriding the
+    /// rules that otherwise decide it.
+    pub owner: Option<String>,
 }
 
 /// What a dataset says about itself (`manifest.json`).
@@ -171,9 +174,14 @@ pub fn ingest(
                         .collect();
                     parsed.extend(mail::parse_messages(raw, &key));
                 }
-                let acts = mail::mailbox_activities(
-                    parsed, &key, &mut logs, "maildir", true, &name, &window, &pseudo,
-                );
+                let mailbox = mail::Mailbox {
+                    name: &name,
+                    format: "maildir",
+                    count_bytes: true,
+                    owner: opts.owner.as_deref(),
+                    log_key: &key,
+                };
+                let acts = mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
@@ -199,9 +207,14 @@ pub fn ingest(
                     .file_stem()
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default();
-                let acts = mail::mailbox_activities(
-                    parsed, &key, &mut logs, "mbox", false, &name, &window, &pseudo,
-                );
+                let mailbox = mail::Mailbox {
+                    name: &name,
+                    format: "mbox",
+                    count_bytes: false,
+                    owner: opts.owner.as_deref(),
+                    log_key: &key,
+                };
+                let acts = mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
@@ -260,7 +273,10 @@ pub fn ingest(
     let expanded: Vec<(Vec<Activity>, IngestLogEntry)> = parsed
         .into_par_iter()
         .map(|(cal, mut log, stem)| {
-            let (owner, rule) = calendar::decide_owner(&cal, &stem);
+            let (owner, rule) = match opts.owner.as_deref() {
+                Some(o) => (o.trim().to_lowercase(), "--owner".to_string()),
+                None => calendar::decide_owner(&cal, &stem),
+            };
             log.owner_rule = Some(rule);
             let acts = calendar::calendar_activities(&cal, &owner, &cal_window, &pseudo, &mut log);
             (acts, log)

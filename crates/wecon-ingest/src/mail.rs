@@ -387,26 +387,37 @@ pub(crate) fn parse_messages(
         .collect()
 }
 
+/// What ingest knows of a mailbox before reading it.
+pub(crate) struct Mailbox<'a> {
+    /// The mailbox's folder or file name, the owner of last resort.
+    pub name: &'a str,
+    /// `maildir` or `mbox`, for the log.
+    pub format: &'a str,
+    /// Whether message sizes add up to the log entry's bytes (one file per message).
+    pub count_bytes: bool,
+    /// The owner the user named (`--owner`), which overrides every other rule.
+    pub owner: Option<&'a str>,
+    /// The log entry each message file belongs to.
+    pub log_key: &'a (dyn Fn(&str) -> String + Sync),
+}
+
 /// Turns a mailbox's parsed messages into activities of its owner, logging every record into
 /// the log entry of the file or folder it came from (`log_key`); with `count_bytes`, message
 /// sizes add up to the entry's bytes (one file per message).
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn mailbox_activities(
     parsed: Vec<Parsed>,
-    log_key: &(dyn Fn(&str) -> String + Sync),
+    mailbox: &Mailbox<'_>,
     logs: &mut HashMap<String, IngestLogEntry>,
-    format: &str,
-    count_bytes: bool,
-    mailbox_name: &str,
     window: &Window,
     pseudo: &Pseudonymiser,
 ) -> Vec<Activity> {
+    let log_key = mailbox.log_key;
     let mut facts = Vec::with_capacity(parsed.len());
     for (key, size, fact) in parsed {
         let log = logs
             .entry(key.clone())
-            .or_insert_with(|| IngestLogEntry::new(key, format));
-        if count_bytes {
+            .or_insert_with(|| IngestLogEntry::new(key, mailbox.format));
+        if mailbox.count_bytes {
             log.bytes += size;
         }
         match fact {
@@ -419,7 +430,10 @@ pub(crate) fn mailbox_activities(
         }
     }
 
-    let (owner, rule) = decide_owner(&facts, mailbox_name);
+    let (owner, rule) = match mailbox.owner {
+        Some(o) => (normalise_address(o), "--owner".to_string()),
+        None => decide_owner(&facts, mailbox.name),
+    };
     for f in &facts {
         if let Some(log) = logs.get_mut(&log_key(&f.file)) {
             log.owner_rule = Some(rule.clone());
