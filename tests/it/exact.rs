@@ -288,3 +288,50 @@ fn owner_named_by_the_user_overrides_the_rules() {
         "owner_rule\n--owner\n"
     );
 }
+
+#[test]
+fn aliases_from_the_roster_and_tags_resolve_to_one_person() {
+    let dir = tempfile::tempdir().unwrap();
+    let mb = dir.path().join("mail/alice");
+    let date = "Mon, 15 Jan 2024 10:00:00 +0000";
+    write(
+        &mb.join(".Sent/cur/1:2,S"),
+        &mail(1, date, "alice@ex.org", "bob@ex.org", "A", false),
+    );
+    write(
+        &mb.join("cur/2:2,S"),
+        &mail(2, date, "bob@ex.org", "A.Smith@ex.org", "B", false),
+    );
+    write(
+        &mb.join("cur/3:2,S"),
+        &mail(3, date, "bob@ex.org", "alice+lists@ex.org", "C", false),
+    );
+    let roster = dir.path().join("people.csv");
+    std::fs::write(
+        &roster,
+        "email,unit,aliases\nalice@ex.org,finance,a.smith@ex.org;/O=EX/CN=ASMITH\n",
+    )
+    .unwrap();
+    let roles = |with_roster: bool| {
+        let ds = dir
+            .path()
+            .join(if with_roster { "with" } else { "without" });
+        let (m, d, r) = (
+            mb.to_string_lossy(),
+            ds.to_string_lossy(),
+            roster.to_string_lossy(),
+        );
+        let mut args = vec!["ingest", &m, "--out", &d];
+        if with_roster {
+            args.extend(["--roster", &r]);
+        }
+        wecon(&args);
+        query_csv(
+            &ds,
+            "select recipient_role, count(*) n from activities where action = 'receive' group by 1 order by 1",
+        )
+    };
+    // Without the roster only the +tag resolves; with it the alias does too.
+    assert_eq!(roles(false), "recipient_role,n\nother,1\nto,1\n");
+    assert_eq!(roles(true), "recipient_role,n\nto,2\n");
+}

@@ -15,6 +15,7 @@ use wecon_model::schema::{Activity, IngestLogEntry};
 
 use crate::Window;
 use crate::category::category_of;
+use crate::identity::Identities;
 use crate::mail::normalise_address;
 
 /// Most occurrences expanded from one series; a longer series is cut and logged.
@@ -400,6 +401,17 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
             .and_then(|p| category_of(p.val.as_str()))
             .map(str::to_string),
     })
+}
+
+/// Resolves every address of a calendar's events to its main address.
+pub(crate) fn resolve_identities(cal: &mut ParsedCalendar, ids: &Identities) {
+    for e in &mut cal.events {
+        e.organizer = e.organizer.as_deref().map(|a| ids.resolve(a));
+        e.attendees = std::mem::take(&mut e.attendees)
+            .into_iter()
+            .map(|(a, v)| (ids.resolve(&a), v))
+            .collect();
+    }
 }
 
 /// The earliest start in a parsed calendar, for the default expansion window.

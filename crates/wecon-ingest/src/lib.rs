@@ -8,6 +8,7 @@
 mod calendar;
 mod category;
 mod discover;
+mod identity;
 mod key;
 mod mail;
 mod roster;
@@ -149,7 +150,29 @@ pub fn ingest(
     let mut activities: Vec<Activity> = Vec::new();
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
+
+    // Rosters first: their aliases resolve the addresses of everything else.
     let mut rosters: Vec<PathBuf> = opts.roster.iter().cloned().collect();
+    rosters.extend(inputs.iter().filter_map(|i| match i {
+        Input::Roster(p) => Some(p.clone()),
+        _ => None,
+    }));
+    let mut identities = identity::Identities::default();
+    let mut roster_people = Vec::new();
+    for path in rosters {
+        let file = path.display().to_string();
+        let mut entry = IngestLogEntry::new(&file, "roster");
+        entry.bytes = std::fs::metadata(&path)
+            .map(|m| m.len() as i64)
+            .unwrap_or(0);
+        roster_people.extend(roster::read_roster(
+            &path,
+            &pseudo,
+            &mut entry,
+            &mut identities,
+        ));
+        logs.insert(file, entry);
+    }
 
     for input in inputs {
         match input {
@@ -180,6 +203,7 @@ pub fn ingest(
                     count_bytes: true,
                     owner: opts.owner.as_deref(),
                     log_key: &key,
+                    identities: &identities,
                 };
                 let acts = mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
                 add_people(&mut people, &acts, "mailbox");
@@ -213,13 +237,14 @@ pub fn ingest(
                     count_bytes: false,
                     owner: opts.owner.as_deref(),
                     log_key: &key,
+                    identities: &identities,
                 };
                 let acts = mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
-            Input::Roster(path) => rosters.push(path),
+            Input::Roster(_) => {}
             Input::Skipped(path, reason) => {
                 let file = path.display().to_string();
                 let mut entry = IngestLogEntry::new(&file, "skipped");
@@ -272,11 +297,13 @@ pub fn ingest(
     let cal_window = calendar_window(&activities, &parsed, opts);
     let expanded: Vec<(Vec<Activity>, IngestLogEntry)> = parsed
         .into_par_iter()
-        .map(|(cal, mut log, stem)| {
+        .map(|(mut cal, mut log, stem)| {
+            calendar::resolve_identities(&mut cal, &identities);
             let (owner, rule) = match opts.owner.as_deref() {
-                Some(o) => (o.trim().to_lowercase(), "--owner".to_string()),
+                Some(o) => (o.to_string(), "--owner".to_string()),
                 None => calendar::decide_owner(&cal, &stem),
             };
+            let owner = identities.resolve(&owner);
             log.owner_rule = Some(rule);
             let acts = calendar::calendar_activities(&cal, &owner, &cal_window, &pseudo, &mut log);
             (acts, log)
@@ -289,19 +316,11 @@ pub fn ingest(
     }
 
     // The roster describes people; those the exports show keep where they were found.
-    for path in rosters {
-        let file = path.display().to_string();
-        let mut entry = IngestLogEntry::new(&file, "roster");
-        entry.bytes = std::fs::metadata(&path)
-            .map(|m| m.len() as i64)
-            .unwrap_or(0);
-        for mut p in roster::read_roster(&path, &pseudo, &mut entry) {
-            if let Some(existing) = people.get(&p.person_id) {
-                p.found_in = format!("{}, roster", existing.found_in);
-            }
-            people.insert(p.person_id.clone(), p);
+    for mut p in roster_people {
+        if let Some(existing) = people.get(&p.person_id) {
+            p.found_in = format!("{}, roster", existing.found_in);
         }
-        logs.insert(file, entry);
+        people.insert(p.person_id.clone(), p);
     }
 
     let mut log: Vec<IngestLogEntry> = logs.into_values().collect();

@@ -14,6 +14,7 @@ use wecon_model::schema::{Activity, IngestLogEntry};
 
 use crate::Window;
 use crate::category::category_of;
+use crate::identity::Identities;
 
 /// Header facts of one message, everything wecon keeps of it.
 #[derive(Debug, Clone)]
@@ -120,7 +121,15 @@ pub(crate) fn parse_message(
     };
 
     let (attachments, links) = attachments_and_links(&msg);
-    let seen = seen.or_else(|| status_seen(&msg));
+    let labels = gmail_labels(&msg);
+    let seen = seen
+        .or_else(|| status_seen(&msg))
+        .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
+    // Google Takeout puts all mail in one mbox; its labels say which folder a message is in.
+    let folder = match &labels {
+        Some(l) if l.iter().any(|x| x == "sent") => "Sent",
+        _ => folder,
+    };
     Ok(MailFact {
         file: file.to_string(),
         record: record.to_string(),
@@ -177,6 +186,17 @@ pub(crate) fn normalise_address(a: &str) -> String {
 fn status_seen(msg: &Message<'_>) -> Option<bool> {
     let status = msg.header_raw("Status")?;
     Some(status.contains('R'))
+}
+
+/// Google Takeout's `X-Gmail-Labels`, lower-cased (`sent`, `unread`, `inbox`, ...).
+fn gmail_labels(msg: &Message<'_>) -> Option<Vec<String>> {
+    let raw = msg.header_raw("X-Gmail-Labels")?;
+    Some(
+        raw.split(',')
+            .map(|l| l.trim().to_lowercase())
+            .filter(|l| !l.is_empty())
+            .collect(),
+    )
 }
 
 fn is_bulk(msg: &Message<'_>) -> bool {
@@ -399,6 +419,8 @@ pub(crate) struct Mailbox<'a> {
     pub owner: Option<&'a str>,
     /// The log entry each message file belongs to.
     pub log_key: &'a (dyn Fn(&str) -> String + Sync),
+    /// Aliases from the roster.
+    pub identities: &'a Identities,
 }
 
 /// Turns a mailbox's parsed messages into activities of its owner, logging every record into
@@ -430,8 +452,20 @@ pub(crate) fn mailbox_activities(
         }
     }
 
+    // Every address to its main address, before owners, roles and copies are decided.
+    let ids = mailbox.identities;
+    for f in &mut facts {
+        f.from = f.from.as_deref().map(|a| ids.resolve(a));
+        for list in [&mut f.to, &mut f.cc, &mut f.bcc, &mut f.delivered_to] {
+            for a in list.iter_mut() {
+                *a = ids.resolve(a);
+            }
+            list.sort();
+            list.dedup();
+        }
+    }
     let (owner, rule) = match mailbox.owner {
-        Some(o) => (normalise_address(o), "--owner".to_string()),
+        Some(o) => (ids.resolve(o), "--owner".to_string()),
         None => decide_owner(&facts, mailbox.name),
     };
     for f in &facts {
@@ -583,6 +617,18 @@ mod tests {
             parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).unwrap_err(),
             NO_DATE
         );
+    }
+
+    #[test]
+    fn takeout_labels_give_folder_and_seen() {
+        let raw = "X-Gmail-Labels: Sent,Opened\r\nDate: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
+        let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
+        assert!(is_sent_folder(&f.folder));
+        assert_eq!(f.seen, Some(true));
+        let raw = raw.replace("Sent,Opened", "Inbox,Unread");
+        let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
+        assert!(!is_sent_folder(&f.folder));
+        assert_eq!(f.seen, Some(false));
     }
 
     #[test]

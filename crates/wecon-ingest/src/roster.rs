@@ -6,6 +6,7 @@
 //! | column | meaning | default |
 //! |---|---|---|
 //! | `email` | the person's main address | required |
+//! | `aliases` | other addresses of the person, separated by `;` (Exchange `/O=...` too) | empty |
 //! | `unit`, `level`, `function` | organisational attributes | empty |
 //! | `manager` | the manager's main address | empty |
 //! | `fte` | full-time equivalent, 0–1.5 | 1 |
@@ -25,6 +26,7 @@ use wecon_model::Pseudonymiser;
 use wecon_model::schema::{IngestLogEntry, Person};
 
 use crate::calendar::parse_tz;
+use crate::identity::Identities;
 use crate::mail::normalise_address;
 
 /// Recognises a roster by its header: an `email` column and a `unit` column.
@@ -47,6 +49,7 @@ pub(crate) fn read_roster(
     path: &Path,
     pseudo: &Pseudonymiser,
     log: &mut IngestLogEntry,
+    ids: &mut Identities,
 ) -> Vec<Person> {
     let mut reader = match csv::ReaderBuilder::new()
         .flexible(true)
@@ -86,6 +89,11 @@ pub(crate) fn read_roster(
         match person_of(&get, pseudo) {
             Ok(p) => {
                 log.accept();
+                if let (Some(main), Some(aliases)) = (get("email"), get("aliases")) {
+                    for alias in aliases.split([';', ' ', '|']).filter(|a| !a.is_empty()) {
+                        ids.add_alias(main, alias);
+                    }
+                }
                 out.push(p);
             }
             Err(reason) => log.reject(reason),
@@ -174,7 +182,8 @@ mod tests {
         assert!(looks_like_roster(b"email,unit,level\n"));
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let mut log = IngestLogEntry::new("roster.csv", "roster");
-        let people = read_roster(&path, &pseudo, &mut log);
+        let mut ids = Identities::default();
+        let people = read_roster(&path, &pseudo, &mut log, &mut ids);
         assert_eq!(
             (log.records_read, log.records_accepted, log.records_rejected),
             (4, 2, 2)
