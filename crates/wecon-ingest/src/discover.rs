@@ -20,6 +20,8 @@ pub(crate) enum Input {
     Calendar(PathBuf),
     /// An HR roster CSV (recognised by its `email` and `unit` columns).
     Roster(PathBuf),
+    /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
+    Archive(PathBuf),
     /// A file wecon cannot read, with the reason.
     Unrecognised(PathBuf, &'static str),
     /// A file that is not an export and holds no records (documentation, a synthetic
@@ -161,6 +163,10 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         .is_some_and(|n| n == "truth");
     if in_truth && (name == "truth.csv" || name == "truth.parquet") {
         out.push(Input::Skipped(path.to_path_buf(), SYNTH_TRUTH));
+        return;
+    }
+    if crate::archive::is_archive(&name) {
+        out.push(Input::Archive(path.to_path_buf()));
         return;
     }
     if name.starts_with("readme") || name.starts_with("license") || name.ends_with(".md") {

@@ -5,6 +5,7 @@
 //! Every record read is either accepted or rejected with a reason in the ingest log; a bad
 //! record or file never stops the run.
 
+mod archive;
 mod calendar;
 mod category;
 mod discover;
@@ -124,6 +125,19 @@ impl IngestSummary {
 
 const DAY_US: i64 = 86_400_000_000;
 
+/// How deep archives inside archives are unpacked.
+const MAX_ARCHIVE_DEPTH: usize = 3;
+
+/// A path inside an unpacked archive, as `archive.zip!/entry`.
+fn relabel(unpacked: &[(String, String, archive::Unpacked)], path: &str) -> String {
+    for (prefix, label, _) in unpacked {
+        if let Some(rest) = path.strip_prefix(prefix.as_str()) {
+            return relabel(unpacked, &format!("{label}{rest}"));
+        }
+    }
+    path.to_string()
+}
+
 /// Messages read and parsed at a time: bounds the raw mail held in memory.
 const BATCH: usize = 2_048;
 
@@ -140,13 +154,52 @@ pub fn ingest(
     opts: &IngestOptions,
 ) -> Result<IngestSummary, IngestError> {
     let (pseudo, key_said) = resolve_key(&opts.key, out)?;
-    let inputs = discover::discover(sources)?;
+    let mut inputs = discover::discover(sources)?;
+    let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
+    // Archives are unpacked into temporary folders and searched like folders; what they
+    // hold is attributed to `archive!/entry`. Archives in archives are unpacked too, to a
+    // bounded depth.
+    let mut unpacked: Vec<(String, String, archive::Unpacked)> = Vec::new();
+    for depth in 0..=MAX_ARCHIVE_DEPTH {
+        let (archives, rest): (Vec<Input>, Vec<Input>) = inputs
+            .into_iter()
+            .partition(|i| matches!(i, Input::Archive(_)));
+        inputs = rest;
+        for a in archives {
+            let Input::Archive(path) = a else { continue };
+            let label = relabel(&unpacked, &path.display().to_string());
+            let entry = logs
+                .entry(label.clone())
+                .or_insert_with(|| IngestLogEntry::new(&label, "archive"));
+            entry.bytes = std::fs::metadata(&path)
+                .map(|m| m.len() as i64)
+                .unwrap_or(0);
+            if depth == MAX_ARCHIVE_DEPTH {
+                entry.reject("archive nested too deep in other archives: not unpacked");
+                continue;
+            }
+            match archive::unpack(&path) {
+                Ok(u) => {
+                    for reason in &u.skipped {
+                        entry.reject(*reason);
+                    }
+                    if u.skipped.is_empty() {
+                        entry
+                            .reasons
+                            .insert("unpacked; its files are logged as archive!/path".into(), 0);
+                    }
+                    inputs.extend(discover::discover(&[u.dir.path().to_path_buf()])?);
+                    unpacked.push((u.dir.path().display().to_string(), format!("{label}!"), u));
+                }
+                Err(reason) => entry.reject(reason),
+            }
+        }
+    }
     let window = Window {
         since: opts.since.unwrap_or(Window::everything().since),
         until: opts.until.unwrap_or(Window::everything().until),
     };
 
-    let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
     let mut activities: Vec<Activity> = Vec::new();
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
@@ -244,7 +297,7 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
-            Input::Roster(_) => {}
+            Input::Roster(_) | Input::Archive(_) => {}
             Input::Skipped(path, reason) => {
                 let file = path.display().to_string();
                 let mut entry = IngestLogEntry::new(&file, "skipped");
@@ -323,6 +376,18 @@ pub fn ingest(
         people.insert(p.person_id.clone(), p);
     }
 
+    if !unpacked.is_empty() {
+        for a in &mut activities {
+            a.source_file = relabel(&unpacked, &a.source_file);
+        }
+        logs = logs
+            .into_values()
+            .map(|mut l| {
+                l.source_file = relabel(&unpacked, &l.source_file);
+                (l.source_file.clone(), l)
+            })
+            .collect();
+    }
     let mut log: Vec<IngestLogEntry> = logs.into_values().collect();
     log.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     let people: Vec<Person> = people.into_values().collect();
