@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::exact::fixture;
-use crate::helpers::{files_under, query_csv, wecon};
+use crate::helpers::{files_under, ingest, query_csv};
 
 /// Zips a folder, adding one entry that tries to escape with `../`.
 fn zip_folder(dir: &Path, zip_path: &Path) {
@@ -39,24 +39,14 @@ fn archives_are_read_like_folders() {
     let dir = tempfile::tempdir().unwrap();
     let ex = fixture(dir.path());
     let plain = dir.path().join("plain");
-    wecon(&[
-        "ingest",
-        &ex.to_string_lossy(),
-        "--out",
-        &plain.to_string_lossy(),
-    ]);
+    ingest(&ex, &plain, &[]);
     let summary = "select source, action, count(*) n from activities group by 1, 2 order by 1, 2";
     let expected = query_csv(&plain, summary);
 
     let zipped = dir.path().join("export.zip");
     zip_folder(&ex, &zipped);
     let from_zip = dir.path().join("z");
-    wecon(&[
-        "ingest",
-        &zipped.to_string_lossy(),
-        "--out",
-        &from_zip.to_string_lossy(),
-    ]);
+    ingest(&zipped, &from_zip, &[]);
     assert_eq!(query_csv(&from_zip, summary), expected);
     let log = query_csv(
         &from_zip,
@@ -75,11 +65,6 @@ fn archives_are_read_like_folders() {
     let tgz = dir.path().join("export.tar.gz");
     tar_gz_folder(&ex, &tgz);
     let from_tgz = dir.path().join("t");
-    wecon(&[
-        "ingest",
-        &tgz.to_string_lossy(),
-        "--out",
-        &from_tgz.to_string_lossy(),
-    ]);
+    ingest(&tgz, &from_tgz, &[]);
     assert_eq!(query_csv(&from_tgz, summary), expected);
 }

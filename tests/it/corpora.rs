@@ -2,7 +2,7 @@
 //! odd dates and encodings, broken MIME, maildir corpora, and calendar test suites. wecon must
 //! read them all without failing, and account for every record.
 
-use crate::helpers::{query_csv, shared_data, wecon};
+use crate::helpers::{ingest, query_csv, shared_data};
 
 #[test]
 fn every_record_of_the_public_corpora_is_accounted_for() {
@@ -21,12 +21,7 @@ fn every_record_of_the_public_corpora_is_accounted_for() {
         };
         let dir = tempfile::tempdir().unwrap();
         let ds = dir.path().join("ds");
-        wecon(&[
-            "ingest",
-            &path.to_string_lossy(),
-            "--out",
-            &ds.to_string_lossy(),
-        ]);
+        ingest(&path, &ds, &[]);
         let unbalanced = query_csv(
             &ds,
             "select count(*) n from ingest_log where records_read <> records_accepted + records_rejected",
@@ -48,12 +43,7 @@ fn mbox_without_date_headers_falls_back_to_the_envelope() {
     };
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    wecon(&[
-        "ingest",
-        &path.to_string_lossy(),
-        "--out",
-        &ds.to_string_lossy(),
-    ]);
+    ingest(&path, &ds, &[]);
     assert_eq!(
         query_csv(&ds, "select records_read, records_accepted from ingest_log"),
         "records_read,records_accepted\n320,317\n"
@@ -91,12 +81,7 @@ fn message_ids_match_ponymail_expected_output() {
 
     let dir = tempfile::tempdir().unwrap();
     let ds = dir.path().join("ds");
-    wecon(&[
-        "ingest",
-        &mbox.to_string_lossy(),
-        "--out",
-        &ds.to_string_lossy(),
-    ]);
+    ingest(&mbox, &ds, &[]);
     let ours: std::collections::BTreeSet<String> =
         query_csv(&ds, "select object_id from activities")
             .lines()

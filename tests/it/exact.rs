@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{query_csv, wecon};
+use crate::helpers::{ingest, query_csv, wecon};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -234,16 +234,11 @@ fn bounded_by_since_and_until() {
     let dir = tempfile::tempdir().unwrap();
     let ex = fixture(dir.path());
     let ds = dir.path().join("ds");
-    wecon(&[
-        "ingest",
-        &ex.to_string_lossy(),
-        "--out",
-        &ds.to_string_lossy(),
-        "--since",
-        "2024-01-16",
-        "--until",
-        "2024-01-20",
-    ]);
+    ingest(
+        &ex,
+        &ds,
+        &["--since", "2024-01-16", "--until", "2024-01-20"],
+    );
     assert_eq!(
         query_csv(
             &ds,
@@ -264,14 +259,7 @@ fn owner_named_by_the_user_overrides_the_rules() {
     let ex = fixture(dir.path());
     let ds = dir.path().join("ds");
     let mailbox = ex.join("mail/alice");
-    wecon(&[
-        "ingest",
-        &mailbox.to_string_lossy(),
-        "--out",
-        &ds.to_string_lossy(),
-        "--owner",
-        "Bob@ex.org",
-    ]);
+    ingest(&mailbox, &ds, &["--owner", "Bob@ex.org"]);
     // Bob's three messages (the filed copy aside) are now sends, Alice's two receipts.
     assert_eq!(
         query_csv(
@@ -316,16 +304,9 @@ fn aliases_from_the_roster_and_tags_resolve_to_one_person() {
         let ds = dir
             .path()
             .join(if with_roster { "with" } else { "without" });
-        let (m, d, r) = (
-            mb.to_string_lossy(),
-            ds.to_string_lossy(),
-            roster.to_string_lossy(),
-        );
-        let mut args = vec!["ingest", &m, "--out", &d];
-        if with_roster {
-            args.extend(["--roster", &r]);
-        }
-        wecon(&args);
+        let r = roster.to_string_lossy();
+        let extra: &[&str] = if with_roster { &["--roster", &r] } else { &[] };
+        ingest(&mb, &ds, extra);
         query_csv(
             &ds,
             "select recipient_role, count(*) n from activities where action = 'receive' group by 1 order by 1",

@@ -70,3 +70,11 @@ pub fn shared_data(sub: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// `wecon ingest SOURCE --out OUT EXTRA...`.
+pub fn ingest(source: &Path, out: &Path, extra: &[&str]) {
+    let (s, o) = (source.to_string_lossy(), out.to_string_lossy());
+    let mut args = vec!["ingest", &s, "--out", &o];
+    args.extend_from_slice(extra);
+    wecon(&args);
+}

@@ -82,6 +82,18 @@ pub(crate) struct ParsedCalendar {
     pub calname: Option<String>,
 }
 
+impl ParsedCalendar {
+    /// A calendar with no events, for a file that could not be read.
+    pub(crate) fn empty(file: &str) -> Self {
+        ParsedCalendar {
+            file: file.to_string(),
+            events: Vec::new(),
+            floating: chrono_tz::UTC,
+            calname: None,
+        }
+    }
+}
+
 pub(crate) const UNPARSABLE_FILE: &str = "calendar file could not be parsed";
 const NO_START: &str = "VEVENT without a valid DTSTART";
 const BAD_RRULE: &str = "invalid RRULE";
@@ -96,12 +108,7 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
         .filter(|l| !l.trim().is_empty())
         .flat_map(|l| [l, "\r\n"])
         .collect();
-    let mut out = ParsedCalendar {
-        file: file.to_string(),
-        events: Vec::new(),
-        floating: chrono_tz::UTC,
-        calname: None,
-    };
+    let mut out = ParsedCalendar::empty(file);
     // Calendar-level properties, read line by line so that they survive a broken component.
     for (name, value) in top_level_properties(&cleaned) {
         if name.eq_ignore_ascii_case("X-WR-TIMEZONE") {

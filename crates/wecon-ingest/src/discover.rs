@@ -101,15 +101,7 @@ fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
     if is_mailbox_root(dir)? {
         let mut files = Vec::new();
         collect_mail_tree(dir, dir, &mut files, out)?;
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        out.push(Input::MailTree {
-            root: dir.to_path_buf(),
-            name,
-            files,
-        });
+        out.push(mail_tree(dir, files));
         return Ok(());
     }
     let mut loose = Vec::new();
@@ -141,15 +133,20 @@ fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
             seen: None,
         })
         .collect();
+    out.push(mail_tree(dir, files));
+}
+
+/// The mailbox of the message files found in `dir`, named after the folder.
+fn mail_tree(dir: &Path, files: Vec<MessageFile>) -> Input {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    out.push(Input::MailTree {
+    Input::MailTree {
         root: dir.to_path_buf(),
         name,
         files,
-    });
+    }
 }
 
 fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<PathBuf>) {

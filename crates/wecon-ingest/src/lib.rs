@@ -338,11 +338,7 @@ pub fn ingest(
                 }
                 Err(_) => {
                     log.reject("file could not be read");
-                    (
-                        calendar::parse_calendar(&file, "", &mut IngestLogEntry::default()),
-                        log,
-                        stem,
-                    )
+                    (calendar::ParsedCalendar::empty(&file), log, stem)
                 }
             }
         })
