@@ -435,7 +435,11 @@ pub(crate) fn mailbox_activities(
 ) -> Vec<Activity> {
     let log_key = mailbox.log_key;
     let mut facts = Vec::with_capacity(parsed.len());
+    let mut keys: HashSet<String> = HashSet::new();
     for (key, size, fact) in parsed {
+        if !keys.contains(&key) {
+            keys.insert(key.clone());
+        }
         let log = logs
             .entry(key.clone())
             .or_insert_with(|| IngestLogEntry::new(key, mailbox.format));
@@ -468,8 +472,9 @@ pub(crate) fn mailbox_activities(
         Some(o) => (ids.resolve(o), "--owner".to_string()),
         None => decide_owner(&facts, mailbox.name),
     };
-    for f in &facts {
-        if let Some(log) = logs.get_mut(&log_key(&f.file)) {
+    // Every file or folder of the mailbox says how its owner was decided.
+    for key in &keys {
+        if let Some(log) = logs.get_mut(key) {
             log.owner_rule = Some(rule.clone());
         }
     }
