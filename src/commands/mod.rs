@@ -132,6 +132,12 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
             "skipped {skipped} files that are not exports (documentation, ground truth); listed in the ingest_log"
         );
     }
+    if !summary.manifest.flagged.is_empty() {
+        eprintln!("accepted with a data-quality flag (column `flags` of activities):");
+        for (flag, n) in &summary.manifest.flagged {
+            eprintln!("  {n:>8}  {flag}");
+        }
+    }
     let rejections = summary.rejections();
     if !rejections.is_empty() {
         eprintln!("rejected records by reason (details in the dataset's ingest_log):");

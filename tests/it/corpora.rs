@@ -98,3 +98,87 @@ fn message_ids_match_ponymail_expected_output() {
     );
     assert_eq!(ours.len(), 317);
 }
+
+/// The `From ` line offsets MimeKit's parser finds in an mbox (its `*-offsets.json`).
+fn mimekit_offsets(name: &str, variant: &str) -> Option<Vec<u64>> {
+    let path = shared_data(&format!(
+        "mimekit/UnitTests/TestData/mbox/{name}.{variant}-offsets.json"
+    ))?;
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    Some(
+        json.as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["mboxMarkerOffset"].as_u64().unwrap())
+            .collect(),
+    )
+}
+
+/// The byte offsets of the records wecon accepted, from `source_record` (`message N at byte O`).
+fn accepted_offsets(ds: &std::path::Path) -> Vec<u64> {
+    let csv = query_csv(
+        ds,
+        "select source_record from activities order by start_utc",
+    );
+    let mut out: Vec<u64> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn mbox_messages_start_where_mimekit_says() {
+    // MimeKit ships, for its Content-Length and issue-1189 mboxes, the offset of every
+    // message's `From ` line, for the file as it is (LF) and with CRLF line ends.
+    for name in ["content-length", "issue1189"] {
+        let (Some(mbox), Some(unix), Some(dos)) = (
+            shared_data(&format!("mimekit/UnitTests/TestData/mbox/{name}.mbox.txt")),
+            mimekit_offsets(name, "unix"),
+            mimekit_offsets(name, "dos"),
+        ) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let crlf = dir.path().join(format!("{name}-crlf.mbox"));
+        let raw = std::fs::read(&mbox).unwrap();
+        let mut converted = Vec::with_capacity(raw.len() * 11 / 10);
+        for &b in &raw {
+            if b == b'\n' {
+                converted.push(b'\r');
+            }
+            converted.push(b);
+        }
+        std::fs::write(&crlf, converted).unwrap();
+        for (file, expected) in [(mbox.as_path(), unix), (crlf.as_path(), dos)] {
+            let ds = dir.path().join("ds");
+            ingest(file, &ds, &[]);
+            assert_eq!(
+                query_csv(&ds, "select records_read, records_rejected from ingest_log"),
+                format!("records_read,records_rejected\n{},0\n", expected.len()),
+                "{}",
+                file.display()
+            );
+            assert_eq!(accepted_offsets(&ds), expected, "{}", file.display());
+        }
+    }
+}
+
+#[test]
+fn unescaped_from_lines_split_as_mimekit_does() {
+    // A byte-order mark, then two messages whose bodies hold an unescaped `From ` line:
+    // MimeKit, Python's mailbox and wecon all read four records.
+    let Some(mbox) = shared_data("mimekit/UnitTests/TestData/mbox/unmunged.mbox.txt") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&mbox, &ds, &[]);
+    let log = query_csv(
+        &ds,
+        "select format, records_read, records_read = records_accepted + records_rejected balanced from ingest_log",
+    );
+    assert_eq!(log, "format,records_read,balanced\nmbox,4,true\n");
+}

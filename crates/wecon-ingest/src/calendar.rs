@@ -480,6 +480,7 @@ struct Occurrence<'a> {
 pub(crate) fn calendar_activities(
     cal: &ParsedCalendar,
     owner: &str,
+    ids: &Identities,
     window: &Window,
     pseudo: &Pseudonymiser,
     log: &mut IngestLogEntry,
@@ -534,11 +535,10 @@ pub(crate) fn calendar_activities(
         }
     }
     let person_id = pseudo.person(owner);
-    let owner_domain = owner.rsplit_once('@').map(|(_, d)| d);
     occurrences
         .into_iter()
         .filter(|o| window.contains(o.start_us))
-        .map(|o| occurrence_activity(cal, &o, owner, owner_domain, &person_id, pseudo))
+        .map(|o| occurrence_activity(cal, &o, owner, ids, &person_id, pseudo))
         .collect()
 }
 
@@ -587,7 +587,7 @@ fn occurrence_activity(
     cal: &ParsedCalendar,
     o: &Occurrence<'_>,
     owner: &str,
-    owner_domain: Option<&str>,
+    ids: &Identities,
     person_id: &str,
     pseudo: &Pseudonymiser,
 ) -> Activity {
@@ -603,12 +603,7 @@ fn occurrence_activity(
     people.push(owner);
     people.sort();
     people.dedup();
-    let internal = owner_domain.map(|d| {
-        people
-            .iter()
-            .filter(|p| p.rsplit_once('@').is_some_and(|(_, pd)| pd == d) || **p == owner)
-            .count() as i32
-    });
+    let internal = ids.count_internal(people.iter().copied(), owner);
     let response = match e.attendees.get(owner) {
         Some((partstat, _)) => match partstat.as_str() {
             "accepted" | "tentative" | "declined" => partstat.clone(),
@@ -664,7 +659,14 @@ mod tests {
             (3, 2, 1)
         );
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
-        let acts = calendar_activities(&cal, "a@x.org", &Window::everything(), &pseudo, &mut log);
+        let acts = calendar_activities(
+            &cal,
+            "a@x.org",
+            &Identities::default(),
+            &Window::everything(),
+            &pseudo,
+            &mut log,
+        );
         // 4 weekly instances, one excluded, one moved: 3 occurrences.
         assert_eq!(acts.len(), 3);
         let mut starts: Vec<(i64, i64)> = acts

@@ -175,20 +175,17 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         .map(|e| e.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
     let head = read_head(path);
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
     match ext.as_str() {
         "ics" | "ical" | "ifb" | "icalendar" => out.push(Input::Calendar(path.to_path_buf())),
         "mbox" | "mbx" => out.push(Input::Mbox(path.to_path_buf())),
-        "csv" if crate::roster::looks_like_roster(&head) => {
+        "csv" if crate::roster::looks_like_roster(head) => {
             out.push(Input::Roster(path.to_path_buf()))
         }
         _ if head.starts_with(b"From ") => out.push(Input::Mbox(path.to_path_buf())),
-        _ if head.starts_with(b"BEGIN:VCALENDAR")
-            || head.starts_with(b"\xEF\xBB\xBFBEGIN:VCALENDAR") =>
-        {
-            out.push(Input::Calendar(path.to_path_buf()))
-        }
+        _ if head.starts_with(b"BEGIN:VCALENDAR") => out.push(Input::Calendar(path.to_path_buf())),
         "eml" => loose_messages.push(path.to_path_buf()),
-        _ if looks_like_message(&head) => loose_messages.push(path.to_path_buf()),
+        _ if looks_like_message(head) => loose_messages.push(path.to_path_buf()),
         _ => out.push(Input::Unrecognised(path.to_path_buf(), NOT_AN_EXPORT)),
     }
 }

@@ -1,17 +1,51 @@
 //! Identity resolution: the many addresses of one person (aliases from the roster, `+tags`,
 //! case, display names) resolved to their main address before anything is pseudonymised.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use crate::mail::normalise_address;
 
-/// Known aliases, alias → main address.
+/// Known aliases, alias → main address, and the organisation's own mail domains.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Identities {
     main: HashMap<String, String>,
+    /// Domains of the roster's addresses: the organisation's own. Empty without a roster.
+    domains: HashSet<String>,
 }
 
 impl Identities {
+    /// Records a roster address: its domain is one of the organisation's.
+    pub(crate) fn add_member(&mut self, address: &str) {
+        if let Some((_, d)) = normalise_address(address).rsplit_once('@') {
+            self.domains.insert(d.to_string());
+        }
+    }
+
+    /// How many of `parties` (resolved addresses) are inside the organisation: by the roster's
+    /// domains when a roster was read, else by the owner's domain; the owner always counts.
+    /// `None` when neither tells (an owner without a domain and no roster).
+    pub(crate) fn count_internal<'a>(
+        &self,
+        parties: impl IntoIterator<Item = &'a str>,
+        owner: &str,
+    ) -> Option<i32> {
+        let owner_domain = owner.rsplit_once('@').map(|(_, d)| d);
+        if self.domains.is_empty() && owner_domain.is_none() {
+            return None;
+        }
+        let inside = |a: &str| {
+            a == owner
+                || a.rsplit_once('@').is_some_and(|(_, d)| {
+                    if self.domains.is_empty() {
+                        Some(d) == owner_domain
+                    } else {
+                        self.domains.contains(d)
+                    }
+                })
+        };
+        Some(parties.into_iter().filter(|a| inside(a)).count() as i32)
+    }
+
     /// Records that `alias` is another address of `main`.
     pub(crate) fn add_alias(&mut self, main: &str, alias: &str) {
         let alias = normalise_address(alias);
@@ -59,5 +93,17 @@ mod tests {
         );
         assert_eq!(ids.resolve("ann+x@y.org"), "ann@y.org");
         assert_eq!(ids.resolve("<bob@y.org>"), "bob@y.org");
+    }
+
+    #[test]
+    fn internal_by_roster_domains_else_owner_domain() {
+        let mut ids = Identities::default();
+        let parties = ["a@corp.com", "b@corp.de", "c@gmail.com"];
+        assert_eq!(ids.count_internal(parties, "a@corp.com"), Some(1));
+        assert_eq!(ids.count_internal(parties, "owner"), None);
+        ids.add_member("X@Corp.com");
+        ids.add_member("y@corp.de");
+        assert_eq!(ids.count_internal(parties, "a@corp.com"), Some(2));
+        assert_eq!(ids.count_internal(parties, "c@gmail.com"), Some(3));
     }
 }

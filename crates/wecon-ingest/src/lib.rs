@@ -12,6 +12,7 @@ mod discover;
 mod identity;
 mod key;
 mod mail;
+mod mbox;
 mod roster;
 mod writer;
 
@@ -94,6 +95,9 @@ pub struct Manifest {
     pub records_read: i64,
     pub records_accepted: i64,
     pub records_rejected: i64,
+    /// Accepted activities with a data-quality flag, by flag (see `activities.flags`).
+    #[serde(default)]
+    pub flagged: BTreeMap<String, i64>,
 }
 
 /// The outcome of an ingest run.
@@ -235,17 +239,24 @@ pub fn ingest(
                 for batch in files.chunks(BATCH) {
                     let raw: Vec<mail::RawMessage> = batch
                         .par_iter()
-                        .map(|f| mail::RawMessage {
-                            file: f.path.display().to_string(),
-                            record: f
-                                .path
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_default(),
-                            folder: f.folder.clone(),
-                            seen: f.seen,
-                            envelope_date: None,
-                            bytes: std::fs::read(&f.path),
+                        .map(|f| {
+                            let (bytes, truncated) = match read_capped(&f.path) {
+                                Ok((b, t)) => (Ok(b), t),
+                                Err(e) => (Err(e), false),
+                            };
+                            mail::RawMessage {
+                                file: f.path.display().to_string(),
+                                record: f
+                                    .path
+                                    .file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default(),
+                                folder: f.folder.clone(),
+                                seen: f.seen,
+                                envelope_date: None,
+                                truncated,
+                                bytes,
+                            }
                         })
                         .collect();
                     parsed.extend(mail::parse_messages(raw, &key));
@@ -354,7 +365,14 @@ pub fn ingest(
             };
             let owner = identities.resolve(&owner);
             log.owner_rule = Some(rule);
-            let acts = calendar::calendar_activities(&cal, &owner, &cal_window, &pseudo, &mut log);
+            let acts = calendar::calendar_activities(
+                &cal,
+                &owner,
+                &identities,
+                &cal_window,
+                &pseudo,
+                &mut log,
+            );
             (acts, log)
         })
         .collect();
@@ -362,6 +380,14 @@ pub fn ingest(
         add_people(&mut people, &acts, "calendar");
         activities.extend(acts);
         logs.insert(log.source_file.clone(), log);
+    }
+
+    flag_far_out(&mut activities);
+    let mut flagged: BTreeMap<String, i64> = BTreeMap::new();
+    for f in activities.iter().filter_map(|a| a.flags.as_deref()) {
+        for flag in f.split(',') {
+            *flagged.entry(flag.to_string()).or_default() += 1;
+        }
     }
 
     // The roster describes people; those the exports show keep where they were found.
@@ -400,9 +426,36 @@ pub fn ingest(
         records_read: log.iter().map(|l| l.records_read).sum(),
         records_accepted: log.iter().map(|l| l.records_accepted).sum(),
         records_rejected: log.iter().map(|l| l.records_rejected).sum(),
+        flagged,
     };
     writer::write_dataset(out, activities, &people, &log, &manifest)?;
     Ok(IngestSummary { manifest, log })
+}
+
+/// The flag of a date far outside the span of the rest of the data.
+const FLAG_DATE_FAR_OUT: &str = "date_far_out";
+
+/// Flags activities dated far outside the data's span: more than a year (or the span itself,
+/// when longer) before or after the central 98% of all dates. A mail server with its clock
+/// in 1980 or 2037 leaves such dates; they are kept, flagged, for the user to judge.
+fn flag_far_out(activities: &mut [Activity]) {
+    if activities.len() < 20 {
+        return;
+    }
+    let mut starts: Vec<i64> = activities.iter().map(|a| a.start_utc).collect();
+    starts.sort_unstable();
+    let cut = starts.len() / 100;
+    let (lo, hi) = (starts[cut], starts[starts.len() - 1 - cut]);
+    let margin = (hi - lo).max(365 * DAY_US);
+    for a in activities
+        .iter_mut()
+        .filter(|a| a.start_utc < lo - margin || a.start_utc > hi + margin)
+    {
+        a.flags = Some(match a.flags.take() {
+            Some(f) => format!("{f},{FLAG_DATE_FAR_OUT}"),
+            None => FLAG_DATE_FAR_OUT.to_string(),
+        });
+    }
 }
 
 /// The window calendars are expanded in: the user's bounds, else the span of the mail, else
@@ -450,37 +503,43 @@ fn folder_key(root: &Path, file: &str) -> String {
     dir.display().to_string()
 }
 
-/// Reads an mbox file with `mail-parser`'s mbox reader and parses it in batches, so only one
-/// batch of raw messages is in memory at a time.
+/// Reads an mbox file (see [`mbox`]) and parses it in batches, so only one batch of raw
+/// messages is in memory at a time.
 fn parse_mbox(
     path: &Path,
     key: &(dyn Fn(&str) -> String + Sync),
 ) -> std::io::Result<(Vec<mail::Parsed>, i64)> {
     let file = fs_err::File::open(path)?;
     let bytes = file.metadata()?.len() as i64;
-    let reader = std::io::BufReader::new(file);
+    let reader = std::io::BufReader::with_capacity(1 << 20, file);
     let name = path.display().to_string();
     let folder = path
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut messages = mail_parser::mailbox::mbox::MessageIterator::new(reader).enumerate();
+    let mut messages = mbox::MboxReader::new(reader).enumerate();
     let mut parsed = Vec::new();
     loop {
         let raw: Vec<mail::RawMessage> = messages
             .by_ref()
             .take(BATCH)
             .map(|(i, m)| {
-                let (envelope_date, bytes) = match m {
-                    Ok(m) => (Some(m.internal_date() as i64), Ok(m.unwrap_contents())),
-                    Err(e) => (None, Err(e)),
+                let (record, envelope_date, truncated, bytes) = match m {
+                    Ok(m) => (
+                        format!("message {} at byte {}", i + 1, m.offset),
+                        m.envelope_date,
+                        m.truncated,
+                        Ok(m.bytes),
+                    ),
+                    Err(e) => (format!("message {}", i + 1), None, false, Err(e)),
                 };
                 mail::RawMessage {
                     file: name.clone(),
-                    record: format!("message {}", i + 1),
+                    record,
                     folder: folder.clone(),
                     seen: None,
                     envelope_date,
+                    truncated,
                     bytes,
                 }
             })
@@ -488,9 +547,25 @@ fn parse_mbox(
         if raw.is_empty() {
             break;
         }
+        let failed = raw.iter().any(|m| m.bytes.is_err());
         parsed.extend(mail::parse_messages(raw, key));
+        // A read error ends the file: what was read is kept and the failure is logged.
+        if failed {
+            break;
+        }
     }
     Ok((parsed, bytes))
+}
+
+/// Reads a message file, at most [`mbox::MAX_MESSAGE`] bytes of it; says whether it was cut.
+fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let cap = mbox::MAX_MESSAGE as u64;
+    let mut bytes = Vec::with_capacity(len.min(cap) as usize);
+    file.take(cap).read_to_end(&mut bytes)?;
+    Ok((bytes, len > cap))
 }
 
 fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {

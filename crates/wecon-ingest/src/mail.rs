@@ -34,11 +34,14 @@ pub(crate) struct MailFact {
     pub bcc: Vec<String>,
     pub delivered_to: Vec<String>,
     pub attachments: i32,
+    pub attachment_bytes: i64,
     pub links: i32,
     pub bytes: i64,
     pub seen: Option<bool>,
     pub is_bulk: bool,
     pub category: Option<String>,
+    /// Quality flags (`FLAG_*`).
+    pub flags: Vec<&'static str>,
     /// A hash of the normalised subject, kept in memory only to recognise copies of one
     /// message filed in several folders; never written.
     pub subject_hash: u64,
@@ -59,6 +62,10 @@ pub(crate) const DUPLICATE_COPY: &str =
     "copy of a message already read in another folder (same date, sender, recipients and subject)";
 
 /// Parses one raw message into its facts; `seen` is what the container says (maildir flags).
+///
+/// Headers are parsed first; the MIME body is parsed only when attachment detection needs it
+/// (multipart messages, encoded or non-text single parts). A plain single-part message's
+/// links are counted on its raw body.
 pub(crate) fn parse_message(
     raw: &[u8],
     file: &str,
@@ -67,35 +74,46 @@ pub(crate) fn parse_message(
     seen: Option<bool>,
     envelope_date: Option<i64>,
 ) -> Result<MailFact, &'static str> {
-    let msg = MessageParser::default().parse(raw).ok_or(NOT_MAIL)?;
+    let parser = MessageParser::default();
+    let msg = parser.parse_headers(raw).ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
     }
+    let mut flags = Vec::new();
     // The Date header; failing that, the newest Received stamp; failing that, the mbox
-    // envelope (`From ` line) date.
-    let date = msg
-        .date()
-        .filter(|d| d.is_valid())
-        .cloned()
-        .or_else(|| {
-            msg.received_all()
-                .find_map(|r| r.date().filter(|d| d.is_valid()))
-        })
-        .or_else(|| {
-            envelope_date
-                .filter(|t| *t > 0)
-                .map(mail_parser::DateTime::from_timestamp)
-        })
-        .ok_or(NO_DATE)?;
-    let start_utc = date.to_timestamp().checked_mul(1_000_000).ok_or(NO_DATE)?;
-    // Year 1 or 9999 dates are corrupt exports, not information work.
-    if !(0..=4_102_444_800_000_000).contains(&start_utc) {
-        return Err(NO_DATE);
-    }
+    // envelope (`From ` line) date. Year 1 or 9999 dates are corrupt exports.
+    let valid =
+        |d: &mail_parser::DateTime| d.is_valid() && (0..=LATEST_DATE).contains(&d.to_timestamp());
+    let date = match msg.date().filter(|d| valid(d)) {
+        Some(d) => *d,
+        None => {
+            let received = msg
+                .received_all()
+                .find_map(|r| r.date().filter(|d| valid(d)));
+            let envelope = envelope_date
+                .filter(|t| (1..=LATEST_DATE).contains(t))
+                .map(mail_parser::DateTime::from_timestamp);
+            match (received, envelope) {
+                (Some(d), _) => {
+                    flags.push(FLAG_DATE_FROM_RECEIVED);
+                    d
+                }
+                (None, Some(d)) => {
+                    flags.push(FLAG_DATE_FROM_ENVELOPE);
+                    d
+                }
+                (None, None) => return Err(NO_DATE),
+            }
+        }
+    };
+    let start_utc = date.to_timestamp() * 1_000_000;
     let sign = if date.tz_before_gmt { '-' } else { '+' };
     let offset = format!("{sign}{:02}:{:02}", date.tz_hour, date.tz_minute);
 
-    let from = msg.from().and_then(first_address);
+    let from = msg
+        .from()
+        .and_then(first_address)
+        .or_else(|| msg.header_raw("From").and_then(unobfuscate));
     let to = addresses(msg.to());
     let cc = addresses(msg.cc());
     let bcc = addresses(msg.bcc());
@@ -114,13 +132,13 @@ pub(crate) fn parse_message(
     let message_id = msg.message_id().map(|s| s.trim().to_string());
     let subject = msg.subject().unwrap_or("");
     let thread_key = thread_key(&msg, message_id.as_deref(), subject);
-    let category = if has_calendar_part(&msg) {
+    let body = body_facts(&parser, &msg, raw);
+    let category = if body.calendar {
         Some("meeting_request".to_string())
     } else {
         category_of(subject).map(str::to_string)
     };
 
-    let (attachments, links) = attachments_and_links(&msg);
     let labels = gmail_labels(&msg);
     let seen = seen
         .or_else(|| status_seen(&msg))
@@ -143,12 +161,14 @@ pub(crate) fn parse_message(
         cc,
         bcc,
         delivered_to,
-        attachments,
-        links,
+        attachments: body.attachments,
+        attachment_bytes: body.attachment_bytes,
+        links: body.links,
         bytes: raw.len() as i64,
         seen,
         is_bulk: is_bulk(&msg),
         category,
+        flags,
         subject_hash: {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -158,8 +178,99 @@ pub(crate) fn parse_message(
     })
 }
 
+/// The latest date accepted as a message date (2100-01-01), in seconds.
+const LATEST_DATE: i64 = 4_102_444_800;
+
+/// Quality flags of an accepted message (see `Activity::flags`).
+pub(crate) const FLAG_DATE_FROM_RECEIVED: &str = "date_from_received";
+pub(crate) const FLAG_DATE_FROM_ENVELOPE: &str = "date_from_envelope";
+pub(crate) const FLAG_TRUNCATED: &str = "truncated";
+
+/// What the body of a message tells: attachments, links to document stores, and whether it
+/// carries a meeting request.
+#[derive(Debug, Default, PartialEq)]
+struct BodyFacts {
+    attachments: i32,
+    attachment_bytes: i64,
+    links: i32,
+    calendar: bool,
+}
+
+/// Where the body starts: after the first empty line (the header parser, asked for headers
+/// only, does not say).
+fn body_start(raw: &[u8]) -> usize {
+    let mut i = 0;
+    while let Some(n) = raw[i..].iter().position(|&b| b == b'\n') {
+        let next = i + n + 1;
+        match raw.get(next..) {
+            Some([b'\n', ..]) => return next + 1,
+            Some([b'\r', b'\n', ..]) => return next + 2,
+            _ => i = next,
+        }
+    }
+    raw.len()
+}
+
+fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFacts {
+    let Some(root) = head.parts.first() else {
+        return BodyFacts::default();
+    };
+    let (ctype, subtype) = root
+        .content_type()
+        .map(|ct| {
+            (
+                ct.ctype().to_ascii_lowercase(),
+                ct.subtype().unwrap_or("").to_ascii_lowercase(),
+            )
+        })
+        .unwrap_or_else(|| ("text".into(), "plain".into()));
+    let plain_encoding = root.content_transfer_encoding().is_none_or(|e| {
+        matches!(
+            e.trim().to_ascii_lowercase().as_str(),
+            "7bit" | "8bit" | "binary"
+        )
+    });
+    let attached = root
+        .content_disposition()
+        .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
+    // The fast path: one plain text part, read as it is.
+    if ctype == "text" && plain_encoding && !attached {
+        let body = raw.get(body_start(raw)..).unwrap_or_default();
+        return BodyFacts {
+            links: count_document_links(&String::from_utf8_lossy(body)),
+            calendar: subtype == "calendar",
+            ..BodyFacts::default()
+        };
+    }
+    let Some(msg) = parser.parse(raw) else {
+        return BodyFacts::default();
+    };
+    let mut text = String::new();
+    for part in msg.parts.iter().filter(|p| p.is_text()) {
+        if let Some(t) = part.text_contents() {
+            text.push_str(t);
+            text.push('\n');
+        }
+    }
+    BodyFacts {
+        attachments: msg.attachment_count() as i32,
+        attachment_bytes: msg.attachments().map(|p| p.len() as i64).sum(),
+        links: count_document_links(&text),
+        calendar: has_calendar_part(&msg),
+    }
+}
+
 fn first_address(a: &Address<'_>) -> Option<String> {
     a.iter().find_map(|x| x.address()).map(normalise_address)
+}
+
+/// Mailman's pipermail and HyperKitty archives write `user at example.com (Name)`.
+fn unobfuscate(raw: &str) -> Option<String> {
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    let i = words.iter().position(|w| *w == "at")?;
+    let (local, domain) = (words.get(i.checked_sub(1)?)?, words.get(i + 1)?);
+    (!local.is_empty() && domain.contains('.') && !local.contains('@'))
+        .then(|| normalise_address(&format!("{local}@{domain}")))
 }
 
 fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
@@ -182,10 +293,20 @@ pub(crate) fn normalise_address(a: &str) -> String {
         .to_lowercase()
 }
 
-/// `Status: RO` / `X-Status` in mbox files: `R` means read.
+/// The read flag an mbox keeps in headers: `Status: RO` (`R` read; mutt, pine, Thunderbird),
+/// `X-Status: A` (answered, so read), and Mozilla's `X-Mozilla-Status` bit 0x0001 (read).
+/// `Status: O` alone (old, not read) means unread.
 fn status_seen(msg: &Message<'_>) -> Option<bool> {
-    let status = msg.header_raw("Status")?;
-    Some(status.contains('R'))
+    let status = msg.header_raw("Status").map(|s| s.trim().contains('R'));
+    let answered = msg.header_raw("X-Status").map(|s| s.trim().contains('A'));
+    let mozilla = msg
+        .header_raw("X-Mozilla-Status")
+        .and_then(|s| u32::from_str_radix(s.trim(), 16).ok())
+        .map(|bits| bits & 0x0001 != 0);
+    match (status, answered, mozilla) {
+        (None, None, None) => None,
+        (s, a, m) => Some(s == Some(true) || a == Some(true) || m == Some(true)),
+    }
 }
 
 /// Google Takeout's `X-Gmail-Labels`, lower-cased (`sent`, `unread`, `inbox`, ...).
@@ -223,8 +344,9 @@ fn has_calendar_part(msg: &Message<'_>) -> bool {
     })
 }
 
-/// Hosts whose links point at a shared document store rather than a copy.
-const DOCUMENT_HOSTS: &[&str] = &[
+/// Domains whose links point at a shared document store rather than a copy; a link counts when
+/// its host is one of them or a subdomain (`contoso.sharepoint.com`).
+const DOCUMENT_DOMAINS: &[&str] = &[
     "sharepoint.com",
     "docs.google.com",
     "drive.google.com",
@@ -232,38 +354,47 @@ const DOCUMENT_HOSTS: &[&str] = &[
     "1drv.ms",
     "dropbox.com",
     "box.com",
-    "atlassian.net/wiki",
-    "confluence",
     "notion.so",
+    "quip.com",
 ];
 
-fn attachments_and_links(msg: &Message<'_>) -> (i32, i32) {
-    let attachments = msg.attachment_count() as i32;
-    let mut links = 0;
-    for i in 0..msg.text_body_count() {
-        if let Some(text) = msg.body_text(i) {
-            links += count_document_links(&text);
-        }
-    }
-    (attachments, links)
+/// Whether a link (lower-case, scheme included) points at a document store: a known domain,
+/// a Confluence wiki (`*.atlassian.net/wiki`, `confluence.*` or `/confluence/` paths).
+fn is_document_link(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(end);
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = host.split(':').next().unwrap_or("");
+    let on = |d: &str| host == d || host.ends_with(&format!(".{d}"));
+    DOCUMENT_DOMAINS.iter().any(|d| on(d))
+        || (on("atlassian.net") && path.starts_with("/wiki"))
+        || host.starts_with("confluence.")
+        || path.starts_with("/confluence/")
 }
 
+/// The number of distinct links to document stores in a text (HTML included: a link in both
+/// the text and HTML alternative of a message counts once).
 fn count_document_links(text: &str) -> i32 {
-    let mut n = 0;
+    let mut seen = HashSet::new();
     for (i, _) in text.match_indices("http") {
         let url: String = text[i..]
             .chars()
-            .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '"' && *c != ')')
-            .take(200)
+            .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '<' | '"' | '\'' | ')'))
+            .take(500)
             .collect::<String>()
             .to_ascii_lowercase();
-        if (url.starts_with("http://") || url.starts_with("https://"))
-            && DOCUMENT_HOSTS.iter().any(|h| url.contains(h))
-        {
-            n += 1;
+        let url = url.trim_end_matches(['.', ',', ';', ':']);
+        if is_document_link(url) {
+            seen.insert(url.to_string());
         }
     }
-    n
+    seen.len() as i32
 }
 
 /// The thread a message belongs to: the first id in References, else In-Reply-To, else the
@@ -376,6 +507,8 @@ pub(crate) struct RawMessage {
     pub seen: Option<bool>,
     /// The mbox `From ` line's date (seconds since the epoch), for messages without a Date.
     pub envelope_date: Option<i64>,
+    /// The container cut the message at its size limit.
+    pub truncated: bool,
     pub bytes: std::io::Result<Vec<u8>>,
 }
 
@@ -399,7 +532,13 @@ pub(crate) fn parse_messages(
                 Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     parse_message(b, &m.file, &m.record, &m.folder, m.seen, m.envelope_date)
                 }))
-                .unwrap_or(Err(PARSER_FAILED)),
+                .unwrap_or(Err(PARSER_FAILED))
+                .map(|mut f| {
+                    if m.truncated {
+                        f.flags.push(FLAG_TRUNCATED);
+                    }
+                    f
+                }),
                 Err(_) => Err("file could not be read"),
             };
             (key, size, fact)
@@ -478,7 +617,6 @@ pub(crate) fn mailbox_activities(
             log.owner_rule = Some(rule.clone());
         }
     }
-    let owner_domain = owner.rsplit_once('@').map(|(_, d)| d.to_string());
     let person_id = pseudo.person(&owner);
 
     // Sent-folder copies first, so a message filed twice keeps its sent reading.
@@ -519,14 +657,7 @@ pub(crate) fn mailbox_activities(
             }
             continue;
         }
-        out.push(to_activity(
-            f,
-            &owner,
-            owner_domain.as_deref(),
-            &person_id,
-            &identity,
-            pseudo,
-        ));
+        out.push(to_activity(f, &owner, ids, &person_id, &identity, pseudo));
     }
     out
 }
@@ -534,7 +665,7 @@ pub(crate) fn mailbox_activities(
 fn to_activity(
     f: MailFact,
     owner: &str,
-    owner_domain: Option<&str>,
+    ids: &Identities,
     person_id: &str,
     identity: &str,
     pseudo: &Pseudonymiser,
@@ -563,13 +694,9 @@ fn to_activity(
     // The owner is always a party, even when only Bcc'd or reached through a list.
     let owner_listed = parties.iter().any(|p| p.as_str() == owner);
     let participants = parties.len() as i32 + i32::from(!owner_listed);
-    let internal = owner_domain.map(|d| {
-        parties
-            .iter()
-            .filter(|p| p.rsplit_once('@').is_some_and(|(_, pd)| pd == d))
-            .count() as i32
-            + i32::from(!owner_listed)
-    });
+    let internal = ids
+        .count_internal(parties.iter().map(|p| p.as_str()), owner)
+        .map(|n| n + i32::from(!owner_listed));
     let action = if is_send { "send" } else { "receive" };
     Activity {
         activity_id: pseudo.object("activity", &format!("{}\0{}\0{action}", f.file, f.record)),
@@ -584,12 +711,14 @@ fn to_activity(
         participants,
         internal_participants: internal,
         attachments: Some(f.attachments),
+        attachment_bytes: Some(f.attachment_bytes),
         links: Some(f.links),
         bytes: Some(f.bytes),
         seen: if is_send { Some(true) } else { f.seen },
         recipient_role: Some(role.into()),
         is_bulk: Some(f.is_bulk),
         category: f.category,
+        flags: (!f.flags.is_empty()).then(|| f.flags.join(",")),
         source_file: f.file,
         source_record: f.record,
         ..Activity::default()
@@ -613,6 +742,57 @@ mod tests {
         assert_eq!(f.links, 1);
         assert!(f.is_bulk);
         assert_eq!(f.category.as_deref(), Some("transactional"));
+    }
+
+    #[test]
+    fn attachments_links_and_fast_path_agree() {
+        let multipart = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/html\r\n\r\n<a href=\"https://x.sharepoint.com/a\">https://x.sharepoint.com/a</a> https://xbox.com/\r\n--XX\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nAAECAwQF\r\n--XX--\r\n";
+        let f = parse_message(multipart.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!((f.attachments, f.attachment_bytes, f.links), (1, 6, 1));
+        // The plain single-part path (no MIME body parse) counts the same links.
+        let plain = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nsee https://x.sharepoint.com/a, and https://co.atlassian.net/wiki/x https://co.atlassian.net/jira\r\n";
+        let f = parse_message(plain.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!((f.attachments, f.attachment_bytes, f.links), (0, 0, 2));
+        // An encoded single part goes through the full parser.
+        let qp = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nhttps://docs.google.com/=\r\ndocument/d/1\r\n";
+        let f = parse_message(qp.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!(f.links, 1);
+    }
+
+    #[test]
+    fn mbox_status_headers_tell_seen() {
+        let base = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n";
+        let seen = |extra: &str| {
+            let raw = format!("{extra}{base}\r\nx\r\n");
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, None)
+                .unwrap()
+                .seen
+        };
+        assert_eq!(seen(""), None);
+        assert_eq!(seen("Status: RO\r\n"), Some(true));
+        assert_eq!(seen("Status: O\r\n"), Some(false));
+        assert_eq!(seen("Status: O\r\nX-Status: A\r\n"), Some(true));
+        assert_eq!(seen("X-Mozilla-Status: 0001\r\n"), Some(true));
+        assert_eq!(seen("X-Mozilla-Status: 0000\r\n"), Some(false));
+    }
+
+    #[test]
+    fn date_fallbacks_are_flagged() {
+        let raw = "Received: from x by y; Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nx\r\n";
+        let f = parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!(f.flags, vec![FLAG_DATE_FROM_RECEIVED]);
+        let raw = "Date: Mon, 15 Jan 9999 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nx\r\n";
+        let f =
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, Some(1_705_312_800)).unwrap();
+        assert_eq!(f.flags, vec![FLAG_DATE_FROM_ENVELOPE]);
+        assert_eq!(f.start_utc, 1_705_312_800_000_000);
+    }
+
+    #[test]
+    fn pipermail_addresses_are_read() {
+        let raw = "From: goran at domain.com (=?ISO-8859-1?Q?G=F6ran?=)\r\nDate: Wed, 01 Dec 2010 14:26:40 +0100\r\n\r\nx\r\n";
+        let f = parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!(f.from.as_deref(), Some("goran@domain.com"));
     }
 
     #[test]

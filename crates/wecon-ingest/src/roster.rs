@@ -89,9 +89,13 @@ pub(crate) fn read_roster(
         match person_of(&get, pseudo) {
             Ok(p) => {
                 log.accept();
+                if let Some(main) = get("email") {
+                    ids.add_member(main);
+                }
                 if let (Some(main), Some(aliases)) = (get("email"), get("aliases")) {
                     for alias in aliases.split([';', ' ', '|']).filter(|a| !a.is_empty()) {
                         ids.add_alias(main, alias);
+                        ids.add_member(alias);
                     }
                 }
                 out.push(p);

@@ -52,6 +52,8 @@ pub struct Activity {
     pub is_cancelled: Option<bool>,
     pub is_all_day: Option<bool>,
     pub attachments: Option<i32>,
+    /// Bytes of the attachments (decoded), where the record has attachments to measure.
+    pub attachment_bytes: Option<i64>,
     pub links: Option<i32>,
     pub bytes: Option<i64>,
     /// Whether the person saw a received message; `None` where the export does not tell.
@@ -61,6 +63,10 @@ pub struct Activity {
     /// Automated or bulk mail (List-Id, Precedence, Auto-Submitted).
     pub is_bulk: Option<bool>,
     pub category: Option<String>,
+    /// Data-quality flags, comma-separated, for records accepted with a doubt:
+    /// `date_from_received`, `date_from_envelope` (no usable Date header), `date_far_out`
+    /// (far outside the span of the rest of the data), `truncated` (cut at the size limit).
+    pub flags: Option<String>,
     pub source_file: String,
     pub source_record: String,
 }
@@ -86,12 +92,14 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("is_cancelled", DataType::Boolean, true),
         Field::new("is_all_day", DataType::Boolean, true),
         Field::new("attachments", DataType::Int32, true),
+        Field::new("attachment_bytes", DataType::Int64, true),
         Field::new("links", DataType::Int32, true),
         Field::new("bytes", DataType::Int64, true),
         Field::new("seen", DataType::Boolean, true),
         Field::new("recipient_role", DataType::Utf8, true),
         Field::new("is_bulk", DataType::Boolean, true),
         Field::new("category", DataType::Utf8, true),
+        Field::new("flags", DataType::Utf8, true),
         Field::new("source_file", DataType::Utf8, false),
         Field::new("source_record", DataType::Utf8, false),
     ]))
@@ -145,12 +153,14 @@ pub fn activities_batch(rows: &[Activity]) -> Result<RecordBatch, ArrowError> {
         column!(rows, BooleanBuilder, |r| r.is_cancelled),
         column!(rows, BooleanBuilder, |r| r.is_all_day),
         column!(rows, Int32Builder, |r| r.attachments),
+        column!(rows, Int64Builder, |r| r.attachment_bytes),
         column!(rows, Int32Builder, |r| r.links),
         column!(rows, Int64Builder, |r| r.bytes),
         column!(rows, BooleanBuilder, |r| r.seen),
         s(|r| r.recipient_role.as_deref()),
         column!(rows, BooleanBuilder, |r| r.is_bulk),
         s(|r| r.category.as_deref()),
+        s(|r| r.flags.as_deref()),
         s(|r| Some(&r.source_file)),
         s(|r| Some(&r.source_record)),
     ];

@@ -1,0 +1,331 @@
+//! An mbox reader that streams messages with their byte offsets.
+//!
+//! mail-parser's own mbox iterator cannot honour `Content-Length`, skip a byte-order mark or
+//! say where a message starts, and a user checking a rejected record needs that offset. This
+//! reader:
+//!
+//! - splits at every line starting with `From ` (as Python's `mailbox`, mutt and MimeKit do),
+//!   so unescaped `From ` lines in bodies start a new record, which is then logged;
+//! - honours a `Content-Length` header when it lands exactly on the next `From ` line or the
+//!   end of the file (Solaris/SysV and Netscape mboxes), and ignores it otherwise;
+//! - undoes mboxrd/mboxo quoting (`>From ` and `>>From ` lose one `>`);
+//! - reads LF and CRLF files and a leading UTF-8 byte-order mark;
+//! - keeps at most [`MAX_MESSAGE`] bytes of one message, so memory stays bounded whatever the
+//!   file holds, and says when it cut one short.
+
+use std::io::{BufRead, Seek, SeekFrom};
+
+/// The most bytes of one message kept in memory; the rest is read past.
+pub(crate) const MAX_MESSAGE: usize = 64 << 20;
+
+/// One message of an mbox file.
+#[derive(Debug)]
+pub(crate) struct MboxMessage {
+    /// Byte offset of the message's `From ` line (of its first byte when the file does not
+    /// start with one).
+    pub offset: u64,
+    /// The `From ` line's date, seconds since the epoch, when it has a readable one.
+    pub envelope_date: Option<i64>,
+    /// The message, unquoted; at most [`MAX_MESSAGE`] bytes.
+    pub bytes: Vec<u8>,
+    /// The message was longer than [`MAX_MESSAGE`] and was cut.
+    pub truncated: bool,
+}
+
+/// Streams the messages of an mbox file.
+pub(crate) struct MboxReader<R> {
+    reader: R,
+    /// Offset of the next byte `reader` yields.
+    pos: u64,
+    /// The `From ` line that starts the next message, with its offset.
+    pending: Option<(u64, Vec<u8>)>,
+    started: bool,
+    line: Vec<u8>,
+}
+
+impl<R: BufRead + Seek> MboxReader<R> {
+    pub fn new(reader: R) -> Self {
+        MboxReader {
+            reader,
+            pos: 0,
+            pending: None,
+            started: false,
+            line: Vec::with_capacity(256),
+        }
+    }
+
+    /// Reads one line (newline included) into `self.line`, keeping at most `cap` bytes of it
+    /// but consuming all of it. Returns the bytes consumed (0 at the end of the file).
+    fn read_line(&mut self, cap: usize) -> std::io::Result<usize> {
+        self.line.clear();
+        let mut consumed = 0;
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let (take, done) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let room = cap.saturating_sub(self.line.len()).min(take);
+            self.line.extend_from_slice(&buf[..room]);
+            self.reader.consume(take);
+            consumed += take;
+            if done {
+                break;
+            }
+        }
+        self.pos += consumed as u64;
+        Ok(consumed)
+    }
+
+    /// Reads up to the first `From ` line; whatever precedes it (other than blank lines and
+    /// a byte-order mark) is returned as a record of its own so that it is accounted for.
+    fn start(&mut self) -> std::io::Result<Option<MboxMessage>> {
+        self.started = true;
+        if self.reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+            self.reader.consume(3);
+            self.pos = 3;
+        }
+        let offset = self.pos;
+        let mut preamble = Vec::new();
+        let mut truncated = false;
+        loop {
+            let at = self.pos;
+            if self.read_line(MAX_MESSAGE)? == 0 {
+                break;
+            }
+            if self.line.starts_with(b"From ") {
+                self.pending = Some((at, std::mem::take(&mut self.line)));
+                break;
+            }
+            truncated |= !push_capped(&mut preamble, &self.line);
+        }
+        let blank = preamble.iter().all(u8::is_ascii_whitespace);
+        Ok((!blank).then_some(MboxMessage {
+            offset,
+            envelope_date: None,
+            bytes: preamble,
+            truncated,
+        }))
+    }
+
+    fn next_message(&mut self) -> std::io::Result<Option<MboxMessage>> {
+        if !self.started
+            && let Some(preamble) = self.start()?
+        {
+            return Ok(Some(preamble));
+        }
+        let Some((offset, from_line)) = self.pending.take() else {
+            return Ok(None);
+        };
+        let mut msg = MboxMessage {
+            offset,
+            envelope_date: envelope_date(&from_line),
+            bytes: Vec::new(),
+            truncated: false,
+        };
+        // Headers, up to the blank line, watching for Content-Length.
+        let mut content_length: Option<u64> = None;
+        loop {
+            let at = self.pos;
+            if self.read_line(MAX_MESSAGE)? == 0 {
+                return Ok(Some(msg));
+            }
+            if self.line.starts_with(b"From ") {
+                self.pending = Some((at, std::mem::take(&mut self.line)));
+                return Ok(Some(msg));
+            }
+            msg.truncated |= !push_capped(&mut msg.bytes, &self.line);
+            if self.line == b"\n" || self.line == b"\r\n" {
+                break;
+            }
+            if let Some(n) = header_value(&self.line, b"content-length:") {
+                content_length = std::str::from_utf8(n)
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok());
+            }
+        }
+        let body_start = self.pos;
+        if let Some(n) = content_length
+            && self.body_by_length(&mut msg, body_start, n)?
+        {
+            return Ok(Some(msg));
+        }
+        // The body runs to the next `From ` line.
+        loop {
+            let at = self.pos;
+            if self.read_line(MAX_MESSAGE)? == 0 {
+                break;
+            }
+            if self.line.starts_with(b"From ") {
+                self.pending = Some((at, std::mem::take(&mut self.line)));
+                break;
+            }
+            let line = unquote(&self.line);
+            msg.truncated |= !push_capped(&mut msg.bytes, line);
+        }
+        Ok(Some(msg))
+    }
+
+    /// Takes a body of `n` bytes if the next thing after it (blank lines aside) is a `From `
+    /// line or the end of the file; otherwise rewinds to `body_start` and says no.
+    fn body_by_length(
+        &mut self,
+        msg: &mut MboxMessage,
+        body_start: u64,
+        n: u64,
+    ) -> std::io::Result<bool> {
+        let kept = msg.bytes.len();
+        let mut left = n;
+        while left > 0 {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            let take = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+            msg.truncated |= !push_capped(&mut msg.bytes, &buf[..take]);
+            self.reader.consume(take);
+            self.pos += take as u64;
+            left -= take as u64;
+        }
+        let mut fits = left == 0;
+        if fits {
+            loop {
+                let at = self.pos;
+                if self.read_line(MAX_MESSAGE)? == 0 {
+                    break;
+                }
+                if self.line.starts_with(b"From ") {
+                    self.pending = Some((at, std::mem::take(&mut self.line)));
+                    break;
+                }
+                if self.line != b"\n" && self.line != b"\r\n" {
+                    fits = false;
+                    break;
+                }
+            }
+        }
+        if !fits {
+            self.pending = None;
+            msg.bytes.truncate(kept);
+            msg.truncated = false;
+            self.reader.seek(SeekFrom::Start(body_start))?;
+            self.pos = body_start;
+        }
+        Ok(fits)
+    }
+}
+
+impl<R: BufRead + Seek> Iterator for MboxReader<R> {
+    type Item = std::io::Result<MboxMessage>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_message().transpose()
+    }
+}
+
+/// Appends `data` to `buf` up to [`MAX_MESSAGE`] bytes; false when something was cut.
+fn push_capped(buf: &mut Vec<u8>, data: &[u8]) -> bool {
+    let room = MAX_MESSAGE.saturating_sub(buf.len());
+    buf.extend_from_slice(&data[..room.min(data.len())]);
+    data.len() <= room
+}
+
+/// The value of a header line whose lower-cased name is `name` (with its colon).
+fn header_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    (line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name))
+        .then(|| &line[name.len()..])
+}
+
+/// `>From `, `>>From `, ...: one `>` less (mboxrd; for mboxo the same reading is the best one).
+fn unquote(line: &[u8]) -> &[u8] {
+    let quotes = line.iter().take_while(|&&b| b == b'>').count();
+    if quotes > 0 && line[quotes..].starts_with(b"From ") {
+        &line[1..]
+    } else {
+        line
+    }
+}
+
+/// The date of a `From sender Www Mmm dd hh:mm:ss yyyy` line (the sender may be obfuscated
+/// as `user at example.com`, a zone may stand before the year, and `remote from ...` may
+/// follow), as seconds since the epoch.
+fn envelope_date(line: &[u8]) -> Option<i64> {
+    const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+    let text = std::str::from_utf8(line).ok()?;
+    let words: Vec<&str> = text.split_whitespace().skip(1).collect();
+    let start = words
+        .iter()
+        .position(|w| WEEKDAYS.iter().any(|d| w.eq_ignore_ascii_case(d)))?;
+    let words = &words[start..];
+    let (weekday, month, day, time) = (words.first()?, words.get(1)?, words.get(2)?, words.get(3)?);
+    // `... 10:00:00 2024` or `... 10:00:00 +0000 2024`.
+    let year = words
+        .get(4..)?
+        .iter()
+        .find(|w| w.len() == 4 && w.bytes().all(|b| b.is_ascii_digit()))?;
+    let s = format!("{weekday} {month} {day} {time} {year}");
+    chrono::NaiveDateTime::parse_from_str(&s, "%a %b %d %H:%M:%S %Y")
+        .ok()
+        .map(|d| d.and_utc().timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(data: &[u8]) -> Vec<MboxMessage> {
+        MboxReader::new(std::io::Cursor::new(data.to_vec()))
+            .collect::<std::io::Result<Vec<_>>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn splits_at_from_lines_and_unquotes() {
+        let data = b"From a@b Mon Jan  1 10:00:00 2024\nSubject: x\n\nbody\n>From here\n>>From there\n\nFrom c@d Tue Jan  2 10:00:00 +0000 2024\n\nsecond\n";
+        let m = read(data);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].offset, 0);
+        assert_eq!(m[0].envelope_date, Some(1_704_103_200));
+        assert_eq!(
+            m[0].bytes,
+            b"Subject: x\n\nbody\nFrom here\n>From there\n\n".to_vec()
+        );
+        let second = data.windows(6).rposition(|w| w == b"From c").unwrap();
+        assert_eq!(m[1].offset, second as u64);
+        assert_eq!(m[1].envelope_date, Some(1_704_189_600));
+        let pipermail = b"From goran at domain.com  Wed Dec  1 08:26:40 2010\n";
+        assert_eq!(envelope_date(pipermail), Some(1_291_192_000));
+    }
+
+    #[test]
+    fn content_length_protects_from_lines_when_it_fits() {
+        let body = b"From hidden\n>From kept quoted\n";
+        let mut data = format!("From x\nContent-Length: {}\n\n", body.len()).into_bytes();
+        data.extend_from_slice(body);
+        data.extend_from_slice(b"\nFrom y\nSubject: two\n\nbye\n");
+        let m = read(&data);
+        assert_eq!(m.len(), 2);
+        assert!(m[0].bytes.ends_with(b"From hidden\n>From kept quoted\n"));
+        // A Content-Length that does not land on a `From ` line is ignored.
+        let data = b"From x\nContent-Length: 3\n\nab\nFrom y\n\nc\n";
+        let m = read(data);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].bytes, b"Content-Length: 3\n\nab\n".to_vec());
+    }
+
+    #[test]
+    fn byte_order_mark_crlf_and_preamble() {
+        let m = read(b"\xEF\xBB\xBFFrom -\r\nSubject: a\r\n\r\nx\r\n");
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].offset, 3);
+        assert_eq!(m[0].envelope_date, None);
+        let m = read(b"garbage\nFrom -\n\nx\n");
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].bytes, b"garbage\n".to_vec());
+        assert_eq!(m[1].offset, 8);
+        assert!(read(b"").is_empty());
+    }
+}
