@@ -25,9 +25,15 @@ pub fn wecon(args: &[&str]) -> Output {
 
 /// Runs `wecon ARGS` with the test key, whatever its exit status.
 pub fn wecon_unchecked(args: &[&str]) -> Output {
+    wecon_unchecked_env(args, &[])
+}
+
+/// Runs `wecon ARGS` with the test key and extra environment, whatever its exit status.
+pub fn wecon_unchecked_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_wecon"))
         .args(args)
         .env("WECON_KEY", TEST_KEY)
+        .envs(env.iter().copied())
         .current_dir(root())
         .output()
         .expect("the wecon binary runs")

@@ -6,5 +6,6 @@ mod enron;
 mod exact;
 mod helpers;
 mod privacy;
+mod pst;
 mod sample;
 mod truth;

@@ -22,6 +22,8 @@ pub(crate) enum Input {
     Roster(PathBuf),
     /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
     Archive(PathBuf),
+    /// An Outlook `.pst` file, to convert with `readpst`.
+    Pst(PathBuf),
     /// A file wecon cannot read, with the reason.
     Unrecognised(PathBuf, &'static str),
     /// A file that is not an export and holds no records (documentation, a synthetic
@@ -62,6 +64,20 @@ pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an expo
 pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox or .ics)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
+
+/// The mailbox of a folder that holds one mail tree, whatever its folder names (a converted
+/// `.pst`).
+pub(crate) fn mail_tree_at(dir: &Path, name: &str) -> std::io::Result<(Input, Vec<Input>)> {
+    let mut files = Vec::new();
+    let mut other = Vec::new();
+    collect_mail_tree(dir, dir, &mut files, &mut other)?;
+    let tree = Input::MailTree {
+        root: dir.to_path_buf(),
+        name: name.to_string(),
+        files,
+    };
+    Ok((tree, other))
+}
 
 /// Finds every export under the given paths, in a stable order.
 pub(crate) fn discover(sources: &[PathBuf]) -> std::io::Result<Vec<Input>> {
@@ -166,6 +182,10 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         out.push(Input::Archive(path.to_path_buf()));
         return;
     }
+    if crate::pst::is_pst(&name) {
+        out.push(Input::Pst(path.to_path_buf()));
+        return;
+    }
     if name.starts_with("readme") || name.starts_with("license") || name.ends_with(".md") {
         out.push(Input::Skipped(path.to_path_buf(), DOCUMENTATION));
         return;
@@ -229,7 +249,9 @@ fn looks_like_message(head: &[u8]) -> bool {
     first_is_header && hits >= 2
 }
 
-fn collect_mail_tree(
+/// The message files of a mail tree rooted at `root`: every file, each in its folder (relative
+/// to the root, maildir's `cur`/`new` left out; `inbox` at the root).
+pub(crate) fn collect_mail_tree(
     root: &Path,
     dir: &Path,
     files: &mut Vec<MessageFile>,

@@ -13,6 +13,7 @@ mod identity;
 mod key;
 mod mail;
 mod mbox;
+mod pst;
 mod roster;
 mod writer;
 
@@ -199,6 +200,45 @@ pub fn ingest(
             }
         }
     }
+    // Outlook .pst files: converted by readpst into a temporary mail tree, one mailbox each.
+    let (psts, rest): (Vec<Input>, Vec<Input>) =
+        inputs.into_iter().partition(|i| matches!(i, Input::Pst(_)));
+    inputs = rest;
+    for p in psts {
+        let Input::Pst(path) = p else { continue };
+        let label = relabel(&unpacked, &path.display().to_string());
+        let entry = logs
+            .entry(label.clone())
+            .or_insert_with(|| IngestLogEntry::new(&label, "pst"));
+        entry.bytes = std::fs::metadata(&path)
+            .map(|m| m.len() as i64)
+            .unwrap_or(0);
+        match pst::convert(&path) {
+            Ok(dir) => {
+                entry.reasons.insert(
+                    "converted with readpst; its messages are logged as file.pst!/folder".into(),
+                    0,
+                );
+                let name = path
+                    .file_stem()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let (tree, other) = discover::mail_tree_at(dir.path(), &name)?;
+                inputs.push(tree);
+                inputs.extend(other);
+                let unpacked_dir = archive::Unpacked {
+                    dir,
+                    skipped: Vec::new(),
+                };
+                unpacked.push((
+                    unpacked_dir.dir.path().display().to_string(),
+                    format!("{label}!"),
+                    unpacked_dir,
+                ));
+            }
+            Err(reason) => entry.reject(reason),
+        }
+    }
     let window = Window {
         since: opts.since.unwrap_or(Window::everything().since),
         until: opts.until.unwrap_or(Window::everything().until),
@@ -308,7 +348,7 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
-            Input::Roster(_) | Input::Archive(_) => {}
+            Input::Roster(_) | Input::Archive(_) | Input::Pst(_) => {}
             Input::Skipped(path, reason) => {
                 let file = path.display().to_string();
                 let mut entry = IngestLogEntry::new(&file, "skipped");
