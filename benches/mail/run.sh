@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Mail ingest benchmark: wecon against `cat` of the same files (the I/O limit) and against
+# the Python standard-library peer (peer.py), on the same inputs, in one run.
+#
+#   benches/mail/run.sh            # from the project root; writes target/bench-results/mail.md
+#
+# Inputs: the Enron mail trees of ../shared/data (13,148 small files) and one large mboxrd
+# file built from real test mail by make_mbox.py (>= 150 MB; MBOX_MB to change). The
+# peer's pyarrow is installed into target/bench-venv. Each command runs once to warm the
+# page cache, then RUNS times (default 3); the median wall time and the largest peak RSS
+# are reported.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+shared=../shared/data
+enron="${ENRON:-$shared/enron-maildir-fullfolders/maildir}"
+data="${WECON_BENCH_DATA:-target/bench-data}"
+results=target/bench-results
+runs="${RUNS:-3}"
+mbox_mb="${MBOX_MB:-160}"
+mkdir -p "$data" "$results"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+cargo build --release --bin wecon --quiet
+wecon=target/release/wecon
+
+venv=target/bench-venv
+if ! "$venv/bin/python" -c "import pyarrow" 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet pyarrow
+fi
+py="$venv/bin/python"
+
+big="$data/big-${mbox_mb}.mbox"
+small="$data/small-$((mbox_mb / 4)).mbox"
+[ -s "$big" ] || "$py" benches/mail/make_mbox.py "$big" "$mbox_mb" "$enron" "$shared/ponymail-apache-mbox/corpus"
+[ -s "$small" ] || "$py" benches/mail/make_mbox.py "$small" "$((mbox_mb / 4))" "$enron" "$shared/ponymail-apache-mbox/corpus"
+
+# measure NAME CMD...: prints "median_seconds max_rss_kb" over $runs runs after a warm-up.
+measure() {
+    local times=() rss=0
+    "${@}" >/dev/null 2>&1
+    for _ in $(seq "$runs"); do
+        /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" \
+            || { cat "$work/err" >&2; return 1; }
+        read -r s kb <"$work/t"
+        times+=("$s")
+        [ "$kb" -gt "$rss" ] && rss=$kb
+    done
+    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")" "$rss"
+}
+
+cat_tree() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
+export -f cat_tree
+
+records() { "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['records_read'])" "$1/manifest.json"; }
+
+row() { # label input bytes messages tool-results...
+    printf '| %s | %s | %s | %s |\n' "$@"
+}
+
+out="$results/mail.md"
+{
+    echo "Mail ingest, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -m); median of $runs warm runs; release build."
+    echo
+    echo "| input | MB | messages | tool | wall s | peak RSS MB | messages/s | MB/s | vs wecon |"
+    echo "|---|---:|---:|---|---:|---:|---:|---:|---:|"
+} >"$out"
+
+for input in "$enron" "$small" "$big"; do
+    bytes=$(find "$input" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
+    mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
+    read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds")
+    n=$(records "$work/ds")
+    read -r c_s c_kb < <(measure bash -c 'cat_tree "$1"' _ "$input")
+    read -r p_s p_kb < <(measure "$py" benches/mail/peer.py "$work/peer.parquet" "$input")
+    name=$(basename "$input")
+    for tool in "wecon:$w_s:$w_kb" "cat:$c_s:$c_kb" "python:$p_s:$p_kb"; do
+        IFS=: read -r t s kb <<<"$tool"
+        awk -v name="$name" -v mb="$mb" -v n="$n" -v t="$t" -v s="$s" -v kb="$kb" -v ws="$w_s" 'BEGIN {
+            ss = (s > 0 ? s : 0.01)
+            printf "| %s | %d | %d | %s | %.2f | %.0f | %.0f | %.1f | %.2f× |\n", name, mb, n, t, s, kb / 1024, n / ss, mb / ss, s / (ws > 0 ? ws : 0.01)
+        }' >>"$out"
+    done
+done
+echo >>"$out"
+echo "\`vs wecon\`: the tool's wall time divided by wecon's (above 1: slower than wecon)." >>"$out"
+cat "$out"
