@@ -7,5 +7,6 @@ mod exact;
 mod helpers;
 mod privacy;
 mod pst;
+mod recurrence;
 mod sample;
 mod truth;

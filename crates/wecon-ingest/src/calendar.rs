@@ -97,6 +97,8 @@ impl ParsedCalendar {
 pub(crate) const UNPARSABLE_FILE: &str = "calendar file could not be parsed";
 const NO_START: &str = "VEVENT without a valid DTSTART";
 const BAD_RRULE: &str = "invalid RRULE";
+const RSCALE: &str =
+    "RRULE in a non-Gregorian calendar scale or with SKIP (RFC 7529 RSCALE): not supported";
 
 /// Parses a calendar file's text, logging each VEVENT that cannot be read.
 pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -> ParsedCalendar {
@@ -542,6 +544,66 @@ pub(crate) fn calendar_activities(
         .collect()
 }
 
+/// Repairs what real calendars write but the `rrule` crate refuses or reads otherwise:
+///
+/// - `UNTIL` must have DTSTART's value type (RFC 5545 §3.3.10) and, for a zoned or UTC
+///   DTSTART, be in UTC. Exporters write a date (`UNTIL=20250401`) after a date-time
+///   DTSTART, or a floating `UNTIL` after a zoned one: the date is read as the end of that
+///   day, the floating time in DTSTART's zone, and both are written in UTC.
+/// - For an all-day DTSTART, BYHOUR, BYMINUTE and BYSECOND are ignored (as libical does): a
+///   date has no time of day to expand.
+/// - Empty parts (`FREQ=WEEKLY;;BYDAY=MO;`, seen from Google Calendar) are dropped.
+/// - `RSCALE=GREGORIAN` with `SKIP=OMIT` (RFC 7529's defaults) is the plain rule; another
+///   calendar scale or SKIP is refused with its own reason.
+fn normalise_rule(
+    rule: &str,
+    start: &When,
+    floating: chrono_tz::Tz,
+) -> Result<String, &'static str> {
+    let all_day = matches!(start, When::Date(_));
+    let zone = start.zone(floating);
+    let mut parts = Vec::new();
+    for part in rule
+        .trim()
+        .split(';')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (key, value) = part.split_once('=').unwrap_or((part, ""));
+        let key = key.trim().to_ascii_uppercase();
+        if all_day && matches!(key.as_str(), "BYHOUR" | "BYMINUTE" | "BYSECOND") {
+            continue;
+        }
+        match (key.as_str(), value.trim().to_ascii_uppercase().as_str()) {
+            ("RSCALE", "GREGORIAN") | ("SKIP", "OMIT") => continue,
+            ("RSCALE" | "SKIP", _) => return Err(RSCALE),
+            _ => {}
+        }
+        if key == "UNTIL" {
+            if let Some(until) = normalise_until(value.trim(), zone) {
+                parts.push(format!("UNTIL={until}"));
+                continue;
+            }
+        }
+        parts.push(format!("{key}={}", value.trim()));
+    }
+    Ok(parts.join(";"))
+}
+
+/// An `UNTIL` value as a UTC date-time (`YYYYMMDDTHHMMSSZ`); `None` leaves it as written.
+fn normalise_until(value: &str, zone: chrono_tz::Tz) -> Option<String> {
+    let local = match parse_when_value(value, None, false)? {
+        When::Utc(_) => return None,
+        When::Date(d) => d.and_hms_opt(23, 59, 59)?,
+        When::Floating(n) | When::Zoned(n, _) => n,
+    };
+    let utc = zone
+        .from_local_datetime(&local)
+        .earliest()?
+        .with_timezone(&Utc);
+    Some(utc.format("%Y%m%dT%H%M%SZ").to_string())
+}
+
 /// The UTC starts of a series within the window, at most [`MAX_OCCURRENCES`] of them.
 fn expand(
     event: &Event,
@@ -556,6 +618,7 @@ fn expand(
     let dtstart = to_rrule_dt(&event.start).ok_or(NO_START)?;
     let mut set = RRuleSet::new(dtstart);
     if let Some(rule) = &event.rrule {
+        let rule = normalise_rule(rule, &event.start, floating)?;
         let parsed: RRule<Unvalidated> = rule.parse().map_err(|_| BAD_RRULE)?;
         set = set.rrule(parsed.validate(dtstart).map_err(|_| BAD_RRULE)?);
     } else {
