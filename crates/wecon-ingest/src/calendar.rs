@@ -579,11 +579,11 @@ fn normalise_rule(
             ("RSCALE" | "SKIP", _) => return Err(RSCALE),
             _ => {}
         }
-        if key == "UNTIL" {
-            if let Some(until) = normalise_until(value.trim(), zone) {
-                parts.push(format!("UNTIL={until}"));
-                continue;
-            }
+        if key == "UNTIL"
+            && let Some(until) = normalise_until(value.trim(), zone)
+        {
+            parts.push(format!("UNTIL={until}"));
+            continue;
         }
         parts.push(format!("{key}={}", value.trim()));
     }
