@@ -182,3 +182,36 @@ fn unescaped_from_lines_split_as_mimekit_does() {
     );
     assert_eq!(log, "format,records_read,balanced\nmbox,4,true\n");
 }
+
+#[test]
+fn outlook_zone_names_are_read_as_their_iana_zones() {
+    // Exchange writes Windows zone names (`Eastern Standard Time`) and Outlook display names
+    // (`Canberra, Melbourne, Sydney`) as TZIDs.
+    for (file, zone, first) in [
+        (
+            "icalendar-py/tests/calendars/issue_836_do_not_quote_tzid.ics",
+            "America/New_York",
+            "2024-10-28T21:00:00Z",
+        ),
+        (
+            "ical4j-samples/valid/Standup.ics",
+            "Australia/Canberra",
+            "2009-03-09T22:30:00Z",
+        ),
+    ] {
+        let Some(path) = shared_data(file) else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let ds = dir.path().join("ds");
+        ingest(&path, &ds, &["--owner", "a@x.org"]);
+        assert_eq!(
+            query_csv(
+                &ds,
+                "select tz, min(start_utc) first from activities group by tz"
+            ),
+            format!("tz,first\n{zone},{first}\n"),
+            "{file}"
+        );
+    }
+}

@@ -255,10 +255,18 @@ fn param<'a>(p: &'a Property<'a>, key: &str) -> Option<&'a str> {
         .map(|v| v.as_str().trim_matches('"'))
 }
 
-/// An IANA zone name, also when wrapped in a vendor prefix (`/mozilla.org/.../Europe/Berlin`).
+/// An IANA zone name, also when wrapped in a vendor prefix (`/mozilla.org/.../Europe/Berlin`),
+/// or a Windows zone name as Outlook and Exchange write it (`W. Europe Standard Time`), read
+/// as CLDR's world-wide default zone for it.
 pub(crate) fn parse_tz(tzid: &str) -> Option<chrono_tz::Tz> {
     let t = tzid.trim().trim_matches('"');
     if let Ok(tz) = chrono_tz::Tz::from_str(t) {
+        return Some(tz);
+    }
+    if let Some(iana) = localzone::win_zone_to_iana(t, Some("001")) {
+        return chrono_tz::Tz::from_str(iana).ok();
+    }
+    if let Some(tz) = zone_of_cities(t) {
         return Some(tz);
     }
     let parts: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
@@ -270,6 +278,30 @@ pub(crate) fn parse_tz(tzid: &str) -> Option<chrono_tz::Tz> {
         }
     }
     None
+}
+
+/// Outlook's display names list cities: `(UTC+01:00) Amsterdam, Berlin, Bern, Rome`,
+/// `Canberra, Melbourne, Sydney`. The first city that names an IANA zone (`*/Amsterdam`)
+/// gives the zone.
+fn zone_of_cities(name: &str) -> Option<chrono_tz::Tz> {
+    let cities = match name.trim_start().strip_prefix('(') {
+        Some(rest) => rest.split_once(')')?.1,
+        None => name,
+    };
+    cities.split(',').find_map(|city| {
+        let city = city.trim().replace(' ', "_");
+        if city.len() < 3 {
+            return None;
+        }
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .find(|tz| {
+                tz.name()
+                    .rsplit_once('/')
+                    .is_some_and(|(_, c)| c.eq_ignore_ascii_case(&city))
+            })
+            .copied()
+    })
 }
 
 fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool) -> Option<When> {
@@ -753,6 +785,31 @@ mod tests {
         assert_eq!(log.records_read, 3, "{log:?}");
         assert_eq!(log.records_accepted, 2, "{log:?}");
         assert_eq!(cal.floating, chrono_tz::Europe::Berlin);
+    }
+
+    #[test]
+    fn windows_zone_names() {
+        assert_eq!(
+            parse_tz("W. Europe Standard Time"),
+            Some(chrono_tz::Europe::Berlin)
+        );
+        assert_eq!(
+            parse_tz("\"Eastern Standard Time\""),
+            Some(chrono_tz::America::New_York)
+        );
+        assert_eq!(
+            parse_tz("/mozilla.org/20050126_1/Europe/Paris"),
+            Some(chrono_tz::Europe::Paris)
+        );
+        assert_eq!(
+            parse_tz("Canberra, Melbourne, Sydney"),
+            Some(chrono_tz::Australia::Canberra)
+        );
+        assert_eq!(
+            parse_tz("(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna"),
+            Some(chrono_tz::Europe::Amsterdam)
+        );
+        assert_eq!(parse_tz("Not a zone"), None);
     }
 
     #[test]
