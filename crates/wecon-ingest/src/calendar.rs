@@ -65,7 +65,14 @@ pub(crate) struct Event {
     pub exdates: Vec<When>,
     pub rdates: Vec<When>,
     pub recurrence_id: Option<When>,
+    /// The override is `RECURRENCE-ID;RANGE=THISANDFUTURE`: it changes every later
+    /// instance of the series too.
+    pub this_and_future: bool,
     pub cancelled: bool,
+    /// When the event was created (CREATED), µs UTC: the notice a meeting was given.
+    pub created_us: Option<i64>,
+    /// An online meeting (Teams, Zoom, Meet, Webex, ... markers or links).
+    pub online: bool,
     pub organizer: Option<String>,
     /// Attendee address → (PARTSTAT lower-cased, is a person).
     pub attendees: BTreeMap<String, (String, bool)>,
@@ -433,6 +440,13 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
         exdates: props(c, "EXDATE").flat_map(parse_when_list).collect(),
         rdates: props(c, "RDATE").flat_map(parse_when_list).collect(),
         recurrence_id: prop(c, "RECURRENCE-ID").and_then(parse_when),
+        this_and_future: prop(c, "RECURRENCE-ID")
+            .and_then(|p| param(p, "RANGE"))
+            .is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE")),
+        created_us: prop(c, "CREATED")
+            .and_then(parse_when)
+            .and_then(|w| w.to_utc_micros(chrono_tz::UTC)),
+        online: is_online(c),
         cancelled: prop(c, "STATUS")
             .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
         organizer,
@@ -441,6 +455,52 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
         category: prop(c, "SUMMARY")
             .and_then(|p| category_of(p.val.as_str()))
             .map(str::to_string),
+    })
+}
+
+/// Properties that mark an online meeting (Teams, Skype for Business, Google Meet, RFC 7986).
+const ONLINE_PROPERTIES: &[&str] = &[
+    "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+    "X-MICROSOFT-ONLINEMEETINGCONFLINK",
+    "X-MICROSOFT-ONLINEMEETINGINFORMATION",
+    "X-MICROSOFT-ISONLINEMEETING",
+    "X-GOOGLE-CONFERENCE",
+    "CONFERENCE",
+];
+
+/// Hosts of meeting links in a location, description or URL.
+const MEETING_HOSTS: &[&str] = &[
+    "teams.microsoft.com/l/meetup-join",
+    "teams.live.com/meet",
+    "zoom.us/j/",
+    "zoom.us/my/",
+    "meet.google.com/",
+    "webex.com/",
+    "gotomeeting.com/",
+    "gotomeet.me/",
+    "whereby.com/",
+    "bluejeans.com/",
+    "chime.aws/",
+    "meet.jit.si/",
+];
+
+/// Whether an event is an online meeting. The links are looked for, not kept.
+fn is_online(c: &Component<'_>) -> bool {
+    c.properties.iter().any(|p| {
+        let name = p.name.as_str();
+        if ONLINE_PROPERTIES
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+        {
+            return !p.val.as_str().trim().eq_ignore_ascii_case("FALSE");
+        }
+        ["LOCATION", "DESCRIPTION", "URL", "X-ALT-DESC"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+            && {
+                let v = p.val.as_str().to_ascii_lowercase();
+                MEETING_HOSTS.iter().any(|h| v.contains(h))
+            }
     })
 }
 
@@ -545,13 +605,32 @@ pub(crate) fn calendar_activities(
                 }
                 continue;
             }
+            // RANGE=THISANDFUTURE overrides, by their recurrence id: each moves and changes
+            // every later instance by its own shift, until a later one takes over.
+            let mut ranges: Vec<(i64, i64, &Event)> = overrides
+                .iter()
+                .filter(|o| o.this_and_future)
+                .filter_map(|o| {
+                    let rid = o.recurrence_id?.to_utc_micros(cal.floating)?;
+                    let start = o.start.to_utc_micros(cal.floating)?;
+                    Some((rid, start - rid, *o))
+                })
+                .collect();
+            ranges.sort_by_key(|r| r.0);
             match expand(master, cal.floating, window) {
                 Ok(starts) => {
                     occurrences.extend(starts.into_iter().filter(|s| !overridden.contains(s)).map(
-                        |s| Occurrence {
-                            event: master,
-                            start_us: s,
-                            recurring: true,
+                        |s| match ranges.iter().rev().find(|r| r.0 <= s) {
+                            Some((_, shift, o)) => Occurrence {
+                                event: o,
+                                start_us: s + shift,
+                                recurring: true,
+                            },
+                            None => Occurrence {
+                                event: master,
+                                start_us: s,
+                                recurring: true,
+                            },
                         },
                     ));
                 }
@@ -732,6 +811,8 @@ fn occurrence_activity(
         is_recurring: Some(o.recurring),
         is_cancelled: Some(e.cancelled),
         is_all_day: Some(is_all_day),
+        is_online: Some(e.online),
+        created_utc: e.created_us,
         category: e.category.clone(),
         source_file: cal.file.clone(),
         source_record: e.record.clone(),
@@ -775,6 +856,41 @@ mod tests {
         assert_eq!(starts[2].0, 1_706_518_800_000_000);
         assert_eq!(acts[0].participants, 2, "the room is not a person");
         assert!(acts.iter().all(|a| a.action == "organize"));
+    }
+
+    #[test]
+    fn this_and_future_overrides_move_later_instances() {
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nCREATED:20231220T120000Z\r\nDTSTART:20240101T100000Z\r\nDTEND:20240101T110000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nLOCATION:https://teams.microsoft.com/l/meetup-join/abc\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID;RANGE=THISANDFUTURE:20240108T100000Z\r\nDTSTART:20240108T113000Z\r\nDTEND:20240108T120000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let mut log = IngestLogEntry::new("c.ics", "ics");
+        let cal = parse_calendar("c.ics", ics, &mut log);
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let acts = calendar_activities(
+            &cal,
+            "a@x.org",
+            &Identities::default(),
+            &Window::everything(),
+            &pseudo,
+            &mut log,
+        );
+        let mut got: Vec<(i64, i64)> = acts
+            .iter()
+            .map(|a| (a.start_utc, a.end_utc.unwrap() - a.start_utc))
+            .collect();
+        got.sort();
+        let jan1 = 1_704_103_200_000_000; // 2024-01-01 10:00Z
+        let (week, hour, half) = (7 * 86_400_000_000, 3_600_000_000, 1_800_000_000);
+        assert_eq!(
+            got,
+            vec![
+                (jan1, hour),
+                (jan1 + week + hour + half, half),
+                (jan1 + 2 * week + hour + half, half),
+                (jan1 + 3 * week + hour + half, half),
+            ]
+        );
+        let first = acts.iter().find(|a| a.start_utc == jan1).unwrap();
+        assert_eq!(first.is_online, Some(true));
+        assert_eq!(first.created_utc, Some(1_703_073_600_000_000));
     }
 
     #[test]

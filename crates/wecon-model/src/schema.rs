@@ -51,6 +51,10 @@ pub struct Activity {
     pub is_recurring: Option<bool>,
     pub is_cancelled: Option<bool>,
     pub is_all_day: Option<bool>,
+    /// An online meeting (Teams, Zoom, Meet, ... markers or links, which are not kept).
+    pub is_online: Option<bool>,
+    /// When the meeting was created (its notice is `start_utc - created_utc`).
+    pub created_utc: Option<i64>,
     pub attachments: Option<i32>,
     /// Bytes of the attachments (decoded), where the record has attachments to measure.
     pub attachment_bytes: Option<i64>,
@@ -91,6 +95,8 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("is_recurring", DataType::Boolean, true),
         Field::new("is_cancelled", DataType::Boolean, true),
         Field::new("is_all_day", DataType::Boolean, true),
+        Field::new("is_online", DataType::Boolean, true),
+        Field::new("created_utc", ts_type(), true),
         Field::new("attachments", DataType::Int32, true),
         Field::new("attachment_bytes", DataType::Int64, true),
         Field::new("links", DataType::Int32, true),
@@ -152,6 +158,8 @@ pub fn activities_batch(rows: &[Activity]) -> Result<RecordBatch, ArrowError> {
         column!(rows, BooleanBuilder, |r| r.is_recurring),
         column!(rows, BooleanBuilder, |r| r.is_cancelled),
         column!(rows, BooleanBuilder, |r| r.is_all_day),
+        column!(rows, BooleanBuilder, |r| r.is_online),
+        timestamp_column(rows.iter().map(|r| r.created_utc)),
         column!(rows, Int32Builder, |r| r.attachments),
         column!(rows, Int64Builder, |r| r.attachment_bytes),
         column!(rows, Int32Builder, |r| r.links),
