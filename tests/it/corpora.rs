@@ -215,3 +215,45 @@ fn outlook_zone_names_are_read_as_their_iana_zones() {
         );
     }
 }
+
+#[test]
+fn viva_meeting_query_rows_are_organiser_meetings() {
+    // Microsoft's public Workplace Analytics demo data: 2,001 meetings. wecon's meeting hours
+    // must add up to Viva's own DurationHours column, and each organiser must be one person.
+    let Some(path) = shared_data("wpa/mt_data.csv") else {
+        return;
+    };
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (duration, organizer) = (col("DurationHours"), col("Organizer_PersonId"));
+    let (mut rows, mut hours) = (0, 0.0);
+    let mut organizers = std::collections::BTreeSet::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        rows += 1;
+        hours += r[duration].parse::<f64>().unwrap();
+        organizers.insert(r[organizer].to_string());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&path, &ds, &[]);
+    let got = query_csv(
+        &ds,
+        "select count(*) n, count(distinct person_id) organisers, \
+         round(sum(extract(epoch from end_utc) - extract(epoch from start_utc)) / 3600.0, 2) hours \
+         from activities where source = 'calendar' and action = 'organize'",
+    );
+    assert_eq!(
+        got,
+        format!(
+            "n,organisers,hours\n{rows},{},{}\n",
+            organizers.len(),
+            (hours * 100.0).round() / 100.0
+        )
+    );
+    assert_eq!(
+        query_csv(&ds, "select format, records_rejected from ingest_log"),
+        "format,records_rejected\nviva_meetings,0\n"
+    );
+}

@@ -20,6 +20,8 @@ pub(crate) enum Input {
     Calendar(PathBuf),
     /// An HR roster CSV (recognised by its `email` and `unit` columns).
     Roster(PathBuf),
+    /// A Viva Insights meeting query export (CSV).
+    VivaMeetings(PathBuf),
     /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
     Archive(PathBuf),
     /// An Outlook `.pst` file, to convert with `readpst`.
@@ -61,7 +63,8 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
-pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox or .ics)";
+pub(crate) const NOT_AN_EXPORT: &str =
+    "not a recognised export (mail, mbox, .pst, .ics, roster or Viva meeting query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -199,6 +202,9 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
     match ext.as_str() {
         "ics" | "ical" | "ifb" | "icalendar" => out.push(Input::Calendar(path.to_path_buf())),
         "mbox" | "mbx" => out.push(Input::Mbox(path.to_path_buf())),
+        "csv" if crate::viva::looks_like_meeting_query(head) => {
+            out.push(Input::VivaMeetings(path.to_path_buf()))
+        }
         "csv" if crate::roster::looks_like_roster(head) => {
             out.push(Input::Roster(path.to_path_buf()))
         }

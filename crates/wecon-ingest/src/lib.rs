@@ -15,6 +15,7 @@ mod mail;
 mod mbox;
 mod pst;
 mod roster;
+mod viva;
 mod writer;
 
 use std::collections::{BTreeMap, HashMap};
@@ -348,6 +349,20 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::VivaMeetings(path) => {
+                let file = path.display().to_string();
+                let mut entry = IngestLogEntry::new(&file, "viva_meetings");
+                entry.bytes = std::fs::metadata(&path)
+                    .map(|m| m.len() as i64)
+                    .unwrap_or(0);
+                let (acts, organisers) =
+                    viva::read_meeting_query(&path, &window, &pseudo, &mut entry);
+                for p in organisers {
+                    people.entry(p.person_id.clone()).or_insert(p);
+                }
+                activities.extend(acts);
+                logs.insert(file, entry);
+            }
             Input::Roster(_) | Input::Archive(_) | Input::Pst(_) => {}
             Input::Skipped(path, reason) => {
                 let file = path.display().to_string();
