@@ -276,32 +276,31 @@ pub fn ingest(
         match input {
             Input::MailTree { root, name, files } => {
                 let key = |file: &str| folder_key(&root, file);
-                let mut parsed = Vec::with_capacity(files.len());
-                for batch in files.chunks(BATCH) {
-                    let raw: Vec<mail::RawMessage> = batch
-                        .par_iter()
-                        .map(|f| {
-                            let (bytes, truncated) = match read_capped(&f.path) {
-                                Ok((b, t)) => (Ok(b), t),
-                                Err(e) => (Err(e), false),
-                            };
-                            mail::RawMessage {
-                                file: f.path.display().to_string(),
-                                record: f
-                                    .path
-                                    .file_name()
-                                    .map(|n| n.to_string_lossy().into_owned())
-                                    .unwrap_or_default(),
-                                folder: f.folder.clone(),
-                                seen: f.seen,
-                                envelope_date: None,
-                                truncated,
-                                bytes,
-                            }
-                        })
-                        .collect();
-                    parsed.extend(mail::parse_messages(raw, &key));
-                }
+                // Each file is read and parsed by the same task, so reading one overlaps
+                // parsing another and no raw message outlives its parse.
+                let parsed: Vec<mail::Parsed> = files
+                    .par_iter()
+                    .map(|f| {
+                        let (bytes, truncated) = match read_capped(&f.path) {
+                            Ok((b, t)) => (Ok(b), t),
+                            Err(e) => (Err(e), false),
+                        };
+                        let raw = mail::RawMessage {
+                            file: f.path.display().to_string(),
+                            record: f
+                                .path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                            folder: f.folder.clone(),
+                            seen: f.seen,
+                            envelope_date: None,
+                            truncated,
+                            bytes,
+                        };
+                        mail::parse_raw(raw, &key)
+                    })
+                    .collect();
                 let mailbox = mail::Mailbox {
                     name: &name,
                     format: "maildir",
@@ -572,43 +571,52 @@ fn parse_mbox(
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut messages = mbox::MboxReader::new(reader).enumerate();
+    // One thread splits the file into batches while the pool parses the previous ones; the
+    // bounded channel keeps at most two batches of raw mail waiting.
     let mut parsed = Vec::new();
-    loop {
-        let raw: Vec<mail::RawMessage> = messages
-            .by_ref()
-            .take(BATCH)
-            .map(|(i, m)| {
-                let (record, envelope_date, truncated, bytes) = match m {
-                    Ok(m) => (
-                        format!("message {} at byte {}", i + 1, m.offset),
-                        m.envelope_date,
-                        m.truncated,
-                        Ok(m.bytes),
-                    ),
-                    Err(e) => (format!("message {}", i + 1), None, false, Err(e)),
-                };
-                mail::RawMessage {
-                    file: name.clone(),
-                    record,
-                    folder: folder.clone(),
-                    seen: None,
-                    envelope_date,
-                    truncated,
-                    bytes,
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<mail::RawMessage>>(2);
+        scope.spawn(move || {
+            let mut messages = mbox::MboxReader::new(reader).enumerate();
+            loop {
+                let raw: Vec<mail::RawMessage> = messages
+                    .by_ref()
+                    .take(BATCH)
+                    .map(|(i, m)| {
+                        let (record, envelope_date, truncated, bytes) = match m {
+                            Ok(m) => (
+                                format!("message {} at byte {}", i + 1, m.offset),
+                                m.envelope_date,
+                                m.truncated,
+                                Ok(m.bytes),
+                            ),
+                            Err(e) => (format!("message {}", i + 1), None, false, Err(e)),
+                        };
+                        mail::RawMessage {
+                            file: name.clone(),
+                            record,
+                            folder: folder.clone(),
+                            seen: None,
+                            envelope_date,
+                            truncated,
+                            bytes,
+                        }
+                    })
+                    .collect();
+                // A read error ends the file: what was read is kept and the failure logged.
+                let last = raw.is_empty() || raw.iter().any(|m| m.bytes.is_err());
+                if !raw.is_empty() && tx.send(raw).is_err() {
+                    break;
                 }
-            })
-            .collect();
-        if raw.is_empty() {
-            break;
+                if last {
+                    break;
+                }
+            }
+        });
+        for batch in rx {
+            parsed.extend(mail::parse_messages(batch, key));
         }
-        let failed = raw.iter().any(|m| m.bytes.is_err());
-        parsed.extend(mail::parse_messages(raw, key));
-        // A read error ends the file: what was read is kept and the failure is logged.
-        if failed {
-            break;
-        }
-    }
+    });
     Ok((parsed, bytes))
 }
 

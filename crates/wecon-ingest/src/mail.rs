@@ -22,8 +22,9 @@ pub(crate) struct MailFact {
     /// Provenance: the file, and the record within it (maildir: file name; mbox: index).
     pub file: String,
     pub record: String,
-    /// The mail folder the message was found in (`inbox`, `sent_items`, an mbox name).
-    pub folder: String,
+    /// The mail folder the message was found in (`inbox`, `sent_items`, an mbox name, or
+    /// Takeout's `Sent` label) holds mail the owner sent.
+    pub in_sent: bool,
     pub message_id: Option<String>,
     pub thread_key: String,
     pub start_utc: i64,
@@ -151,7 +152,7 @@ pub(crate) fn parse_message(
     Ok(MailFact {
         file: file.to_string(),
         record: record.to_string(),
-        folder: folder.to_string(),
+        in_sent: is_sent_folder(folder),
         message_id,
         thread_key,
         start_utc,
@@ -233,11 +234,16 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
     let attached = root
         .content_disposition()
         .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    // The fast path: one plain text part, read as it is.
-    if ctype == "text" && plain_encoding && !attached {
-        let body = raw.get(body_start(raw)..).unwrap_or_default();
+    // The fast path: one plain text part, read as it is; a quoted-printable one too when it
+    // holds no link at all (nothing to decode for).
+    let body = raw.get(body_start(raw)..).unwrap_or_default();
+    let quoted_printable = root
+        .content_transfer_encoding()
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("quoted-printable"));
+    let no_link = memchr::memmem::find(body, b"http").is_none();
+    if ctype == "text" && !attached && (plain_encoding || (quoted_printable && no_link)) {
         return BodyFacts {
-            links: count_document_links(&String::from_utf8_lossy(body)),
+            links: count_document_links(body),
             calendar: subtype == "calendar",
             ..BodyFacts::default()
         };
@@ -255,7 +261,7 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
     BodyFacts {
         attachments: msg.attachment_count() as i32,
         attachment_bytes: msg.attachments().map(|p| p.len() as i64).sum(),
-        links: count_document_links(&text),
+        links: count_document_links(text.as_bytes()),
         calendar: has_calendar_part(&msg),
     }
 }
@@ -379,16 +385,18 @@ fn is_document_link(url: &str) -> bool {
 }
 
 /// The number of distinct links to document stores in a text (HTML included: a link in both
-/// the text and HTML alternative of a message counts once).
-fn count_document_links(text: &str) -> i32 {
+/// the text and HTML alternative of a message counts once). Works on bytes, so a raw body
+/// needs no decoding to be scanned.
+fn count_document_links(text: &[u8]) -> i32 {
     let mut seen = HashSet::new();
-    for (i, _) in text.match_indices("http") {
-        let url: String = text[i..]
-            .chars()
-            .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '<' | '"' | '\'' | ')'))
+    for i in memchr::memmem::find_iter(text, b"http") {
+        let rest = &text[i..];
+        let end = rest
+            .iter()
             .take(500)
-            .collect::<String>()
-            .to_ascii_lowercase();
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'<' | b'"' | b'\'' | b')'))
+            .unwrap_or(rest.len().min(500));
+        let url = String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase();
         let url = url.trim_end_matches(['.', ',', ';', ':']);
         if is_document_link(url) {
             seen.insert(url.to_string());
@@ -480,7 +488,7 @@ pub(crate) fn decide_owner(facts: &[MailFact], fallback: &str) -> (String, Strin
     if let Some(a) = most_frequent(
         facts
             .iter()
-            .filter(|f| is_sent_folder(&f.folder))
+            .filter(|f| f.in_sent)
             .filter_map(|f| f.from.as_ref()),
     ) {
         return (a, "most frequent From address in the Sent folder".into());
@@ -523,27 +531,28 @@ pub(crate) fn parse_messages(
     raw: Vec<RawMessage>,
     log_key: &(dyn Fn(&str) -> String + Sync),
 ) -> Vec<Parsed> {
-    raw.into_par_iter()
-        .map(|m| {
-            let key = log_key(&m.file);
-            let size = m.bytes.as_ref().map_or(0, |b| b.len() as i64);
-            let fact = match &m.bytes {
-                // A parser panic on one hostile message must not stop the run.
-                Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    parse_message(b, &m.file, &m.record, &m.folder, m.seen, m.envelope_date)
-                }))
-                .unwrap_or(Err(PARSER_FAILED))
-                .map(|mut f| {
-                    if m.truncated {
-                        f.flags.push(FLAG_TRUNCATED);
-                    }
-                    f
-                }),
-                Err(_) => Err("file could not be read"),
-            };
-            (key, size, fact)
-        })
-        .collect()
+    raw.into_par_iter().map(|m| parse_raw(m, log_key)).collect()
+}
+
+/// Parses one message read from its container.
+pub(crate) fn parse_raw(m: RawMessage, log_key: &(dyn Fn(&str) -> String + Sync)) -> Parsed {
+    let key = log_key(&m.file);
+    let size = m.bytes.as_ref().map_or(0, |b| b.len() as i64);
+    let fact = match &m.bytes {
+        // A parser panic on one hostile message must not stop the run.
+        Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            parse_message(b, &m.file, &m.record, &m.folder, m.seen, m.envelope_date)
+        }))
+        .unwrap_or(Err(PARSER_FAILED))
+        .map(|mut f| {
+            if m.truncated {
+                f.flags.push(FLAG_TRUNCATED);
+            }
+            f
+        }),
+        Err(_) => Err("file could not be read"),
+    };
+    (key, size, fact)
 }
 
 /// What ingest knows of a mailbox before reading it.
@@ -621,8 +630,8 @@ pub(crate) fn mailbox_activities(
 
     // Sent-folder copies first, so a message filed twice keeps its sent reading.
     facts.sort_by(|a, b| {
-        is_sent_folder(&b.folder)
-            .cmp(&is_sent_folder(&a.folder))
+        b.in_sent
+            .cmp(&a.in_sent)
             .then_with(|| a.start_utc.cmp(&b.start_utc))
             .then_with(|| a.file.cmp(&b.file))
             .then_with(|| a.record.cmp(&b.record))
@@ -808,11 +817,11 @@ mod tests {
     fn takeout_labels_give_folder_and_seen() {
         let raw = "X-Gmail-Labels: Sent,Opened\r\nDate: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
         let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
-        assert!(is_sent_folder(&f.folder));
+        assert!(f.in_sent);
         assert_eq!(f.seen, Some(true));
         let raw = raw.replace("Sent,Opened", "Inbox,Unread");
         let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
-        assert!(!is_sent_folder(&f.folder));
+        assert!(!f.in_sent);
         assert_eq!(f.seen, Some(false));
     }
 

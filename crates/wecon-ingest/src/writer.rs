@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use chrono::DateTime;
+use rayon::prelude::*;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
 use wecon_model::schema::{
     ACTIVITIES, Activity, INGEST_LOG, IngestLogEntry, PEOPLE, Person, activities_batch,
@@ -33,7 +34,8 @@ pub(crate) fn write_dataset(
     }
     let partial = partial_dir(out)?;
 
-    activities.sort_by(|a, b| {
+    // Activity ids are unique, so the order is total and an unstable sort deterministic.
+    activities.par_sort_unstable_by(|a, b| {
         (
             a.source.as_str(),
             a.person_id.as_str(),
@@ -59,11 +61,15 @@ pub(crate) fn write_dataset(
     }
     let act_dir = partial.join(ACTIVITIES);
     fs_err::create_dir_all(&act_dir)?;
-    for ((source, month), rows) in &partitions {
-        let dir = act_dir.join(source).join(month);
-        fs_err::create_dir_all(&dir)?;
-        write_parquet(&dir.join("part-0.parquet"), &[activities_batch(rows)?])?;
-    }
+    // Partitions are independent files: written in parallel.
+    partitions
+        .par_iter()
+        .try_for_each(|((source, month), rows)| -> Result<(), IngestError> {
+            let dir = act_dir.join(source).join(month);
+            fs_err::create_dir_all(&dir)?;
+            write_parquet(&dir.join("part-0.parquet"), &[activities_batch(rows)?])?;
+            Ok(())
+        })?;
     if partitions.is_empty() {
         // An empty table still needs a file so that its schema can be read.
         write_parquet(&act_dir.join("empty.parquet"), &[activities_batch(&[])?])?;
