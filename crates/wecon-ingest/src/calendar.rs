@@ -46,10 +46,25 @@ impl When {
         }
     }
 
-    /// Microseconds since the epoch; floating times and dates are read in `floating`.
+    /// Microseconds since the epoch; floating times and dates are read in `floating`. A
+    /// time that falls twice (the hour clocks go back) is the first; one that does not exist
+    /// (the hour clocks skip) is read with the offset before the gap, as RFC 5545 §3.3.5
+    /// says: 02:30 on a spring-forward night is 03:30.
     fn to_utc_micros(self, floating: chrono_tz::Tz) -> Option<i64> {
         let tz = self.zone(floating);
-        let local = tz.from_local_datetime(&self.naive()).earliest()?;
+        let naive = self.naive();
+        let local = match tz.from_local_datetime(&naive).earliest() {
+            Some(t) => t,
+            None => {
+                // In a gap: take the offset in force just before it.
+                let before = tz
+                    .from_local_datetime(&(naive - chrono::Duration::hours(3)))
+                    .earliest()?;
+                let offset = chrono::Offset::fix(before.offset());
+                let utc = naive - chrono::Duration::seconds(i64::from(offset.local_minus_utc()));
+                return Some(utc.and_utc().timestamp_micros());
+            }
+        };
         Some(local.with_timezone(&Utc).timestamp_micros())
     }
 }
@@ -926,6 +941,18 @@ mod tests {
             Some(chrono_tz::Europe::Amsterdam)
         );
         assert_eq!(parse_tz("Not a zone"), None);
+    }
+
+    #[test]
+    fn times_in_dst_gaps_and_overlaps() {
+        let berlin = chrono_tz::Europe::Berlin;
+        let at = |s: &str| NaiveDateTime::parse_from_str(s, "%Y%m%dT%H%M%S").unwrap();
+        // 2024-03-31 02:30 does not exist in Berlin: read with +01:00, i.e. 01:30Z.
+        let gap = When::Zoned(at("20240331T023000"), berlin).to_utc_micros(berlin);
+        assert_eq!(gap, Some(1_711_848_600_000_000));
+        // 2024-10-27 02:30 happens twice: the first, +02:00, i.e. 00:30Z.
+        let overlap = When::Zoned(at("20241027T023000"), berlin).to_utc_micros(berlin);
+        assert_eq!(overlap, Some(1_729_989_000_000_000));
     }
 
     #[test]
