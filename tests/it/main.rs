@@ -5,6 +5,7 @@ mod corpora;
 mod enron;
 mod exact;
 mod helpers;
+mod invites;
 mod privacy;
 mod pst;
 mod recurrence;

@@ -102,6 +102,8 @@ pub(crate) struct ParsedCalendar {
     pub events: Vec<Event>,
     pub floating: chrono_tz::Tz,
     pub calname: Option<String>,
+    /// The iTIP method of a calendar sent by mail (`REQUEST`, `CANCEL`, `REPLY`, ...).
+    pub method: Option<String>,
 }
 
 impl ParsedCalendar {
@@ -112,10 +114,17 @@ impl ParsedCalendar {
             events: Vec::new(),
             floating: chrono_tz::UTC,
             calname: None,
+            method: None,
         }
     }
 }
 
+pub(crate) const NOT_AN_INVITATION: &str =
+    "reply or counter-proposal to a meeting invitation (iTIP REPLY/COUNTER), not a meeting";
+pub(crate) const IN_CALENDAR_EXPORT: &str =
+    "meeting invitation for a series the person's calendar export already holds";
+pub(crate) const SUPERSEDED_INVITATION: &str =
+    "meeting invitation superseded by a later one for the same meeting";
 pub(crate) const UNPARSABLE_FILE: &str = "calendar file could not be parsed";
 const NO_START: &str = "VEVENT without a valid DTSTART";
 const BAD_RRULE: &str = "invalid RRULE";
@@ -141,6 +150,8 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
             }
         } else if name.eq_ignore_ascii_case("X-WR-CALNAME") {
             out.calname = Some(value.to_string());
+        } else if name.eq_ignore_ascii_case("METHOD") {
+            out.method = Some(value.trim().to_ascii_uppercase());
         }
     }
     let (roots, unparsable) = read_tolerant(&cleaned);

@@ -248,6 +248,7 @@ pub fn ingest(
     let mut activities: Vec<Activity> = Vec::new();
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
+    let mut invites: Vec<mail::Invite> = Vec::new();
 
     // Rosters first: their aliases resolve the addresses of everything else.
     let mut rosters: Vec<PathBuf> = opts.roster.iter().cloned().collect();
@@ -309,7 +310,9 @@ pub fn ingest(
                     log_key: &key,
                     identities: &identities,
                 };
-                let acts = mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
+                let (acts, found) =
+                    mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
+                invites.extend(found);
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
@@ -343,7 +346,9 @@ pub fn ingest(
                     log_key: &key,
                     identities: &identities,
                 };
-                let acts = mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
+                let (acts, found) =
+                    mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
+                invites.extend(found);
                 add_people(&mut people, &acts, "mailbox");
                 activities.extend(acts);
             }
@@ -386,7 +391,7 @@ pub fn ingest(
     }
 
     // Calendars: parse all, then expand within the window the other data spans.
-    let parsed: Vec<(calendar::ParsedCalendar, IngestLogEntry, String)> = calendars
+    let mut parsed: Vec<CalendarInput> = calendars
         .par_iter()
         .map(|path| {
             let file = path.display().to_string();
@@ -395,46 +400,88 @@ pub fn ingest(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            match std::fs::read(path) {
+            let cal = match std::fs::read(path) {
                 Ok(bytes) => {
                     log.bytes = bytes.len() as i64;
                     let text = String::from_utf8_lossy(&bytes);
-                    (calendar::parse_calendar(&file, &text, &mut log), log, stem)
+                    calendar::parse_calendar(&file, &text, &mut log)
                 }
                 Err(_) => {
                     log.reject("file could not be read");
-                    (calendar::ParsedCalendar::empty(&file), log, stem)
+                    calendar::ParsedCalendar::empty(&file)
                 }
+            };
+            CalendarInput {
+                cal,
+                log,
+                stem,
+                invite: None,
             }
         })
         .collect();
+    // Meeting invitations from mail, each read as a small calendar of its mailbox's owner.
+    parsed.par_extend(invites.into_par_iter().map(|inv| {
+        let mut log = IngestLogEntry::new(&inv.log_key, "ics_invite");
+        let mut cal = calendar::parse_calendar(&inv.file, &inv.text, &mut log);
+        for e in &mut cal.events {
+            e.record = format!("{}, {}", inv.record, e.record);
+        }
+        if cal
+            .method
+            .as_deref()
+            .is_some_and(|m| matches!(m, "REPLY" | "COUNTER" | "REFRESH" | "DECLINECOUNTER"))
+        {
+            for _ in cal.events.drain(..) {
+                log.reclassify_as_rejected(calendar::NOT_AN_INVITATION);
+            }
+        }
+        CalendarInput {
+            cal,
+            log,
+            stem: String::new(),
+            invite: Some((inv.owner, inv.sent_utc)),
+        }
+    }));
     let cal_window = calendar_window(&activities, &parsed, opts);
-    let expanded: Vec<(Vec<Activity>, IngestLogEntry)> = parsed
+    let expanded: Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)> = parsed
         .into_par_iter()
-        .map(|(mut cal, mut log, stem)| {
-            calendar::resolve_identities(&mut cal, &identities);
-            let (owner, rule) = match opts.owner.as_deref() {
-                Some(o) => (o.to_string(), "--owner".to_string()),
-                None => calendar::decide_owner(&cal, &stem),
+        .map(|mut c| {
+            calendar::resolve_identities(&mut c.cal, &identities);
+            let (owner, rule) = match (&c.invite, opts.owner.as_deref()) {
+                (Some((o, _)), _) => (o.clone(), "the mailbox's owner".to_string()),
+                (None, Some(o)) => (o.to_string(), "--owner".to_string()),
+                (None, None) => calendar::decide_owner(&c.cal, &c.stem),
             };
             let owner = identities.resolve(&owner);
-            log.owner_rule = Some(rule);
+            c.log.owner_rule = Some(rule);
             let acts = calendar::calendar_activities(
-                &cal,
+                &c.cal,
                 &owner,
                 &identities,
                 &cal_window,
                 &pseudo,
-                &mut log,
+                &mut c.log,
             );
-            (acts, log)
+            (acts, c.log, c.invite.map(|(_, sent)| sent))
         })
         .collect();
-    for (acts, log) in expanded {
+    let mut from_invites: Vec<(Activity, i64, String)> = Vec::new();
+    for (acts, log, invite_sent) in expanded {
         add_people(&mut people, &acts, "calendar");
-        activities.extend(acts);
-        logs.insert(log.source_file.clone(), log);
+        match invite_sent {
+            Some(sent) => {
+                from_invites.extend(acts.into_iter().map(|a| (a, sent, log.source_file.clone())))
+            }
+            None => activities.extend(acts),
+        }
+        match logs.get_mut(&log.source_file) {
+            Some(entry) => entry.merge(&log),
+            None => {
+                logs.insert(log.source_file.clone(), log);
+            }
+        }
     }
+    activities.extend(keep_invited_meetings(from_invites, &activities, &mut logs));
 
     flag_far_out(&mut activities);
     let mut flagged: BTreeMap<String, i64> = BTreeMap::new();
@@ -486,6 +533,90 @@ pub fn ingest(
     Ok(IngestSummary { manifest, log })
 }
 
+/// A calendar to expand: a file, or a meeting invitation found in mail (with its mailbox's
+/// owner and the time the message was sent).
+struct CalendarInput {
+    cal: calendar::ParsedCalendar,
+    log: IngestLogEntry,
+    stem: String,
+    invite: Option<(String, i64)>,
+}
+
+/// Meetings read from invitations in mail count only where the person's calendar export does
+/// not hold the same series, and only as the latest invitation for it says (an update moves
+/// the meeting, a cancellation cancels it). The others are logged as rejected.
+fn keep_invited_meetings(
+    from_invites: Vec<(Activity, i64, String)>,
+    calendars: &[Activity],
+    logs: &mut HashMap<String, IngestLogEntry>,
+) -> Vec<Activity> {
+    use std::collections::HashSet;
+    let in_calendar: HashSet<(&str, &str)> = calendars
+        .iter()
+        .filter(|a| a.source == "calendar")
+        .filter_map(|a| Some((a.person_id.as_str(), a.thread_id.as_deref()?)))
+        .collect();
+    // The latest invitation per person and series, by send time, then by provenance.
+    let mut latest: HashMap<(&str, &str), (i64, String)> = HashMap::new();
+    for (a, sent, _) in &from_invites {
+        let Some(series) = a.thread_id.as_deref() else {
+            continue;
+        };
+        let candidate = (
+            *sent,
+            format!("{}\0{}", a.source_file, invite_of(&a.source_record)),
+        );
+        let slot = latest
+            .entry((a.person_id.as_str(), series))
+            .or_insert_with(|| candidate.clone());
+        if candidate > *slot {
+            *slot = candidate;
+        }
+    }
+    let mut dropped: HashMap<(String, String), &'static str> = HashMap::new();
+    let mut kept_ids = Vec::new();
+    for (i, (a, _, log_key)) in from_invites.iter().enumerate() {
+        let series = a.thread_id.as_deref().unwrap_or_default();
+        let this = format!("{}\0{}", a.source_file, invite_of(&a.source_record));
+        let reason = if in_calendar.contains(&(a.person_id.as_str(), series)) {
+            Some(calendar::IN_CALENDAR_EXPORT)
+        } else if latest
+            .get(&(a.person_id.as_str(), series))
+            .is_some_and(|(_, newest)| *newest != this)
+        {
+            Some(calendar::SUPERSEDED_INVITATION)
+        } else {
+            None
+        };
+        match reason {
+            // One rejection per invitation VEVENT, however many occurrences it has.
+            Some(r) => {
+                dropped.insert((log_key.clone(), a.source_record.clone()), r);
+            }
+            None => kept_ids.push(i),
+        }
+    }
+    for ((log_key, _), reason) in dropped {
+        if let Some(entry) = logs.get_mut(&log_key) {
+            entry.reclassify_as_rejected(reason);
+        }
+    }
+    let keep: HashSet<usize> = kept_ids.into_iter().collect();
+    from_invites
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| keep.contains(i))
+        .map(|(_, (a, _, _))| a)
+        .collect()
+}
+
+/// `message 3 at byte 120, invitation 1, VEVENT #0` → `message 3 at byte 120, invitation 1`.
+fn invite_of(record: &str) -> &str {
+    record
+        .rsplit_once(", VEVENT")
+        .map_or(record, |(inv, _)| inv)
+}
+
 /// The flag of a date far outside the span of the rest of the data.
 const FLAG_DATE_FAR_OUT: &str = "date_far_out";
 
@@ -516,18 +647,18 @@ fn flag_far_out(activities: &mut [Activity]) {
 /// the span of the calendars' own one-off events, at least one year from the first event.
 fn calendar_window(
     activities: &[Activity],
-    parsed: &[(calendar::ParsedCalendar, IngestLogEntry, String)],
+    parsed: &[CalendarInput],
     opts: &IngestOptions,
 ) -> Window {
     let mail_min = activities.iter().map(|a| a.start_utc).min();
     let mail_max = activities.iter().map(|a| a.start_utc).max();
     let cal_min = parsed
         .iter()
-        .filter_map(|(c, _, _)| calendar::earliest_start(c))
+        .filter_map(|c| calendar::earliest_start(&c.cal))
         .min();
     let cal_max = parsed
         .iter()
-        .filter_map(|(c, _, _)| calendar::latest_single_start(c))
+        .filter_map(|c| calendar::latest_single_start(&c.cal))
         .max();
     let since = opts.since.or(match (mail_min, cal_min) {
         (Some(a), Some(b)) => Some(a.min(b)),

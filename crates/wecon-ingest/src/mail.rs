@@ -41,6 +41,8 @@ pub(crate) struct MailFact {
     pub seen: Option<bool>,
     pub is_bulk: bool,
     pub category: Option<String>,
+    /// Meeting invitations carried by the message (`text/calendar` parts), as text.
+    pub invites: Vec<String>,
     /// Quality flags (`FLAG_*`).
     pub flags: Vec<&'static str>,
     /// A hash of the normalised subject, kept in memory only to recognise copies of one
@@ -169,6 +171,7 @@ pub(crate) fn parse_message(
         seen,
         is_bulk: is_bulk(&msg),
         category,
+        invites: body.invites,
         flags,
         subject_hash: {
             use std::hash::{Hash, Hasher};
@@ -195,6 +198,8 @@ struct BodyFacts {
     attachment_bytes: i64,
     links: i32,
     calendar: bool,
+    /// The text of each `text/calendar` part (a meeting invitation), read as a calendar later.
+    invites: Vec<String>,
 }
 
 /// Where the body starts: after the first empty line (the header parser, asked for headers
@@ -242,9 +247,15 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
         .is_some_and(|e| e.trim().eq_ignore_ascii_case("quoted-printable"));
     let no_link = memchr::memmem::find(body, b"http").is_none();
     if ctype == "text" && !attached && (plain_encoding || (quoted_printable && no_link)) {
+        let calendar = subtype == "calendar";
         return BodyFacts {
             links: count_document_links(body),
-            calendar: subtype == "calendar",
+            calendar,
+            invites: if calendar {
+                vec![String::from_utf8_lossy(body).into_owned()]
+            } else {
+                Vec::new()
+            },
             ..BodyFacts::default()
         };
     }
@@ -258,11 +269,18 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
             text.push('\n');
         }
     }
+    let invites: Vec<String> = msg
+        .parts
+        .iter()
+        .filter(|p| is_calendar_part(p))
+        .filter_map(|p| p.text_contents().map(str::to_string))
+        .collect();
     BodyFacts {
         attachments: msg.attachment_count() as i32,
         attachment_bytes: msg.attachments().map(|p| p.len() as i64).sum(),
         links: count_document_links(text.as_bytes()),
-        calendar: has_calendar_part(&msg),
+        calendar: !invites.is_empty(),
+        invites,
     }
 }
 
@@ -339,14 +357,12 @@ fn is_bulk(msg: &Message<'_>) -> bool {
     matches!(msg.header_raw("Auto-Submitted"), Some(v) if !v.trim().eq_ignore_ascii_case("no"))
 }
 
-fn has_calendar_part(msg: &Message<'_>) -> bool {
-    msg.parts.iter().any(|p| {
-        p.content_type().is_some_and(|ct| {
-            ct.ctype().eq_ignore_ascii_case("text")
-                && ct
-                    .subtype()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("calendar"))
-        })
+/// A `text/calendar` part (or an attached `.ics` as `application/ics`).
+fn is_calendar_part(p: &mail_parser::MessagePart<'_>) -> bool {
+    p.content_type().is_some_and(|ct| {
+        let (t, s) = (ct.ctype(), ct.subtype().unwrap_or(""));
+        (t.eq_ignore_ascii_case("text") && s.eq_ignore_ascii_case("calendar"))
+            || (t.eq_ignore_ascii_case("application") && s.eq_ignore_ascii_case("ics"))
     })
 }
 
@@ -573,15 +589,17 @@ pub(crate) struct Mailbox<'a> {
 
 /// Turns a mailbox's parsed messages into activities of its owner, logging every record into
 /// the log entry of the file or folder it came from (`log_key`); with `count_bytes`, message
-/// sizes add up to the entry's bytes (one file per message).
+/// sizes add up to the entry's bytes (one file per message). Meeting invitations in the
+/// messages are returned to be read with the calendars.
 pub(crate) fn mailbox_activities(
     parsed: Vec<Parsed>,
     mailbox: &Mailbox<'_>,
     logs: &mut HashMap<String, IngestLogEntry>,
     window: &Window,
     pseudo: &Pseudonymiser,
-) -> Vec<Activity> {
+) -> (Vec<Activity>, Vec<Invite>) {
     let log_key = mailbox.log_key;
+    let mut invites = Vec::new();
     let mut facts = Vec::with_capacity(parsed.len());
     let mut keys: HashSet<String> = HashSet::new();
     for (key, size, fact) in parsed {
@@ -666,9 +684,36 @@ pub(crate) fn mailbox_activities(
             }
             continue;
         }
+        let mut f = f;
+        for (i, text) in std::mem::take(&mut f.invites).into_iter().enumerate() {
+            invites.push(Invite {
+                log_key: format!("{} (meeting invitations)", log_key(&f.file)),
+                file: f.file.clone(),
+                record: format!("{}, invitation {}", f.record, i + 1),
+                owner: owner.clone(),
+                sent_utc: f.start_utc,
+                text,
+            });
+        }
         out.push(to_activity(f, &owner, ids, &person_id, &identity, pseudo));
     }
-    out
+    (out, invites)
+}
+
+/// A meeting invitation found in a message (`text/calendar` part), to be read as a calendar
+/// of the mailbox's owner once the calendars' window is known.
+#[derive(Debug)]
+pub(crate) struct Invite {
+    /// The log entry its events are counted in: the mailbox folder's or file's, with
+    /// ` (meeting invitations)`.
+    pub log_key: String,
+    /// The message's file and record, the provenance of the meetings read from it.
+    pub file: String,
+    pub record: String,
+    pub owner: String,
+    /// When the message was sent: the latest invitation for a meeting is the one that holds.
+    pub sent_utc: i64,
+    pub text: String,
 }
 
 fn to_activity(

@@ -23,14 +23,16 @@ fn readpst() -> std::ffi::OsString {
 }
 
 /// Converts a `.pst` file into a temporary folder of `.eml` files (mail only: contacts,
-/// journal entries and RTF copies of bodies are left out).
+/// journal entries and RTF copies of bodies are left out). `-j 0` keeps readpst in one
+/// process: with its default parallel jobs it can exit before a child has written its last
+/// message (seen here: 70 of 71 messages once in a dozen runs under load).
 pub(crate) fn convert(path: &Path) -> Result<tempfile::TempDir, &'static str> {
     let dir = tempfile::Builder::new()
         .prefix("wecon-pst-")
         .tempdir()
         .map_err(|_| READPST_FAILED)?;
     let status = Command::new(readpst())
-        .args(["-q", "-r", "-e", "-b", "-t", "e", "-o"])
+        .args(["-j", "0", "-q", "-r", "-e", "-b", "-t", "e", "-o"])
         .arg(dir.path())
         .arg(path)
         .stdin(Stdio::null())

@@ -297,6 +297,20 @@ impl IngestLogEntry {
 
     /// Turns an accepted record into a rejected one (found out after it was accepted, e.g.
     /// a duplicate recognised once the whole mailbox was read).
+    /// Adds another entry's counts, reasons and bytes to this one.
+    pub fn merge(&mut self, other: &IngestLogEntry) {
+        self.records_read += other.records_read;
+        self.records_accepted += other.records_accepted;
+        self.records_rejected += other.records_rejected;
+        self.bytes += other.bytes;
+        for (reason, n) in &other.reasons {
+            *self.reasons.entry(reason.clone()).or_default() += n;
+        }
+        if self.owner_rule.is_none() {
+            self.owner_rule = other.owner_rule.clone();
+        }
+    }
+
     pub fn reclassify_as_rejected(&mut self, reason: impl Into<String>) {
         self.records_accepted -= 1;
         self.records_rejected += 1;
