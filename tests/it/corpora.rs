@@ -257,3 +257,24 @@ fn viva_meeting_query_rows_are_organiser_meetings() {
         "format,records_rejected\nviva_meetings,0\n"
     );
 }
+
+#[test]
+fn custom_vtimezones_are_read_as_the_zone_they_define() {
+    // libical's large.ics defines `America-Chicago` and `US-Eastern` in VTIMEZONEs of its own;
+    // their events must land on the UTC instants those definitions give, not float in UTC.
+    let Some(path) = shared_data("libical/test-data/large.ics") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(
+        &path,
+        &ds,
+        &["--owner", "a@x.org", "--since", "1997-01-01", "--until", "1999-01-01"],
+    );
+    let zones = query_csv(&ds, "select distinct tz from activities order by tz");
+    for zone in ["America/Chicago", "US/Eastern"] {
+        assert!(zones.contains(zone), "{zone} missing: {zones}");
+    }
+    assert!(!zones.contains("Anguilla"), "{zones}");
+}

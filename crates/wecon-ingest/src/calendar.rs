@@ -162,8 +162,18 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
     for root in &roots {
         collect_vevents(root, &mut vevents);
     }
+    // VTIMEZONEs with names no zone database knows: matched to IANA zones over the year of
+    // the calendar's first event.
+    let year = vevents
+        .iter()
+        .find_map(|e| {
+            let v = prop(e, "DTSTART")?.val.as_str().trim();
+            v.get(0..4)?.parse::<i32>().ok()
+        })
+        .unwrap_or(2024);
+    let zones = crate::vtimezone::zones(&roots, year);
     for (i, ev) in vevents.into_iter().enumerate() {
-        match parse_event(ev, i + 1) {
+        match parse_event(ev, i + 1, &zones) {
             Ok(e) => {
                 log.accept();
                 out.events.push(e);
@@ -292,15 +302,29 @@ fn param<'a>(p: &'a Property<'a>, key: &str) -> Option<&'a str> {
 /// or a Windows zone name as Outlook and Exchange write it (`W. Europe Standard Time`), read
 /// as CLDR's world-wide default zone for it.
 pub(crate) fn parse_tz(tzid: &str) -> Option<chrono_tz::Tz> {
+    known_tz(tzid).or_else(|| zone_of_cities(tzid.trim().trim_matches('"')))
+}
+
+/// The calendar's own VTIMEZONE definitions, TZID → the IANA zone each matches.
+pub(crate) type Zones = HashMap<String, chrono_tz::Tz>;
+
+/// A TZID as an IANA or Windows name, else the file's VTIMEZONE of that name, else the cities
+/// of an Outlook display name.
+fn resolve_tz(tzid: &str, zones: &Zones) -> Option<chrono_tz::Tz> {
+    let t = tzid.trim().trim_matches('"');
+    known_tz(t)
+        .or_else(|| zones.get(t).copied())
+        .or_else(|| zone_of_cities(t))
+}
+
+/// An IANA name (also inside a vendor prefix) or a Windows zone name.
+fn known_tz(tzid: &str) -> Option<chrono_tz::Tz> {
     let t = tzid.trim().trim_matches('"');
     if let Ok(tz) = chrono_tz::Tz::from_str(t) {
         return Some(tz);
     }
     if let Some(iana) = localzone::win_zone_to_iana(t, Some("001")) {
         return chrono_tz::Tz::from_str(iana).ok();
-    }
-    if let Some(tz) = zone_of_cities(t) {
-        return Some(tz);
     }
     let parts: Vec<&str> = t.split('/').filter(|s| !s.is_empty()).collect();
     for n in [3, 2, 1] {
@@ -337,7 +361,7 @@ fn zone_of_cities(name: &str) -> Option<chrono_tz::Tz> {
     })
 }
 
-fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool) -> Option<When> {
+fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool, zones: &Zones) -> Option<When> {
     let v = value.trim();
     if is_date || (v.len() == 8 && v.chars().all(|c| c.is_ascii_digit())) {
         return NaiveDate::parse_from_str(v, "%Y%m%d").ok().map(When::Date);
@@ -348,24 +372,24 @@ fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool) -> Option<Wh
             .map(When::Utc);
     }
     let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
-    Some(match tzid.and_then(parse_tz) {
+    Some(match tzid.and_then(|t| resolve_tz(t, zones)) {
         Some(tz) => When::Zoned(naive, tz),
         // An unknown TZID (a custom VTIMEZONE): read as floating time.
         None => When::Floating(naive),
     })
 }
 
-fn parse_when(p: &Property<'_>) -> Option<When> {
+fn parse_when(p: &Property<'_>, zones: &Zones) -> Option<When> {
     let is_date = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
-    parse_when_value(p.val.as_str(), param(p, "TZID"), is_date)
+    parse_when_value(p.val.as_str(), param(p, "TZID"), is_date, zones)
 }
 
-fn parse_when_list(p: &Property<'_>) -> Vec<When> {
+fn parse_when_list(p: &Property<'_>, zones: &Zones) -> Vec<When> {
     let is_date = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
     p.val
         .as_str()
         .split(',')
-        .filter_map(|v| parse_when_value(v, param(p, "TZID"), is_date))
+        .filter_map(|v| parse_when_value(v, param(p, "TZID"), is_date, zones))
         .collect()
 }
 
@@ -405,7 +429,9 @@ pub(crate) fn parse_duration(s: &str) -> Option<i64> {
     total.checked_mul(1_000_000).map(|t| t * sign)
 }
 
-fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
+fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, &'static str> {
+    let parse_when = |p: &Property<'_>| parse_when(p, zones);
+    let parse_when_list = |p: &Property<'_>| parse_when_list(p, zones);
     let start = prop(c, "DTSTART").and_then(parse_when).ok_or(NO_START)?;
     let start_us = start.to_utc_micros(chrono_tz::UTC).ok_or(NO_START)?;
     let duration_us = if let Some(end) = prop(c, "DTEND").and_then(parse_when) {
@@ -463,8 +489,8 @@ fn parse_event(c: &Component<'_>, index: usize) -> Result<Event, &'static str> {
         start,
         duration_us,
         rrule: prop(c, "RRULE").map(|p| p.val.as_str().trim().to_string()),
-        exdates: props(c, "EXDATE").flat_map(parse_when_list).collect(),
-        rdates: props(c, "RDATE").flat_map(parse_when_list).collect(),
+        exdates: props(c, "EXDATE").flat_map(&parse_when_list).collect(),
+        rdates: props(c, "RDATE").flat_map(&parse_when_list).collect(),
         recurrence_id: prop(c, "RECURRENCE-ID").and_then(parse_when),
         this_and_future: prop(c, "RECURRENCE-ID")
             .and_then(|p| param(p, "RANGE"))
@@ -729,7 +755,7 @@ fn normalise_rule(
 
 /// An `UNTIL` value as a UTC date-time (`YYYYMMDDTHHMMSSZ`); `None` leaves it as written.
 fn normalise_until(value: &str, zone: chrono_tz::Tz) -> Option<String> {
-    let local = match parse_when_value(value, None, false)? {
+    let local = match parse_when_value(value, None, false, &Zones::new())? {
         When::Utc(_) => return None,
         When::Date(d) => d.and_hms_opt(23, 59, 59)?,
         When::Floating(n) | When::Zoned(n, _) => n,

@@ -16,6 +16,7 @@ mod mbox;
 mod pst;
 mod roster;
 mod viva;
+mod vtimezone;
 mod writer;
 
 use std::collections::{BTreeMap, HashMap};
