@@ -270,7 +270,14 @@ fn custom_vtimezones_are_read_as_the_zone_they_define() {
     ingest(
         &path,
         &ds,
-        &["--owner", "a@x.org", "--since", "1997-01-01", "--until", "1999-01-01"],
+        &[
+            "--owner",
+            "a@x.org",
+            "--since",
+            "1997-01-01",
+            "--until",
+            "1999-01-01",
+        ],
     );
     let zones = query_csv(&ds, "select distinct tz from activities order by tz");
     for zone in ["America/Chicago", "US/Eastern"] {

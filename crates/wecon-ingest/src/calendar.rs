@@ -91,6 +91,9 @@ pub(crate) struct Event {
     pub organizer: Option<String>,
     /// Attendee address → (PARTSTAT lower-cased, is a person).
     pub attendees: BTreeMap<String, (String, bool)>,
+    /// Attendee address → ROLE lower-cased (`req-participant`, `opt-participant`, `chair`,
+    /// `non-participant`), where given.
+    pub roles: BTreeMap<String, String>,
     pub show_as: Option<String>,
     pub category: Option<String>,
 }
@@ -450,6 +453,7 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
         .map(|p| p.val.as_str().trim().to_string())
         .unwrap_or_else(|| format!("no-uid-{index}"));
     let mut attendees = BTreeMap::new();
+    let mut roles = BTreeMap::new();
     for a in props(c, "ATTENDEE") {
         let addr = normalise_address(
             a.val
@@ -468,6 +472,9 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
                 || t.eq_ignore_ascii_case("GROUP")
                 || t.eq_ignore_ascii_case("UNKNOWN")
         });
+        if let Some(role) = param(a, "ROLE") {
+            roles.insert(addr.clone(), role.to_ascii_lowercase());
+        }
         attendees.insert(addr, (partstat, is_person));
     }
     let organizer = prop(c, "ORGANIZER").map(|p| {
@@ -503,6 +510,7 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
             .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
         organizer,
         attendees,
+        roles,
         show_as,
         category: prop(c, "SUMMARY")
             .and_then(|p| category_of(p.val.as_str()))
@@ -561,6 +569,10 @@ pub(crate) fn resolve_identities(cal: &mut ParsedCalendar, ids: &Identities) {
     for e in &mut cal.events {
         e.organizer = e.organizer.as_deref().map(|a| ids.resolve(a));
         e.attendees = std::mem::take(&mut e.attendees)
+            .into_iter()
+            .map(|(a, v)| (ids.resolve(&a), v))
+            .collect();
+        e.roles = std::mem::take(&mut e.roles)
             .into_iter()
             .map(|(a, v)| (ids.resolve(&a), v))
             .collect();
@@ -864,6 +876,19 @@ fn occurrence_activity(
         is_cancelled: Some(e.cancelled),
         is_all_day: Some(is_all_day),
         is_online: Some(e.online),
+        recipient_role: Some(
+            if is_organizer {
+                "organizer"
+            } else {
+                match e.roles.get(owner).map(String::as_str) {
+                    Some("opt-participant") => "optional",
+                    Some("non-participant") => "non-participant",
+                    Some("chair") => "chair",
+                    _ => "required",
+                }
+            }
+            .to_string(),
+        ),
         created_utc: e.created_us,
         category: e.category.clone(),
         source_file: cal.file.clone(),
@@ -943,6 +968,7 @@ mod tests {
         let first = acts.iter().find(|a| a.start_utc == jan1).unwrap();
         assert_eq!(first.is_online, Some(true));
         assert_eq!(first.created_utc, Some(1_703_073_600_000_000));
+        assert_eq!(first.recipient_role.as_deref(), Some("required"));
     }
 
     #[test]
