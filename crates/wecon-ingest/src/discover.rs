@@ -26,6 +26,8 @@ pub(crate) enum Input {
     Archive(PathBuf),
     /// An Outlook `.pst` file, to convert with `readpst`.
     Pst(PathBuf),
+    /// The root folder of a Slack export.
+    Slack(PathBuf),
     /// A file wecon cannot read, with the reason.
     Unrecognised(PathBuf, &'static str),
     /// A file that is not an export and holds no records (documentation, a synthetic
@@ -64,7 +66,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
 pub(crate) const NOT_AN_EXPORT: &str =
-    "not a recognised export (mail, mbox, .pst, .ics, roster or Viva meeting query)";
+    "not a recognised export (mail, mbox, .pst, .ics, Slack, roster or Viva meeting query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -117,6 +119,10 @@ fn is_mailbox_root(dir: &Path) -> std::io::Result<bool> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
+    if crate::slack::is_slack_export(dir) {
+        out.push(Input::Slack(dir.to_path_buf()));
+        return Ok(());
+    }
     if is_mailbox_root(dir)? {
         let mut files = Vec::new();
         collect_mail_tree(dir, dir, &mut files, out)?;

@@ -15,6 +15,7 @@ mod mail;
 mod mbox;
 mod pst;
 mod roster;
+mod slack;
 mod viva;
 mod vtimezone;
 mod writer;
@@ -354,6 +355,14 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::Slack(root) => {
+                let (acts, authors) =
+                    slack::read_export(&root, &window, &pseudo, &identities, &mut logs);
+                for p in authors {
+                    people.entry(p.person_id.clone()).or_insert(p);
+                }
+                activities.extend(acts);
+            }
             Input::VivaMeetings(path) => {
                 let file = path.display().to_string();
                 let mut entry = IngestLogEntry::new(&file, "viva_meetings");

@@ -403,7 +403,7 @@ fn is_document_link(url: &str) -> bool {
 /// The number of distinct links to document stores in a text (HTML included: a link in both
 /// the text and HTML alternative of a message counts once). Works on bytes, so a raw body
 /// needs no decoding to be scanned.
-fn count_document_links(text: &[u8]) -> i32 {
+pub(crate) fn count_document_links(text: &[u8]) -> i32 {
     let mut seen = HashSet::new();
     for i in memchr::memmem::find_iter(text, b"http") {
         let rest = &text[i..];

@@ -1,0 +1,320 @@
+//! Slack workspace exports (the folder, or its `.zip`, as Slack's export tool writes it):
+//! `users.json`, the conversation lists (`channels.json`, `groups.json`, `mpims.json`,
+//! `dms.json`) and one folder per conversation with one JSON file per day.
+//!
+//! Each message a person wrote is a `post` activity of its author in the `chat` source:
+//! the conversation's member count as participants (the author included), the thread
+//! (`thread_ts`, else the message itself) as thread, files shared as attachments, the
+//! keyword category of the text (the text itself is dropped). Joins, leaves, topic, purpose,
+//! name and archive changes, pins and bot messages are not a person's post: each is counted
+//! as rejected with its reason. Reading is not in Slack exports: no `seen`, no reading time.
+//! Authors are identified by their e-mail address where `users.json` gives one (so they meet
+//! their mail and calendar selves), else by `slack:TEAM:USER`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_json::Value;
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::{Activity, IngestLogEntry, Person};
+
+use crate::Window;
+use crate::category::category_of;
+use crate::identity::Identities;
+
+/// The conversation lists of an export, by kind.
+const CONVERSATION_LISTS: &[(&str, &str)] = &[
+    ("channels.json", "channel"),
+    ("groups.json", "private channel"),
+    ("mpims.json", "group DM"),
+    ("dms.json", "DM"),
+];
+
+/// Whether a folder is the root of a Slack export.
+pub(crate) fn is_slack_export(dir: &Path) -> bool {
+    dir.join("users.json").is_file()
+        && CONVERSATION_LISTS
+            .iter()
+            .any(|(f, _)| dir.join(f).is_file())
+}
+
+const BAD_JSON: &str = "Slack day file is not a JSON array of messages";
+const NOT_A_MESSAGE: &str = "Slack record that is not a message";
+const BOT: &str = "Slack bot or integration message: not a person's post";
+const NO_AUTHOR: &str = "Slack message without an author";
+const NO_TIME: &str = "Slack message without a readable timestamp";
+const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
+const SYSTEM: &str =
+    "Slack system message (join, leave, topic, purpose, name, archive, pin): not a post";
+
+/// Message subtypes that are a person's post.
+const POST_SUBTYPES: &[&str] = &[
+    "file_share",
+    "file_comment",
+    "file_mention",
+    "thread_broadcast",
+    "me_message",
+    "reply_broadcast",
+    "message_replied",
+    "huddle_thread",
+];
+
+struct User {
+    identity: String,
+    is_bot: bool,
+    tz: Option<String>,
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
+}
+
+/// The seconds of a Slack `ts` (`"1433558207.760577"`) as microseconds.
+fn ts_micros(ts: &str) -> Option<i64> {
+    let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
+    let secs: i64 = secs.parse().ok()?;
+    let frac = format!("{frac:0<6}");
+    let micros: i64 = frac.get(..6)?.parse().ok()?;
+    secs.checked_mul(1_000_000)?.checked_add(micros)
+}
+
+/// Reads one export into activities and the people rows of its authors, logging every file.
+pub(crate) fn read_export(
+    root: &Path,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+    ids: &Identities,
+    logs: &mut HashMap<String, IngestLogEntry>,
+) -> (Vec<Activity>, Vec<Person>) {
+    let metadata = |logs: &mut HashMap<String, IngestLogEntry>, path: &Path, note: &str| {
+        let file = path.display().to_string();
+        let mut entry = IngestLogEntry::new(&file, "slack_metadata");
+        entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
+        match read_json(path) {
+            Some(_) => {
+                entry.reasons.insert(note.to_string(), 0);
+            }
+            None => entry.reject("Slack export file is not valid JSON"),
+        }
+        logs.insert(file, entry);
+    };
+
+    // People.
+    let users_path = root.join("users.json");
+    metadata(logs, &users_path, "Slack users: read to identify authors");
+    let mut users: HashMap<String, User> = HashMap::new();
+    let users_json = read_json(&users_path).unwrap_or(Value::Null);
+    for u in users_json.as_array().into_iter().flatten() {
+        let Some(id) = str_of(u, "id") else { continue };
+        let team = str_of(u, "team_id").unwrap_or("T");
+        let email = u
+            .get("profile")
+            .and_then(|p| str_of(p, "email"))
+            .filter(|e| e.contains('@'));
+        let identity = match email {
+            Some(e) => ids.resolve(e),
+            None => format!(
+                "slack:{}:{}",
+                team.to_ascii_lowercase(),
+                id.to_ascii_lowercase()
+            ),
+        };
+        let is_bot = u.get("is_bot").and_then(Value::as_bool).unwrap_or(false) || id == "USLACKBOT";
+        let tz = str_of(u, "tz")
+            .and_then(crate::calendar::parse_tz)
+            .map(|t| t.name().to_string());
+        users.insert(
+            id.to_string(),
+            User {
+                identity,
+                is_bot,
+                tz,
+            },
+        );
+    }
+
+    // Conversations: folder name → (member count).
+    let mut members: HashMap<String, usize> = HashMap::new();
+    for (file, kind) in CONVERSATION_LISTS {
+        let path = root.join(file);
+        if !path.is_file() {
+            continue;
+        }
+        metadata(
+            logs,
+            &path,
+            &format!("Slack {kind} list: read for member counts"),
+        );
+        let list = read_json(&path).unwrap_or(Value::Null);
+        for c in list.as_array().into_iter().flatten() {
+            let n = c
+                .get("members")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            // Folders are named after channels, private channels and group DMs, and after
+            // the conversation id for DMs.
+            for key in [str_of(c, "name"), str_of(c, "id")].into_iter().flatten() {
+                members.insert(key.to_string(), n);
+            }
+        }
+    }
+
+    let mut activities = Vec::new();
+    let mut posters: HashMap<String, Option<String>> = HashMap::new();
+    let mut entries: Vec<_> = std::fs::read_dir(root)
+        .map(|r| r.filter_map(Result::ok).collect())
+        .unwrap_or_default();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if path.is_file() {
+            let file = path.display().to_string();
+            if logs.contains_key(&file) {
+                continue;
+            }
+            if name.to_ascii_lowercase().ends_with(".json") {
+                metadata(logs, &path, "Slack export file without messages");
+            } else {
+                let mut entry = IngestLogEntry::new(&file, "skipped");
+                entry.bytes = std::fs::metadata(&path)
+                    .map(|m| m.len() as i64)
+                    .unwrap_or(0);
+                entry
+                    .reasons
+                    .insert("not part of the Slack export (documentation)".into(), 0);
+                logs.insert(file, entry);
+            }
+            continue;
+        }
+        if !path.is_dir() {
+            continue;
+        }
+        let mut days: Vec<_> = std::fs::read_dir(&path)
+            .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        days.sort();
+        let mut conversation = Vec::new();
+        let mut authors: std::collections::BTreeSet<String> = Default::default();
+        for day in days {
+            let file = day.display().to_string();
+            let mut log = IngestLogEntry::new(&file, "slack");
+            log.bytes = std::fs::metadata(&day).map(|m| m.len() as i64).unwrap_or(0);
+            let Some(Value::Array(messages)) = read_json(&day) else {
+                log.reject(BAD_JSON);
+                logs.insert(file, log);
+                continue;
+            };
+            for (i, m) in messages.iter().enumerate() {
+                let subtype = str_of(m, "subtype");
+                // A file comment's author is the comment's.
+                let author =
+                    str_of(m, "user").or_else(|| m.get("comment").and_then(|c| str_of(c, "user")));
+                let user = author.and_then(|u| users.get(u).map(|x| (u, x)));
+                let reason = if str_of(m, "type") != Some("message") {
+                    Some(NOT_A_MESSAGE)
+                } else if str_of(m, "bot_id").is_some()
+                    || matches!(subtype, Some("bot_message" | "bot_add" | "bot_remove"))
+                    || user.is_some_and(|(_, u)| u.is_bot)
+                {
+                    Some(BOT)
+                } else if subtype.is_some_and(|s| !POST_SUBTYPES.contains(&s)) {
+                    Some(SYSTEM)
+                } else if author.is_none() {
+                    Some(NO_AUTHOR)
+                } else {
+                    None
+                };
+                if let Some(r) = reason {
+                    log.reject(r);
+                    continue;
+                }
+                let Some(ts) = str_of(m, "ts") else {
+                    log.reject(NO_TIME);
+                    continue;
+                };
+                let Some(start) = ts_micros(ts) else {
+                    log.reject(NO_TIME);
+                    continue;
+                };
+                if !window.contains(start) {
+                    log.reject(OUTSIDE_WINDOW);
+                    continue;
+                }
+                log.accept();
+                let user_id = author.unwrap_or_default();
+                // An author missing from users.json keeps a Slack identity of their own.
+                let (identity, tz) = match user {
+                    Some((_, u)) => (u.identity.clone(), u.tz.clone()),
+                    None => (format!("slack:{}", user_id.to_ascii_lowercase()), None),
+                };
+                authors.insert(identity.clone());
+                posters.entry(identity.clone()).or_insert(tz.clone());
+                let thread = str_of(m, "thread_ts").unwrap_or(ts);
+                let files = m.get("files").and_then(Value::as_array).map_or(0, Vec::len)
+                    + usize::from(m.get("file").is_some_and(Value::is_object));
+                conversation.push(Activity {
+                    activity_id: pseudo.object("activity", &format!("{file}\0{ts}\0{i}")),
+                    person_id: pseudo.person(&identity),
+                    source: "chat".into(),
+                    action: "post".into(),
+                    start_utc: start,
+                    tz,
+                    thread_id: Some(pseudo.object("thread", &format!("{name}\0{thread}"))),
+                    object_id: Some(pseudo.object("message", &format!("{name}\0{ts}"))),
+                    attachments: Some(files as i32),
+                    links: Some(
+                        str_of(m, "text")
+                            .map_or(0, |t| crate::mail::count_document_links(t.as_bytes())),
+                    ),
+                    category: str_of(m, "text").and_then(category_of).map(str::to_string),
+                    source_file: file.clone(),
+                    source_record: format!("message {} (ts {ts})", i + 1),
+                    ..Activity::default()
+                });
+            }
+            logs.insert(file, log);
+        }
+        // Members from the conversation list; a folder the lists do not name counts the
+        // people who posted in it.
+        let n = members
+            .get(&name)
+            .copied()
+            .filter(|n| *n > 0)
+            .unwrap_or(authors.len())
+            .max(1);
+        for a in &mut conversation {
+            a.participants = n as i32;
+        }
+        activities.extend(conversation);
+    }
+    let people = posters
+        .into_iter()
+        .map(|(identity, tz)| {
+            let mut p = Person::with_defaults(pseudo.person(&identity), "slack");
+            if let Some(tz) = tz {
+                p.tz = tz;
+            }
+            p
+        })
+        .collect();
+    (activities, people)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(ts_micros("1433558207.760577"), Some(1_433_558_207_760_577));
+        assert_eq!(ts_micros("1433558207.5"), Some(1_433_558_207_500_000));
+        assert_eq!(ts_micros("1433558207"), Some(1_433_558_207_000_000));
+        assert_eq!(ts_micros("x"), None);
+    }
+}

@@ -1,0 +1,118 @@
+//! Slack exports (a folder, and a zip) against counts the test makes from the JSON itself.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::helpers::{ingest, query_csv, shared_data};
+
+/// (messages, posts by people, posts with files) of an export folder, read independently:
+/// a post is a `message` with no subtype or a file share/comment, not from a bot, with an
+/// author.
+fn count(root: &Path) -> (usize, usize, usize) {
+    let (mut messages, mut posts, mut with_files) = (0, 0, 0);
+    for dir in std::fs::read_dir(root).unwrap() {
+        let dir = dir.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        for day in std::fs::read_dir(&dir).unwrap() {
+            let v: Value =
+                serde_json::from_slice(&std::fs::read(day.unwrap().path()).unwrap()).unwrap();
+            for m in v.as_array().unwrap() {
+                messages += 1;
+                let subtype = m["subtype"].as_str();
+                let bot = m["bot_id"].is_string() || subtype == Some("bot_message");
+                let author = m["user"].is_string() || m["comment"]["user"].is_string();
+                let person_post = matches!(subtype, None | Some("file_share" | "file_comment"));
+                if m["type"] == "message" && person_post && !bot && author {
+                    posts += 1;
+                    if m["file"].is_object() || m["files"].is_array() {
+                        with_files += 1;
+                    }
+                }
+            }
+        }
+    }
+    (messages, posts, with_files)
+}
+
+fn check(source: &Path, expected: (usize, usize, usize)) {
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(source, &ds, &[]);
+    let (messages, posts, with_files) = expected;
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select sum(records_read) r, sum(records_accepted) a, \
+             sum(case when records_read <> records_accepted + records_rejected then 1 else 0 end) unbalanced \
+             from ingest_log where format = 'slack'"
+        ),
+        format!("r,a,unbalanced\n{messages},{posts},0\n"),
+        "{}",
+        source.display()
+    );
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n, sum(case when attachments > 0 then 1 else 0 end) f, \
+             min(participants) >= 1 ok from activities where source = 'chat' and action = 'post'"
+        ),
+        format!("n,f,ok\n{posts},{with_files},true\n")
+    );
+}
+
+#[test]
+fn a_slack_export_folder_is_read_post_by_post() {
+    let Some(root) = shared_data("slack-houstondatavis") else {
+        return;
+    };
+    let expected = count(&root);
+    assert!(expected.1 > 900, "{expected:?}");
+    check(&root, expected);
+}
+
+#[test]
+fn a_slack_export_zip_is_read_like_its_folder() {
+    let Some(zip_path) = shared_data("slack-export-viewer/testarchive.zip") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    zip.extract(dir.path()).unwrap();
+    let expected = count(dir.path());
+    check(&zip_path, expected);
+}
+
+#[test]
+fn broken_slack_files_are_rejected_not_fatal() {
+    let Some(zip_path) = shared_data("slack-export-viewer/testarchive.zip") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&zip_path).unwrap()).unwrap();
+    zip.extract(&export).unwrap();
+    std::fs::write(export.join("enrique/2016-04-01.json"), "[{\"type\": \"mess").unwrap();
+    std::fs::write(
+        export.join("enrique/2016-04-02.json"),
+        r#"[{"type": "message", "user": "U1", "text": "no time"}, {"type": "message", "text": "no author", "ts": "1459555200.000001"}]"#,
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&export, &ds, &[]);
+    let reasons = query_csv(
+        &ds,
+        "select reasons from ingest_log where source_file like '%2016-04-0%' order by source_file",
+    );
+    assert!(
+        reasons.contains("not a JSON array of messages: 1"),
+        "{reasons}"
+    );
+    assert!(
+        reasons.contains("without a readable timestamp: 1"),
+        "{reasons}"
+    );
+    assert!(reasons.contains("without an author: 1"), "{reasons}");
+}
