@@ -1,6 +1,7 @@
 //! Integration tests: each drives the real `wecon` binary on real files in a temp folder.
 
 mod archives;
+mod audit;
 mod chat;
 mod corpora;
 mod enron;

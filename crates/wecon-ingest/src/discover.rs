@@ -22,6 +22,8 @@ pub(crate) enum Input {
     Roster(PathBuf),
     /// A Viva Insights meeting query export (CSV).
     VivaMeetings(PathBuf),
+    /// A Microsoft 365 or Google Workspace audit log.
+    Audit(PathBuf, crate::audit::AuditKind),
     /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
     Archive(PathBuf),
     /// An Outlook `.pst` file, to convert with `readpst`.
@@ -65,8 +67,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
-pub(crate) const NOT_AN_EXPORT: &str =
-    "not a recognised export (mail, mbox, .pst, .ics, Slack, roster or Viva meeting query)";
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, M365/Google audit log, roster or Viva meeting query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -208,6 +209,11 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
     match ext.as_str() {
         "ics" | "ical" | "ifb" | "icalendar" => out.push(Input::Calendar(path.to_path_buf())),
         "mbox" | "mbx" => out.push(Input::Mbox(path.to_path_buf())),
+        "csv" | "json" | "ndjson" | "jsonl" | "txt" if crate::audit::detect(head).is_some() => {
+            if let Some(kind) = crate::audit::detect(head) {
+                out.push(Input::Audit(path.to_path_buf(), kind));
+            }
+        }
         "csv" if crate::viva::looks_like_meeting_query(head) => {
             out.push(Input::VivaMeetings(path.to_path_buf()))
         }

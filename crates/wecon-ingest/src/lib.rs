@@ -6,6 +6,7 @@
 //! record or file never stops the run.
 
 mod archive;
+mod audit;
 mod calendar;
 mod category;
 mod discover;
@@ -355,6 +356,12 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::Audit(path, kind) => {
+                let (acts, entry) = audit::read_audit(&path, kind, &window, &pseudo, &identities);
+                add_people_each(&mut people, &acts, "audit log");
+                activities.extend(acts);
+                logs.insert(entry.source_file.clone(), entry);
+            }
             Input::Slack(root) => {
                 let (acts, authors) =
                     slack::read_export(&root, &window, &pseudo, &identities, &mut logs);
@@ -770,6 +777,15 @@ fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
     let mut bytes = Vec::with_capacity(len.min(cap) as usize);
     file.take(cap).read_to_end(&mut bytes)?;
     Ok((bytes, len > cap))
+}
+
+/// Every person of a set of activities (an audit log holds many people).
+fn add_people_each(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {
+    for a in acts {
+        people
+            .entry(a.person_id.clone())
+            .or_insert_with(|| Person::with_defaults(a.person_id.clone(), found_in));
+    }
 }
 
 fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {

@@ -1,0 +1,156 @@
+//! Microsoft 365 and Google Workspace audit logs (Sekoia's intake test inputs) against counts
+//! the test makes from the files itself.
+
+use serde_json::Value;
+
+use crate::helpers::{ingest, query_csv, shared_data};
+
+fn lines(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn m365_audit_records_are_documents_searches_and_chats() {
+    let Some(path) = shared_data("sekoia-intake-tests/o365_auditdata_inputs.ndjson") else {
+        return;
+    };
+    let records = lines(&path);
+    // What the test counts as information work: file, list and sharing operations of
+    // SharePoint/OneDrive/Yammer, and Teams messages, except malware detections.
+    let work = records
+        .iter()
+        .filter(|r| {
+            let op = r["Operation"].as_str().unwrap_or_default();
+            let workload = r["Workload"].as_str().unwrap_or_default();
+            let files = matches!(workload, "SharePoint" | "OneDrive" | "Yammer")
+                && (op.starts_with("File")
+                    || op.starts_with("List")
+                    || op.contains("Link")
+                    || op.starts_with("AccessRequest"))
+                && !op.contains("Malware");
+            let teams = workload == "MicrosoftTeams" && op.starts_with("Message");
+            files || teams
+        })
+        .count();
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&path, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select format, records_read, records_accepted from ingest_log"
+        ),
+        format!(
+            "format,records_read,records_accepted\nm365_audit,{},{work}\n",
+            records.len()
+        )
+    );
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n from activities where source not in ('document', 'search', 'chat')"
+        ),
+        "n\n0\n"
+    );
+}
+
+#[test]
+fn google_reports_events_are_documents_chats_and_calls() {
+    let Some(path) = shared_data("sekoia-intake-tests/google_reports_activity_inputs.ndjson")
+    else {
+        return;
+    };
+    let activities = lines(&path);
+    let mut events = 0;
+    let mut drive_chat_meet = 0;
+    for a in &activities {
+        let app = a["id"]["applicationName"].as_str().unwrap_or_default();
+        for e in a["events"].as_array().unwrap() {
+            events += 1;
+            let name = e["name"].as_str().unwrap_or_default();
+            let person = a["actor"]["email"]
+                .as_str()
+                .is_some_and(|e| e.contains('@'))
+                || e["parameters"].as_array().is_some_and(|ps| {
+                    ps.iter().any(|p| {
+                        p["name"] == "identifier"
+                            && p["value"].as_str().is_some_and(|v| v.contains('@'))
+                    })
+                });
+            let counted = match app {
+                "drive" => matches!(
+                    name,
+                    "view" | "edit" | "change_user_access" | "sheets_import_range"
+                ),
+                "chat" => name == "message_posted",
+                "meet" => name == "call_ended",
+                _ => false,
+            };
+            if counted && person {
+                drive_chat_meet += 1;
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&path, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select format, records_read, records_accepted from ingest_log"
+        ),
+        format!(
+            "format,records_read,records_accepted\ngoogle_reports,{events},{drive_chat_meet}\n"
+        )
+    );
+    // A Meet call lasts its duration_seconds.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n, min(end_utc > start_utc) ok from activities where source = 'call'"
+        ),
+        "n,ok\n1,true\n"
+    );
+}
+
+#[test]
+fn m365_portal_csv_reads_the_audit_data_column() {
+    // The compliance portal's export: one row per record, the record's JSON in `AuditData`.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("audit.csv");
+    std::fs::write(
+        &csv,
+        "CreationDate,UserIds,Operations,AuditData\n\
+         2024-01-15T10:00:00.0000000Z,ann@x.org,FileModified,\"{\"\"CreationTime\"\":\"\"2024-01-15T10:00:00\"\",\"\"Operation\"\":\"\"FileModified\"\",\"\"UserId\"\":\"\"ann@x.org\"\",\"\"ObjectId\"\":\"\"https://x.sharepoint.com/a.docx\"\"}\"\n\
+         2024-01-15T10:05:00.0000000Z,ann@x.org,SearchQueryPerformed,\"{\"\"CreationTime\"\":\"\"2024-01-15T10:05:00\"\",\"\"Operation\"\":\"\"SearchQueryPerformed\"\",\"\"UserId\"\":\"\"ann@x.org\"\"}\"\n\
+         2024-01-15T10:06:00.0000000Z,ann@x.org,UserLoggedIn,\"{\"\"CreationTime\"\":\"\"2024-01-15T10:06:00\"\",\"\"Operation\"\":\"\"UserLoggedIn\"\",\"\"UserId\"\":\"\"ann@x.org\"\"}\"\n\
+         2024-01-15T10:07:00.0000000Z,ann@x.org,FileAccessed,not json\n",
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&csv, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select source, action from activities order by start_utc"
+        ),
+        "source,action\ndocument,edit\nsearch,query\n"
+    );
+    let log = query_csv(
+        &ds,
+        "select records_read, records_rejected, reasons from ingest_log",
+    );
+    assert!(
+        log.starts_with("records_read,records_rejected,reasons\n4,2,"),
+        "{log}"
+    );
+    assert!(
+        log.contains("not valid JSON: 1") && log.contains("not information work: 1"),
+        "{log}"
+    );
+}
