@@ -9,6 +9,7 @@
 --     least one other person attends, not cancelled, not all-day, shorter than
 --     `meeting_max_hours`, fewer than `meeting_max_attendees` people, and (with
 --     `meeting_requires_busy`) shown as busy.
+--   * calls (Meet, Teams call records): their actual duration, join to leave.
 --   * week: the ISO week (Monday 00:00 UTC) the activity starts in.
 -- Hours here are scheduled (raw) hours: overlaps are not yet de-duplicated.
 -- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
@@ -67,6 +68,15 @@ meeting_time AS (
       AND c.participants < p.meeting_max_attendees
       AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) < p.meeting_max_hours * 3600.0
       AND (NOT p.meeting_requires_busy OR COALESCE(c.show_as, 'busy') = 'busy')
+),
+call_time AS (
+    SELECT
+        c.person_id,
+        c.process,
+        c.start_utc,
+        date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
+    FROM classified c
+    WHERE c.source = 'call' AND c.process IS NOT NULL AND c.end_utc > c.start_utc
 )
 SELECT
     person_id,
@@ -78,6 +88,8 @@ FROM (
     SELECT * FROM message_time
     UNION ALL
     SELECT * FROM meeting_time
+    UNION ALL
+    SELECT * FROM call_time
 ) AS timed
 GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE), process
 ORDER BY person_id, week, process

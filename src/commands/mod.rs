@@ -5,6 +5,7 @@ mod ingest;
 mod query;
 mod report;
 mod run;
+mod sources;
 mod synth;
 
 use std::path::PathBuf;
@@ -27,7 +28,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read exports (mbox, maildir, .eml, .ics) into a dataset of pseudonymised Parquet.
+    /// Read exports (mail, calendars, chat, audit and transaction logs, rosters) into a
+    /// dataset of pseudonymised Parquet; `wecon sources` lists the formats.
     Ingest(ingest::IngestArgs),
     /// Run the SQL metric library over a dataset and write the results folder.
     Analyze(analyze::AnalyzeArgs),
@@ -37,6 +39,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run ad-hoc SQL over a dataset, a results folder, or a `wecon run` output folder.
     Query(query::QueryArgs),
+    /// List every export format `wecon ingest` reads, how it is recognised, and an example.
+    Sources,
     /// Write a small synthetic organisation in real export formats (maildir, .ics).
     Synth(synth::SynthArgs),
 }
@@ -50,6 +54,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Run(a) => run::run(a),
         Command::Query(a) => query::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Sources => sources::run(),
     }
 }
 

@@ -12,4 +12,5 @@ mod privacy;
 mod pst;
 mod recurrence;
 mod sample;
+mod transactions;
 mod truth;

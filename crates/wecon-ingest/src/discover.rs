@@ -22,6 +22,8 @@ pub(crate) enum Input {
     Roster(PathBuf),
     /// A Viva Insights meeting query export (CSV).
     VivaMeetings(PathBuf),
+    /// A transaction log: CSV (`true`) or OCEL 2.0 JSON (`false`).
+    Transactions(PathBuf, bool),
     /// A Microsoft 365 or Google Workspace audit log.
     Audit(PathBuf, crate::audit::AuditKind),
     /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
@@ -67,7 +69,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
-pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, M365/Google audit log, roster or Viva meeting query)";
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, M365/Google audit log, transactions, roster or Viva meeting query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -213,6 +215,12 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
             if let Some(kind) = crate::audit::detect(head) {
                 out.push(Input::Audit(path.to_path_buf(), kind));
             }
+        }
+        "csv" if crate::transactions::looks_like_transaction_csv(head) => {
+            out.push(Input::Transactions(path.to_path_buf(), true))
+        }
+        "json" | "jsonocel" if crate::transactions::looks_like_ocel(head) => {
+            out.push(Input::Transactions(path.to_path_buf(), false))
         }
         "csv" if crate::viva::looks_like_meeting_query(head) => {
             out.push(Input::VivaMeetings(path.to_path_buf()))

@@ -10,6 +10,7 @@ mod audit;
 mod calendar;
 mod category;
 mod discover;
+mod formats;
 mod identity;
 mod key;
 mod mail;
@@ -17,6 +18,7 @@ mod mbox;
 mod pst;
 mod roster;
 mod slack;
+mod transactions;
 mod viva;
 mod vtimezone;
 mod writer;
@@ -28,6 +30,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
+pub use formats::{FORMATS, Format};
 pub use key::{KeySource, default_key_path, resolve_key};
 pub use writer::MANIFEST;
 
@@ -356,6 +359,16 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::Transactions(path, is_csv) => {
+                let (acts, entry) = if is_csv {
+                    transactions::read_csv(&path, &window, &pseudo, &identities)
+                } else {
+                    transactions::read_ocel(&path, &window, &pseudo, &identities)
+                };
+                add_people_each(&mut people, &acts, "transaction log");
+                activities.extend(acts);
+                logs.insert(entry.source_file.clone(), entry);
+            }
             Input::Audit(path, kind) => {
                 let (acts, entry) = audit::read_audit(&path, kind, &window, &pseudo, &identities);
                 add_people_each(&mut people, &acts, "audit log");

@@ -1,0 +1,76 @@
+//! Transaction logs (CSV and OCEL 2.0) from the command line: steps become `transact`
+//! activities of their people, cases are kept as pseudonymised objects.
+
+use crate::helpers::{ingest, query_csv};
+
+#[test]
+fn csv_and_ocel_steps_become_transact_activities() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("erp.csv"),
+        "case_id,type,step,person,time,end_time\n\
+         INV-1,invoice,Receive,ann@x.org,2024-01-15T09:00:00Z,2024-01-15T09:10:00Z\n\
+         INV-1,invoice,Approve,bob@x.org,2024-01-17T10:00:00Z,\n\
+         INV-1,invoice,Pay,ann@x.org,2024-01-19T11:00:00Z,\n\
+         INV-2,invoice,Receive,,2024-01-15T09:00:00Z,\n\
+         INV-3,invoice,Receive,ann@x.org,yesterday,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("tickets.json"),
+        r#"{"objectTypes": [{"name": "ticket", "attributes": []}, {"name": "employee", "attributes": []}],
+            "eventTypes": [{"name": "open", "attributes": []}, {"name": "close", "attributes": []}],
+            "objects": [{"id": "t1", "type": "ticket"},
+                        {"id": "e1", "type": "employee", "attributes": [{"name": "email", "time": "1970-01-01T00:00:00Z", "value": "carol@x.org"}]}],
+            "events": [{"id": "ev1", "type": "open", "time": "2024-01-16T08:00:00Z", "attributes": [], "relationships": [{"objectId": "t1", "qualifier": "ticket"}, {"objectId": "e1", "qualifier": "handler"}]},
+                       {"id": "ev2", "type": "close", "time": "2024-01-18T08:00:00Z", "attributes": [{"name": "org:resource", "value": "dan@x.org"}], "relationships": [{"objectId": "t1", "qualifier": "ticket"}]}]}"#,
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select format, records_read, records_accepted, records_rejected from ingest_log order by format"
+        ),
+        "format,records_read,records_accepted,records_rejected\nocel,2,2,0\ntransactions_csv,5,3,2\n"
+    );
+    // Lead time of a case: first to last step.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select category, count(*) steps, count(distinct person_id) people, \
+             (extract(epoch from max(start_utc)) - extract(epoch from min(start_utc))) / 3600 lead_hours \
+             from activities where source = 'transaction' group by object_id, category order by category"
+        ),
+        "category,steps,people,lead_hours\ninvoice,3,2,98.0\nticket,2,2,48.0\n"
+    );
+}
+
+#[test]
+fn sources_lists_every_format_the_log_can_name() {
+    let out = crate::helpers::wecon(&["sources"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "maildir",
+        "mbox",
+        "pst",
+        "ics",
+        "ics_invite",
+        "slack",
+        "m365_audit",
+        "google_reports",
+        "transactions_csv",
+        "ocel",
+        "viva_meetings",
+        "roster",
+        "archive",
+    ] {
+        assert!(
+            text.lines().any(|l| l == name),
+            "{name} missing from `wecon sources`"
+        );
+    }
+}
