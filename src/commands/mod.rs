@@ -137,6 +137,12 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
             "skipped {skipped} files that are not exports (documentation, ground truth); listed in the ingest_log"
         );
     }
+    if let Some(n) = summary.manifest.people_not_in_roster.filter(|n| *n > 0) {
+        eprintln!(
+            "{n} people in the exports are not in the roster: they get default attributes \
+             (people.found_in without `roster`)"
+        );
+    }
     if !summary.manifest.flagged.is_empty() {
         eprintln!("accepted with a data-quality flag (column `flags` of activities):");
         for (flag, n) in &summary.manifest.flagged {

@@ -11,6 +11,7 @@ mod invites;
 mod privacy;
 mod pst;
 mod recurrence;
+mod roster;
 mod sample;
 mod transactions;
 mod truth;

@@ -106,6 +106,10 @@ pub struct Manifest {
     /// Accepted activities with a data-quality flag, by flag (see `activities.flags`).
     #[serde(default)]
     pub flagged: BTreeMap<String, i64>,
+    /// With a roster: how many people the exports show that it does not list (their
+    /// `people.found_in` lacks `roster`; they get the default attributes).
+    #[serde(default)]
+    pub people_not_in_roster: Option<usize>,
 }
 
 /// The outcome of an ingest run.
@@ -522,6 +526,11 @@ pub fn ingest(
     }
 
     // The roster describes people; those the exports show keep where they were found.
+    let had_roster = !roster_people.is_empty();
+    let on_roster: std::collections::HashSet<String> =
+        roster_people.iter().map(|p| p.person_id.clone()).collect();
+    let people_not_in_roster =
+        had_roster.then(|| people.keys().filter(|id| !on_roster.contains(*id)).count());
     for mut p in roster_people {
         if let Some(existing) = people.get(&p.person_id) {
             p.found_in = format!("{}, roster", existing.found_in);
@@ -558,6 +567,7 @@ pub fn ingest(
         records_accepted: log.iter().map(|l| l.records_accepted).sum(),
         records_rejected: log.iter().map(|l| l.records_rejected).sum(),
         flagged,
+        people_not_in_roster,
     };
     writer::write_dataset(out, activities, &people, &log, &manifest)?;
     Ok(IngestSummary { manifest, log })

@@ -14,6 +14,11 @@
 //! | `tz` | IANA time zone | UTC |
 //! | `work_start`, `work_end` | local working hours, `HH:MM` | 09:00, 17:00 |
 //! | `work_days` | ISO weekdays, e.g. `1,2,3,4,5` | 1,2,3,4,5 |
+//! | `internal_domains` | more of the organisation's mail domains, `;`-separated | the roster addresses' domains |
+//!
+//! Any other column is kept in `people.attributes` for grouping (`site`, `cost_center`,
+//! ...), except columns that name or reach a person (names, phones, addresses, birth dates,
+//! salaries, bank details) and values holding an `@`.
 //!
 //! Addresses are pseudonymised like every other identity; a bad row is rejected with its
 //! reason and the others are kept.
@@ -87,8 +92,28 @@ pub(crate) fn read_roster(
                 .filter(|v| !v.is_empty())
         };
         match person_of(&get, pseudo) {
-            Ok(p) => {
+            Ok(mut p) => {
                 log.accept();
+                // Other columns are attributes for grouping, except identifying ones.
+                for (name, &i) in &columns {
+                    let value = record.get(i).map(str::trim).unwrap_or_default();
+                    if KNOWN.contains(&name.as_str())
+                        || is_identifying(name)
+                        || value.is_empty()
+                        || value.contains('@')
+                    {
+                        continue;
+                    }
+                    p.attributes.insert(name.clone(), value.to_string());
+                }
+                if let Some(domains) = get("internal_domains") {
+                    for d in domains
+                        .split([';', ' ', '|', ','])
+                        .filter(|d| !d.is_empty())
+                    {
+                        ids.add_member(&format!("x@{d}"));
+                    }
+                }
                 if let Some(main) = get("email") {
                     ids.add_member(main);
                 }
@@ -104,6 +129,33 @@ pub(crate) fn read_roster(
         }
     }
     out
+}
+
+/// The columns wecon reads itself.
+const KNOWN: &[&str] = &[
+    "email",
+    "aliases",
+    "unit",
+    "level",
+    "function",
+    "manager",
+    "fte",
+    "hourly_cost",
+    "tz",
+    "work_start",
+    "work_end",
+    "work_days",
+    "internal_domains",
+];
+
+/// Columns that name or reach a person are not kept, not even as attributes.
+fn is_identifying(column: &str) -> bool {
+    let c = column.to_ascii_lowercase();
+    [
+        "name", "phone", "mobile", "address", "birth", "ssn", "passport", "salary", "iban",
+    ]
+    .iter()
+    .any(|k| c.contains(k))
 }
 
 fn person_of<'a>(
@@ -200,5 +252,32 @@ mod tests {
         );
         assert_eq!(people[1].fte, 0.5);
         assert_eq!(people[1].tz, "America/New_York");
+    }
+
+    #[test]
+    fn other_columns_are_attributes_but_not_identifying_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(
+            &path,
+            "email,unit,site,full_name,phone,buddy,internal_domains
+             ada@x.org,finance,Lyon,Ada Lovelace,+33 1,ben@x.org,x.fr;x.de
+",
+        )
+        .unwrap();
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let mut log = IngestLogEntry::new("roster.csv", "roster");
+        let mut ids = Identities::default();
+        let people = read_roster(&path, &pseudo, &mut log, &mut ids);
+        let attrs: Vec<(&str, &str)> = people[0]
+            .attributes
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(attrs, vec![("site", "Lyon")]);
+        assert_eq!(
+            ids.count_internal(["a@x.de", "b@x.fr", "c@y.com"], "ada@x.org"),
+            Some(2)
+        );
     }
 }

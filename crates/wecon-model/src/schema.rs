@@ -195,6 +195,8 @@ pub struct Person {
     pub is_internal: bool,
     /// Whose export this person's activities come from (`mailbox`, `calendar`, ...).
     pub found_in: String,
+    /// The roster's other columns (`cost_center`, `site`, ...), kept for grouping.
+    pub attributes: BTreeMap<String, String>,
 }
 
 impl Person {
@@ -215,6 +217,7 @@ impl Person {
             work_days: "1,2,3,4,5".into(),
             is_internal: true,
             found_in: found_in.into(),
+            attributes: BTreeMap::new(),
         }
     }
 }
@@ -235,7 +238,13 @@ pub fn people_schema() -> SchemaRef {
         Field::new("work_days", DataType::Utf8, false),
         Field::new("is_internal", DataType::Boolean, false),
         Field::new("found_in", DataType::Utf8, false),
+        Field::new("attributes", attributes_type(), false),
     ]))
+}
+
+fn attributes_type() -> DataType {
+    let b = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new()).finish();
+    b.data_type().clone()
 }
 
 /// Turns people into one batch of [`people_schema`].
@@ -255,6 +264,17 @@ pub fn people_batch(rows: &[Person]) -> Result<RecordBatch, ArrowError> {
         s(|r| Some(&r.work_days)),
         column!(rows, BooleanBuilder, |r| Some(r.is_internal)),
         s(|r| Some(&r.found_in)),
+        {
+            let mut m = MapBuilder::new(None, StringBuilder::new(), StringBuilder::new());
+            for r in rows {
+                for (k, v) in &r.attributes {
+                    m.keys().append_value(k);
+                    m.values().append_value(v);
+                }
+                m.append(true)?;
+            }
+            Arc::new(m.finish()) as ArrayRef
+        },
     ];
     RecordBatch::try_new(people_schema(), columns)
 }
