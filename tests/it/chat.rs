@@ -116,3 +116,33 @@ fn broken_slack_files_are_rejected_not_fatal() {
     );
     assert!(reasons.contains("without an author: 1"), "{reasons}");
 }
+
+#[test]
+fn teams_graph_and_mattermost_exports_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("teams-chat.json"),
+        r#"{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#chats('19%3A1')/messages", "value": [
+          {"id": "1", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:00:00Z", "from": {"user": {"id": "AAA", "userPrincipalName": "ann@x.org"}}, "body": {"content": "hello"}, "attachments": []},
+          {"id": "2", "chatId": "19:1", "messageType": "systemEventMessage", "createdDateTime": "2024-01-15T09:02:00Z", "from": null}
+        ]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("mattermost.jsonl"),
+        "{\"type\":\"version\",\"version\":1}\n\
+         {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"ann\",\"message\":\"hi\",\"create_at\":1705309200000}}\n",
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select format, records_read, records_accepted from ingest_log order by format"
+        ),
+        "format,records_read,records_accepted\nmattermost,1,1\nteams,2,1\n"
+    );
+}

@@ -24,6 +24,8 @@ pub(crate) enum Input {
     VivaMeetings(PathBuf),
     /// A transaction log: CSV (`true`) or OCEL 2.0 JSON (`false`).
     Transactions(PathBuf, bool),
+    /// A Teams (Graph) or Mattermost chat export.
+    Chat(PathBuf, crate::chat_json::ChatKind),
     /// A Microsoft 365 or Google Workspace audit log.
     Audit(PathBuf, crate::audit::AuditKind),
     /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
@@ -69,7 +71,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
-pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, M365/Google audit log, transactions, roster or Viva meeting query)";
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, roster or Viva meeting query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -214,6 +216,11 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         "csv" | "json" | "ndjson" | "jsonl" | "txt" if crate::audit::detect(head).is_some() => {
             if let Some(kind) = crate::audit::detect(head) {
                 out.push(Input::Audit(path.to_path_buf(), kind));
+            }
+        }
+        "json" | "jsonl" | "ndjson" if crate::chat_json::detect(head).is_some() => {
+            if let Some(kind) = crate::chat_json::detect(head) {
+                out.push(Input::Chat(path.to_path_buf(), kind));
             }
         }
         "csv" if crate::transactions::looks_like_transaction_csv(head) => {

@@ -58,6 +58,20 @@ pub const FORMATS: &[Format] = &[
         example: "wecon ingest 'Slack export Jan 1 2024 - Jun 30 2024.zip' --out ds",
     },
     Format {
+        name: "teams",
+        what: "Microsoft Teams chat and channel messages from Microsoft Graph (chatMessage)",
+        recognised_by: "JSON with messageType and createdDateTime (a Graph page, array or lines)",
+        record: "one message",
+        example: "wecon ingest teams-chats/ --out ds",
+    },
+    Format {
+        name: "mattermost",
+        what: "Mattermost bulk exports (JSON lines)",
+        recognised_by: "a first line {\"type\": \"version\", ...}",
+        record: "one post, reply or direct post",
+        example: "wecon ingest mattermost_export.jsonl --out ds",
+    },
+    Format {
         name: "m365_audit",
         what: "Microsoft 365 unified audit log (Management API JSON, portal CSV)",
         recognised_by: "JSON records with CreationTime and Operation, or a CSV with AuditData",

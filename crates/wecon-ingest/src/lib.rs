@@ -9,6 +9,7 @@ mod archive;
 mod audit;
 mod calendar;
 mod category;
+mod chat_json;
 mod discover;
 mod formats;
 mod identity;
@@ -363,6 +364,12 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::Chat(path, kind) => {
+                let (acts, entry) = chat_json::read(&path, kind, &window, &pseudo, &identities);
+                add_people_each(&mut people, &acts, "chat export");
+                activities.extend(acts);
+                logs.insert(entry.source_file.clone(), entry);
+            }
             Input::Transactions(path, is_csv) => {
                 let (acts, entry) = if is_csv {
                     transactions::read_csv(&path, &window, &pseudo, &identities)

@@ -1,0 +1,434 @@
+//! Chat exports in JSON besides Slack's:
+//!
+//! - **Microsoft Teams** messages as Microsoft Graph returns them (`chatMessage` resources:
+//!   a Graph page with `value`, an array, or one message per line), one file per chat or
+//!   channel. A `message` by a user is that user's `post`; `systemEventMessage`s (members
+//!   added, renamed, call started) and messages from applications are counted as rejected.
+//!   Graph gives the sender's Azure AD id, not their address: people are `teams:ID` unless
+//!   the sender carries an `email`/`userPrincipalName`. Participants: the distinct senders
+//!   of the file (Graph messages do not list members).
+//! - **Mattermost** bulk exports (JSON lines): `post` lines (and their `replies`) and
+//!   `direct_post` lines are posts of their user; users are resolved to their e-mail from
+//!   the export's `user` lines; participants are the channel's members (from the users'
+//!   team memberships) or the direct channel's members.
+//!
+//! Message text gives the keyword category and document-store links, and is dropped.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::{Activity, IngestLogEntry};
+
+use crate::Window;
+use crate::category::category_of;
+use crate::identity::Identities;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ChatKind {
+    Teams,
+    Mattermost,
+}
+
+pub(crate) fn detect(head: &[u8]) -> Option<ChatKind> {
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    let first_line = t.lines().next().unwrap_or_default();
+    if first_line.contains("\"type\"")
+        && first_line.contains("\"version\"")
+        && first_line.starts_with('{')
+    {
+        return Some(ChatKind::Mattermost);
+    }
+    if t.starts_with('{') || t.starts_with('[') {
+        let graph = t.contains("chatMessage") || t.contains("\"messageType\"");
+        if graph && t.contains("\"createdDateTime\"") {
+            return Some(ChatKind::Teams);
+        }
+    }
+    None
+}
+
+const BAD_JSON: &str = "chat record that is not valid JSON";
+const SYSTEM: &str = "chat system event (members, renames, calls): not a post";
+const APP: &str = "chat message from an application or bot: not a person's post";
+const NO_AUTHOR: &str = "chat message without an author";
+const NO_TIME: &str = "chat message without a readable time";
+const DELETED: &str = "deleted chat message";
+const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
+
+struct Post {
+    person: String,
+    start: i64,
+    thread: String,
+    object: String,
+    text: Option<String>,
+    attachments: i32,
+    conversation: String,
+}
+
+fn to_activity(
+    p: Post,
+    participants: i32,
+    file: &str,
+    record: String,
+    pseudo: &Pseudonymiser,
+) -> Activity {
+    let links = p
+        .text
+        .as_deref()
+        .map_or(0, |t| crate::mail::count_document_links(t.as_bytes()));
+    Activity {
+        activity_id: pseudo.object("activity", &format!("{file}\0{record}")),
+        person_id: pseudo.person(&p.person),
+        source: "chat".into(),
+        action: "post".into(),
+        start_utc: p.start,
+        thread_id: Some(pseudo.object("thread", &format!("{}\0{}", p.conversation, p.thread))),
+        object_id: Some(pseudo.object("message", &p.object)),
+        participants: participants.max(1),
+        attachments: Some(p.attachments),
+        links: Some(links),
+        category: p.text.as_deref().and_then(category_of).map(str::to_string),
+        source_file: file.to_string(),
+        source_record: record,
+        ..Activity::default()
+    }
+}
+
+fn values(text: &str) -> Vec<Result<Value, ()>> {
+    let t = text.trim_start_matches('\u{feff}').trim();
+    if let Ok(v) = serde_json::from_str::<Value>(t) {
+        return match v {
+            Value::Array(a) => a.into_iter().map(Ok).collect(),
+            Value::Object(ref o) if o.get("value").is_some_and(Value::is_array) => o["value"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(Ok)
+                .collect(),
+            other => vec![Ok(other)],
+        };
+    }
+    t.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).map_err(|_| ()))
+        .collect()
+}
+
+fn teams_post(m: &Value, ids: &Identities) -> Result<Post, &'static str> {
+    if m.get("deletedDateTime").is_some_and(|d| !d.is_null()) {
+        return Err(DELETED);
+    }
+    match m.get("messageType").and_then(Value::as_str) {
+        Some("message") | None => {}
+        _ => return Err(SYSTEM),
+    }
+    let from = m.get("from").filter(|f| !f.is_null()).ok_or(NO_AUTHOR)?;
+    let user = from.get("user").filter(|u| !u.is_null());
+    if user.is_none() && from.get("application").is_some_and(|a| !a.is_null()) {
+        return Err(APP);
+    }
+    let user = user.ok_or(NO_AUTHOR)?;
+    let address = ["email", "userPrincipalName"]
+        .iter()
+        .find_map(|k| user.get(*k).and_then(Value::as_str))
+        .filter(|a| a.contains('@'));
+    let person = match address {
+        Some(a) => ids.resolve(a),
+        None => format!(
+            "teams:{}",
+            user.get("id")
+                .and_then(Value::as_str)
+                .ok_or(NO_AUTHOR)?
+                .to_ascii_lowercase()
+        ),
+    };
+    let start = m
+        .get("createdDateTime")
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|d| d.timestamp_micros())
+        .ok_or(NO_TIME)?;
+    let id = m
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let conversation = m
+        .get("chatId")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            m.pointer("/channelIdentity/channelId")
+                .and_then(Value::as_str)
+        })
+        .unwrap_or_default()
+        .to_string();
+    Ok(Post {
+        person,
+        start,
+        thread: m
+            .get("replyToId")
+            .and_then(Value::as_str)
+            .map_or_else(|| id.clone(), str::to_string),
+        object: format!("{conversation}\0{id}"),
+        text: m
+            .pointer("/body/content")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        attachments: m
+            .get("attachments")
+            .and_then(Value::as_array)
+            .map_or(0, |a| a.len() as i32),
+        conversation,
+    })
+}
+
+/// Reads a Teams or Mattermost export file.
+pub(crate) fn read(
+    path: &Path,
+    kind: ChatKind,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+    ids: &Identities,
+) -> (Vec<Activity>, IngestLogEntry) {
+    let file = path.display().to_string();
+    let format = match kind {
+        ChatKind::Teams => "teams",
+        ChatKind::Mattermost => "mattermost",
+    };
+    let mut log = IngestLogEntry::new(&file, format);
+    let Ok(bytes) = std::fs::read(path) else {
+        log.reject("file could not be read");
+        return (Vec::new(), log);
+    };
+    log.bytes = bytes.len() as i64;
+    let text = String::from_utf8_lossy(&bytes);
+    let records = values(&text);
+    // (record label, post or why not)
+    let mut posts: Vec<(String, Result<Post, &'static str>)> = Vec::new();
+    // Participants per conversation.
+    let mut members: HashMap<String, usize> = HashMap::new();
+    let mut metadata_lines = 0usize;
+    match kind {
+        ChatKind::Teams => {
+            for (i, r) in records.iter().enumerate() {
+                let post = r
+                    .as_ref()
+                    .map_err(|_| BAD_JSON)
+                    .and_then(|m| teams_post(m, ids));
+                posts.push((format!("message {}", i + 1), post));
+            }
+            let mut senders: HashMap<String, BTreeSet<String>> = HashMap::new();
+            for p in posts.iter().filter_map(|(_, p)| p.as_ref().ok()) {
+                senders
+                    .entry(p.conversation.clone())
+                    .or_default()
+                    .insert(p.person.clone());
+            }
+            members = senders.into_iter().map(|(c, s)| (c, s.len())).collect();
+        }
+        ChatKind::Mattermost => {
+            // Users first: username → address, and channel membership counts.
+            let mut users: HashMap<String, String> = HashMap::new();
+            for r in records.iter().flatten() {
+                if r.get("type").and_then(Value::as_str) != Some("user") {
+                    continue;
+                }
+                let u = &r["user"];
+                let Some(name) = u.get("username").and_then(Value::as_str) else {
+                    continue;
+                };
+                let who = u
+                    .get("email")
+                    .and_then(Value::as_str)
+                    .filter(|e| e.contains('@'))
+                    .map_or_else(
+                        || format!("mattermost:{}", name.to_ascii_lowercase()),
+                        |e| ids.resolve(e),
+                    );
+                users.insert(name.to_string(), who);
+                for team in u
+                    .get("teams")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let t = team.get("name").and_then(Value::as_str).unwrap_or_default();
+                    for c in team
+                        .get("channels")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(c) = c.get("name").and_then(Value::as_str) {
+                            *members.entry(format!("{t}/{c}")).or_default() += 1;
+                        }
+                    }
+                }
+            }
+            let person = |u: Option<&str>| -> Result<String, &'static str> {
+                let u = u.ok_or(NO_AUTHOR)?;
+                Ok(users
+                    .get(u)
+                    .cloned()
+                    .unwrap_or_else(|| format!("mattermost:{}", u.to_ascii_lowercase())))
+            };
+            for (i, r) in records.iter().enumerate() {
+                let label = format!("line {}", i + 1);
+                let Ok(r) = r else {
+                    posts.push((label, Err(BAD_JSON)));
+                    continue;
+                };
+                let (body, conversation) = match r.get("type").and_then(Value::as_str) {
+                    Some("post") => {
+                        let p = &r["post"];
+                        let c = format!(
+                            "{}/{}",
+                            p.get("team").and_then(Value::as_str).unwrap_or_default(),
+                            p.get("channel").and_then(Value::as_str).unwrap_or_default()
+                        );
+                        (p, c)
+                    }
+                    Some("direct_post") => {
+                        let p = &r["direct_post"];
+                        let mut m: Vec<&str> = p
+                            .get("channel_members")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .collect();
+                        m.sort();
+                        let c = format!("dm/{}", m.join(","));
+                        members.insert(c.clone(), m.len());
+                        (p, c)
+                    }
+                    _ => {
+                        // Teams, channels, users, the version line: read, not records.
+                        metadata_lines += 1;
+                        continue;
+                    }
+                };
+                let root_time = body.get("create_at").and_then(Value::as_i64);
+                let root_id = format!("{conversation}\0{}", root_time.unwrap_or(i as i64));
+                let mut one = |p: &Value, label: String, thread: &str| {
+                    let post = (|| -> Result<Post, &'static str> {
+                        let ms = p.get("create_at").and_then(Value::as_i64).ok_or(NO_TIME)?;
+                        Ok(Post {
+                            person: person(p.get("user").and_then(Value::as_str))?,
+                            start: ms * 1000,
+                            thread: thread.to_string(),
+                            object: format!("{conversation}\0{ms}\0{label}"),
+                            text: p.get("message").and_then(Value::as_str).map(str::to_string),
+                            attachments: p
+                                .get("attachments")
+                                .and_then(Value::as_array)
+                                .map_or(0, |a| a.len() as i32),
+                            conversation: conversation.clone(),
+                        })
+                    })();
+                    posts.push((label, post));
+                };
+                one(body, label.clone(), &root_id);
+                for (j, reply) in body
+                    .get("replies")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    one(reply, format!("{label} reply {}", j + 1), &root_id);
+                }
+            }
+        }
+    }
+    if metadata_lines > 0 {
+        log.reasons.insert(
+            format!("{metadata_lines} lines describe the export, teams, channels and users (read, not posts)"),
+            0,
+        );
+    }
+    let mut out = Vec::new();
+    for (label, post) in posts {
+        match post {
+            Ok(p) if !window.contains(p.start) => log.reject(OUTSIDE_WINDOW),
+            Ok(p) => {
+                log.accept();
+                let n = members.get(&p.conversation).copied().unwrap_or(1) as i32;
+                out.push(to_activity(p, n, &file, label, pseudo));
+            }
+            Err(reason) => log.reject(reason),
+        }
+    }
+    (out, log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn teams_and_mattermost() {
+        let dir = tempfile::tempdir().unwrap();
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let ids = Identities::default();
+        let teams = dir.path().join("chat.json");
+        std::fs::write(
+            &teams,
+            r#"{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#chats('19%3A1')/messages", "value": [
+              {"id": "1", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:00:00Z", "from": {"user": {"id": "AAA", "displayName": "Ann"}}, "body": {"content": "invoice 12 approval https://x.sharepoint.com/a"}, "attachments": []},
+              {"id": "2", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:01:00Z", "from": {"user": {"id": "BBB", "userPrincipalName": "bob@x.org"}}, "body": {"content": "ok"}, "replyToId": "1", "attachments": [{"id": "f"}]},
+              {"id": "3", "chatId": "19:1", "messageType": "systemEventMessage", "createdDateTime": "2024-01-15T09:02:00Z", "from": null},
+              {"id": "4", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:03:00Z", "from": {"application": {"id": "bot"}}}
+            ]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            detect(&std::fs::read(&teams).unwrap()),
+            Some(ChatKind::Teams)
+        );
+        let (acts, log) = read(
+            &teams,
+            ChatKind::Teams,
+            &Window::everything(),
+            &pseudo,
+            &ids,
+        );
+        assert_eq!((log.records_read, log.records_accepted), (4, 2));
+        assert_eq!(acts[0].category.as_deref(), Some("transactional"));
+        assert_eq!((acts[0].links, acts[1].attachments), (Some(1), Some(1)));
+        assert_eq!(acts[0].thread_id, acts[1].thread_id);
+        assert_eq!(acts[1].person_id, pseudo.person("bob@x.org"));
+        assert_eq!(acts[0].participants, 2);
+
+        let mm = dir.path().join("export.jsonl");
+        std::fs::write(
+            &mm,
+            "{\"type\":\"version\",\"version\":1}\n\
+             {\"type\":\"user\",\"user\":{\"username\":\"ann\",\"email\":\"ann@x.org\",\"teams\":[{\"name\":\"t\",\"channels\":[{\"name\":\"town\"}]}]}}\n\
+             {\"type\":\"user\",\"user\":{\"username\":\"bob\",\"email\":\"bob@x.org\",\"teams\":[{\"name\":\"t\",\"channels\":[{\"name\":\"town\"}]}]}}\n\
+             {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"ann\",\"message\":\"hi\",\"create_at\":1705309200000,\"replies\":[{\"user\":\"bob\",\"message\":\"yo\",\"create_at\":1705309260000}]}}\n\
+             {\"type\":\"direct_post\",\"direct_post\":{\"channel_members\":[\"ann\",\"bob\"],\"user\":\"bob\",\"message\":\"dm\",\"create_at\":1705309300000}}\n\
+             not json\n",
+        )
+        .unwrap();
+        assert_eq!(
+            detect(&std::fs::read(&mm).unwrap()),
+            Some(ChatKind::Mattermost)
+        );
+        let (acts, log) = read(
+            &mm,
+            ChatKind::Mattermost,
+            &Window::everything(),
+            &pseudo,
+            &ids,
+        );
+        assert_eq!((log.records_read, log.records_accepted), (4, 3));
+        assert_eq!(acts[0].person_id, pseudo.person("ann@x.org"));
+        assert_eq!(acts[0].thread_id, acts[1].thread_id);
+        assert!(acts.iter().all(|a| a.participants == 2));
+    }
+}
