@@ -285,3 +285,54 @@ fn custom_vtimezones_are_read_as_the_zone_they_define() {
     }
     assert!(!zones.contains("Anguilla"), "{zones}");
 }
+
+#[test]
+fn viva_person_query_rows_become_imported_metrics() {
+    // Microsoft's public Workplace Analytics demo person query: one row per person and week.
+    let Some(path) = shared_data("wpa/sq_data.csv") else {
+        return;
+    };
+    let mut reader = csv::Reader::from_path(&path).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (person, collab) = (col("PersonId"), col("Collaboration_hours"));
+    let (mut rows, mut sum) = (0usize, 0.0);
+    let mut persons = std::collections::BTreeSet::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        rows += 1;
+        sum += r[collab].parse::<f64>().unwrap();
+        persons.insert(r[person].to_string());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&path, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select format, records_read, records_accepted from ingest_log"
+        ),
+        format!("format,records_read,records_accepted\nviva_person_query,{rows},{rows}\n")
+    );
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n, count(distinct person_id) people, round(sum(value), 3) total \
+             from imported_metrics where metric = 'collaboration_hours'"
+        ),
+        format!(
+            "n,people,total\n{rows},{},{}\n",
+            persons.len(),
+            (sum * 1000.0).round() / 1000.0
+        )
+    );
+    // A dataset with imported metrics but no activities still analyses and reports.
+    let out = dir.path().join("run");
+    crate::helpers::wecon(&[
+        "run",
+        &path.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert!(out.join("report/index.html").is_file());
+}

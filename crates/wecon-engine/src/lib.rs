@@ -17,7 +17,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
-use wecon_model::schema::{ACTIVITIES, INGEST_LOG, PEOPLE};
+use wecon_model::schema::{ACTIVITIES, IMPORTED_METRICS, INGEST_LOG, PEOPLE};
 
 pub use catalogue::{Query, queries, query, query_names};
 pub use output::{OutputFormat, format_batches};
@@ -101,16 +101,21 @@ async fn register_dataset(
     let act = format!("{}/", dir.join(ACTIVITIES).display());
     ctx.register_parquet(ACTIVITIES, &act, ParquetReadOptions::default())
         .await?;
-    for name in [PEOPLE, INGEST_LOG] {
+    tables.push(ACTIVITIES.to_string());
+    for name in [PEOPLE, INGEST_LOG, IMPORTED_METRICS] {
         let file = dir.join(format!("{name}.parquet"));
+        // Datasets written before imported metrics existed have no such file.
+        if name == IMPORTED_METRICS && !file.is_file() {
+            continue;
+        }
         ctx.register_parquet(
             name,
             file.to_string_lossy().as_ref(),
             ParquetReadOptions::default(),
         )
         .await?;
+        tables.push(name.to_string());
     }
-    tables.extend([ACTIVITIES, PEOPLE, INGEST_LOG].map(String::from));
     Ok(())
 }
 

@@ -22,6 +22,8 @@ pub(crate) enum Input {
     Roster(PathBuf),
     /// A Viva Insights meeting query export (CSV).
     VivaMeetings(PathBuf),
+    /// A Viva Insights person query export (CSV).
+    VivaPersons(PathBuf),
     /// A transaction log: CSV (`true`) or OCEL 2.0 JSON (`false`).
     Transactions(PathBuf, bool),
     /// A Teams (Graph) or Mattermost chat export.
@@ -71,7 +73,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
-pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, roster or Viva meeting query)";
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, roster or Viva meeting/person query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -228,6 +230,9 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         }
         "json" | "jsonocel" if crate::transactions::looks_like_ocel(head) => {
             out.push(Input::Transactions(path.to_path_buf(), false))
+        }
+        "csv" if crate::viva_person::looks_like_person_query(head) => {
+            out.push(Input::VivaPersons(path.to_path_buf()))
         }
         "csv" if crate::viva::looks_like_meeting_query(head) => {
             out.push(Input::VivaMeetings(path.to_path_buf()))

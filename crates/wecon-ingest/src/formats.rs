@@ -107,6 +107,13 @@ pub const FORMATS: &[Format] = &[
         example: "wecon ingest mt_data.csv --out ds",
     },
     Format {
+        name: "viva_person_query",
+        what: "Viva Insights / Workplace Analytics person query CSV (person-week metrics)",
+        recognised_by: "a CSV header with PersonId and Date (or MetricDate), no MeetingId",
+        record: "one person-week row (its metrics go to imported_metrics)",
+        example: "wecon ingest sq_data.csv --out ds",
+    },
+    Format {
         name: "roster",
         what: "HR roster CSV: email, aliases, unit, level, function, manager, fte, ...",
         recognised_by: "a CSV header with email and unit columns, or --roster",

@@ -21,6 +21,7 @@ mod roster;
 mod slack;
 mod transactions;
 mod viva;
+mod viva_person;
 mod vtimezone;
 mod writer;
 
@@ -260,6 +261,7 @@ pub fn ingest(
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
     let mut invites: Vec<mail::Invite> = Vec::new();
+    let mut imported: Vec<wecon_model::schema::ImportedMetric> = Vec::new();
 
     // Rosters first: their aliases resolve the addresses of everything else.
     let mut rosters: Vec<PathBuf> = opts.roster.iter().cloned().collect();
@@ -393,6 +395,14 @@ pub fn ingest(
                     people.entry(p.person_id.clone()).or_insert(p);
                 }
                 activities.extend(acts);
+            }
+            Input::VivaPersons(path) => {
+                let (metrics, persons, entry) = viva_person::read_person_query(&path, &pseudo);
+                for p in persons {
+                    people.entry(p.person_id.clone()).or_insert(p);
+                }
+                imported.extend(metrics);
+                logs.insert(entry.source_file.clone(), entry);
             }
             Input::VivaMeetings(path) => {
                 let file = path.display().to_string();
@@ -576,7 +586,7 @@ pub fn ingest(
         flagged,
         people_not_in_roster,
     };
-    writer::write_dataset(out, activities, &people, &log, &manifest)?;
+    writer::write_dataset(out, activities, &people, &log, &imported, &manifest)?;
     Ok(IngestSummary { manifest, log })
 }
 

@@ -9,8 +9,8 @@ use chrono::DateTime;
 use rayon::prelude::*;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
 use wecon_model::schema::{
-    ACTIVITIES, Activity, INGEST_LOG, IngestLogEntry, PEOPLE, Person, activities_batch,
-    ingest_log_batch, people_batch,
+    ACTIVITIES, Activity, IMPORTED_METRICS, INGEST_LOG, ImportedMetric, IngestLogEntry, PEOPLE,
+    Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
 };
 
 use crate::{IngestError, Manifest};
@@ -24,6 +24,7 @@ pub(crate) fn write_dataset(
     mut activities: Vec<Activity>,
     people: &[Person],
     log: &[IngestLogEntry],
+    imported: &[ImportedMetric],
     manifest: &Manifest,
 ) -> Result<(), IngestError> {
     if out.exists() && !out.join(MANIFEST).exists() && fs_err::read_dir(out)?.next().is_some() {
@@ -81,6 +82,10 @@ pub(crate) fn write_dataset(
     write_parquet(
         &partial.join(format!("{INGEST_LOG}.parquet")),
         &[ingest_log_batch(log)?],
+    )?;
+    write_parquet(
+        &partial.join(format!("{IMPORTED_METRICS}.parquet")),
+        &[imported_metrics_batch(imported)?],
     )?;
     let json =
         serde_json::to_string_pretty(manifest).map_err(|e| IngestError::Refuse(e.to_string()))?;

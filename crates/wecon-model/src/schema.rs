@@ -17,6 +17,7 @@ use datafusion::arrow::error::ArrowError;
 pub const ACTIVITIES: &str = "activities";
 pub const PEOPLE: &str = "people";
 pub const INGEST_LOG: &str = "ingest_log";
+pub const IMPORTED_METRICS: &str = "imported_metrics";
 
 fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -409,4 +410,49 @@ mod tests {
         assert_eq!(b.num_rows(), 2);
         assert_eq!(l.records_read, l.records_accepted + l.records_rejected);
     }
+}
+
+/// One metric another tool computed for a person and week (a Viva Insights person query
+/// row's columns), kept beside wecon's own for comparison and for reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedMetric {
+    pub person_id: String,
+    /// The week's first day, days since the epoch.
+    pub week: i32,
+    /// The metric's name, normalised (`collaboration_hours`).
+    pub metric: String,
+    pub value: f64,
+    /// Where it comes from: `viva`.
+    pub source: String,
+    pub source_file: String,
+}
+
+/// The Arrow schema of `imported_metrics`.
+pub fn imported_metrics_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("person_id", DataType::Utf8, false),
+        Field::new("week", DataType::Date32, false),
+        Field::new("metric", DataType::Utf8, false),
+        Field::new("value", DataType::Float64, false),
+        Field::new("source", DataType::Utf8, false),
+        Field::new("source_file", DataType::Utf8, false),
+    ]))
+}
+
+/// Turns imported metric rows into one batch of [`imported_metrics_schema`].
+pub fn imported_metrics_batch(rows: &[ImportedMetric]) -> Result<RecordBatch, ArrowError> {
+    let s = |f: fn(&ImportedMetric) -> Option<&str>| string_column(rows.iter().map(f));
+    let mut week = datafusion::arrow::array::Date32Builder::with_capacity(rows.len());
+    for r in rows {
+        week.append_value(r.week);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        s(|r| Some(&r.person_id)),
+        Arc::new(week.finish()),
+        s(|r| Some(&r.metric)),
+        column!(rows, Float64Builder, |r| Some(r.value)),
+        s(|r| Some(&r.source)),
+        s(|r| Some(&r.source_file)),
+    ];
+    RecordBatch::try_new(imported_metrics_schema(), columns)
 }

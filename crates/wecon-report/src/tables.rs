@@ -24,17 +24,18 @@ pub struct Table {
 /// Reads a whole Parquet result table.
 pub fn read_table(path: &Path) -> Result<Table, ReportError> {
     let file = fs_err::File::open(path)?;
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?.build()?;
-    let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
-    let mut table = Table::default();
-    if let Some(b) = batches.first() {
-        table.columns = b
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?;
+    // Columns from the file's schema: an empty table has no batch to take them from.
+    let mut table = Table {
+        columns: builder
             .schema()
             .fields()
             .iter()
             .map(|f| f.name().clone())
-            .collect();
-    }
+            .collect(),
+        ..Table::default()
+    };
+    let batches: Vec<RecordBatch> = builder.build()?.collect::<Result<_, _>>()?;
     let options = FormatOptions::default().with_null("");
     for b in &batches {
         let formatters = b
