@@ -61,6 +61,10 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 /// Options shared by `ingest` and `run`.
 #[derive(Debug, Args)]
 pub struct IngestFlags {
+    /// Read a CSV of document activity whose columns have other names: `COLUMN=FIELD`, with
+    /// FIELD one of time, person, action, document (repeat the flag for each column).
+    #[arg(long = "map", value_name = "COLUMN=FIELD", value_parser = parse_map)]
+    map: Vec<(String, String)>,
     /// Keep records from this date or instant on (YYYY-MM-DD or RFC 3339; dates are UTC midnight).
     #[arg(long, value_parser = parse_instant)]
     since: Option<i64>,
@@ -95,6 +99,11 @@ impl IngestFlags {
             key,
             roster: self.roster.clone(),
             owner: self.owner.clone(),
+            map: self
+                .map
+                .iter()
+                .map(|(c, f)| (c.to_ascii_lowercase(), f.clone()))
+                .collect(),
         }
     }
 }
@@ -108,6 +117,19 @@ fn parse_instant(s: &str) -> Result<i64, String> {
     chrono::DateTime::parse_from_rfc3339(s)
         .map(|d| d.timestamp_micros())
         .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD) or an RFC 3339 instant"))
+}
+
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    let (column, field) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not COLUMN=FIELD"))?;
+    let field = field.trim().to_ascii_lowercase();
+    if !["time", "person", "action", "document"].contains(&field.as_str()) {
+        return Err(format!(
+            "`{field}` is not a field: use time, person, action or document"
+        ));
+    }
+    Ok((column.trim().to_string(), field))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {

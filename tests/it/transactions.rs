@@ -74,3 +74,57 @@ fn sources_lists_every_format_the_log_can_name() {
         );
     }
 }
+
+#[test]
+fn document_csvs_with_and_without_map() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    // Documented names: read as they are.
+    std::fs::write(
+        src.join("dms.csv"),
+        "time,user,action,document\n\
+         2024-01-15T09:00:00Z,ann@x.org,FileViewed,D1\n\
+         2024-01-15T09:05:00Z,ann@x.org,FileModified,D1\n\
+         2024-01-15T09:06:00Z,ann@x.org,Login,\n\
+         2024-01-15T09:07:00Z,bob@x.org,Search performed,\n",
+    )
+    .unwrap();
+    // Other names: read with --map.
+    std::fs::write(
+        src.join("wiki.csv"),
+        "Zeit,Benutzer,Vorgang,Seite\n2024-01-16 10:00:00,carl@x.org,page shared,P9\n",
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select format, records_read, records_accepted from ingest_log order by format"
+        ),
+        "format,records_read,records_accepted\ndocuments_csv,4,3\nunrecognised,1,0\n"
+    );
+    let ds2 = dir.path().join("ds2");
+    ingest(
+        &src,
+        &ds2,
+        &[
+            "--map",
+            "Zeit=time",
+            "--map",
+            "Benutzer=person",
+            "--map",
+            "Vorgang=action",
+            "--map",
+            "Seite=document",
+        ],
+    );
+    assert_eq!(
+        query_csv(
+            &ds2,
+            "select source, action, count(*) n from activities group by source, action order by source, action"
+        ),
+        "source,action,n\ndocument,edit,1\ndocument,share,1\ndocument,view,1\nsearch,query,1\n"
+    );
+}

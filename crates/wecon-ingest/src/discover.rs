@@ -22,6 +22,8 @@ pub(crate) enum Input {
     Roster(PathBuf),
     /// A Viva Insights meeting query export (CSV).
     VivaMeetings(PathBuf),
+    /// A CSV of document activity (time, person, action, document).
+    DocumentCsv(PathBuf),
     /// A Viva Insights person query export (CSV).
     VivaPersons(PathBuf),
     /// A transaction log: CSV (`true`) or OCEL 2.0 JSON (`false`).
@@ -73,7 +75,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
-pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, roster or Viva meeting/person query)";
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, document CSV, roster or Viva meeting/person query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -231,6 +233,9 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         "json" | "jsonocel" if crate::transactions::looks_like_ocel(head) => {
             out.push(Input::Transactions(path.to_path_buf(), false))
         }
+        "csv" if crate::documents::looks_like(head, &Default::default()) => {
+            out.push(Input::DocumentCsv(path.to_path_buf()))
+        }
         "csv" if crate::viva_person::looks_like_person_query(head) => {
             out.push(Input::VivaPersons(path.to_path_buf()))
         }
@@ -248,7 +253,7 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
     }
 }
 
-fn read_head(path: &Path) -> Vec<u8> {
+pub(crate) fn read_head(path: &Path) -> Vec<u8> {
     let mut buf = vec![0u8; 4096];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut buf))

@@ -86,6 +86,13 @@ pub const FORMATS: &[Format] = &[
         example: "wecon ingest drive-activities.ndjson --out ds",
     },
     Format {
+        name: "documents_csv",
+        what: "any CSV of document activity: time, person, action, document (a DMS, a wiki)",
+        recognised_by: "those columns (or aliases) in the header, or renamed with --map COLUMN=FIELD",
+        record: "one row",
+        example: "wecon ingest dms-log.csv --map Benutzer=person --map Zeit=time --out ds",
+    },
+    Format {
         name: "transactions_csv",
         what: "transaction logs: case, step, person, time (ERP, ticketing, workflow exports)",
         recognised_by: "a CSV header with case_id, step, person and time columns (or XES names)",

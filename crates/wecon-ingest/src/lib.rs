@@ -11,6 +11,7 @@ mod calendar;
 mod category;
 mod chat_json;
 mod discover;
+mod documents;
 mod formats;
 mod identity;
 mod key;
@@ -87,6 +88,9 @@ pub struct IngestOptions {
     /// The owner of every mailbox and calendar read (one person's exports), overriding the
     /// rules that otherwise decide it.
     pub owner: Option<String>,
+    /// Column renames for CSVs of document activity: column (lower case) → wecon field
+    /// (`time`, `person`, `action`, `document`).
+    pub map: HashMap<String, String>,
 }
 
 /// What a dataset says about itself (`manifest.json`).
@@ -210,6 +214,19 @@ pub fn ingest(
                     unpacked.push((u.dir.path().display().to_string(), format!("{label}!"), u));
                 }
                 Err(reason) => entry.reject(reason),
+            }
+        }
+    }
+    // With `--map`, CSVs no reader recognised may be document activity under other names.
+    if !opts.map.is_empty() {
+        for input in &mut inputs {
+            if let Input::Unrecognised(path, _) = input
+                && path
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                && documents::looks_like(&discover::read_head(path), &opts.map)
+            {
+                *input = Input::DocumentCsv(path.clone());
             }
         }
     }
@@ -366,6 +383,13 @@ pub fn ingest(
                 activities.extend(acts);
             }
             Input::Calendar(path) => calendars.push(path),
+            Input::DocumentCsv(path) => {
+                let (acts, entry) =
+                    documents::read(&path, &opts.map, &window, &pseudo, &identities);
+                add_people_each(&mut people, &acts, "document log");
+                activities.extend(acts);
+                logs.insert(entry.source_file.clone(), entry);
+            }
             Input::Chat(path, kind) => {
                 let (acts, entry) = chat_json::read(&path, kind, &window, &pseudo, &identities);
                 add_people_each(&mut people, &acts, "chat export");

@@ -1,0 +1,231 @@
+//! A generic CSV of document activity, for systems wecon has no reader for (a DMS, a wiki,
+//! an intranet search log): one row per action.
+//!
+//! | field | column names read without `--map` | required |
+//! |---|---|---|
+//! | `time` | `time`, `timestamp`, `date_time` | yes |
+//! | `person` | `person`, `user`, `email`, `actor` | yes |
+//! | `action` | `action`, `operation`, `event`, `activity_type` | yes |
+//! | `document` | `document`, `document_id`, `file`, `item`, `object` | yes, except for searches |
+//!
+//! `--map COLUMN=FIELD` names other columns (`--map "Benutzer=person"`). Actions are read
+//! by their words: view/open/read/access, preview, download/export/print, edit/modify/
+//! update/save, create/new/copy, upload, rename, move, delete/trash/remove,
+//! share/invite/permission/link, search/query/find. A search is a `search` activity; the
+//! rest are `document` activities. The document is pseudonymised; no name is kept.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::{Activity, IngestLogEntry};
+
+use crate::Window;
+use crate::identity::Identities;
+
+const ALIASES: &[(&str, &[&str])] = &[
+    ("time", &["time", "timestamp", "date_time", "datetime"]),
+    ("person", &["person", "user", "email", "actor"]),
+    ("action", &["action", "operation", "event", "activity_type"]),
+    (
+        "document",
+        &["document", "document_id", "file", "item", "object"],
+    ),
+];
+
+/// The column index of each field, with the user's `COLUMN=FIELD` renames applied.
+fn columns(header: &[String], map: &HashMap<String, String>) -> HashMap<&'static str, usize> {
+    let mut out = HashMap::new();
+    for (i, col) in header.iter().enumerate() {
+        let name = col.trim().to_ascii_lowercase();
+        let name = map.get(&name).cloned().unwrap_or(name);
+        for (field, aliases) in ALIASES {
+            if (name == *field || aliases.contains(&name.as_str())) && !out.contains_key(field) {
+                out.insert(*field, i);
+            }
+        }
+    }
+    out
+}
+
+fn header_of(head: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(head);
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(first.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Whether a CSV's header names time, person, action and document columns.
+pub(crate) fn looks_like(head: &[u8], map: &HashMap<String, String>) -> bool {
+    let c = columns(&header_of(head), map);
+    ["time", "person", "action", "document"]
+        .iter()
+        .all(|f| c.contains_key(f))
+}
+
+/// `(source, action)` of an action text, by its words.
+fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
+    let t = text.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    Some(if has(&["search", "query", "find"]) {
+        ("search", "query")
+    } else if has(&["share", "invite", "permission", "link", "acl"]) {
+        ("document", "share")
+    } else if has(&["preview"]) {
+        ("document", "preview")
+    } else if has(&["download", "export", "print"]) {
+        ("document", "download")
+    } else if has(&["upload"]) {
+        ("document", "upload")
+    } else if has(&["rename"]) {
+        ("document", "rename")
+    } else if has(&["move"]) {
+        ("document", "move")
+    } else if has(&["delete", "trash", "remove", "recycle"]) {
+        ("document", "delete")
+    } else if has(&["create", "new", "copy", "add"]) {
+        ("document", "create")
+    } else if has(&["edit", "modif", "update", "save", "change", "write"]) {
+        ("document", "edit")
+    } else if has(&["view", "open", "read", "access", "visit"]) {
+        ("document", "view")
+    } else {
+        return None;
+    })
+}
+
+fn time_of(s: &str) -> Option<i64> {
+    let s = s.trim();
+    chrono::DateTime::parse_from_rfc3339(s)
+        .map(|d| d.timestamp_micros())
+        .ok()
+        .or_else(|| {
+            [
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+                "%Y-%m-%d %H:%M",
+            ]
+            .iter()
+            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
+            .map(|d| d.and_utc().timestamp_micros())
+        })
+}
+
+const NO_TIME: &str = "document row without a readable time";
+const NO_PERSON: &str = "document row without a person";
+const NO_DOCUMENT: &str = "document row without a document";
+const UNKNOWN_ACTION: &str = "document row whose action is none of view, preview, download, edit, create, upload, rename, move, delete, share, search";
+const BAD_ROW: &str = "document row could not be read (bad quoting or encoding)";
+const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
+
+pub(crate) fn read(
+    path: &Path,
+    map: &HashMap<String, String>,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+    ids: &Identities,
+) -> (Vec<Activity>, IngestLogEntry) {
+    let file = path.display().to_string();
+    let mut log = IngestLogEntry::new(&file, "documents_csv");
+    log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
+    let mut reader = match csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+    {
+        Ok(r) => r,
+        Err(_) => {
+            log.reject("file could not be read");
+            return (Vec::new(), log);
+        }
+    };
+    let header: Vec<String> = match reader.headers() {
+        Ok(h) => h.iter().map(str::to_string).collect(),
+        Err(_) => {
+            log.reject(BAD_ROW);
+            return (Vec::new(), log);
+        }
+    };
+    let c = columns(&header, map);
+    let mut out = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let Ok(row) = row else {
+            log.reject(BAD_ROW);
+            continue;
+        };
+        let get = |f: &str| {
+            c.get(f)
+                .and_then(|&i| row.get(i))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+        };
+        let fact = (|| -> Result<Activity, &'static str> {
+            let start = get("time").and_then(time_of).ok_or(NO_TIME)?;
+            let person = ids.resolve(get("person").ok_or(NO_PERSON)?);
+            let (source, action) = get("action").and_then(action_of).ok_or(UNKNOWN_ACTION)?;
+            let document = get("document");
+            if source == "document" && document.is_none() {
+                return Err(NO_DOCUMENT);
+            }
+            let record = format!("row {}", i + 1);
+            Ok(Activity {
+                activity_id: pseudo.object("activity", &format!("{file}\0{record}")),
+                person_id: pseudo.person(&person),
+                source: source.into(),
+                action: action.into(),
+                start_utc: start,
+                object_id: document.map(|d| pseudo.object("document", d)),
+                participants: 1,
+                source_file: file.clone(),
+                source_record: record,
+                ..Activity::default()
+            })
+        })();
+        match fact {
+            Ok(a) if !window.contains(a.start_utc) => log.reject(OUTSIDE_WINDOW),
+            Ok(a) => {
+                log.accept();
+                out.push(a);
+            }
+            Err(reason) => log.reject(reason),
+        }
+    }
+    (out, log)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mapped_columns_and_actions() {
+        let map: HashMap<String, String> = [("benutzer".to_string(), "person".to_string())].into();
+        let head = b"Zeit,Benutzer,Operation,Datei\n";
+        assert!(!looks_like(head, &map));
+        let map2: HashMap<String, String> = [
+            ("benutzer".to_string(), "person".to_string()),
+            ("zeit".to_string(), "time".to_string()),
+            ("datei".to_string(), "document".to_string()),
+        ]
+        .into();
+        assert!(looks_like(head, &map2));
+        assert_eq!(action_of("FileViewed"), Some(("document", "view")));
+        assert_eq!(
+            action_of("Document shared with group"),
+            Some(("document", "share"))
+        );
+        assert_eq!(action_of("search performed"), Some(("search", "query")));
+        assert_eq!(action_of("login"), None);
+    }
+}
