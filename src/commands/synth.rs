@@ -40,11 +40,13 @@ pub fn run(args: SynthArgs) -> Result<()> {
         )
     })?;
     eprintln!(
-        "wrote {} people, {} messages ({} message files) and {} meetings to `{}`",
+        "wrote {} people, {} messages ({} message files), {} meetings, {} document events and {} transaction steps to `{}`",
         s.people,
         s.messages,
         s.message_files,
         s.meetings,
+        s.document_events,
+        s.transaction_steps,
         args.out.display()
     );
     Ok(())

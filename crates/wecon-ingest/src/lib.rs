@@ -846,16 +846,23 @@ fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
 /// Every person of a set of activities (an audit log holds many people).
 fn add_people_each(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {
     for a in acts {
-        people
-            .entry(a.person_id.clone())
-            .or_insert_with(|| Person::with_defaults(a.person_id.clone(), found_in));
+        found(people, &a.person_id, found_in);
     }
 }
 
+/// The owner of a mailbox or calendar (all its activities are theirs).
 fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {
     if let Some(a) = acts.first() {
-        people
-            .entry(a.person_id.clone())
-            .or_insert_with(|| Person::with_defaults(a.person_id.clone(), found_in));
+        found(people, &a.person_id, found_in);
+    }
+}
+
+/// Records that a person was found in a kind of export: `found_in` lists each kind once.
+fn found(people: &mut BTreeMap<String, Person>, person_id: &str, kind: &str) {
+    let p = people
+        .entry(person_id.to_string())
+        .or_insert_with(|| Person::with_defaults(person_id.to_string(), kind));
+    if !p.found_in.split(", ").any(|k| k == kind) {
+        p.found_in = format!("{}, {kind}", p.found_in);
     }
 }

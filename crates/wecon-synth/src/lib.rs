@@ -9,6 +9,7 @@
 mod ics;
 mod rng;
 mod truth;
+mod work;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -59,6 +60,10 @@ pub struct SynthSummary {
     pub message_files: usize,
     /// Meetings (series count once) written across all calendars.
     pub meetings: usize,
+    /// Records of the document audit log (views, edits, uploads, copies, shares, searches).
+    pub document_events: usize,
+    /// Steps of the transaction logs.
+    pub transaction_steps: usize,
 }
 
 pub const DOMAIN: &str = "northwind.example";
@@ -193,7 +198,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     let start = opts.start - Duration::days(opts.start.weekday().num_days_from_monday() as i64);
     let staff = people(opts.people);
     let mut rng = Rng::new(opts.seed);
-    for sub in ["mail", "calendar", TRUTH_DIR] {
+    for sub in ["mail", "calendar", "documents", "transactions", TRUTH_DIR] {
         let d = out.join(sub);
         if d.exists() {
             fs_err::remove_dir_all(&d)?;
@@ -382,6 +387,17 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         truth.meeting(m, opts.weeks);
     }
     truth.write(&out.join(TRUTH_DIR), &staff)?;
+
+    // Documents, searches and transactions.
+    let (audit, events) = work::audit_log(&staff, start, opts.weeks, opts.seed);
+    summary.document_events = events;
+    fs_err::create_dir_all(out.join("documents"))?;
+    fs_err::write(out.join("documents/audit.csv"), audit)?;
+    fs_err::create_dir_all(out.join("transactions"))?;
+    for (unit, text, steps) in work::transaction_logs(&staff, start, opts.weeks, opts.seed) {
+        summary.transaction_steps += steps;
+        fs_err::write(out.join(format!("transactions/{unit}.csv")), text)?;
+    }
     fs_err::write(out.join("roster.csv"), roster_csv(&staff, opts.seed))?;
 
     let mut readme = String::new();
@@ -390,10 +406,12 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         "# Sample organisation (synthetic)\n\nWritten by `wecon synth --out {} --people {} --weeks {} --seed {} --start {}`; do not edit by hand.\n\n\
          - `mail/<address>/`: one maildir per mailbox (`cur/`, `new/` for unseen mail, `.Sent/`).\n\
          - `calendar/<address>.ics`: one iCalendar export per person.\n\
+         - `documents/audit.csv`: SharePoint document and search activity as the Microsoft 365 audit log (portal CSV export).\n\
+         - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); purchase orders are handled in every unit.\n\
          - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\
          - `truth/truth.csv`, `truth/truth.parquet`: the ground truth, hours per person, week and process.\n\n\
-         {} people in {} units, {} messages sent ({} message files), {} meetings and series. \
-         Every name and address is invented (`{DOMAIN}`).",
+         {} people in {} units, {} messages sent ({} message files), {} meetings and series, \
+         {} document events, {} transaction steps. Every name and address is invented (`{DOMAIN}`).",
         out.display(),
         opts.people,
         opts.weeks,
@@ -403,7 +421,9 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         UNITS.len().min(opts.people),
         summary.messages,
         summary.message_files,
-        summary.meetings
+        summary.meetings,
+        summary.document_events,
+        summary.transaction_steps
     );
     fs_err::write(out.join("README.md"), readme)?;
     Ok(summary)
