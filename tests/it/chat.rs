@@ -131,6 +131,16 @@ fn teams_graph_and_mattermost_exports_from_the_command_line() {
     )
     .unwrap();
     std::fs::write(
+        src.join("call.json"),
+        r#"{"id": "c1", "type": "peerToPeer", "modalities": ["audio"],
+            "startDateTime": "2024-01-15T09:00:00Z", "endDateTime": "2024-01-15T09:20:00Z",
+            "organizer": {"user": {"id": "A", "userPrincipalName": "ann@x.org"}},
+            "sessions": [{"caller": {"identity": {"user": {"id": "A", "userPrincipalName": "ann@x.org"}}},
+                          "callee": {"identity": {"user": {"id": "B", "userPrincipalName": "bob@x.org"}}},
+                          "startDateTime": "2024-01-15T09:00:00Z", "endDateTime": "2024-01-15T09:20:00Z"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
         src.join("mattermost.jsonl"),
         "{\"type\":\"version\",\"version\":1}\n\
          {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"ann\",\"message\":\"hi\",\"create_at\":1705309200000}}\n",
@@ -143,6 +153,21 @@ fn teams_graph_and_mattermost_exports_from_the_command_line() {
             &ds,
             "select format, records_read, records_accepted from ingest_log order by format"
         ),
-        "format,records_read,records_accepted\nmattermost,1,1\nteams,2,1\n"
+        "format,records_read,records_accepted\nmattermost,1,1\nteams,2,1\nteams_calls,2,2\n"
+    );
+    // A 1:1 call is consulting time: 20 minutes for each of the two.
+    let run = dir.path().join("run");
+    crate::helpers::wecon(&[
+        "run",
+        &src.to_string_lossy(),
+        "--out",
+        &run.to_string_lossy(),
+    ]);
+    assert_eq!(
+        query_csv(
+            &run,
+            "select process, round(sum(hours), 3) h from person_week_process where process = 'consult' group by process"
+        ),
+        "process,h\nconsult,0.667\n"
     );
 }

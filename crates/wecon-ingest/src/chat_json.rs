@@ -29,6 +29,8 @@ use crate::identity::Identities;
 pub(crate) enum ChatKind {
     Teams,
     Mattermost,
+    /// Teams call records (Graph `callRecord`, with sessions).
+    TeamsCalls,
 }
 
 pub(crate) fn detect(head: &[u8]) -> Option<ChatKind> {
@@ -40,6 +42,12 @@ pub(crate) fn detect(head: &[u8]) -> Option<ChatKind> {
         && first_line.starts_with('{')
     {
         return Some(ChatKind::Mattermost);
+    }
+    if (t.starts_with('{') || t.starts_with('['))
+        && (t.contains("callRecords")
+            || (t.contains("\"sessions\"") && t.contains("\"modalities\"")))
+    {
+        return Some(ChatKind::TeamsCalls);
     }
     if t.starts_with('{') || t.starts_with('[') {
         let graph = t.contains("chatMessage") || t.contains("\"messageType\"");
@@ -198,6 +206,7 @@ pub(crate) fn read(
     let format = match kind {
         ChatKind::Teams => "teams",
         ChatKind::Mattermost => "mattermost",
+        ChatKind::TeamsCalls => "teams_calls",
     };
     let mut log = IngestLogEntry::new(&file, format);
     let Ok(bytes) = std::fs::read(path) else {
@@ -207,12 +216,18 @@ pub(crate) fn read(
     log.bytes = bytes.len() as i64;
     let text = String::from_utf8_lossy(&bytes);
     let records = values(&text);
+    if kind == ChatKind::TeamsCalls {
+        let out = call_records(&records, &file, window, pseudo, ids, &mut log);
+        return (out, log);
+    }
     // (record label, post or why not)
     let mut posts: Vec<(String, Result<Post, &'static str>)> = Vec::new();
     // Participants per conversation.
     let mut members: HashMap<String, usize> = HashMap::new();
     let mut metadata_lines = 0usize;
     match kind {
+        // Read above.
+        ChatKind::TeamsCalls => {}
         ChatKind::Teams => {
             for (i, r) in records.iter().enumerate() {
                 let post = r
@@ -366,6 +381,130 @@ pub(crate) fn read(
     (out, log)
 }
 
+fn graph_time(v: &Value, key: &str) -> Option<i64> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|d| d.timestamp_micros())
+}
+
+/// A Graph identity set's user as a person: their address where given, else `teams:ID`.
+fn graph_person(identity: &Value, ids: &Identities) -> Option<String> {
+    let user = identity.get("user").filter(|u| !u.is_null())?;
+    let address = ["email", "userPrincipalName"]
+        .iter()
+        .find_map(|k| user.get(*k).and_then(Value::as_str))
+        .filter(|a| a.contains('@'));
+    match address {
+        Some(a) => Some(ids.resolve(a)),
+        None => Some(format!(
+            "teams:{}",
+            user.get("id")?.as_str()?.to_ascii_lowercase()
+        )),
+    }
+}
+
+/// Teams call records: one `call` activity per participant, from their first join to their
+/// last leave across the call's sessions. A record is a participant of a call.
+fn call_records(
+    records: &[Result<Value, ()>],
+    file: &str,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+    ids: &Identities,
+    log: &mut IngestLogEntry,
+) -> Vec<Activity> {
+    let mut out = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        let Ok(call) = r else {
+            log.reject(BAD_JSON);
+            continue;
+        };
+        let call_id = call
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let organizer = call.get("organizer").and_then(|o| graph_person(o, ids));
+        // Participant → (join, leave) from the sessions they were an endpoint of.
+        let mut spans: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        for s in call
+            .get("sessions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let (Some(start), Some(end)) =
+                (graph_time(s, "startDateTime"), graph_time(s, "endDateTime"))
+            else {
+                continue;
+            };
+            for side in ["caller", "callee"] {
+                if let Some(p) = s
+                    .pointer(&format!("/{side}/identity"))
+                    .and_then(|x| graph_person(x, ids))
+                {
+                    let e = spans.entry(p).or_insert((start, end));
+                    e.0 = e.0.min(start);
+                    e.1 = e.1.max(end);
+                }
+            }
+        }
+        // Without sessions, the call's own span for each listed participant.
+        if spans.is_empty()
+            && let (Some(start), Some(end)) = (
+                graph_time(call, "startDateTime"),
+                graph_time(call, "endDateTime"),
+            )
+        {
+            for p in call
+                .get("participants")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(p) = graph_person(p, ids) {
+                    spans.insert(p, (start, end));
+                }
+            }
+        }
+        if spans.is_empty() {
+            log.reject("Teams call record without participants or times");
+            continue;
+        }
+        let n = spans.len() as i32;
+        for (person, (join, leave)) in spans {
+            if !window.contains(join) {
+                log.reject(OUTSIDE_WINDOW);
+                continue;
+            }
+            log.accept();
+            let record = format!("call {} participant {}", i + 1, pseudo.person(&person));
+            out.push(Activity {
+                activity_id: pseudo.object("activity", &format!("{file}\0{call_id}\0{person}")),
+                person_id: pseudo.person(&person),
+                source: "call".into(),
+                action: if organizer.as_deref() == Some(person.as_str()) {
+                    "organize"
+                } else {
+                    "attend"
+                }
+                .into(),
+                start_utc: join,
+                end_utc: Some(leave.max(join)),
+                thread_id: Some(pseudo.object("series", &call_id)),
+                object_id: Some(pseudo.object("event", &call_id)),
+                participants: n,
+                is_organizer: Some(organizer.as_deref() == Some(person.as_str())),
+                source_file: file.to_string(),
+                source_record: record,
+                ..Activity::default()
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,5 +569,41 @@ mod tests {
         assert_eq!(acts[0].person_id, pseudo.person("ann@x.org"));
         assert_eq!(acts[0].thread_id, acts[1].thread_id);
         assert!(acts.iter().all(|a| a.participants == 2));
+
+        let calls = dir.path().join("call.json");
+        std::fs::write(
+            &calls,
+            r#"{"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#communications/callRecords/$entity", "id": "c1", "type": "groupCall", "modalities": ["audio"],
+                "startDateTime": "2024-01-15T09:00:00Z", "endDateTime": "2024-01-15T10:00:00Z",
+                "organizer": {"user": {"id": "A", "userPrincipalName": "ann@x.org"}},
+                "participants": [{"user": {"id": "A"}}, {"user": {"id": "B"}}],
+                "sessions": [
+                  {"caller": {"identity": {"user": {"id": "A", "userPrincipalName": "ann@x.org"}}}, "callee": {"identity": {"user": {"id": "B"}}}, "startDateTime": "2024-01-15T09:00:00Z", "endDateTime": "2024-01-15T09:30:00Z"},
+                  {"caller": {"identity": {"user": {"id": "B"}}}, "callee": {"identity": {"user": {"id": "C"}}}, "startDateTime": "2024-01-15T09:40:00Z", "endDateTime": "2024-01-15T10:00:00Z"}
+                ]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            detect(&std::fs::read(&calls).unwrap()),
+            Some(ChatKind::TeamsCalls)
+        );
+        let (acts, log) = read(
+            &calls,
+            ChatKind::TeamsCalls,
+            &Window::everything(),
+            &pseudo,
+            &ids,
+        );
+        assert_eq!((log.records_read, log.records_accepted), (3, 3));
+        let b = acts
+            .iter()
+            .find(|a| a.person_id == pseudo.person("teams:b"))
+            .unwrap();
+        assert_eq!(b.end_utc.unwrap() - b.start_utc, 3_600_000_000);
+        let ann = acts
+            .iter()
+            .find(|a| a.person_id == pseudo.person("ann@x.org"))
+            .unwrap();
+        assert_eq!((ann.action.as_str(), ann.participants), ("organize", 3));
     }
 }

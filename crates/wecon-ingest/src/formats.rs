@@ -65,6 +65,13 @@ pub const FORMATS: &[Format] = &[
         example: "wecon ingest teams-chats/ --out ds",
     },
     Format {
+        name: "teams_calls",
+        what: "Microsoft Teams call records from Microsoft Graph (callRecord with sessions)",
+        recognised_by: "JSON with sessions and modalities, or a callRecords Graph page",
+        record: "one participant of a call (first join to last leave)",
+        example: "wecon ingest call-records/ --out ds",
+    },
+    Format {
         name: "mattermost",
         what: "Mattermost bulk exports (JSON lines)",
         recognised_by: "a first line {\"type\": \"version\", ...}",
