@@ -60,6 +60,8 @@ pub struct SynthSummary {
     pub message_files: usize,
     /// Meetings (series count once) written across all calendars.
     pub meetings: usize,
+    /// People's posts in the Slack export.
+    pub chat_posts: usize,
     /// Records of the document audit log (views, edits, uploads, copies, shares, searches).
     pub document_events: usize,
     /// Steps of the transaction logs.
@@ -198,7 +200,14 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     let start = opts.start - Duration::days(opts.start.weekday().num_days_from_monday() as i64);
     let staff = people(opts.people);
     let mut rng = Rng::new(opts.seed);
-    for sub in ["mail", "calendar", "documents", "transactions", TRUTH_DIR] {
+    for sub in [
+        "mail",
+        "calendar",
+        "chat",
+        "documents",
+        "transactions",
+        TRUTH_DIR,
+    ] {
         let d = out.join(sub);
         if d.exists() {
             fs_err::remove_dir_all(&d)?;
@@ -213,6 +222,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         people: staff.len(),
         ..Default::default()
     };
+
+    let mut slack = work::SlackExport::new(&out.join("chat/slack"), &staff, opts.seed)?;
 
     // Mail: each person sends a few messages each working day.
     // The last message each person received, which they may answer.
@@ -340,6 +351,14 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                 }
             }
         }
+        // Chat: each team's channel, a day at a time.
+        for weekday in 0..5 {
+            let day = start + Duration::days(7 * week as i64 + weekday);
+            let first = week == 0 && weekday == 0;
+            slack.day(day, first, &staff, &mut |p, t, process| {
+                truth.mail(p, t, truth::CHAT_SECONDS, process)
+            })?;
+        }
         // A weekly newsletter from outside to everybody.
         summary.messages += 1;
         let day = start + Duration::days(7 * week as i64 + 1);
@@ -373,6 +392,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         truth.settle();
     }
     summary.message_files = boxes.files;
+    summary.chat_posts = slack.posts;
 
     // Calendars.
     let meetings = ics::plan_meetings(&staff, start, opts.weeks, &mut rng);
@@ -406,12 +426,13 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         "# Sample organisation (synthetic)\n\nWritten by `wecon synth --out {} --people {} --weeks {} --seed {} --start {}`; do not edit by hand.\n\n\
          - `mail/<address>/`: one maildir per mailbox (`cur/`, `new/` for unseen mail, `.Sent/`).\n\
          - `calendar/<address>.ics`: one iCalendar export per person.\n\
+         - `chat/slack/`: the Slack workspace export (one channel per team; joins and a bot's reminders included).\n\
          - `documents/audit.csv`: SharePoint document and search activity as the Microsoft 365 audit log (portal CSV export).\n\
          - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); purchase orders are handled in every unit.\n\
          - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\
          - `truth/truth.csv`, `truth/truth.parquet`: the ground truth, hours per person, week and process.\n\n\
          {} people in {} units, {} messages sent ({} message files), {} meetings and series, \
-         {} document events, {} transaction steps. Every name and address is invented (`{DOMAIN}`).",
+         {} chat posts, {} document events, {} transaction steps. Every name and address is invented (`{DOMAIN}`).",
         out.display(),
         opts.people,
         opts.weeks,
@@ -422,6 +443,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         summary.messages,
         summary.message_files,
         summary.meetings,
+        summary.chat_posts,
         summary.document_events,
         summary.transaction_steps
     );

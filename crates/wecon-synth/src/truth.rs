@@ -3,11 +3,12 @@
 //! under the rules METRICS.md sets for the default profile:
 //!
 //! - a sent mail takes 5 minutes, a received mail on To or Cc that was read 2.5 minutes
-//!   (unread mail none), each cut short when the person's next counted mail starts earlier;
+//!   (unread mail none), a chat post 30 seconds, each cut short when the person's next
+//!   counted mail or post starts earlier;
 //! - a meeting takes its scheduled time when the person organised or accepted it, it is not
 //!   cancelled and at least one other person attends (rooms are not people);
-//! - processes: a transaction mail is `transact`, other mail with an attachment or a link
-//!   `share`, the rest `communicate`; a meeting of two people `consult`, of more `meet`;
+//! - processes: a transaction mail or post is `transact`, other mail or posts with an
+//!   attachment or a link `share`, the rest `communicate`; a meeting of two people `consult`, of more `meet`;
 //! - the week is the ISO week (Monday, UTC) the activity starts in.
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use crate::{SynthError, SynthPerson};
 
 pub(crate) const SENT_SECONDS: f64 = 300.0;
 pub(crate) const READ_SECONDS: f64 = 150.0;
+pub(crate) const CHAT_SECONDS: f64 = 30.0;
 
 /// The process of a simulated mail.
 pub(crate) fn mail_process(transactional: bool, attachment_or_link: bool) -> &'static str {

@@ -169,3 +169,176 @@ pub(crate) fn transaction_logs(
     }
     out
 }
+
+/// What a chat post says, and whether its keyword category is transactional.
+const CHAT_LINES: &[(&str, bool)] = &[
+    ("morning! anyone free for a quick question?", false),
+    ("I pushed the numbers to the shared sheet", false),
+    ("can you approve invoice {n} today?", true),
+    ("purchase order {n} is waiting for you", true),
+    ("thanks, looks good", false),
+    ("see you at the review", false),
+    ("the customer called again", false),
+    ("contract draft is in the folder", true),
+];
+
+/// The synthetic organisation's Slack workspace export (`chat/slack/`): one channel per
+/// team, written a day at a time.
+pub(crate) struct SlackExport {
+    root: std::path::PathBuf,
+    rng: Rng,
+    /// Per channel (by team key): the channel's name and its members (indices into staff).
+    channels: Vec<(String, Vec<usize>)>,
+    pub posts: usize,
+}
+
+fn slack_user_id(i: usize) -> String {
+    format!("U{:08}", i + 1)
+}
+
+impl SlackExport {
+    /// Writes `users.json` and `channels.json`; day files follow with [`SlackExport::day`].
+    pub(crate) fn new(
+        root: &std::path::Path,
+        staff: &[SynthPerson],
+        seed: u64,
+    ) -> std::io::Result<Self> {
+        fs_err::create_dir_all(root)?;
+        let mut teams: std::collections::BTreeMap<(&str, usize), Vec<usize>> = Default::default();
+        for (i, p) in staff.iter().enumerate() {
+            teams.entry((p.unit, p.team)).or_default().push(i);
+        }
+        let channels: Vec<(String, Vec<usize>)> = teams
+            .into_iter()
+            .map(|((unit, team), members)| (format!("{unit}-team{team}"), members))
+            .collect();
+        let users: Vec<serde_json::Value> = staff
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                serde_json::json!({
+                    "id": slack_user_id(i),
+                    "team_id": "T0NORTHW",
+                    "name": p.address.split('@').next().unwrap_or_default(),
+                    "deleted": false,
+                    "is_bot": false,
+                    "tz": p.tz.name(),
+                    "profile": {"email": p.address},
+                })
+            })
+            .chain(std::iter::once(serde_json::json!({
+                "id": "B00000001", "team_id": "T0NORTHW", "name": "standup-bot", "is_bot": true,
+                "profile": {}
+            })))
+            .collect();
+        let list: Vec<serde_json::Value> = channels
+            .iter()
+            .enumerate()
+            .map(|(k, (name, members))| {
+                serde_json::json!({
+                    "id": format!("C{:08}", k + 1),
+                    "name": name,
+                    "is_archived": false,
+                    "members": members.iter().map(|&i| slack_user_id(i)).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let pretty =
+            |v: &Vec<serde_json::Value>| serde_json::to_string_pretty(v).unwrap_or_default();
+        fs_err::write(root.join("users.json"), pretty(&users))?;
+        fs_err::write(root.join("channels.json"), pretty(&list))?;
+        Ok(SlackExport {
+            root: root.to_path_buf(),
+            rng: Rng::new(seed ^ 0x51AC_51AC),
+            channels,
+            posts: 0,
+        })
+    }
+
+    /// Writes one working day's messages; each person's post is recorded in the ground truth
+    /// (30 s, cut short like mail) through `record(person, start µs, process)`.
+    pub(crate) fn day(
+        &mut self,
+        day: NaiveDate,
+        first_day: bool,
+        staff: &[SynthPerson],
+        record: &mut dyn FnMut(usize, i64, &'static str),
+    ) -> std::io::Result<()> {
+        for (name, members) in &self.channels {
+            let mut messages: Vec<(i64, serde_json::Value)> = Vec::new();
+            if first_day {
+                for &m in members {
+                    let at = local(&staff[m], day, 0).timestamp_micros() - 3_600_000_000;
+                    messages.push((
+                        at,
+                        serde_json::json!({
+                            "type": "message", "subtype": "channel_join", "user": slack_user_id(m),
+                            "text": format!("<@{}> has joined the channel", slack_user_id(m)),
+                            "ts": ts(at),
+                        }),
+                    ));
+                }
+            }
+            // A bot posts the stand-up reminder.
+            let bot_at = local(&staff[members[0]], day, 15 * 60).timestamp_micros() + 7;
+            messages.push((
+                bot_at,
+                serde_json::json!({
+                    "type": "message", "subtype": "bot_message", "bot_id": "B00000001",
+                    "username": "standup-bot", "text": "Stand-up in 15 minutes", "ts": ts(bot_at),
+                }),
+            ));
+            let mut thread_root: Option<String> = None;
+            for &m in members {
+                let n = self.rng.below(4);
+                for _ in 0..n {
+                    // Seconds ending in 37 keep posts off the mail's exact instants.
+                    let seconds = (self.rng.below(8 * 60) as i64) * 60 + 37;
+                    let at = local(&staff[m], day, seconds).timestamp_micros() + 100 + m as i64;
+                    let (line, transactional) = CHAT_LINES[self.rng.below(CHAT_LINES.len())];
+                    let mut text = line.replace("{n}", &(1000 + self.rng.below(9000)).to_string());
+                    let link = self.rng.chance(0.1);
+                    if link {
+                        text.push_str(
+                            " <https://northwind.sharepoint.com/sites/shared/doc.docx|doc>",
+                        );
+                    }
+                    let mut msg = serde_json::json!({
+                        "type": "message", "user": slack_user_id(m), "text": text, "ts": ts(at),
+                    });
+                    match &thread_root {
+                        Some(root) if self.rng.chance(0.3) => {
+                            msg["thread_ts"] = serde_json::Value::String(root.clone());
+                        }
+                        _ => thread_root = Some(ts(at)),
+                    }
+                    let process = crate::truth::mail_process(transactional, link);
+                    record(m, at, process);
+                    self.posts += 1;
+                    messages.push((at, msg));
+                }
+            }
+            if messages.is_empty() {
+                continue;
+            }
+            messages.sort_by_key(|(t, _)| *t);
+            let list: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+            let dir = self.root.join(name);
+            fs_err::create_dir_all(&dir)?;
+            fs_err::write(
+                dir.join(format!("{day}.json")),
+                serde_json::to_string_pretty(&list).unwrap_or_default(),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A Slack `ts`: seconds and microseconds.
+fn ts(us: i64) -> String {
+    format!(
+        "{}.{:06}",
+        us.div_euclid(1_000_000),
+        us.rem_euclid(1_000_000)
+    )
+}
