@@ -3,10 +3,13 @@
 //!
 //! | field | column names read without `--map` | required |
 //! |---|---|---|
-//! | `time` | `time`, `timestamp`, `date_time` | yes |
+//! | `time` | `time`, `timestamp`, `date_time`, `date` | yes |
 //! | `person` | `person`, `user`, `email`, `actor` | yes |
-//! | `action` | `action`, `operation`, `event`, `activity_type` | yes |
-//! | `document` | `document`, `document_id`, `file`, `item`, `object` | yes, except for searches |
+//! | `action` | `action`, `operation`, `event`, `activity_type`, `event name` | yes |
+//! | `document` | `document`, `document_id`, `file`, `item`, `object`, `item id` | yes, except for searches |
+//!
+//! The Google Admin console's Drive audit log CSV (`Date`, `Event name`, `User`, `Item ID`,
+//! ...) reads as it is.
 //!
 //! `--map COLUMN=FIELD` names other columns (`--map "Benutzer=person"`). Actions are read
 //! by their words: view/open/read/access, preview, download/export/print, edit/modify/
@@ -24,12 +27,34 @@ use crate::Window;
 use crate::identity::Identities;
 
 const ALIASES: &[(&str, &[&str])] = &[
-    ("time", &["time", "timestamp", "date_time", "datetime"]),
+    (
+        "time",
+        &["time", "timestamp", "date_time", "datetime", "date"],
+    ),
     ("person", &["person", "user", "email", "actor"]),
-    ("action", &["action", "operation", "event", "activity_type"]),
+    (
+        "action",
+        &[
+            "action",
+            "operation",
+            "event",
+            "activity_type",
+            "event name",
+            "event_name",
+        ],
+    ),
     (
         "document",
-        &["document", "document_id", "file", "item", "object"],
+        &[
+            "document",
+            "document_id",
+            "file",
+            "item",
+            "object",
+            "item id",
+            "item_id",
+            "doc_id",
+        ],
     ),
 ];
 
@@ -80,7 +105,15 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
     Some(if has(&["search", "query", "find"]) {
         ("search", "query")
-    } else if has(&["share", "invite", "permission", "link", "acl"]) {
+    } else if has(&[
+        "share",
+        "invite",
+        "permission",
+        "link",
+        "acl",
+        "user access",
+        "visibility",
+    ]) {
         ("document", "share")
     } else if has(&["preview"]) {
         ("document", "preview")
@@ -111,10 +144,12 @@ fn time_of(s: &str) -> Option<i64> {
         .map(|d| d.timestamp_micros())
         .ok()
         .or_else(|| {
+            // ISO forms, and the Google Admin console's `Jan 15, 2024, 10:00:00 AM` (UTC).
             [
                 "%Y-%m-%d %H:%M:%S%.f",
                 "%Y-%m-%dT%H:%M:%S%.f",
                 "%Y-%m-%d %H:%M",
+                "%b %d, %Y, %I:%M:%S %p",
             ]
             .iter()
             .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
@@ -227,5 +262,14 @@ mod tests {
         );
         assert_eq!(action_of("search performed"), Some(("search", "query")));
         assert_eq!(action_of("login"), None);
+        assert_eq!(action_of("Change user access"), Some(("document", "share")));
+        assert!(looks_like(
+            b"Date,Event name,Event description,User,Item ID,Item name,Item type,Owner\n",
+            &HashMap::new()
+        ));
+        assert_eq!(
+            time_of("Jan 15, 2024, 10:00:00 AM"),
+            Some(1_705_312_800_000_000)
+        );
     }
 }
