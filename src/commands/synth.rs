@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::Args;
-use wecon_synth::SynthOptions;
+use wecon_synth::{MailFormat, SynthOptions};
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
@@ -24,6 +24,16 @@ pub struct SynthArgs {
     /// First day (moved back to its Monday), YYYY-MM-DD.
     #[arg(long, default_value = "2026-03-02")]
     start: NaiveDate,
+    /// Mailboxes as maildirs (a file per message) or as one mbox each (Google Takeout
+    /// style; for large organisations).
+    #[arg(long, value_enum, default_value_t = Mail::Maildir)]
+    mail_format: Mail,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Mail {
+    Maildir,
+    Mbox,
 }
 
 pub fn run(args: SynthArgs) -> Result<()> {
@@ -32,6 +42,10 @@ pub fn run(args: SynthArgs) -> Result<()> {
         weeks: args.weeks,
         seed: args.seed,
         start: args.start,
+        mail_format: match args.mail_format {
+            Mail::Maildir => MailFormat::Maildir,
+            Mail::Mbox => MailFormat::Mbox,
+        },
     };
     let s = wecon_synth::write_organisation(&args.out, &opts).with_context(|| {
         format!(

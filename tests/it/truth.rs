@@ -92,3 +92,40 @@ fn person_week_process_matches_the_ground_truth() {
         within * 100.0
     );
 }
+
+#[test]
+fn mbox_mailboxes_measure_the_same_as_maildirs() {
+    // `--mail-format mbox` writes each mailbox as one Takeout-style mbox; wecon must measure
+    // exactly the same hours from it as from the maildirs of the same organisation.
+    let dir = tempfile::tempdir().unwrap();
+    let mut tables = Vec::new();
+    for format in ["maildir", "mbox"] {
+        let org = dir.path().join(format);
+        let out = dir.path().join(format!("{format}-run"));
+        crate::helpers::wecon(&[
+            "synth",
+            "--people",
+            "12",
+            "--weeks",
+            "2",
+            "--seed",
+            "3",
+            "--mail-format",
+            format,
+            "--out",
+            &org.to_string_lossy(),
+        ]);
+        crate::helpers::wecon(&[
+            "run",
+            &org.to_string_lossy(),
+            "--out",
+            &out.to_string_lossy(),
+        ]);
+        tables.push(crate::helpers::query_csv(
+            &out,
+            "select person_id, week, process, round(hours, 6) h from person_week_process order by 1, 2, 3",
+        ));
+    }
+    assert!(tables[0].lines().count() > 20);
+    assert_eq!(tables[0], tables[1]);
+}

@@ -37,6 +37,20 @@ pub struct SynthOptions {
     pub seed: u64,
     /// The first day; moved back to its Monday.
     pub start: NaiveDate,
+    /// How mailboxes are written.
+    pub mail_format: MailFormat,
+}
+
+/// How the synthetic mailboxes are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MailFormat {
+    /// One maildir per mailbox (`cur/`, `new/`, `.Sent/`): a file per message.
+    #[default]
+    Maildir,
+    /// One mbox per mailbox, as Google Takeout writes it: sent mail labelled
+    /// `X-Gmail-Labels: Sent`, the read flag in `Status:`. For large organisations: a
+    /// thousand people for a year are a million files as maildirs.
+    Mbox,
 }
 
 impl Default for SynthOptions {
@@ -45,6 +59,7 @@ impl Default for SynthOptions {
             people: 20,
             weeks: 3,
             seed: 42,
+            mail_format: MailFormat::Maildir,
             start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
         }
     }
@@ -153,6 +168,9 @@ struct Mailboxes {
     root: PathBuf,
     counter: u64,
     files: usize,
+    format: MailFormat,
+    /// mbox: each mailbox's messages not yet appended to its file.
+    pending: BTreeMap<String, String>,
 }
 
 impl Mailboxes {
@@ -163,6 +181,25 @@ impl Mailboxes {
         seen: bool,
         raw: &str,
     ) -> Result<(), SynthError> {
+        if self.format == MailFormat::Mbox {
+            self.counter += 1;
+            let buf = self.pending.entry(owner.to_string()).or_default();
+            buf.push_str("From synth@northwind.example Mon Jan  1 00:00:00 2001\n");
+            if folder == ".Sent" {
+                buf.push_str("X-Gmail-Labels: Sent\n");
+            }
+            buf.push_str(if seen { "Status: RO\n" } else { "Status: O\n" });
+            for line in raw.replace("\r\n", "\n").lines() {
+                // mboxrd: a `From ` line, quoted or not, gets one more `>`.
+                if line.trim_start_matches('>').starts_with("From ") {
+                    buf.push('>');
+                }
+                buf.push_str(line);
+                buf.push('\n');
+            }
+            buf.push('\n');
+            return Ok(());
+        }
         self.counter += 1;
         let base = self.root.join(owner);
         let (dir, name) = if seen {
@@ -186,6 +223,28 @@ impl Mailboxes {
         }
         fs_err::write(dir.join(name), raw)?;
         self.files += 1;
+        Ok(())
+    }
+
+    /// mbox: appends what was delivered since the last flush to each mailbox's file.
+    fn flush(&mut self) -> Result<(), SynthError> {
+        use std::io::Write as _;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        fs_err::create_dir_all(&self.root)?;
+        for (owner, text) in std::mem::take(&mut self.pending) {
+            let path = self.root.join(format!("{owner}.mbox"));
+            let new = !path.exists();
+            let mut f = fs_err::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)?;
+            f.write_all(text.as_bytes())?;
+            if new {
+                self.files += 1;
+            }
+        }
         Ok(())
     }
 }
@@ -217,6 +276,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         root: out.join("mail"),
         counter: 0,
         files: 0,
+        format: opts.mail_format,
+        pending: BTreeMap::new(),
     };
     let mut summary = SynthSummary {
         people: staff.len(),
@@ -390,6 +451,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         }
         // A week's mail is all recorded: settle it, so memory stays bounded.
         truth.settle();
+        boxes.flush()?;
     }
     summary.message_files = boxes.files;
     summary.chat_posts = slack.posts;
@@ -409,10 +471,14 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     truth.write(&out.join(TRUTH_DIR), &staff)?;
 
     // Documents, searches and transactions.
-    let (audit, events) = work::audit_log(&staff, start, opts.weeks, opts.seed);
-    summary.document_events = events;
     fs_err::create_dir_all(out.join("documents"))?;
-    fs_err::write(out.join("documents/audit.csv"), audit)?;
+    summary.document_events = work::audit_log(
+        &out.join("documents/audit.csv"),
+        &staff,
+        start,
+        opts.weeks,
+        opts.seed,
+    )?;
     fs_err::create_dir_all(out.join("transactions"))?;
     for (unit, text, steps) in work::transaction_logs(&staff, start, opts.weeks, opts.seed) {
         summary.transaction_steps += steps;

@@ -63,14 +63,17 @@ fn pick(rng: &mut Rng, table: &[(&'static str, u32)]) -> &'static str {
     table[0].0
 }
 
-/// Writes `documents/audit.csv`; returns the number of records.
+/// Writes the audit log (`documents/audit.csv`) as it goes; returns the number of records.
 pub(crate) fn audit_log(
+    path: &std::path::Path,
     staff: &[SynthPerson],
     start: NaiveDate,
     weeks: u32,
     seed: u64,
-) -> (String, usize) {
+) -> std::io::Result<usize> {
+    use std::io::Write as _;
     let mut rng = Rng::new(seed ^ 0xD0C5_D0C5);
+    let mut file = std::io::BufWriter::new(fs_err::File::create(path)?);
     let mut out = String::from("CreationDate,UserIds,Operations,AuditData\n");
     let mut n = 0;
     for week in 0..weeks {
@@ -113,9 +116,12 @@ pub(crate) fn audit_log(
                     n += 1;
                 }
             }
+            file.write_all(out.as_bytes())?;
+            out.clear();
         }
     }
-    (out, n)
+    file.flush()?;
+    Ok(n)
 }
 
 /// One `transactions/<unit>.csv` per unit; returns (unit, text, steps).
