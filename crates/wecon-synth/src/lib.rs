@@ -480,9 +480,9 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         opts.seed,
     )?;
     fs_err::create_dir_all(out.join("transactions"))?;
-    for (unit, text, steps) in work::transaction_logs(&staff, start, opts.weeks, opts.seed) {
+    for (name, text, steps) in work::transaction_logs(&staff, start, opts.weeks, opts.seed) {
         summary.transaction_steps += steps;
-        fs_err::write(out.join(format!("transactions/{unit}.csv")), text)?;
+        fs_err::write(out.join("transactions").join(name), text)?;
     }
     fs_err::write(out.join("roster.csv"), roster_csv(&staff, opts.seed))?;
 
@@ -494,7 +494,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
          - `calendar/<address>.ics`: one iCalendar export per person.\n\
          - `chat/slack/`: the Slack workspace export (one channel per team; joins and a bot's reminders included).\n\
          - `documents/audit.csv`: SharePoint document and search activity as the Microsoft 365 audit log (portal CSV export).\n\
-         - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); purchase orders are handled in every unit.\n\
+         - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); operations' as OCEL 2.0 JSON (`operations.jsonocel`); purchase orders are handled in every unit.\n\
          - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\
          - `truth/truth.csv`, `truth/truth.parquet`: the ground truth, hours per person, week and process.\n\n\
          {} people in {} units, {} messages sent ({} message files), {} meetings and series, \

@@ -124,13 +124,16 @@ pub(crate) fn audit_log(
     Ok(n)
 }
 
-/// One `transactions/<unit>.csv` per unit; returns (unit, text, steps).
+/// One transaction log per unit, returned as (file name, text, steps): a CSV
+/// (`<unit>.csv`), except the operations unit, whose workflow tool exports OCEL 2.0 JSON
+/// (`operations.jsonocel`: cases and employees as objects, each step an event related to
+/// its case and its employee).
 pub(crate) fn transaction_logs(
     staff: &[SynthPerson],
     start: NaiveDate,
     weeks: u32,
     seed: u64,
-) -> Vec<(&'static str, String, usize)> {
+) -> Vec<(String, String, usize)> {
     let mut rng = Rng::new(seed ^ 0x7A5C_7A5C);
     let mut units: Vec<&'static str> = staff.iter().map(|p| p.unit).collect();
     units.sort();
@@ -138,8 +141,8 @@ pub(crate) fn transaction_logs(
     let mut out = Vec::new();
     for unit in units {
         let members: Vec<&SynthPerson> = staff.iter().filter(|p| p.unit == unit).collect();
-        let mut text = String::from("case_id,type,step,person,time\n");
-        let mut steps = 0;
+        // (case, type, step, person, time)
+        let mut steps: Vec<(String, &str, &str, &str, String)> = Vec::new();
         let mut case = 0;
         for week in 0..weeks {
             for weekday in 0..5 {
@@ -158,22 +161,74 @@ pub(crate) fn transaction_logs(
                         for step in *path {
                             let p = members[rng.below(members.len())];
                             let at = local(p, day, minutes * 60).naive_utc();
-                            let _ = writeln!(
-                                text,
-                                "{id},{kind},{step},{},{}",
-                                p.address,
-                                at.format("%Y-%m-%dT%H:%M:%SZ")
-                            );
-                            steps += 1;
+                            steps.push((
+                                id.clone(),
+                                kind,
+                                step,
+                                p.address.as_str(),
+                                at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                            ));
                             minutes += (90 + rng.below(60 * 24)) as i64;
                         }
                     }
                 }
             }
         }
-        out.push((unit, text, steps));
+        let n = steps.len();
+        if unit == "operations" {
+            out.push((format!("{unit}.jsonocel"), ocel(&steps), n));
+        } else {
+            let mut text = String::from("case_id,type,step,person,time\n");
+            for (id, kind, step, person, at) in &steps {
+                let _ = writeln!(text, "{id},{kind},{step},{person},{at}");
+            }
+            out.push((format!("{unit}.csv"), text, n));
+        }
     }
     out
+}
+
+/// Steps as an OCEL 2.0 JSON log.
+fn ocel(steps: &[(String, &str, &str, &str, String)]) -> String {
+    use serde_json::json;
+    let mut cases: Vec<(&str, &str)> = steps.iter().map(|s| (s.0.as_str(), s.1)).collect();
+    cases.sort();
+    cases.dedup();
+    let mut people: Vec<&str> = steps.iter().map(|s| s.3).collect();
+    people.sort();
+    people.dedup();
+    let mut kinds: Vec<&str> = cases.iter().map(|c| c.1).collect();
+    kinds.sort();
+    kinds.dedup();
+    let mut step_names: Vec<&str> = steps.iter().map(|s| s.2).collect();
+    step_names.sort();
+    step_names.dedup();
+    let objects: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|(id, kind)| json!({"id": id, "type": kind, "attributes": []}))
+        .chain(people.iter().map(|p| {
+            json!({"id": p, "type": "employee",
+                   "attributes": [{"name": "email", "time": "1970-01-01T00:00:00Z", "value": p}]})
+        }))
+        .collect();
+    let events: Vec<serde_json::Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, (case, _, step, person, at))| {
+            json!({"id": format!("e{}", i + 1), "type": step, "time": at, "attributes": [],
+                   "relationships": [{"objectId": case, "qualifier": "case"},
+                                     {"objectId": person, "qualifier": "handled by"}]})
+        })
+        .collect();
+    let doc = json!({
+        "objectTypes": kinds.iter().map(|k| json!({"name": k, "attributes": []}))
+            .chain(std::iter::once(json!({"name": "employee", "attributes": [{"name": "email", "type": "string"}]})))
+            .collect::<Vec<_>>(),
+        "eventTypes": step_names.iter().map(|s| json!({"name": s, "attributes": []})).collect::<Vec<_>>(),
+        "objects": objects,
+        "events": events,
+    });
+    serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
 /// What a chat post says, and whether its keyword category is transactional.
