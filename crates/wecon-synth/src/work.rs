@@ -292,8 +292,10 @@ impl SlackExport {
                 "profile": {}
             })))
             .collect();
+        // The IT unit chats in Microsoft Teams: its channels are not in the Slack export.
         let list: Vec<serde_json::Value> = channels
             .iter()
+            .filter(|(name, _)| !is_teams(name))
             .enumerate()
             .map(|(k, (name, members))| {
                 serde_json::json!({
@@ -384,6 +386,21 @@ impl SlackExport {
             }
             messages.sort_by_key(|(t, _)| *t);
             let list: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+            if is_teams(name) {
+                let dir = self.root.with_file_name("teams").join(name);
+                fs_err::create_dir_all(&dir)?;
+                let page = serde_json::json!({
+                    "@odata.context": format!(
+                        "https://graph.microsoft.com/v1.0/$metadata#teams('northwind')/channels('{name}')/messages"
+                    ),
+                    "value": list.iter().map(|m| graph_message(m, name, staff)).collect::<Vec<_>>(),
+                });
+                fs_err::write(
+                    dir.join(format!("{day}.json")),
+                    serde_json::to_string_pretty(&page).unwrap_or_default(),
+                )?;
+                continue;
+            }
             let dir = self.root.join(name);
             fs_err::create_dir_all(&dir)?;
             fs_err::write(
@@ -392,6 +409,67 @@ impl SlackExport {
             )?;
         }
         Ok(())
+    }
+}
+
+/// Channels of the IT unit are Teams channels.
+fn is_teams(channel: &str) -> bool {
+    channel.starts_with("it-")
+}
+
+/// A Slack message as Microsoft Graph writes the same message in a Teams channel.
+fn graph_message(m: &serde_json::Value, channel: &str, staff: &[SynthPerson]) -> serde_json::Value {
+    use serde_json::json;
+    let ts_of = |k: &str| {
+        m.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let us = |t: &str| -> i64 {
+        let (s, f) = t.split_once('.').unwrap_or((t, "0"));
+        s.parse::<i64>().unwrap_or(0) * 1_000_000 + f.parse::<i64>().unwrap_or(0)
+    };
+    let when = chrono::DateTime::from_timestamp_micros(us(&ts_of("ts")))
+        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Micros, true))
+        .unwrap_or_default();
+    let id = ts_of("ts").replace('.', "");
+    let identity = json!({"teamId": "northwind", "channelId": channel});
+    match m.get("subtype").and_then(|v| v.as_str()) {
+        Some("channel_join") => json!({
+            "id": id, "messageType": "systemEventMessage", "createdDateTime": when,
+            "from": null, "channelIdentity": identity,
+            "body": {"contentType": "html", "content": "<systemEventMessage/>"},
+        }),
+        Some("bot_message") => json!({
+            "id": id, "messageType": "message", "createdDateTime": when,
+            "from": {"application": {"id": "standup-bot", "displayName": "Stand-up bot"}},
+            "channelIdentity": identity,
+            "body": {"contentType": "text", "content": ts_of("text")},
+        }),
+        _ => {
+            let user = ts_of("user");
+            let index = user
+                .trim_start_matches('U')
+                .parse::<usize>()
+                .unwrap_or(1)
+                .saturating_sub(1);
+            let address = staff
+                .get(index)
+                .map(|p| p.address.as_str())
+                .unwrap_or_default();
+            let mut msg = json!({
+                "id": id, "messageType": "message", "createdDateTime": when,
+                "from": {"user": {"id": user, "userPrincipalName": address}},
+                "channelIdentity": identity,
+                "body": {"contentType": "text", "content": ts_of("text")},
+                "attachments": [],
+            });
+            if let Some(root) = m.get("thread_ts").and_then(|v| v.as_str()) {
+                msg["replyToId"] = json!(root.replace('.', ""));
+            }
+            msg
+        }
     }
 }
 
