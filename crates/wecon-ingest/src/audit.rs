@@ -153,19 +153,6 @@ fn google_action(app: &str, name: &str) -> Result<(&'static str, &'static str), 
     })
 }
 
-fn time_of(s: &str) -> Option<i64> {
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.timestamp_micros())
-        .ok()
-        .or_else(|| {
-            // The Management API writes UTC without a zone: `2020-09-29T08:59:26`.
-            let s = s.trim().trim_end_matches('Z');
-            chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-                .ok()
-                .map(|d| d.and_utc().timestamp_micros())
-        })
-}
-
 /// A person as an address: `urn:spo:guest#ann@x.org` and `i:0#.f|membership|ann@x.org` too.
 fn person_of(raw: &str, ids: &Identities) -> Option<String> {
     let raw = raw.trim();
@@ -182,7 +169,7 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
     let start = r
         .get("CreationTime")
         .and_then(Value::as_str)
-        .and_then(time_of)
+        .and_then(crate::records::parse_instant)
         .ok_or(NO_TIME)?;
     let person = r
         .get("UserId")
@@ -232,7 +219,7 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
     let start = a
         .pointer("/id/time")
         .and_then(Value::as_str)
-        .and_then(time_of)
+        .and_then(crate::records::parse_instant)
         .ok_or(NO_TIME)?;
     let person = a
         .pointer("/actor/email")
@@ -259,28 +246,6 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
     })
 }
 
-/// The JSON values of a file: one per line, an array, or an API page's `items`.
-fn records(text: &str) -> Vec<Result<Value, ()>> {
-    let t = text.trim_start_matches('\u{feff}').trim();
-    if let Ok(v) = serde_json::from_str::<Value>(t) {
-        return match v {
-            Value::Array(items) => items.into_iter().map(Ok).collect(),
-            Value::Object(ref o) if o.get("items").is_some_and(Value::is_array) => o["items"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Ok)
-                .collect(),
-            other => vec![Ok(other)],
-        };
-    }
-    t.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).map_err(|_| ()))
-        .collect()
-}
-
 /// Reads one audit log file into activities, logging each record.
 pub(crate) fn read_audit(
     path: &Path,
@@ -301,7 +266,10 @@ pub(crate) fn read_audit(
     let mut facts: Vec<(String, Result<Fact, &'static str>)> = Vec::new();
     match kind {
         AuditKind::M365Json => {
-            for (i, r) in records(&text).into_iter().enumerate() {
+            for (i, r) in crate::records::json_records(&text, "items")
+                .into_iter()
+                .enumerate()
+            {
                 let label = format!("record {}", i + 1);
                 facts.push((
                     label,
@@ -328,7 +296,10 @@ pub(crate) fn read_audit(
             }
         }
         AuditKind::Google => {
-            for (i, a) in records(&text).into_iter().enumerate() {
+            for (i, a) in crate::records::json_records(&text, "items")
+                .into_iter()
+                .enumerate()
+            {
                 match a {
                     Err(()) => facts.push((format!("activity {}", i + 1), Err(BAD_RECORD))),
                     Ok(a) => {
@@ -442,9 +413,12 @@ mod tests {
             person_of("i:0#.f|membership|ann@x.org", &ids).as_deref(),
             Some("ann@x.org")
         );
-        assert_eq!(time_of("2020-09-29T08:59:26"), Some(1_601_369_966_000_000));
         assert_eq!(
-            time_of("2024-03-08T10:37:56.354Z"),
+            crate::records::parse_instant("2020-09-29T08:59:26"),
+            Some(1_601_369_966_000_000)
+        );
+        assert_eq!(
+            crate::records::parse_instant("2024-03-08T10:37:56.354Z"),
             Some(1_709_894_276_354_000)
         );
     }

@@ -105,27 +105,6 @@ fn to_activity(
     }
 }
 
-fn values(text: &str) -> Vec<Result<Value, ()>> {
-    let t = text.trim_start_matches('\u{feff}').trim();
-    if let Ok(v) = serde_json::from_str::<Value>(t) {
-        return match v {
-            Value::Array(a) => a.into_iter().map(Ok).collect(),
-            Value::Object(ref o) if o.get("value").is_some_and(Value::is_array) => o["value"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .into_iter()
-                .map(Ok)
-                .collect(),
-            other => vec![Ok(other)],
-        };
-    }
-    t.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).map_err(|_| ()))
-        .collect()
-}
-
 fn teams_post(m: &Value, ids: &Identities) -> Result<Post, &'static str> {
     if m.get("deletedDateTime").is_some_and(|d| !d.is_null()) {
         return Err(DELETED);
@@ -215,7 +194,7 @@ pub(crate) fn read(
     };
     log.bytes = bytes.len() as i64;
     let text = String::from_utf8_lossy(&bytes);
-    let records = values(&text);
+    let records = crate::records::json_records(&text, "value");
     if kind == ChatKind::TeamsCalls {
         let out = call_records(&records, &file, window, pseudo, ids, &mut log);
         return (out, log);

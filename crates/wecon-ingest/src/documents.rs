@@ -138,25 +138,6 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-fn time_of(s: &str) -> Option<i64> {
-    let s = s.trim();
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.timestamp_micros())
-        .ok()
-        .or_else(|| {
-            // ISO forms, and the Google Admin console's `Jan 15, 2024, 10:00:00 AM` (UTC).
-            [
-                "%Y-%m-%d %H:%M:%S%.f",
-                "%Y-%m-%dT%H:%M:%S%.f",
-                "%Y-%m-%d %H:%M",
-                "%b %d, %Y, %I:%M:%S %p",
-            ]
-            .iter()
-            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
-            .map(|d| d.and_utc().timestamp_micros())
-        })
-}
-
 const NO_TIME: &str = "document row without a readable time";
 const NO_PERSON: &str = "document row without a person";
 const NO_DOCUMENT: &str = "document row without a document";
@@ -174,24 +155,10 @@ pub(crate) fn read(
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, "documents_csv");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
-    let mut reader = match csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-    {
-        Ok(r) => r,
-        Err(_) => {
-            log.reject("file could not be read");
-            return (Vec::new(), log);
-        }
+    let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
+        return (Vec::new(), log);
     };
-    let header: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(str::to_string).collect(),
-        Err(_) => {
-            log.reject(BAD_ROW);
-            return (Vec::new(), log);
-        }
-    };
+    let header: Vec<String> = header.iter().map(str::to_string).collect();
     let c = columns(&header, map);
     let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
@@ -206,7 +173,9 @@ pub(crate) fn read(
                 .filter(|v| !v.is_empty())
         };
         let fact = (|| -> Result<Activity, &'static str> {
-            let start = get("time").and_then(time_of).ok_or(NO_TIME)?;
+            let start = get("time")
+                .and_then(crate::records::parse_instant)
+                .ok_or(NO_TIME)?;
             let person = ids.resolve(get("person").ok_or(NO_PERSON)?);
             let (source, action) = get("action").and_then(action_of).ok_or(UNKNOWN_ACTION)?;
             let document = get("document");
@@ -268,7 +237,7 @@ mod tests {
             &HashMap::new()
         ));
         assert_eq!(
-            time_of("Jan 15, 2024, 10:00:00 AM"),
+            crate::records::parse_instant("Jan 15, 2024, 10:00:00 AM"),
             Some(1_705_312_800_000_000)
         );
     }

@@ -18,6 +18,7 @@ mod key;
 mod mail;
 mod mbox;
 mod pst;
+mod records;
 mod roster;
 mod slack;
 mod transactions;

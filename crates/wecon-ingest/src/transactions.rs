@@ -79,23 +79,6 @@ pub(crate) fn looks_like_ocel(head: &[u8]) -> bool {
         && (text.contains("\"objectTypes\"") || text.contains("\"eventTypes\""))
 }
 
-fn time_of(s: &str) -> Option<i64> {
-    let s = s.trim();
-    chrono::DateTime::parse_from_rfc3339(s)
-        .map(|d| d.timestamp_micros())
-        .ok()
-        .or_else(|| {
-            [
-                "%Y-%m-%d %H:%M:%S%.f",
-                "%Y-%m-%d %H:%M",
-                "%Y-%m-%dT%H:%M:%S%.f",
-            ]
-            .iter()
-            .find_map(|f| chrono::NaiveDateTime::parse_from_str(s, f).ok())
-            .map(|d| d.and_utc().timestamp_micros())
-        })
-}
-
 struct Step {
     case: String,
     step: String,
@@ -132,19 +115,7 @@ pub(crate) fn read_csv(
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, "transactions_csv");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
-    let mut reader = match csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-    {
-        Ok(r) => r,
-        Err(_) => {
-            log.reject("file could not be read");
-            return (Vec::new(), log);
-        }
-    };
-    let Ok(header) = reader.headers().cloned() else {
-        log.reject(BAD_ROW);
+    let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
         return (Vec::new(), log);
     };
     let col = |names: &[&str]| header_index(&header, names);
@@ -172,8 +143,10 @@ pub(crate) fn read_csv(
                 case: get(c_case).ok_or(NO_CASE)?.to_string(),
                 step: get(c_step).ok_or(NO_STEP)?.to_string(),
                 person: ids.resolve(get(c_person).ok_or(NO_PERSON)?),
-                start: get(c_time).and_then(time_of).ok_or(NO_TIME)?,
-                end: get(c_end).and_then(time_of),
+                start: get(c_time)
+                    .and_then(crate::records::parse_instant)
+                    .ok_or(NO_TIME)?,
+                end: get(c_end).and_then(crate::records::parse_instant),
                 case_type: get(c_type).map(str::to_string),
             })
         })();
@@ -271,7 +244,7 @@ pub(crate) fn read_ocel(
                 start: e
                     .get("time")
                     .and_then(Value::as_str)
-                    .and_then(time_of)
+                    .and_then(crate::records::parse_instant)
                     .ok_or(NO_TIME)?,
                 end: None,
                 case_type: case

@@ -84,19 +84,7 @@ pub(crate) fn read_person_query(
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, "viva_person_query");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
-    let mut reader = match csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-    {
-        Ok(r) => r,
-        Err(_) => {
-            log.reject("file could not be read");
-            return (Vec::new(), Vec::new(), log);
-        }
-    };
-    let Ok(header) = reader.headers().cloned() else {
-        log.reject(BAD_ROW);
+    let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
         return (Vec::new(), Vec::new(), log);
     };
     let lower: Vec<String> = header

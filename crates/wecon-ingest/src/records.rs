@@ -1,0 +1,107 @@
+//! Helpers the record-oriented readers share (audit logs, chat JSON, transaction, document
+//! and Viva CSVs): instants as they are written, JSON records in their usual containers,
+//! and opening a CSV with its header.
+
+use std::path::Path;
+
+use serde_json::Value;
+use wecon_model::schema::IngestLogEntry;
+
+/// An instant as exports write it, in µs since the epoch: RFC 3339, or a zone-less ISO form
+/// (`2024-01-15 10:00`, `2024-01-15T10:00:00.123`, the Management API's
+/// `2020-09-29T08:59:26`) or the Google Admin console's `Jan 15, 2024, 10:00:00 AM`, both
+/// read as UTC.
+pub(crate) fn parse_instant(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(d.timestamp_micros());
+    }
+    let naive = s.trim_end_matches(['Z', 'z']);
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
+        "%b %d, %Y, %I:%M:%S %p",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(naive, f).ok())
+    .map(|d| d.and_utc().timestamp_micros())
+}
+
+/// The JSON records of a file: an array, the array under `page_key` of an API page
+/// (`value` for Microsoft Graph, `items` for Google), one document, or one per line (JSON
+/// lines; a line that is not JSON is an `Err` for its record).
+pub(crate) fn json_records(text: &str, page_key: &str) -> Vec<Result<Value, ()>> {
+    let t = text.trim_start_matches('\u{feff}').trim();
+    if let Ok(v) = serde_json::from_str::<Value>(t) {
+        return match v {
+            Value::Array(items) => items.into_iter().map(Ok).collect(),
+            Value::Object(mut o) if o.get(page_key).is_some_and(Value::is_array) => {
+                match o.remove(page_key) {
+                    Some(Value::Array(items)) => items.into_iter().map(Ok).collect(),
+                    _ => Vec::new(),
+                }
+            }
+            other => vec![Ok(other)],
+        };
+    }
+    t.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).map_err(|_| ()))
+        .collect()
+}
+
+/// A CSV reader (flexible rows, trimmed fields) and its header, or the rejection logged.
+pub(crate) fn open_csv(
+    path: &Path,
+    log: &mut IngestLogEntry,
+    bad_header: &'static str,
+) -> Option<(csv::Reader<std::fs::File>, csv::StringRecord)> {
+    let Ok(mut reader) = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(path)
+    else {
+        log.reject("file could not be read");
+        return None;
+    };
+    match reader.headers() {
+        Ok(h) => {
+            let h = h.clone();
+            Some((reader, h))
+        }
+        Err(_) => {
+            log.reject(bad_header);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_and_records() {
+        assert_eq!(
+            parse_instant("2020-09-29T08:59:26"),
+            Some(1_601_369_966_000_000)
+        );
+        assert_eq!(
+            parse_instant("2024-03-08T10:37:56.354Z"),
+            Some(1_709_894_276_354_000)
+        );
+        assert_eq!(
+            parse_instant("2024-01-16 10:00"),
+            Some(1_705_399_200_000_000)
+        );
+        assert_eq!(
+            parse_instant("Jan 15, 2024, 10:00:00 AM"),
+            Some(1_705_312_800_000_000)
+        );
+        assert_eq!(parse_instant("yesterday"), None);
+        assert_eq!(json_records(r#"{"value": [1, 2]}"#, "value").len(), 2);
+        assert_eq!(json_records("{\"a\": 1}\nnot json\n", "items").len(), 2);
+        assert_eq!(json_records("[1, 2, 3]", "items").len(), 3);
+    }
+}
