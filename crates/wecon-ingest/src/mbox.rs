@@ -80,6 +80,20 @@ impl<R: BufRead + Seek> MboxReader<R> {
         Ok(consumed)
     }
 
+    /// Reads the next line into `self.line`: true for a line of the current message; false at
+    /// the end of the file or at a `From ` line, which is kept as the next message's start.
+    fn message_line(&mut self) -> std::io::Result<bool> {
+        let at = self.pos;
+        if self.read_line(MAX_MESSAGE)? == 0 {
+            return Ok(false);
+        }
+        if self.line.starts_with(b"From ") {
+            self.pending = Some((at, std::mem::take(&mut self.line)));
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
     /// Reads up to the first `From ` line; whatever precedes it (other than blank lines and
     /// a byte-order mark) is returned as a record of its own so that it is accounted for.
     fn start(&mut self) -> std::io::Result<Option<MboxMessage>> {
@@ -91,15 +105,7 @@ impl<R: BufRead + Seek> MboxReader<R> {
         let offset = self.pos;
         let mut preamble = Vec::new();
         let mut truncated = false;
-        loop {
-            let at = self.pos;
-            if self.read_line(MAX_MESSAGE)? == 0 {
-                break;
-            }
-            if self.line.starts_with(b"From ") {
-                self.pending = Some((at, std::mem::take(&mut self.line)));
-                break;
-            }
+        while self.message_line()? {
             truncated |= !push_capped(&mut preamble, &self.line);
         }
         let blank = preamble.iter().all(u8::is_ascii_whitespace);
@@ -129,12 +135,7 @@ impl<R: BufRead + Seek> MboxReader<R> {
         // Headers, up to the blank line, watching for Content-Length.
         let mut content_length: Option<u64> = None;
         loop {
-            let at = self.pos;
-            if self.read_line(MAX_MESSAGE)? == 0 {
-                return Ok(Some(msg));
-            }
-            if self.line.starts_with(b"From ") {
-                self.pending = Some((at, std::mem::take(&mut self.line)));
+            if !self.message_line()? {
                 return Ok(Some(msg));
             }
             msg.truncated |= !push_capped(&mut msg.bytes, &self.line);
@@ -154,15 +155,7 @@ impl<R: BufRead + Seek> MboxReader<R> {
             return Ok(Some(msg));
         }
         // The body runs to the next `From ` line.
-        loop {
-            let at = self.pos;
-            if self.read_line(MAX_MESSAGE)? == 0 {
-                break;
-            }
-            if self.line.starts_with(b"From ") {
-                self.pending = Some((at, std::mem::take(&mut self.line)));
-                break;
-            }
+        while self.message_line()? {
             let line = unquote(&self.line);
             msg.truncated |= !push_capped(&mut msg.bytes, line);
         }
@@ -191,21 +184,10 @@ impl<R: BufRead + Seek> MboxReader<R> {
             left -= take as u64;
         }
         let mut fits = left == 0;
-        if fits {
-            loop {
-                let at = self.pos;
-                if self.read_line(MAX_MESSAGE)? == 0 {
-                    break;
-                }
-                if self.line.starts_with(b"From ") {
-                    self.pending = Some((at, std::mem::take(&mut self.line)));
-                    break;
-                }
-                if self.line != b"\n" && self.line != b"\r\n" {
-                    fits = false;
-                    break;
-                }
-            }
+        // Blank lines may stand between the body and the next `From ` line; anything else
+        // means the length was wrong.
+        while fits && self.message_line()? {
+            fits = self.line == b"\n" || self.line == b"\r\n";
         }
         if !fits {
             self.pending = None;
