@@ -128,3 +128,58 @@ fn document_csvs_with_and_without_map() {
         "source,action,n\ndocument,edit,1\ndocument,share,1\ndocument,view,1\nsearch,query,1\n"
     );
 }
+
+#[test]
+fn broken_files_of_every_new_reader_are_rejected_not_fatal() {
+    // Files that each reader recognises by their first bytes but that break further on.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let files: &[(&str, &str)] = &[
+        (
+            "teams.json",
+            r#"{"@odata.context": "chatMessage", "value": [{"messageType": "message", "createdDateTime": "2024-01-15T09:00:00Z", "from": {"user": {"id": "A"}}}, "#,
+        ),
+        (
+            "mm.jsonl",
+            "{\"type\":\"version\",\"version\":1}\n{\"type\":\"post\",\"post\":{\"user\":\"a\"}}\n{\"type\":",
+        ),
+        (
+            "ocel.json",
+            "{\"objectTypes\": [], \"events\": [{\"id\": \"e\", \"type\": \"x\"",
+        ),
+        (
+            "audit.json",
+            "{\"CreationTime\": \"nope\", \"Operation\": \"FileAccessed\", \"UserId\": \"a@x.org\"}\n{broken",
+        ),
+        (
+            "google.json",
+            "{\"kind\": \"admin#reports#activity\", \"id\": {}, \"events\": [{\"name\": \"view\"}]}",
+        ),
+        ("tx.csv", "case_id,step,person,time\n\"unterminated,a,b,c\n"),
+        (
+            "viva.csv",
+            "PersonId,Date,Collaboration_hours,Organization\nP1,13/13/2024,1.0,X\n,1/1/2024,2.0,X\n",
+        ),
+        (
+            "docs.csv",
+            "time,user,action,document\n2024-01-15T09:00:00Z,a@x.org,view,\n",
+        ),
+    ];
+    for (name, text) in files {
+        std::fs::write(src.join(name), text).unwrap();
+    }
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &[]);
+    // Every file is in the log, balanced, and no record was taken from a broken one.
+    let log = query_csv(
+        &ds,
+        "select count(*) files, sum(records_accepted) accepted, \
+         sum(case when records_read <> records_accepted + records_rejected then 1 else 0 end) unbalanced \
+         from ingest_log",
+    );
+    assert_eq!(
+        log,
+        format!("files,accepted,unbalanced\n{},0,0\n", files.len())
+    );
+}
