@@ -1,7 +1,7 @@
 //! The real Enron mail trees from `../shared/data`: every message ingested or rejected with a
 //! reason, and queryable.
 
-use crate::helpers::{query_csv, shared_data, wecon};
+use crate::helpers::{ingest, query_csv, shared_data, wecon};
 
 #[test]
 fn enron_every_message_accounted_for() {
@@ -34,4 +34,25 @@ fn enron_every_message_accounted_for() {
     assert_eq!(n, format!("n\n{}\n", nums[1]));
     // Thirteen mailboxes, thirteen owners, each decided from their Sent folders.
     assert_eq!(query_csv(&out, "select count(*) n from people"), "n\n13\n");
+}
+
+#[test]
+fn far_out_dates_are_flagged_not_dropped() {
+    // Three Enron messages carry a 1980 date (a mail client with its clock reset): kept,
+    // flagged `date_far_out`, and counted in the manifest.
+    let Some(path) = shared_data("enron-maildir-fullfolders/maildir") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&path, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n, min(extract(year from start_utc)) y from activities where flags = 'date_far_out'"
+        ),
+        "n,y\n3,1980\n"
+    );
+    let manifest = std::fs::read_to_string(ds.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"date_far_out\": 3"), "{manifest}");
 }

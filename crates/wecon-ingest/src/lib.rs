@@ -275,7 +275,15 @@ pub fn ingest(
         until: opts.until.unwrap_or(Window::everything().until),
     };
 
-    let mut activities: Vec<Activity> = Vec::new();
+    let mut activities = Collected {
+        writer: writer::DatasetWriter::create(out)?,
+        unpacked: &unpacked,
+        count: 0,
+        starts: Vec::new(),
+        span: None,
+        calendar_series: std::collections::HashSet::new(),
+        flagged: BTreeMap::new(),
+    };
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
     let mut invites: Vec<mail::Invite> = Vec::new();
@@ -345,7 +353,7 @@ pub fn ingest(
                     mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
                 invites.extend(found);
                 add_people(&mut people, &acts, "mailbox");
-                activities.extend(acts);
+                activities.add(acts)?;
             }
             Input::Mbox(path) => {
                 let file = path.display().to_string();
@@ -381,20 +389,20 @@ pub fn ingest(
                     mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
                 invites.extend(found);
                 add_people(&mut people, &acts, "mailbox");
-                activities.extend(acts);
+                activities.add(acts)?;
             }
             Input::Calendar(path) => calendars.push(path),
             Input::DocumentCsv(path) => {
                 let (acts, entry) =
                     documents::read(&path, &opts.map, &window, &pseudo, &identities);
                 add_people_each(&mut people, &acts, "document log");
-                activities.extend(acts);
+                activities.add(acts)?;
                 logs.insert(entry.source_file.clone(), entry);
             }
             Input::Chat(path, kind) => {
                 let (acts, entry) = chat_json::read(&path, kind, &window, &pseudo, &identities);
                 add_people_each(&mut people, &acts, "chat export");
-                activities.extend(acts);
+                activities.add(acts)?;
                 logs.insert(entry.source_file.clone(), entry);
             }
             Input::Transactions(path, is_csv) => {
@@ -404,13 +412,13 @@ pub fn ingest(
                     transactions::read_ocel(&path, &window, &pseudo, &identities)
                 };
                 add_people_each(&mut people, &acts, "transaction log");
-                activities.extend(acts);
+                activities.add(acts)?;
                 logs.insert(entry.source_file.clone(), entry);
             }
             Input::Audit(path, kind) => {
                 let (acts, entry) = audit::read_audit(&path, kind, &window, &pseudo, &identities);
                 add_people_each(&mut people, &acts, "audit log");
-                activities.extend(acts);
+                activities.add(acts)?;
                 logs.insert(entry.source_file.clone(), entry);
             }
             Input::Slack(root) => {
@@ -419,7 +427,7 @@ pub fn ingest(
                 for p in authors {
                     people.entry(p.person_id.clone()).or_insert(p);
                 }
-                activities.extend(acts);
+                activities.add(acts)?;
             }
             Input::VivaPersons(path) => {
                 let (metrics, persons, entry) = viva_person::read_person_query(&path, &pseudo);
@@ -440,7 +448,7 @@ pub fn ingest(
                 for p in organisers {
                     people.entry(p.person_id.clone()).or_insert(p);
                 }
-                activities.extend(acts);
+                activities.add(acts)?;
                 logs.insert(file, entry);
             }
             Input::Roster(_) | Input::Archive(_) | Input::Pst(_) => {}
@@ -518,54 +526,55 @@ pub fn ingest(
             invite: Some((inv.owner, inv.sent_utc)),
         }
     }));
-    let cal_window = calendar_window(&activities, &parsed, opts);
-    let expanded: Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)> = parsed
-        .into_par_iter()
-        .map(|mut c| {
-            calendar::resolve_identities(&mut c.cal, &identities);
-            let (owner, rule) = match (&c.invite, opts.owner.as_deref()) {
-                (Some((o, _)), _) => (o.clone(), "the mailbox's owner".to_string()),
-                (None, Some(o)) => (o.to_string(), "--owner".to_string()),
-                (None, None) => calendar::decide_owner(&c.cal, &c.stem),
-            };
-            let owner = identities.resolve(&owner);
-            c.log.owner_rule = Some(rule);
-            let acts = calendar::calendar_activities(
-                &c.cal,
-                &owner,
-                &identities,
-                &cal_window,
-                &pseudo,
-                &mut c.log,
-            );
-            (acts, c.log, c.invite.map(|(_, sent)| sent))
-        })
-        .collect();
+    let cal_window = calendar_window(activities.span, &parsed, opts);
+    // Expanded a batch of calendars at a time, so their occurrences are written as they come.
     let mut from_invites: Vec<(Activity, i64, String)> = Vec::new();
-    for (acts, log, invite_sent) in expanded {
-        add_people(&mut people, &acts, "calendar");
-        match invite_sent {
-            Some(sent) => {
-                from_invites.extend(acts.into_iter().map(|a| (a, sent, log.source_file.clone())))
-            }
-            None => activities.extend(acts),
+    let mut parsed = parsed.into_iter();
+    loop {
+        let batch: Vec<CalendarInput> = parsed.by_ref().take(CALENDAR_BATCH).collect();
+        if batch.is_empty() {
+            break;
         }
-        match logs.get_mut(&log.source_file) {
-            Some(entry) => entry.merge(&log),
-            None => {
-                logs.insert(log.source_file.clone(), log);
+        let expanded: Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)> = batch
+            .into_par_iter()
+            .map(|mut c| {
+                calendar::resolve_identities(&mut c.cal, &identities);
+                let (owner, rule) = match (&c.invite, opts.owner.as_deref()) {
+                    (Some((o, _)), _) => (o.clone(), "the mailbox's owner".to_string()),
+                    (None, Some(o)) => (o.to_string(), "--owner".to_string()),
+                    (None, None) => calendar::decide_owner(&c.cal, &c.stem),
+                };
+                let owner = identities.resolve(&owner);
+                c.log.owner_rule = Some(rule);
+                let acts = calendar::calendar_activities(
+                    &c.cal,
+                    &owner,
+                    &identities,
+                    &cal_window,
+                    &pseudo,
+                    &mut c.log,
+                );
+                (acts, c.log, c.invite.map(|(_, sent)| sent))
+            })
+            .collect();
+        for (acts, log, invite_sent) in expanded {
+            add_people(&mut people, &acts, "calendar");
+            match invite_sent {
+                Some(sent) => from_invites
+                    .extend(acts.into_iter().map(|a| (a, sent, log.source_file.clone()))),
+                None => activities.add(acts)?,
+            }
+            match logs.get_mut(&log.source_file) {
+                Some(entry) => entry.merge(&log),
+                None => {
+                    logs.insert(log.source_file.clone(), log);
+                }
             }
         }
     }
-    activities.extend(keep_invited_meetings(from_invites, &activities, &mut logs));
-
-    flag_far_out(&mut activities);
-    let mut flagged: BTreeMap<String, i64> = BTreeMap::new();
-    for f in activities.iter().filter_map(|a| a.flags.as_deref()) {
-        for flag in f.split(',') {
-            *flagged.entry(flag.to_string()).or_default() += 1;
-        }
-    }
+    let kept = keep_invited_meetings(from_invites, &activities.calendar_series, &mut logs);
+    activities.add(kept)?;
+    activities.flag_far_out()?;
 
     // The roster describes people; those the exports show keep where they were found.
     let had_roster = !roster_people.is_empty();
@@ -580,10 +589,13 @@ pub fn ingest(
         people.insert(p.person_id.clone(), p);
     }
 
+    let Collected {
+        writer,
+        count,
+        flagged,
+        ..
+    } = activities;
     if !unpacked.is_empty() {
-        for a in &mut activities {
-            a.source_file = relabel(&unpacked, &a.source_file);
-        }
         logs = logs
             .into_values()
             .map(|mut l| {
@@ -603,7 +615,7 @@ pub fn ingest(
             .then(|| (rfc3339(cal_window.since), rfc3339(cal_window.until))),
         since: opts.since.map(rfc3339),
         until: opts.until.map(rfc3339),
-        activities: activities.len(),
+        activities: count,
         people: people.len(),
         records_read: log.iter().map(|l| l.records_read).sum(),
         records_accepted: log.iter().map(|l| l.records_accepted).sum(),
@@ -611,7 +623,7 @@ pub fn ingest(
         flagged,
         people_not_in_roster,
     };
-    writer::write_dataset(out, activities, &people, &log, &imported, &manifest)?;
+    writer.finish(&people, &log, &imported, &manifest)?;
     Ok(IngestSummary { manifest, log })
 }
 
@@ -629,15 +641,10 @@ struct CalendarInput {
 /// the meeting, a cancellation cancels it). The others are logged as rejected.
 fn keep_invited_meetings(
     from_invites: Vec<(Activity, i64, String)>,
-    calendars: &[Activity],
+    in_calendar: &std::collections::HashSet<(String, String)>,
     logs: &mut HashMap<String, IngestLogEntry>,
 ) -> Vec<Activity> {
     use std::collections::HashSet;
-    let in_calendar: HashSet<(&str, &str)> = calendars
-        .iter()
-        .filter(|a| a.source == "calendar")
-        .filter_map(|a| Some((a.person_id.as_str(), a.thread_id.as_deref()?)))
-        .collect();
     // The latest invitation per person and series, by send time, then by provenance.
     let mut latest: HashMap<(&str, &str), (i64, String)> = HashMap::new();
     for (a, sent, _) in &from_invites {
@@ -660,7 +667,7 @@ fn keep_invited_meetings(
     for (i, (a, _, log_key)) in from_invites.iter().enumerate() {
         let series = a.thread_id.as_deref().unwrap_or_default();
         let this = format!("{}\0{}", a.source_file, invite_of(&a.source_record));
-        let reason = if in_calendar.contains(&(a.person_id.as_str(), series)) {
+        let reason = if in_calendar.contains(&(a.person_id.clone(), series.to_string())) {
             Some(calendar::IN_CALENDAR_EXPORT)
         } else if latest
             .get(&(a.person_id.as_str(), series))
@@ -702,38 +709,85 @@ fn invite_of(record: &str) -> &str {
 /// The flag of a date far outside the span of the rest of the data.
 const FLAG_DATE_FAR_OUT: &str = "date_far_out";
 
-/// Flags activities dated far outside the data's span: more than a year (or the span itself,
-/// when longer) before or after the central 98% of all dates. A mail server with its clock
-/// in 1980 or 2037 leaves such dates; they are kept, flagged, for the user to judge.
-fn flag_far_out(activities: &mut [Activity]) {
-    if activities.len() < 20 {
-        return;
+/// Calendars expanded at a time.
+const CALENDAR_BATCH: usize = 64;
+
+/// Activities on their way to the dataset, and what later steps need to know of them.
+struct Collected<'a> {
+    writer: writer::DatasetWriter,
+    /// Unpacked archives, for `archive.zip!/path` provenance.
+    unpacked: &'a [(String, String, archive::Unpacked)],
+    count: usize,
+    /// Every start, for the far-out-date flag (8 bytes an activity).
+    starts: Vec<i64>,
+    /// The earliest and latest start so far.
+    span: Option<(i64, i64)>,
+    /// (person, series) of meetings read from calendar files.
+    calendar_series: std::collections::HashSet<(String, String)>,
+    /// Activities with each data-quality flag.
+    flagged: BTreeMap<String, i64>,
+}
+
+impl Collected<'_> {
+    fn add(&mut self, mut acts: Vec<Activity>) -> Result<(), IngestError> {
+        for a in &mut acts {
+            if !self.unpacked.is_empty() {
+                a.source_file = relabel(self.unpacked, &a.source_file);
+            }
+            self.starts.push(a.start_utc);
+            self.span = Some(match self.span {
+                Some((lo, hi)) => (lo.min(a.start_utc), hi.max(a.start_utc)),
+                None => (a.start_utc, a.start_utc),
+            });
+            if a.source == "calendar"
+                && let Some(t) = &a.thread_id
+            {
+                self.calendar_series
+                    .insert((a.person_id.clone(), t.clone()));
+            }
+            for flag in a.flags.iter().flat_map(|f| f.split(',')) {
+                *self.flagged.entry(flag.to_string()).or_default() += 1;
+            }
+        }
+        self.count += acts.len();
+        self.writer.write(acts)
     }
-    let mut starts: Vec<i64> = activities.iter().map(|a| a.start_utc).collect();
-    starts.sort_unstable();
-    let cut = starts.len() / 100;
-    let (lo, hi) = (starts[cut], starts[starts.len() - 1 - cut]);
-    let margin = (hi - lo).max(365 * DAY_US);
-    for a in activities
-        .iter_mut()
-        .filter(|a| a.start_utc < lo - margin || a.start_utc > hi + margin)
-    {
-        a.flags = Some(match a.flags.take() {
-            Some(f) => format!("{f},{FLAG_DATE_FAR_OUT}"),
-            None => FLAG_DATE_FAR_OUT.to_string(),
-        });
+
+    /// Flags activities dated far outside the data's span: more than a year (or the span
+    /// itself, when longer) before or after the central 98% of all dates. A mail server with
+    /// its clock in 1980 or 2037 leaves such dates; they are kept, flagged, for the user to
+    /// judge.
+    fn flag_far_out(&mut self) -> Result<(), IngestError> {
+        if self.starts.len() < 20 {
+            return Ok(());
+        }
+        let mut starts = std::mem::take(&mut self.starts);
+        starts.sort_unstable();
+        let cut = starts.len() / 100;
+        let (lo, hi) = (starts[cut], starts[starts.len() - 1 - cut]);
+        let margin = (hi - lo).max(365 * DAY_US);
+        let n = self
+            .writer
+            .flag_outside(lo - margin, hi + margin, FLAG_DATE_FAR_OUT)?;
+        if n > 0 {
+            *self
+                .flagged
+                .entry(FLAG_DATE_FAR_OUT.to_string())
+                .or_default() += n as i64;
+        }
+        Ok(())
     }
 }
 
 /// The window calendars are expanded in: the user's bounds, else the span of the mail, else
 /// the span of the calendars' own one-off events, at least one year from the first event.
 fn calendar_window(
-    activities: &[Activity],
+    span: Option<(i64, i64)>,
     parsed: &[CalendarInput],
     opts: &IngestOptions,
 ) -> Window {
-    let mail_min = activities.iter().map(|a| a.start_utc).min();
-    let mail_max = activities.iter().map(|a| a.start_utc).max();
+    let mail_min = span.map(|s| s.0);
+    let mail_max = span.map(|s| s.1);
     let cal_min = parsed
         .iter()
         .filter_map(|c| calendar::earliest_start(&c.cal))

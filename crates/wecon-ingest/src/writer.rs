@@ -1,11 +1,20 @@
 //! The dataset on disk: Parquet files partitioned by source and month, written into a
 //! temporary folder that replaces the target in one rename, so a reader never sees half a
 //! dataset. `manifest.json` is written last; a folder without it is not a dataset.
+//!
+//! Activities are written as they are produced: they are gathered until [`FLUSH_ROWS`] are
+//! waiting, then written as `part-N.parquet` files in each `activities/<source>/<YYYY-MM>/`
+//! partition, so ingest holds a bounded number of activities however large the export is,
+//! and a small dataset is still one file per partition.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::DateTime;
+use datafusion::arrow::array::TimestampMicrosecondArray;
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
 use wecon_model::schema::{
@@ -18,79 +27,209 @@ use crate::{IngestError, Manifest};
 /// The file that marks a complete dataset.
 pub const MANIFEST: &str = "manifest.json";
 
-/// Writes a whole dataset atomically at `out`.
-pub(crate) fn write_dataset(
-    out: &Path,
-    mut activities: Vec<Activity>,
-    people: &[Person],
-    log: &[IngestLogEntry],
-    imported: &[ImportedMetric],
-    manifest: &Manifest,
-) -> Result<(), IngestError> {
-    if out.exists() && !out.join(MANIFEST).exists() && fs_err::read_dir(out)?.next().is_some() {
-        return Err(IngestError::Refuse(format!(
-            "`{}` exists and is not a wecon dataset; choose an empty or new folder",
-            out.display()
-        )));
-    }
-    let partial = partial_dir(out)?;
+/// Activities gathered before they are written (about 1.4 KB each in memory).
+const FLUSH_ROWS: usize = 250_000;
 
-    // Activity ids are unique, so the order is total and an unstable sort deterministic.
-    activities.par_sort_unstable_by(|a, b| {
-        (
-            a.source.as_str(),
-            a.person_id.as_str(),
-            a.start_utc,
-            a.activity_id.as_str(),
-        )
-            .cmp(&(
-                b.source.as_str(),
-                b.person_id.as_str(),
-                b.start_utc,
-                b.activity_id.as_str(),
-            ))
-    });
-    let mut partitions: BTreeMap<(String, String), Vec<Activity>> = BTreeMap::new();
-    for a in activities {
-        let month = DateTime::from_timestamp_micros(a.start_utc)
-            .map(|d| d.format("%Y-%m").to_string())
-            .unwrap_or_else(|| "unknown".into());
-        partitions
-            .entry((a.source.clone(), month))
-            .or_default()
-            .push(a);
-    }
-    let act_dir = partial.join(ACTIVITIES);
-    fs_err::create_dir_all(&act_dir)?;
-    // Partitions are independent files: written in parallel.
-    partitions
-        .par_iter()
-        .try_for_each(|((source, month), rows)| -> Result<(), IngestError> {
-            let dir = act_dir.join(source).join(month);
-            fs_err::create_dir_all(&dir)?;
-            write_parquet(&dir.join("part-0.parquet"), &[activities_batch(rows)?])?;
-            Ok(())
-        })?;
-    if partitions.is_empty() {
-        // An empty table still needs a file so that its schema can be read.
-        write_parquet(&act_dir.join("empty.parquet"), &[activities_batch(&[])?])?;
-    }
-    write_parquet(
-        &partial.join(format!("{PEOPLE}.parquet")),
-        &[people_batch(people)?],
-    )?;
-    write_parquet(
-        &partial.join(format!("{INGEST_LOG}.parquet")),
-        &[ingest_log_batch(log)?],
-    )?;
-    write_parquet(
-        &partial.join(format!("{IMPORTED_METRICS}.parquet")),
-        &[imported_metrics_batch(imported)?],
-    )?;
-    let json =
-        serde_json::to_string_pretty(manifest).map_err(|e| IngestError::Refuse(e.to_string()))?;
-    write_file(&partial.join(MANIFEST), json)?;
+/// A dataset being written; dropped unfinished, its temporary folder is removed.
+pub(crate) struct DatasetWriter {
+    pending: Vec<Activity>,
+    out: PathBuf,
+    partial: PathBuf,
+    /// Parts written per partition folder, for the next part's number.
+    parts: HashMap<PathBuf, usize>,
+    /// Every part written, with the earliest and latest start in it.
+    written: Vec<(PathBuf, i64, i64)>,
+    finished: bool,
+}
 
-    replace_dir(&partial, out)?;
-    Ok(())
+impl DatasetWriter {
+    /// Starts a dataset at `out` (refusing a folder that is something else).
+    pub(crate) fn create(out: &Path) -> Result<Self, IngestError> {
+        if out.exists() && !out.join(MANIFEST).exists() && fs_err::read_dir(out)?.next().is_some() {
+            return Err(IngestError::Refuse(format!(
+                "`{}` exists and is not a wecon dataset; choose an empty or new folder",
+                out.display()
+            )));
+        }
+        let partial = partial_dir(out)?;
+        fs_err::create_dir_all(partial.join(ACTIVITIES))?;
+        Ok(DatasetWriter {
+            pending: Vec::new(),
+            out: out.to_path_buf(),
+            partial,
+            parts: HashMap::new(),
+            written: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// Takes activities to write; writes what is waiting once there is enough of it.
+    pub(crate) fn write(&mut self, activities: Vec<Activity>) -> Result<(), IngestError> {
+        self.pending.extend(activities);
+        if self.pending.len() >= FLUSH_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the waiting activities into their partitions, sorted by source, person, start.
+    fn flush(&mut self) -> Result<(), IngestError> {
+        let mut activities = std::mem::take(&mut self.pending);
+        if activities.is_empty() {
+            return Ok(());
+        }
+        // Activity ids are unique, so the order is total and an unstable sort deterministic.
+        activities.par_sort_unstable_by(|a, b| {
+            (
+                a.source.as_str(),
+                a.person_id.as_str(),
+                a.start_utc,
+                a.activity_id.as_str(),
+            )
+                .cmp(&(
+                    b.source.as_str(),
+                    b.person_id.as_str(),
+                    b.start_utc,
+                    b.activity_id.as_str(),
+                ))
+        });
+        let mut partitions: BTreeMap<(String, String), Vec<Activity>> = BTreeMap::new();
+        for a in activities {
+            let month = DateTime::from_timestamp_micros(a.start_utc)
+                .map(|d| d.format("%Y-%m").to_string())
+                .unwrap_or_else(|| "unknown".into());
+            partitions
+                .entry((a.source.clone(), month))
+                .or_default()
+                .push(a);
+        }
+        let act_dir = self.partial.join(ACTIVITIES);
+        let jobs: Vec<(PathBuf, Vec<Activity>)> = partitions
+            .into_iter()
+            .map(|((source, month), rows)| {
+                let dir = act_dir.join(source).join(month);
+                let n = self.parts.entry(dir.clone()).or_default();
+                let path = dir.join(format!("part-{n}.parquet"));
+                *n += 1;
+                (path, rows)
+            })
+            .collect();
+        // Partitions are independent files: written in parallel.
+        let written = jobs
+            .into_par_iter()
+            .map(|(path, rows)| -> Result<(PathBuf, i64, i64), IngestError> {
+                if let Some(dir) = path.parent() {
+                    fs_err::create_dir_all(dir)?;
+                }
+                write_parquet(&path, &[activities_batch(&rows)?])?;
+                let min = rows.iter().map(|a| a.start_utc).min().unwrap_or(0);
+                let max = rows.iter().map(|a| a.start_utc).max().unwrap_or(0);
+                Ok((path, min, max))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.written.extend(written);
+        Ok(())
+    }
+
+    /// Adds `flag` to the activities written whose start lies outside `[lo, hi]`, rewriting
+    /// only the parts that hold any; returns how many were flagged.
+    pub(crate) fn flag_outside(
+        &mut self,
+        lo: i64,
+        hi: i64,
+        flag: &str,
+    ) -> Result<usize, IngestError> {
+        self.flush()?;
+        let mut flagged = 0;
+        for (path, min, max) in &self.written {
+            if *min >= lo && *max <= hi {
+                continue;
+            }
+            let file = fs_err::File::open(path)?;
+            let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?.build()?;
+            let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
+            let mut out = Vec::with_capacity(batches.len());
+            for b in batches {
+                let schema = b.schema();
+                let (Ok(si), Ok(fi)) = (schema.index_of("start_utc"), schema.index_of("flags"))
+                else {
+                    out.push(b);
+                    continue;
+                };
+                let starts = b
+                    .column(si)
+                    .as_any()
+                    .downcast_ref::<TimestampMicrosecondArray>();
+                let flags = b.column(fi).as_any().downcast_ref::<StringArray>();
+                let (Some(starts), Some(flags)) = (starts, flags) else {
+                    out.push(b);
+                    continue;
+                };
+                let mut new = StringBuilder::new();
+                for i in 0..b.num_rows() {
+                    let t = starts.value(i);
+                    let old = (!flags.is_null(i)).then(|| flags.value(i));
+                    if t < lo || t > hi {
+                        flagged += 1;
+                        new.append_value(match old {
+                            Some(o) => format!("{o},{flag}"),
+                            None => flag.to_string(),
+                        });
+                    } else {
+                        new.append_option(old);
+                    }
+                }
+                let mut columns: Vec<ArrayRef> = b.columns().to_vec();
+                columns[fi] = Arc::new(new.finish());
+                out.push(RecordBatch::try_new(schema, columns)?);
+            }
+            write_parquet(path, &out)?;
+        }
+        Ok(flagged)
+    }
+
+    /// Writes people, the ingest log, imported metrics and, last, the manifest; then puts the
+    /// dataset in place.
+    pub(crate) fn finish(
+        mut self,
+        people: &[Person],
+        log: &[IngestLogEntry],
+        imported: &[ImportedMetric],
+        manifest: &Manifest,
+    ) -> Result<(), IngestError> {
+        self.flush()?;
+        if self.written.is_empty() {
+            // An empty table still needs a file so that its schema can be read.
+            write_parquet(
+                &self.partial.join(ACTIVITIES).join("empty.parquet"),
+                &[activities_batch(&[])?],
+            )?;
+        }
+        write_parquet(
+            &self.partial.join(format!("{PEOPLE}.parquet")),
+            &[people_batch(people)?],
+        )?;
+        write_parquet(
+            &self.partial.join(format!("{INGEST_LOG}.parquet")),
+            &[ingest_log_batch(log)?],
+        )?;
+        write_parquet(
+            &self.partial.join(format!("{IMPORTED_METRICS}.parquet")),
+            &[imported_metrics_batch(imported)?],
+        )?;
+        let json = serde_json::to_string_pretty(manifest)
+            .map_err(|e| IngestError::Refuse(e.to_string()))?;
+        write_file(&self.partial.join(MANIFEST), json)?;
+        replace_dir(&self.partial, &self.out)?;
+        self.finished = true;
+        Ok(())
+    }
+}
+
+impl Drop for DatasetWriter {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = std::fs::remove_dir_all(&self.partial);
+        }
+    }
 }
