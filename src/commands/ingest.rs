@@ -9,8 +9,10 @@ use super::{IngestFlags, ingest_and_tell};
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// Files or folders holding exports: mbox files, maildir or Enron-style mail trees,
-    /// .eml files, .ics calendars. Folders are searched recursively.
+    /// Files or folders holding exports: mail (maildir, mbox, .eml, .pst), calendars (.ics),
+    /// chat (Slack, Teams, Mattermost), audit, document and transaction logs, Viva exports,
+    /// rosters, and archives of them. Folders are searched recursively; `wecon sources`
+    /// lists every format.
     #[arg(required = true)]
     sources: Vec<PathBuf>,
     /// The dataset folder to write (replaced atomically).
