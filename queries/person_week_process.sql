@@ -5,10 +5,9 @@
 --     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
 --     unseen is not counted); chat posts: `chat_sent_minutes`. Each is cut short when the
 --     person's next counted message starts earlier ("cut short by the next action").
---   * meetings: their scheduled duration, when the person organised or accepted them, at
---     least one other person attends, not cancelled, not all-day, shorter than
---     `meeting_max_hours`, fewer than `meeting_max_attendees` people, and (with
---     `meeting_requires_busy`) shown as busy.
+--   * meetings: their scheduled duration, for the meetings `counted_meetings` counts
+--     (organised or accepted, another person attends, not cancelled, not all-day, under
+--     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
 --   * calls (Meet, Teams call records): their actual duration, join to leave.
 --   * week: the ISO week (Monday 00:00 UTC) the activity starts in.
 -- Hours here are scheduled (raw) hours: overlaps are not yet de-duplicated.
@@ -53,21 +52,8 @@ message_time AS (
     ) AS ordered
 ),
 meeting_time AS (
-    SELECT
-        c.person_id,
-        c.process,
-        c.start_utc,
-        date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
-    FROM classified c CROSS JOIN p
-    WHERE c.source = 'calendar'
-      AND c.process IS NOT NULL
-      AND NOT COALESCE(c.is_cancelled, false)
-      AND NOT COALESCE(c.is_all_day, false)
-      AND (COALESCE(c.is_organizer, false) OR c.response = 'accepted')
-      AND c.participants >= 2
-      AND c.participants < p.meeting_max_attendees
-      AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) < p.meeting_max_hours * 3600.0
-      AND (NOT p.meeting_requires_busy OR COALESCE(c.show_as, 'busy') = 'busy')
+    SELECT person_id, process, start_utc, seconds
+    FROM counted_meetings
 ),
 call_time AS (
     SELECT

@@ -316,3 +316,39 @@ fn aliases_from_the_roster_and_tags_resolve_to_one_person() {
     assert_eq!(roles(false), "recipient_role,n\nother,1\nto,1\n");
     assert_eq!(roles(true), "recipient_role,n\nto,2\n");
 }
+
+#[test]
+fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
+    // METRICS.md §3's example: 2:00–3:00 and 2:30–3:30 are 1.5 adjusted hours and 0.5
+    // conflicting hours. Add a meeting inside the first (2:10–2:20) and a separate one
+    // (4:00–4:30): scheduled 2 h 40, adjusted 2 h, conflicting 40 min.
+    let dir = tempfile::tempdir().unwrap();
+    let cal = dir.path().join("alice@ex.org.ics");
+    let ev = |uid: &str, start: &str, end: &str| {
+        format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:2024011{start}Z\nDTEND:2024011{end}Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n"
+        )
+    };
+    let mut ics = String::from("BEGIN:VCALENDAR\nVERSION:2.0\n");
+    ics += &ev("a", "6T140000", "6T150000");
+    ics += &ev("b", "6T143000", "6T153000");
+    ics += &ev("c", "6T141000", "6T142000");
+    ics += &ev("d", "6T160000", "6T163000");
+    ics += "END:VCALENDAR\n";
+    write(&cal, &ics);
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &cal.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(
+        query_csv(
+            &out,
+            "select meetings, round(scheduled_hours, 4) s, round(adjusted_hours, 4) a, \
+             round(conflicting_hours, 4) c from person_week_meetings"
+        ),
+        "meetings,s,a,c\n4,2.6667,2.0,0.6667\n"
+    );
+}

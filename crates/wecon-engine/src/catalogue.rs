@@ -9,8 +9,16 @@
 const QUERIES: &[(&str, &str)] = &[
     ("classify", include_str!("../../../queries/classify.sql")),
     (
+        "counted_meetings",
+        include_str!("../../../queries/counted_meetings.sql"),
+    ),
+    (
         "ingest_summary",
         include_str!("../../../queries/ingest_summary.sql"),
+    ),
+    (
+        "person_week_meetings",
+        include_str!("../../../queries/person_week_meetings.sql"),
     ),
     (
         "person_week_process",
