@@ -111,15 +111,21 @@ pub(crate) fn plan_meetings(
         }
         out.push(meeting);
 
-        // Weekly 1:1s with each report.
-        for &r in members.iter().filter(|&&i| i != m) {
+        // Weekly 1:1s with each report, back to back on Thursday from 14:00 (the last ones
+        // run past working hours for a large team).
+        for (k, &r) in members.iter().filter(|&&i| i != m).enumerate() {
+            let minutes_after_two = 30 * k as u32;
             out.push(Meeting {
                 uid: next_uid(),
                 organizer: m,
                 attendees: vec![accepted(m), accepted(r)],
                 room: None,
                 tz: manager.tz,
-                start: at_local(weekday_in_week(start, 0, Weekday::Thu), 15, 0),
+                start: at_local(
+                    weekday_in_week(start, 0, Weekday::Thu),
+                    14 + minutes_after_two / 60,
+                    minutes_after_two % 60,
+                ),
                 minutes: 30,
                 rrule: Some(format!("FREQ=WEEKLY;COUNT={weeks}")),
                 exdates: Vec::new(),
