@@ -1,81 +1,18 @@
 -- person_week_process: hours each person spent on each information process, per week.
 --
--- Definition (METRICS.md §2, the profile's constants in the `profile` table):
---   * email sent: `email_sent_minutes` each; email received on To or Cc:
---     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
---     unseen is not counted); chat posts: `chat_sent_minutes`. Each is cut short when the
---     person's next counted message starts earlier ("cut short by the next action").
---   * meetings: their scheduled duration, for the meetings `counted_meetings` counts
---     (organised or accepted, another person attends, not cancelled, not all-day, under
---     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
---   * calls (Meet, Teams call records): their actual duration, join to leave.
---   * week: the ISO week (Monday 00:00 UTC) the activity starts in.
--- Hours here are scheduled (raw) hours: overlaps are not yet de-duplicated.
+-- Definition (METRICS.md §2): the sum of the `timed` view's seconds (mail and chat at the
+-- profile's minutes, cut short by the next action; counted meetings at their scheduled
+-- length; calls join to leave) per person, ISO week (Monday 00:00 UTC, the week the
+-- activity starts in) and process. Hours here are raw: overlaps are not de-duplicated
+-- (`person_week_collaboration` does that).
 -- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
 -- METRICS.md §2.
-WITH p AS (
-    SELECT * FROM profile
-),
-counted_messages AS (
-    SELECT
-        c.activity_id,
-        c.person_id,
-        c.process,
-        c.start_utc,
-        CASE
-            WHEN c.source = 'email' AND c.action = 'send' THEN p.email_sent_minutes
-            WHEN c.source = 'email' AND c.action = 'receive'
-                 AND c.recipient_role IN ('to', 'cc')
-                 AND NOT (p.received_requires_seen AND c.seen IS NOT DISTINCT FROM false)
-                THEN p.email_read_minutes
-            WHEN c.source = 'chat' AND c.action = 'post' THEN p.chat_sent_minutes
-            ELSE 0.0
-        END * 60.0 AS nominal_seconds
-    FROM classified c CROSS JOIN p
-    WHERE c.source IN ('email', 'chat') AND c.process IS NOT NULL
-),
-message_time AS (
-    SELECT
-        person_id,
-        process,
-        start_utc,
-        LEAST(
-            nominal_seconds,
-            COALESCE(date_part('epoch', next_start) - date_part('epoch', start_utc), nominal_seconds)
-        ) AS seconds
-    FROM (
-        SELECT
-            *,
-            LEAD(start_utc) OVER (PARTITION BY person_id ORDER BY start_utc, activity_id) AS next_start
-        FROM counted_messages
-        WHERE nominal_seconds > 0
-    ) AS ordered
-),
-meeting_time AS (
-    SELECT person_id, process, start_utc, seconds
-    FROM counted_meetings
-),
-call_time AS (
-    SELECT
-        c.person_id,
-        c.process,
-        c.start_utc,
-        date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
-    FROM classified c
-    WHERE c.source = 'call' AND c.process IS NOT NULL AND c.end_utc > c.start_utc
-)
 SELECT
     person_id,
     CAST(date_trunc('week', start_utc) AS DATE) AS week,
     process,
     SUM(seconds) / 3600.0 AS hours,
     COUNT(*) AS activities
-FROM (
-    SELECT * FROM message_time
-    UNION ALL
-    SELECT * FROM meeting_time
-    UNION ALL
-    SELECT * FROM call_time
-) AS timed
+FROM timed
 GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE), process
 ORDER BY person_id, week, process

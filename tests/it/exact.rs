@@ -352,3 +352,54 @@ fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
         "meetings,s,a,c\n4,2.6667,2.0,0.6667\n"
     );
 }
+
+#[test]
+fn collaboration_hours_count_overlaps_once() {
+    // Alice's meeting 10:00–11:00, a mail she sends at 10:30 (5 min), and a call 10:45–11:15:
+    // raw 1 h + 5 min + 30 min, de-duplicated 10:00–11:15 = 1.25 h.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    write(
+        &src.join("mail/.Sent/cur/1:2,S"),
+        &mail(
+            1,
+            "Tue, 16 Jan 2024 10:30:00 +0000",
+            "alice@ex.org",
+            "bob@ex.org",
+            "Notes",
+            false,
+        ),
+    );
+    write(
+        &src.join("calendar/alice@ex.org.ics"),
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:m\nDTSTART:20240116T100000Z\nDTEND:20240116T110000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\nEND:VCALENDAR\n",
+    );
+    write(
+        &src.join("calls/call.json"),
+        r#"{"id": "c1", "type": "peerToPeer", "modalities": ["audio"],
+            "sessions": [{"caller": {"identity": {"user": {"id": "A", "userPrincipalName": "alice@ex.org"}}},
+                          "callee": {"identity": {"user": {"id": "B", "userPrincipalName": "bob@ex.org"}}},
+                          "startDateTime": "2024-01-16T10:45:00Z", "endDateTime": "2024-01-16T11:15:00Z"}]}"#,
+    );
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &src.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--owner",
+        "alice@ex.org",
+    ]);
+    let pseudo = wecon_model::Pseudonymiser::new(crate::helpers::TEST_KEY.as_bytes()).unwrap();
+    let alice = pseudo.person("alice@ex.org");
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select round(raw_hours, 4) raw, round(collaboration_hours, 4) dedup, \
+                 round(overlap_hours, 4) overlap from person_week_collaboration where person_id = '{alice}'"
+            )
+        ),
+        "raw,dedup,overlap\n1.5833,1.25,0.3333\n"
+    );
+}

@@ -114,9 +114,12 @@ fn every_metric_snapshot() {
         "rejections",
         "received_mail_seen",
         "person_week_meetings",
+        "person_week_collaboration",
     ] {
         let sql = if name == "person_week_process" {
             "select person_id, cast(week as varchar) week, process, round(hours, 6) hours, activities from person_week_process order by 1, 2, 3".to_string()
+        } else if name == "person_week_collaboration" {
+            "select person_id, cast(week as varchar) week, round(raw_hours, 6) raw, round(collaboration_hours, 6) dedup, round(overlap_hours, 6) overlap from person_week_collaboration order by 1, 2".to_string()
         } else if name == "person_week_meetings" {
             "select person_id, cast(week as varchar) week, meetings, round(scheduled_hours, 6) scheduled, round(adjusted_hours, 6) adjusted, round(conflicting_hours, 6) conflicting from person_week_meetings order by 1, 2".to_string()
         } else {

@@ -17,6 +17,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/ingest_summary.sql"),
     ),
     (
+        "person_week_collaboration",
+        include_str!("../../../queries/person_week_collaboration.sql"),
+    ),
+    (
         "person_week_meetings",
         include_str!("../../../queries/person_week_meetings.sql"),
     ),
@@ -32,6 +36,7 @@ const QUERIES: &[(&str, &str)] = &[
         "rejections",
         include_str!("../../../queries/rejections.sql"),
     ),
+    ("timed", include_str!("../../../queries/timed.sql")),
 ];
 
 /// The built-in assumption profiles (`queries/profiles/*.toml`).

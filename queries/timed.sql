@@ -1,0 +1,75 @@
+-- timed: every activity that takes time, with its process, start and length in seconds.
+--
+-- Definition (METRICS.md §2, the profile's constants in the `profile` table):
+--   * email sent: `email_sent_minutes` each; email received on To or Cc:
+--     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
+--     unseen is not counted); chat posts: `chat_sent_minutes`. Each is cut short when the
+--     person's next counted message starts earlier ("cut short by the next action").
+--   * meetings: their scheduled duration, for the meetings `counted_meetings` counts
+--     (organised or accepted, another person attends, not cancelled, not all-day, under
+--     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
+--   * calls (Meet, Teams call records): their actual duration, join to leave.
+-- Columns: person_id, process, source, start_utc, seconds.
+-- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
+-- METRICS.md §2.
+-- Edit freely: `person_week_process` and `person_week_collaboration` read this view.
+CREATE OR REPLACE VIEW timed AS
+WITH p AS (
+    SELECT * FROM profile
+),
+counted_messages AS (
+    SELECT
+        c.activity_id,
+        c.person_id,
+        c.process,
+        c.source,
+        c.start_utc,
+        CASE
+            WHEN c.source = 'email' AND c.action = 'send' THEN p.email_sent_minutes
+            WHEN c.source = 'email' AND c.action = 'receive'
+                 AND c.recipient_role IN ('to', 'cc')
+                 AND NOT (p.received_requires_seen AND c.seen IS NOT DISTINCT FROM false)
+                THEN p.email_read_minutes
+            WHEN c.source = 'chat' AND c.action = 'post' THEN p.chat_sent_minutes
+            ELSE 0.0
+        END * 60.0 AS nominal_seconds
+    FROM classified c CROSS JOIN p
+    WHERE c.source IN ('email', 'chat') AND c.process IS NOT NULL
+),
+message_time AS (
+    SELECT
+        person_id,
+        process,
+        source,
+        start_utc,
+        LEAST(
+            nominal_seconds,
+            COALESCE(date_part('epoch', next_start) - date_part('epoch', start_utc), nominal_seconds)
+        ) AS seconds
+    FROM (
+        SELECT
+            *,
+            LEAD(start_utc) OVER (PARTITION BY person_id ORDER BY start_utc, activity_id) AS next_start
+        FROM counted_messages
+        WHERE nominal_seconds > 0
+    ) AS ordered
+),
+meeting_time AS (
+    SELECT person_id, process, source, start_utc, seconds
+    FROM counted_meetings
+),
+call_time AS (
+    SELECT
+        c.person_id,
+        c.process,
+        c.source,
+        c.start_utc,
+        date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
+    FROM classified c
+    WHERE c.source = 'call' AND c.process IS NOT NULL AND c.end_utc > c.start_utc
+)
+SELECT * FROM message_time
+UNION ALL
+SELECT * FROM meeting_time
+UNION ALL
+SELECT * FROM call_time
