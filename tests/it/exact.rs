@@ -403,3 +403,51 @@ fn collaboration_hours_count_overlaps_once() {
         "raw,dedup,overlap\n1.5833,1.25,0.3333\n"
     );
 }
+
+#[test]
+fn after_hours_follow_the_persons_zone_days_and_hours() {
+    // Alice works Monday to Thursday, 08:30–16:30 in Berlin (roster). Her mail on Monday at
+    // 08:00Z (09:00 in Berlin) is in hours; her mail on Friday and her meeting on Tuesday at
+    // 15:30Z (16:30 in Berlin, her end of day) are after hours: 5 min + 1 h.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    let sent = |n: u32, date: &str| mail(n, date, "alice@ex.org", "bob@ex.org", "Status", false);
+    write(
+        &src.join("mail/.Sent/cur/1:2,S"),
+        &sent(1, "Mon, 15 Jan 2024 08:00:00 +0000"),
+    );
+    write(
+        &src.join("mail/.Sent/cur/2:2,S"),
+        &sent(2, "Fri, 19 Jan 2024 10:00:00 +0000"),
+    );
+    write(
+        &src.join("calendar/alice@ex.org.ics"),
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:m\nDTSTART:20240116T153000Z\nDTEND:20240116T163000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\nEND:VCALENDAR\n",
+    );
+    write(
+        &src.join("people.csv"),
+        "email,unit,tz,work_start,work_end,work_days\nalice@ex.org,finance,Europe/Berlin,08:30,16:30,\"1,2,3,4\"\n",
+    );
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &src.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--owner",
+        "alice@ex.org",
+    ]);
+    let pseudo = wecon_model::Pseudonymiser::new(crate::helpers::TEST_KEY.as_bytes()).unwrap();
+    let alice = pseudo.person("alice@ex.org");
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select round(after_hours, 4) a, round(after_hours_meetings, 4) m, \
+                 round(after_hours_messages, 4) msg, round(timed_hours, 4) t \
+                 from person_week_after_hours where person_id = '{alice}'"
+            )
+        ),
+        "a,m,msg,t\n1.0833,1.0,0.0833,1.1667\n"
+    );
+}

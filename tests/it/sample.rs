@@ -115,9 +115,12 @@ fn every_metric_snapshot() {
         "received_mail_seen",
         "person_week_meetings",
         "person_week_collaboration",
+        "person_week_after_hours",
     ] {
         let sql = if name == "person_week_process" {
             "select person_id, cast(week as varchar) week, process, round(hours, 6) hours, activities from person_week_process order by 1, 2, 3".to_string()
+        } else if name == "person_week_after_hours" {
+            "select person_id, cast(week as varchar) week, round(after_hours, 6) after_hours, round(after_hours_meetings, 6) meetings, round(after_hours_messages, 6) messages, round(timed_hours, 6) timed from person_week_after_hours order by 1, 2".to_string()
         } else if name == "person_week_collaboration" {
             "select person_id, cast(week as varchar) week, round(raw_hours, 6) raw, round(collaboration_hours, 6) dedup, round(overlap_hours, 6) overlap from person_week_collaboration order by 1, 2".to_string()
         } else if name == "person_week_meetings" {

@@ -17,6 +17,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/ingest_summary.sql"),
     ),
     (
+        "person_week_after_hours",
+        include_str!("../../../queries/person_week_after_hours.sql"),
+    ),
+    (
         "person_week_collaboration",
         include_str!("../../../queries/person_week_collaboration.sql"),
     ),

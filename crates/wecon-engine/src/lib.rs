@@ -8,6 +8,7 @@
 mod catalogue;
 mod output;
 mod profile;
+mod udf;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -82,7 +83,11 @@ fn new_context() -> SessionContext {
         .options_mut()
         .execution
         .listing_table_ignore_subdirectory = false;
-    SessionContext::new_with_config(config)
+    let ctx = SessionContext::new_with_config(config);
+    for f in udf::all() {
+        ctx.register_udf(f);
+    }
+    ctx
 }
 
 fn is_dataset(dir: &Path) -> bool {
