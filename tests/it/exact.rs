@@ -451,3 +451,66 @@ fn after_hours_follow_the_persons_zone_days_and_hours() {
         "a,m,msg,t\n1.0833,1.0,0.0833,1.1667\n"
     );
 }
+
+#[test]
+fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = fixture(dir.path());
+    // Dan is on the roster but in no export.
+    write(
+        &exports.join("people.csv"),
+        "email,unit\nalice@ex.org,finance\ndan@ex.org,finance\n",
+    );
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &exports.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let pseudo = wecon_model::Pseudonymiser::new(crate::helpers::TEST_KEY.as_bytes()).unwrap();
+    let (alice, dan) = (pseudo.person("alice@ex.org"), pseudo.person("dan@ex.org"));
+    let found = |check: &str, subject: &str| {
+        query_csv(
+            &out,
+            &format!(
+                "select count(*) n from validation where \"check\" = '{check}' and subject = '{subject}'"
+            ),
+        )
+    };
+    // Alice's few hours over the fixture's weeks: well under 5 h a week.
+    assert_eq!(found("non_knowledge_worker", &alice), "n\n1\n");
+    assert_eq!(found("no_activity", &dan), "n\n1\n");
+    // Two mails two minutes apart on one day: a working day of six minutes.
+    let short = dir.path().join("short");
+    for i in 1..=2 {
+        write(
+            &short.join(format!("mail/.Sent/cur/{i}:2,S")),
+            &mail(
+                i,
+                &format!("Mon, 15 Jan 2024 10:0{i}:00 +0000"),
+                "erin@ex.org",
+                "bob@ex.org",
+                "Hi",
+                false,
+            ),
+        );
+    }
+    let out2 = dir.path().join("out2");
+    wecon(&[
+        "run",
+        &short.to_string_lossy(),
+        "--out",
+        &out2.to_string_lossy(),
+    ]);
+    let erin = pseudo.person("erin@ex.org");
+    assert_eq!(
+        query_csv(
+            &out2,
+            &format!(
+                "select cast(period as varchar) day, round(value, 4) hours from validation where \"check\" = 'implausible_day' and subject = '{erin}'"
+            ),
+        ),
+        "day,hours\n2024-01-15,0.1\n"
+    );
+}

@@ -41,6 +41,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/rejections.sql"),
     ),
     ("timed", include_str!("../../../queries/timed.sql")),
+    (
+        "validation",
+        include_str!("../../../queries/validation.sql"),
+    ),
 ];
 
 /// The built-in assumption profiles (`queries/profiles/*.toml`).

@@ -1,0 +1,75 @@
+-- validation: what a report should not be trusted on, before any group figure is computed.
+--
+-- Definition (METRICS.md §5), one row per finding: `check`, `subject` (a person, unit or
+-- format), `period` (the week's Monday or the day it is about, where it is about one),
+-- `value` and `threshold`:
+--   * `non_knowledge_worker`: a person whose counted hours (the `timed` view, raw) average
+--     5 h a week or less over the weeks the data spans for them;
+--   * `implausible_day`: a person-day whose first to last counted activity spans under 4 h
+--     or over 15 h (days with at least two activities);
+--   * `holiday_week`: a unit-week whose average counted hours per person lie more than one
+--     standard deviation below that unit's weekly mean (units with three weeks or more);
+--   * `no_activity`: a person the roster lists with no counted activity;
+--   * `high_rejection`: an export format whose rejected records exceed 20% of those read.
+-- Thresholds are the literals below; edit them here. Counted hours are raw (not
+-- de-duplicated), as `person_week_process` adds them.
+-- Source: Viva Insights / Workplace Analytics data validation guidance, as summarised in
+-- METRICS.md §5.
+WITH person_week AS (
+    SELECT person_id, CAST(date_trunc('week', start_utc) AS DATE) AS week, SUM(seconds) / 3600.0 AS hours
+    FROM timed
+    GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+),
+span AS (
+    SELECT MIN(week) AS first_week, MAX(week) AS last_week FROM person_week
+),
+weeks_spanned AS (
+    SELECT (CAST(last_week AS BIGINT) - CAST(first_week AS BIGINT)) / 7 + 1 AS n FROM span
+),
+person_avg AS (
+    SELECT pw.person_id, SUM(pw.hours) / MAX(w.n) AS avg_hours
+    FROM person_week pw CROSS JOIN weeks_spanned w
+    GROUP BY pw.person_id
+),
+days AS (
+    SELECT
+        person_id,
+        CAST(date_trunc('day', start_utc) AS DATE) AS day,
+        COUNT(*) AS n,
+        (date_part('epoch', MAX(start_utc)) + MAX(seconds) - date_part('epoch', MIN(start_utc))) / 3600.0 AS span_hours
+    FROM timed
+    GROUP BY person_id, CAST(date_trunc('day', start_utc) AS DATE)
+),
+unit_week AS (
+    SELECT COALESCE(p.unit, '(no unit)') AS unit, pw.week, AVG(pw.hours) AS hours
+    FROM person_week pw LEFT JOIN people p ON p.person_id = pw.person_id
+    GROUP BY COALESCE(p.unit, '(no unit)'), pw.week
+),
+unit_stats AS (
+    SELECT unit, AVG(hours) AS mean, STDDEV(hours) AS sd, COUNT(*) AS weeks
+    FROM unit_week
+    GROUP BY unit
+)
+SELECT 'non_knowledge_worker' AS "check", person_id AS subject, CAST(NULL AS DATE) AS period,
+       avg_hours AS value, 5.0 AS threshold
+FROM person_avg WHERE avg_hours <= 5.0
+UNION ALL
+SELECT 'implausible_day', person_id, day, span_hours,
+       CASE WHEN span_hours < 4.0 THEN 4.0 ELSE 15.0 END
+FROM days WHERE n >= 2 AND (span_hours < 4.0 OR span_hours > 15.0)
+UNION ALL
+SELECT 'holiday_week', uw.unit, uw.week, uw.hours, us.mean - us.sd
+FROM unit_week uw JOIN unit_stats us ON us.unit = uw.unit
+WHERE us.weeks >= 3 AND uw.hours < us.mean - us.sd
+UNION ALL
+SELECT 'no_activity', p.person_id, CAST(NULL AS DATE), 0.0, 0.0
+FROM people p
+WHERE p.found_in LIKE '%roster%'
+  AND NOT EXISTS (SELECT 1 FROM timed t WHERE t.person_id = p.person_id)
+UNION ALL
+SELECT 'high_rejection', format, CAST(NULL AS DATE),
+       CAST(SUM(records_rejected) AS DOUBLE) / SUM(records_read), 0.2
+FROM ingest_log
+GROUP BY format
+HAVING SUM(records_read) > 0 AND CAST(SUM(records_rejected) AS DOUBLE) / SUM(records_read) > 0.2
+ORDER BY 1, 2, 3
