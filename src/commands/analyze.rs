@@ -22,6 +22,11 @@ pub struct ProfileFlag {
     /// The assumption profile: wecon, myanalytics, viva, or the path of a TOML file.
     #[arg(long, default_value = "wecon")]
     profile: String,
+    /// A folder of your own `.sql` queries, run after wecon's library: each file's result
+    /// is written under its name; they can read the library's views (`classified`,
+    /// `timed`, ...) and every metric computed before them.
+    #[arg(long, value_name = "DIR")]
+    queries: Option<PathBuf>,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<()> {
@@ -30,8 +35,12 @@ pub fn run(args: AnalyzeArgs) -> Result<()> {
 
 pub(super) fn analyze(dataset: &Path, out: &Path, flag: &ProfileFlag) -> Result<()> {
     let profile = Profile::load(&flag.profile)?;
+    let extra = match &flag.queries {
+        Some(dir) => wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?,
+        None => Vec::new(),
+    };
     let info = super::runtime()?
-        .block_on(wecon_engine::analyze(dataset, out, &profile))
+        .block_on(wecon_engine::analyze(dataset, out, &profile, &extra))
         .with_context(|| format!("failed to analyze `{}`", dataset.display()))?;
     eprintln!(
         "wrote {} result tables to `{}` under profile `{}`",

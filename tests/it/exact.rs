@@ -514,3 +514,41 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
         "day,hours\n2024-01-15,0.1\n"
     );
 }
+
+#[test]
+fn user_queries_run_after_the_library_and_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let exports = fixture(dir.path());
+    let queries = dir.path().join("queries");
+    write(
+        &queries.join("my_meet.sql"),
+        "-- my_meet: the meet view of my own.\nCREATE OR REPLACE VIEW my_meet AS SELECT * FROM timed WHERE process = 'meet'",
+    );
+    write(
+        &queries.join("weekly_total.sql"),
+        "-- weekly_total: all hours per week, from the library's result and my view.\n\
+         SELECT (SELECT round(SUM(hours), 4) FROM person_week_process) AS hours, \
+                (SELECT round(SUM(seconds) / 3600.0, 4) FROM my_meet) AS meet_hours",
+    );
+    let out = dir.path().join("out");
+    let (e, o, q) = (
+        exports.to_string_lossy().into_owned(),
+        out.to_string_lossy().into_owned(),
+        queries.to_string_lossy().into_owned(),
+    );
+    wecon(&["run", &e, "--out", &o, "--queries", &q]);
+    let total = query_csv(
+        &out,
+        "select round(sum(hours), 4) h from person_week_process",
+    );
+    let h = total.lines().nth(1).unwrap();
+    assert_eq!(
+        query_csv(&out, "select * from weekly_total"),
+        format!("hours,meet_hours\n{h},1.0\n")
+    );
+    // A name of the library's own is refused.
+    write(&queries.join("timed.sql"), "SELECT 1");
+    let failed = crate::helpers::wecon_unchecked(&["run", &e, "--out", &o, "--queries", &q]);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("is a query of wecon's library"));
+}

@@ -118,6 +118,59 @@ pub fn queries() -> Vec<Query> {
     all
 }
 
+/// A query the user adds (`wecon analyze --queries DIR`): one `.sql` file, run after the
+/// library, able to read the library's views and every metric computed before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserQuery {
+    pub name: String,
+    pub sql: String,
+}
+
+impl UserQuery {
+    pub fn is_view(&self) -> bool {
+        is_view_sql(&self.sql)
+    }
+
+    pub fn doc(&self) -> String {
+        leading_comment(&self.sql)
+    }
+}
+
+/// The `.sql` files of a folder, views first then by name; a name the library already uses
+/// is refused (a user's query adds to the library, it does not replace it silently).
+pub fn user_queries(dir: &std::path::Path) -> Result<Vec<UserQuery>, String> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read the queries folder `{}`: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for e in entries.filter_map(Result::ok) {
+        let path = e.path();
+        if path.extension().is_none_or(|x| x != "sql") {
+            continue;
+        }
+        let name = path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`{}`: a query's file name must be letters, digits and `_` (it names its table)",
+                path.display()
+            ));
+        }
+        if query(&name).is_some() {
+            return Err(format!(
+                "`{}`: `{name}` is a query of wecon's library; give yours another name",
+                path.display()
+            ));
+        }
+        let sql = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        out.push(UserQuery { name, sql });
+    }
+    out.sort_by(|a, b| (!a.is_view(), &a.name).cmp(&(!b.is_view(), &b.name)));
+    Ok(out)
+}
+
 /// One query by name.
 pub fn query(name: &str) -> Option<Query> {
     queries().into_iter().find(|q| q.name == name)

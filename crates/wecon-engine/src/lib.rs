@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
 use wecon_model::schema::{ACTIVITIES, IMPORTED_METRICS, INGEST_LOG, PEOPLE};
 
-pub use catalogue::{Query, queries, query, query_names};
+pub use catalogue::{Query, UserQuery, queries, query, query_names, user_queries};
 pub use output::{OutputFormat, format_batches};
 pub use profile::Profile;
 
@@ -198,6 +198,7 @@ pub async fn analyze(
     dataset: &Path,
     out: &Path,
     profile: &Profile,
+    extra: &[UserQuery],
 ) -> Result<RunInfo, EngineError> {
     if !is_dataset(dataset) {
         return Err(EngineError::Layout(format!(
@@ -219,14 +220,25 @@ pub async fn analyze(
     let partial = partial_dir(out)?;
     let mut tables = Vec::new();
     let mut definitions = Vec::new();
-    for q in queries() {
-        definitions.push((q.name.to_string(), q.doc()));
+    // The library, then the user's queries; each metric is registered once computed, so a
+    // later query can read it.
+    let all: Vec<(String, String, bool, String)> = queries()
+        .into_iter()
+        .map(|q| (q.name.to_string(), q.sql.to_string(), q.is_view(), q.doc()))
+        .chain(
+            extra
+                .iter()
+                .map(|q| (q.name.clone(), q.sql.clone(), q.is_view(), q.doc())),
+        )
+        .collect();
+    for (name, sql, is_view, doc) in all {
+        definitions.push((name.clone(), doc));
         let fail = |source| EngineError::Query {
-            name: q.name.to_string(),
+            name: name.clone(),
             source,
         };
-        let df = ctx.sql(q.sql).await.map_err(fail)?;
-        if q.is_view() {
+        let df = ctx.sql(&sql).await.map_err(fail)?;
+        if is_view {
             continue;
         }
         let schema = Arc::new(df.schema().as_arrow().clone());
@@ -235,12 +247,16 @@ pub async fn analyze(
         if batches.is_empty() {
             batches.push(RecordBatch::new_empty(schema));
         }
-        write_parquet(&partial.join(format!("{}.parquet", q.name)), &batches)?;
+        write_parquet(&partial.join(format!("{name}.parquet")), &batches)?;
         write_file(
-            &partial.join(format!("{}.csv", q.name)),
+            &partial.join(format!("{name}.csv")),
             format_batches(&batches, OutputFormat::Csv)?,
         )?;
-        tables.push(q.name.to_string());
+        ctx.register_table(
+            name.as_str(),
+            Arc::new(MemTable::try_new(schema_of(&batches), vec![batches])?),
+        )?;
+        tables.push(name);
     }
     let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
     let info = RunInfo {
@@ -257,6 +273,13 @@ pub async fn analyze(
     )?;
     replace_dir(&partial, out)?;
     Ok(info)
+}
+
+fn schema_of(batches: &[RecordBatch]) -> datafusion::arrow::datatypes::SchemaRef {
+    batches
+        .first()
+        .map(|b| b.schema())
+        .unwrap_or_else(|| Arc::new(datafusion::arrow::datatypes::Schema::empty()))
 }
 
 /// Reads a results folder's `run.json`.
