@@ -121,7 +121,7 @@ fn every_metric_snapshot() {
         let sql = if name == "person_week_process" {
             "select person_id, cast(week as varchar) week, process, round(hours, 6) hours, activities from person_week_process order by 1, 2, 3".to_string()
         } else if name == "validation" {
-            "select \"check\", subject, cast(period as varchar) period, round(value, 6) value, threshold from validation order by 1, 2, 3".to_string()
+            "select \"check\", subject, cast(period as varchar) period, round(value, 6) value, round(threshold, 6) threshold from validation order by 1, 2, 3".to_string()
         } else if name == "person_week_after_hours" {
             "select person_id, cast(week as varchar) week, round(after_hours, 6) after_hours, round(after_hours_meetings, 6) meetings, round(after_hours_messages, 6) messages, round(timed_hours, 6) timed from person_week_after_hours order by 1, 2".to_string()
         } else if name == "person_week_collaboration" {
