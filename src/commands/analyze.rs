@@ -15,6 +15,8 @@ pub struct AnalyzeArgs {
     out: PathBuf,
     #[command(flatten)]
     profile: ProfileFlag,
+    #[command(flatten)]
+    privacy: super::report::PrivacyFlags,
 }
 
 #[derive(Debug, Args)]
@@ -27,18 +29,35 @@ pub struct ProfileFlag {
     /// `timed`, ...) and every metric computed before them.
     #[arg(long, value_name = "DIR")]
     queries: Option<PathBuf>,
+    /// Group figures by these people attributes (unit, level, function, tz, found_in, or
+    /// attr:KEY for a roster column), comma-separated: writes `group_week_process` and
+    /// `group_week_suppressed`.
+    #[arg(long, value_delimiter = ',', default_value = "unit")]
+    by: Vec<String>,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<()> {
-    analyze(&args.dataset, &args.out, &args.profile)
+    analyze(&args.dataset, &args.out, &args.profile, &args.privacy)
 }
 
-pub(super) fn analyze(dataset: &Path, out: &Path, flag: &ProfileFlag) -> Result<()> {
+pub(super) fn analyze(
+    dataset: &Path,
+    out: &Path,
+    flag: &ProfileFlag,
+    privacy: &super::report::PrivacyFlags,
+) -> Result<()> {
+    let min_group_size = privacy.min_group_size();
     let profile = Profile::load(&flag.profile)?;
-    let extra = match &flag.queries {
-        Some(dir) => wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?,
-        None => Vec::new(),
-    };
+    let by: Vec<String> = flag
+        .by
+        .iter()
+        .map(|b| b.trim().to_string())
+        .filter(|b| !b.is_empty())
+        .collect();
+    let mut extra = wecon_engine::group_queries(&by, min_group_size).map_err(anyhow::Error::msg)?;
+    if let Some(dir) = &flag.queries {
+        extra.extend(wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?);
+    }
     let info = super::runtime()?
         .block_on(wecon_engine::analyze(dataset, out, &profile, &extra))
         .with_context(|| format!("failed to analyze `{}`", dataset.display()))?;

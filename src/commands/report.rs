@@ -25,6 +25,12 @@ pub struct PrivacyFlags {
     min_group_size: u32,
 }
 
+impl PrivacyFlags {
+    pub(super) fn min_group_size(&self) -> usize {
+        self.min_group_size as usize
+    }
+}
+
 pub fn run(args: ReportArgs) -> Result<()> {
     report(&args.results, &args.out, &args.privacy)
 }

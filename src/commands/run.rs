@@ -30,6 +30,6 @@ pub fn run(args: RunArgs) -> Result<()> {
     let results = args.out.join("results");
     let report = args.out.join("report");
     ingest_and_tell(&args.sources, &dataset, &args.flags)?;
-    super::analyze::analyze(&dataset, &results, &args.profile)?;
+    super::analyze::analyze(&dataset, &results, &args.profile, &args.privacy)?;
     super::report::report(&results, &report, &args.privacy)
 }

@@ -176,3 +176,47 @@ fn example_report_is_current() {
         );
     }
 }
+
+#[test]
+fn group_figures_average_people_and_hide_small_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    // Every group shown: the groups' hours add up to everybody's.
+    let all = dir.path().join("all");
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &all.to_string_lossy(),
+        "--by",
+        "unit",
+        "--min-group-size",
+        "1",
+    ]);
+    assert_eq!(
+        query_csv(
+            &all,
+            "select round((select sum(hours_per_person * people) from group_week_process), 6) = \
+             round((select sum(hours) from person_week_process), 6) same"
+        ),
+        "same\ntrue\n"
+    );
+    // By unit and level at the default minimum of 5: each unit's head is alone in their group
+    // and too few to show; those group-weeks are listed as suppressed instead.
+    let small = dir.path().join("small");
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &small.to_string_lossy(),
+        "--by",
+        "unit,level",
+    ]);
+    assert_eq!(
+        query_csv(
+            &small,
+            "select (select count(*) from group_week_process where people < 5) shown_small, \
+             (select count(*) > 0 from group_week_suppressed) some_suppressed"
+        ),
+        "shown_small,some_suppressed\n0,true\n"
+    );
+}

@@ -6,6 +6,7 @@
 //! `wecon run` output folder for ad-hoc SQL.
 
 mod catalogue;
+mod groups;
 mod output;
 mod profile;
 mod udf;
@@ -21,6 +22,7 @@ use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
 use wecon_model::schema::{ACTIVITIES, IMPORTED_METRICS, INGEST_LOG, PEOPLE};
 
 pub use catalogue::{Query, UserQuery, queries, query, query_names, user_queries};
+pub use groups::{DEFAULT_MIN_GROUP_SIZE, group_queries};
 pub use output::{OutputFormat, format_batches};
 pub use profile::Profile;
 

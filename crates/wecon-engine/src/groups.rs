@@ -1,0 +1,119 @@
+//! Group figures: hours per person-week averaged over the people of a group (any roster
+//! attribute: `--by unit,level`), with the minimum group size applied (METRICS.md §4).
+//!
+//! The SQL is generated for the chosen attributes and runs after the library, reading its
+//! `person_week_process` result and the `people` table.
+
+use crate::catalogue::UserQuery;
+
+/// The minimum group size METRICS.md §4 sets, and the lowest allowed without an override.
+pub const DEFAULT_MIN_GROUP_SIZE: usize = 5;
+
+/// The people column an attribute names: a column of `people`, or `attr:KEY` for a roster
+/// column kept in `people.attributes`.
+fn column(attribute: &str) -> Result<(String, String), String> {
+    let a = attribute.trim();
+    if let Some(key) = a.strip_prefix("attr:") {
+        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(format!(
+                "`{a}`: an attribute key is letters, digits and `_`"
+            ));
+        }
+        return Ok((
+            format!("COALESCE(map_extract(p.attributes, '{key}')[1], '(none)')"),
+            key.to_string(),
+        ));
+    }
+    match a {
+        "unit" | "level" | "function" | "tz" | "found_in" => {
+            Ok((format!("COALESCE(p.{a}, '(none)')"), a.to_string()))
+        }
+        _ => Err(format!(
+            "`{a}` is not a people attribute: use unit, level, function, tz, found_in or attr:KEY"
+        )),
+    }
+}
+
+/// The two group queries for `by`: `group_week_process` (groups of at least `min` active
+/// people) and `group_week_suppressed` (the group-weeks left out, and their size).
+pub fn group_queries(by: &[String], min: usize) -> Result<Vec<UserQuery>, String> {
+    if by.is_empty() {
+        return Ok(Vec::new());
+    }
+    let cols: Vec<(String, String)> = by.iter().map(|b| column(b)).collect::<Result<_, _>>()?;
+    let select = cols
+        .iter()
+        .map(|(expr, name)| format!("{expr} AS {name}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let names = cols
+        .iter()
+        .map(|(_, n)| n.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let join_on = cols
+        .iter()
+        .map(|(_, n)| format!("h.{n} = s.{n}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let attributes = by.join(", ");
+    let sizes = format!(
+        "WITH active AS (
+    SELECT DISTINCT pw.person_id, pw.week, {select}
+    FROM person_week_process pw LEFT JOIN people p ON p.person_id = pw.person_id
+),
+sizes AS (
+    SELECT week, {names}, COUNT(*) AS people FROM active GROUP BY week, {names}
+)"
+    );
+    let process = UserQuery {
+        name: "group_week_process".into(),
+        sql: format!(
+            "-- group_week_process: hours per person and week in each group ({attributes}), by process.
+--
+-- Definition (METRICS.md §4): each active person's hours in the week (`person_week_process`)
+-- are added up in their group and divided by the group's active people that week (a person
+-- without hours in a process counts as zero), so every person weighs the same. Groups with
+-- fewer than {min} active people in a week are left out (see `group_week_suppressed`).
+-- Source: METRICS.md §4 (minimum group size, person-average first).
+{sizes},
+hours AS (
+    SELECT pw.week, {select}, pw.process, SUM(pw.hours) AS hours
+    FROM person_week_process pw LEFT JOIN people p ON p.person_id = pw.person_id
+    GROUP BY pw.week, {names_p}, pw.process
+)
+SELECT h.week, {names_h}, h.process, h.hours / s.people AS hours_per_person, s.people
+FROM hours h JOIN sizes s ON h.week = s.week AND {join_on}
+WHERE s.people >= {min}
+ORDER BY h.week, {names_h}, h.process",
+            names_p = cols.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>().join(", "),
+            names_h = cols.iter().map(|(_, n)| format!("h.{n}")).collect::<Vec<_>>().join(", "),
+        ),
+    };
+    let suppressed = UserQuery {
+        name: "group_week_suppressed".into(),
+        sql: format!(
+            "-- group_week_suppressed: the group-weeks ({attributes}) left out of group figures.
+--
+-- Definition (METRICS.md §4): a group with fewer than {min} active people in a week is not
+-- shown; this table says which, and how many people they had, so a report can say so.
+-- Source: METRICS.md §4 (minimum group size).
+{sizes}
+SELECT week, {names}, people FROM sizes WHERE people < {min} ORDER BY week, {names}"
+        ),
+    };
+    Ok(vec![process, suppressed])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_checked() {
+        assert!(group_queries(&["unit".into(), "attr:site".into()], 5).is_ok());
+        assert!(group_queries(&["salary".into()], 5).is_err());
+        assert!(group_queries(&["attr:x'y".into()], 5).is_err());
+        assert!(group_queries(&[], 5).unwrap().is_empty());
+    }
+}
