@@ -55,7 +55,23 @@ pub(crate) fn detect(head: &[u8]) -> Option<AuditKind> {
     if !first.starts_with('{') {
         return None;
     }
-    // The first record's own keys (before any nested object) decide.
+    // The first record parsed whole when it fits in the head (one per line), whatever the
+    // order of its keys.
+    if let Some(line) = first.lines().next()
+        && let Ok(serde_json::Value::Object(o)) =
+            serde_json::from_str::<serde_json::Value>(line.trim_end_matches(','))
+    {
+        // An activity, or an API page of them (`admin#reports#activities` with `items`).
+        if o.get("kind")
+            .and_then(|k| k.as_str())
+            .is_some_and(|k| k.starts_with("admin#reports#activit"))
+        {
+            return Some(AuditKind::Google);
+        }
+        return (o.contains_key("CreationTime") && o.contains_key("Operation"))
+            .then_some(AuditKind::M365Json);
+    }
+    // Otherwise the first record's own keys (before any nested object) decide.
     let top = first.split('}').next().unwrap_or(first);
     let has_key = |k: &str| top.contains(&format!("\"{k}\""));
     if (has_key("kind") && top.contains("admin#reports#activit"))
@@ -395,6 +411,15 @@ mod tests {
             Some(AuditKind::Google)
         );
         assert_eq!(detect(b"[1, 2]"), None);
+        // Keys in any order, and an API page.
+        assert_eq!(
+            detect(br#"{"actor": {"email": "a@x.org"}, "kind": "admin#reports#activity"}"#),
+            Some(AuditKind::Google)
+        );
+        assert_eq!(
+            detect(br#"{"kind": "admin#reports#activities", "items": []}"#),
+            Some(AuditKind::Google)
+        );
         // A test fixture that wraps a record in a string is not an audit log.
         assert_eq!(
             detect(br#"{"input": {"message": "{\"CreationTime\": 1, \"Operation\": 2}"}}"#),

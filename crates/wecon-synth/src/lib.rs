@@ -494,6 +494,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
          - `calendar/<address>.ics`: one iCalendar export per person.\n\
          - `chat/slack/`: the Slack workspace export (one channel per team; joins and a bot's reminders included).\n\
          - `chat/teams/`: the IT unit's Teams channel messages as Microsoft Graph returns them, a page per day.\n\
+         - `chat/mattermost/export.jsonl`: the operations unit's Mattermost bulk export.\n\
+         - `documents/google-drive-activities.ndjson`: the sales unit's Google Drive activity (Reports API).\n\
          - `documents/audit.csv`: SharePoint document and search activity as the Microsoft 365 audit log (portal CSV export).\n\
          - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); operations' as OCEL 2.0 JSON (`operations.jsonocel`); purchase orders are handled in every unit.\n\
          - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\

@@ -74,6 +74,11 @@ pub(crate) fn audit_log(
     use std::io::Write as _;
     let mut rng = Rng::new(seed ^ 0xD0C5_D0C5);
     let mut file = std::io::BufWriter::new(fs_err::File::create(path)?);
+    // The sales unit works in Google Workspace: its Drive activity is in the Reports API
+    // export beside the Microsoft 365 log.
+    let mut google = std::io::BufWriter::new(fs_err::File::create(
+        path.with_file_name("google-drive-activities.ndjson"),
+    )?);
     let mut out = String::from("CreationDate,UserIds,Operations,AuditData\n");
     let mut n = 0;
     for week in 0..weeks {
@@ -96,6 +101,31 @@ pub(crate) fn audit_log(
                         "https://northwind.sharepoint.com/sites/{}/team{}/doc{doc}.docx",
                         p.unit, p.team
                     );
+                    if p.unit == "sales" {
+                        let name = match op {
+                            "FileAccessed" => "view",
+                            "FileModified" => "edit",
+                            "SearchQueryPerformed" => "search",
+                            "FileUploaded" => "upload",
+                            "FilePreviewed" => "preview",
+                            "FileCopied" => "copy",
+                            "SharingSet" => "change_user_access",
+                            _ => "download",
+                        };
+                        let line = serde_json::json!({
+                            "kind": "admin#reports#activity",
+                            "id": {"time": format!("{}Z", at.format("%Y-%m-%dT%H:%M:%S%.3f")),
+                                   "applicationName": "drive", "customerId": "C0northwind"},
+                            "actor": {"callerType": "USER", "email": p.address},
+                            "events": [{"type": "access", "name": name, "parameters": [
+                                {"name": "doc_id", "value": format!("{}-team{}-doc{doc}", p.unit, p.team)},
+                                {"name": "doc_type", "value": "document"}
+                            ]}],
+                        });
+                        let _ = writeln!(google, "{line}");
+                        n += 1;
+                        continue;
+                    }
                     let record = if op == "SearchQueryPerformed" {
                         format!(
                             r#"{{"CreationTime":"{when}","Operation":"{op}","Workload":"SharePoint","UserId":"{}"}}"#,
@@ -121,6 +151,7 @@ pub(crate) fn audit_log(
         }
     }
     file.flush()?;
+    google.flush()?;
     Ok(n)
 }
 
@@ -295,7 +326,7 @@ impl SlackExport {
         // The IT unit chats in Microsoft Teams: its channels are not in the Slack export.
         let list: Vec<serde_json::Value> = channels
             .iter()
-            .filter(|(name, _)| !is_teams(name))
+            .filter(|(name, _)| !is_teams(name) && !is_mattermost(name))
             .enumerate()
             .map(|(k, (name, members))| {
                 serde_json::json!({
@@ -310,6 +341,28 @@ impl SlackExport {
             |v: &Vec<serde_json::Value>| serde_json::to_string_pretty(v).unwrap_or_default();
         fs_err::write(root.join("users.json"), pretty(&users))?;
         fs_err::write(root.join("channels.json"), pretty(&list))?;
+        // The operations unit chats in a self-hosted Mattermost: its bulk export starts with
+        // the version, team, channels and users, then posts follow day by day.
+        let mm_dir = root.with_file_name("mattermost");
+        fs_err::create_dir_all(&mm_dir)?;
+        let mut head = vec![
+            serde_json::json!({"type": "version", "version": 1}),
+            serde_json::json!({"type": "team", "team": {"name": "northwind", "display_name": "Northwind", "type": "I"}}),
+        ];
+        for (name, _) in channels.iter().filter(|(n, _)| is_mattermost(n)) {
+            head.push(serde_json::json!({"type": "channel", "channel": {"team": "northwind", "name": name, "display_name": name, "type": "P"}}));
+        }
+        for (name, members) in channels.iter().filter(|(n, _)| is_mattermost(n)) {
+            for &m in members {
+                head.push(serde_json::json!({"type": "user", "user": {
+                    "username": slack_user_id(m).to_ascii_lowercase(),
+                    "email": staff[m].address,
+                    "teams": [{"name": "northwind", "channels": [{"name": name}]}],
+                }}));
+            }
+        }
+        let text: String = head.iter().map(|v| format!("{v}\n")).collect();
+        fs_err::write(mm_dir.join("export.jsonl"), text)?;
         Ok(SlackExport {
             root: root.to_path_buf(),
             rng: Rng::new(seed ^ 0x51AC_51AC),
@@ -386,6 +439,15 @@ impl SlackExport {
             }
             messages.sort_by_key(|(t, _)| *t);
             let list: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+            if is_mattermost(name) {
+                use std::io::Write as _;
+                let path = self.root.with_file_name("mattermost").join("export.jsonl");
+                let mut f = fs_err::OpenOptions::new().append(true).open(path)?;
+                for line in mattermost_posts(&list, name) {
+                    writeln!(f, "{line}")?;
+                }
+                continue;
+            }
             if is_teams(name) {
                 let dir = self.root.with_file_name("teams").join(name);
                 fs_err::create_dir_all(&dir)?;
@@ -410,6 +472,52 @@ impl SlackExport {
         }
         Ok(())
     }
+}
+
+/// Channels of the operations unit are in Mattermost.
+fn is_mattermost(channel: &str) -> bool {
+    channel.starts_with("operations-")
+}
+
+/// A day's Slack messages as Mattermost bulk-export `post` lines: people's posts only (joins
+/// and bots are not in such exports), replies nested under their thread's first post.
+fn mattermost_posts(messages: &[serde_json::Value], channel: &str) -> Vec<serde_json::Value> {
+    use serde_json::json;
+    let str_of =
+        |m: &serde_json::Value, k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    let ms = |ts: &str| -> i64 {
+        let (s, f) = ts.split_once('.').unwrap_or((ts, "0"));
+        s.parse::<i64>().unwrap_or(0) * 1000 + f.parse::<i64>().unwrap_or(0) / 1000
+    };
+    let mut roots: Vec<(String, serde_json::Value)> = Vec::new();
+    for m in messages {
+        if m.get("subtype").is_some() {
+            continue;
+        }
+        let (Some(ts), Some(user), text) = (str_of(m, "ts"), str_of(m, "user"), str_of(m, "text"))
+        else {
+            continue;
+        };
+        let post = json!({"user": user.to_ascii_lowercase(), "message": text.unwrap_or_default(), "create_at": ms(&ts)});
+        match str_of(m, "thread_ts").and_then(|root| roots.iter_mut().find(|(t, _)| *t == root)) {
+            Some((_, root)) => {
+                if let Some(r) = root["replies"].as_array_mut() {
+                    r.push(post);
+                }
+            }
+            None => {
+                let mut p = post;
+                p["team"] = json!("northwind");
+                p["channel"] = json!(channel);
+                p["replies"] = json!([]);
+                roots.push((ts, p));
+            }
+        }
+    }
+    roots
+        .into_iter()
+        .map(|(_, p)| json!({"type": "post", "post": p}))
+        .collect()
 }
 
 /// Channels of the IT unit are Teams channels.
