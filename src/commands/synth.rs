@@ -54,12 +54,13 @@ pub fn run(args: SynthArgs) -> Result<()> {
         )
     })?;
     eprintln!(
-        "wrote {} people, {} messages ({} message files), {} meetings, {} chat posts, {} document events and {} transaction steps to `{}`",
+        "wrote {} people, {} messages ({} message files), {} meetings, {} chat posts, {} calls, {} document events and {} transaction steps to `{}`",
         s.people,
         s.messages,
         s.message_files,
         s.meetings,
         s.chat_posts,
+        s.calls,
         s.document_events,
         s.transaction_steps,
         args.out.display()

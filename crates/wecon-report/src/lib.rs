@@ -181,7 +181,9 @@ fn environment() -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
     env.add_template("index.html", HTML)?;
     env.add_template("summary.md", MARKDOWN)?;
-    env.add_filter("hours", |h: f64| format!("{h:.2}"));
+    // Rounded to a nanohour first: sums taken in another order (parallel aggregation, another
+    // key's person order) differ in the last bits and must not flip the second decimal.
+    env.add_filter("hours", |h: f64| format!("{:.2}", (h * 1e9).round() / 1e9));
     env.add_filter("pct", |h: f64| format!("{h:.1}%"));
     Ok(env)
 }

@@ -77,6 +77,8 @@ pub struct SynthSummary {
     pub meetings: usize,
     /// People's posts in the Slack export.
     pub chat_posts: usize,
+    /// Ad-hoc Teams calls (IT unit).
+    pub calls: usize,
     /// Records of the document audit log (views, edits, uploads, copies, shares, searches).
     pub document_events: usize,
     /// Steps of the transaction logs.
@@ -285,6 +287,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     };
 
     let mut slack = work::SlackExport::new(&out.join("chat/slack"), &staff, opts.seed)?;
+    let mut call_rng = Rng::new(opts.seed ^ 0xCA11_CA11);
 
     // Mail: each person sends a few messages each working day.
     // The last message each person received, which they may answer.
@@ -419,6 +422,13 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             slack.day(day, first, &staff, &mut |p, t, process| {
                 truth.mail(p, t, truth::CHAT_SECONDS, process)
             })?;
+            summary.calls += work::teams_calls(
+                &out.join("chat/teams-calls"),
+                day,
+                &staff,
+                &mut call_rng,
+                &mut |people, t, seconds| truth.call(people, t, seconds),
+            )?;
         }
         // A weekly newsletter from outside to everybody.
         summary.messages += 1;
@@ -495,13 +505,14 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
          - `chat/slack/`: the Slack workspace export (one channel per team; joins and a bot's reminders included).\n\
          - `chat/teams/`: the IT unit's Teams channel messages as Microsoft Graph returns them, a page per day.\n\
          - `chat/mattermost/export.jsonl`: the operations unit's Mattermost bulk export.\n\
+         - `chat/teams-calls/<day>.json`: the IT unit's ad-hoc Teams calls as Graph call records.\n\
          - `documents/google-drive-activities.ndjson`: the sales unit's Google Drive activity (Reports API).\n\
          - `documents/audit.csv`: SharePoint document and search activity as the Microsoft 365 audit log (portal CSV export).\n\
          - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); operations' as OCEL 2.0 JSON (`operations.jsonocel`); purchase orders are handled in every unit.\n\
          - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\
          - `truth/truth.csv`, `truth/truth.parquet`: the ground truth, hours per person, week and process.\n\n\
          {} people in {} units, {} messages sent ({} message files), {} meetings and series, \
-         {} chat posts, {} document events, {} transaction steps. Every name and address is invented (`{DOMAIN}`).",
+         {} chat posts, {} calls, {} document events, {} transaction steps. Every name and address is invented (`{DOMAIN}`).",
         out.display(),
         opts.people,
         opts.weeks,
@@ -513,6 +524,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         summary.message_files,
         summary.meetings,
         summary.chat_posts,
+        summary.calls,
         summary.document_events,
         summary.transaction_steps
     );

@@ -9,6 +9,8 @@
 //!   cancelled and at least one other person attends (rooms are not people);
 //! - processes: a transaction mail or post is `transact`, other mail or posts with an
 //!   attachment or a link `share`, the rest `communicate`; a meeting of two people `consult`, of more `meet`;
+//! - a call (Teams call record) takes its length, join to leave, for each participant:
+//!   `consult` between two people, `meet` for more;
 //! - the week is the ISO week (Monday, UTC) the activity starts in.
 
 use std::collections::BTreeMap;
@@ -83,6 +85,17 @@ impl Ledger {
                 *self.seconds.entry((p, week_of(t), process)).or_default() += nominal.min(gap);
             }
             mail.drain(..keep);
+        }
+    }
+
+    /// Adds a call: its whole length for each participant, in the week it starts.
+    pub(crate) fn call(&mut self, people: &[usize], start_us: i64, seconds: f64) {
+        let process = if people.len() == 2 { "consult" } else { "meet" };
+        for &p in people {
+            *self
+                .seconds
+                .entry((p, week_of(start_us), process))
+                .or_default() += seconds;
         }
     }
 

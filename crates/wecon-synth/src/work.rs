@@ -589,3 +589,75 @@ fn ts(us: i64) -> String {
         us.rem_euclid(1_000_000)
     )
 }
+
+/// Ad-hoc Teams calls in the IT unit (`chat/teams-calls/<day>.json`, Graph `callRecord`s): a
+/// few a day between two or three colleagues, 10 to 40 minutes, each recorded in the ground
+/// truth for its participants. Returns the number of calls written.
+pub(crate) fn teams_calls(
+    dir: &std::path::Path,
+    day: NaiveDate,
+    staff: &[SynthPerson],
+    rng: &mut Rng,
+    record: &mut dyn FnMut(&[usize], i64, f64),
+) -> std::io::Result<usize> {
+    use serde_json::json;
+    let it: Vec<usize> = (0..staff.len())
+        .filter(|&i| staff[i].unit == "it")
+        .collect();
+    if it.len() < 2 {
+        return Ok(0);
+    }
+    let calls = rng.below(3);
+    let mut records = Vec::new();
+    for c in 0..calls {
+        let mut people = vec![it[rng.below(it.len())]];
+        let size = 2 + usize::from(rng.chance(0.3));
+        while people.len() < size.min(it.len()) {
+            let p = it[rng.below(it.len())];
+            if !people.contains(&p) {
+                people.push(p);
+            }
+        }
+        // Mid-morning, on the quarter hour plus 17 s, off the mail's and meetings' instants.
+        let seconds_after_nine = (60 + 15 * rng.below(12) as i64) * 60 + 17;
+        let start = local(&staff[people[0]], day, seconds_after_nine).timestamp_micros();
+        let length = (10 + rng.below(31)) as i64 * 60;
+        let end = start + length * 1_000_000;
+        let when = |us: i64| {
+            chrono::DateTime::from_timestamp_micros(us)
+                .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .unwrap_or_default()
+        };
+        let identity = |p: usize| json!({"user": {"id": format!("U{:08}", p + 1), "userPrincipalName": staff[p].address}});
+        let sessions: Vec<serde_json::Value> = people[1..]
+            .iter()
+            .map(|&p| {
+                json!({"caller": {"identity": identity(people[0])}, "callee": {"identity": identity(p)},
+                       "startDateTime": when(start), "endDateTime": when(end), "modalities": ["audio"]})
+            })
+            .collect();
+        records.push(json!({
+            "id": format!("{day}-call-{c}"),
+            "type": if people.len() == 2 { "peerToPeer" } else { "groupCall" },
+            "modalities": ["audio"],
+            "startDateTime": when(start), "endDateTime": when(end),
+            "organizer": identity(people[0]),
+            "participants": people.iter().map(|&p| identity(p)).collect::<Vec<_>>(),
+            "sessions": sessions,
+        }));
+        record(&people, start, length as f64);
+    }
+    if records.is_empty() {
+        return Ok(0);
+    }
+    fs_err::create_dir_all(dir)?;
+    let page = json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#communications/callRecords",
+        "value": records,
+    });
+    fs_err::write(
+        dir.join(format!("{day}.json")),
+        serde_json::to_string_pretty(&page).unwrap_or_default(),
+    )?;
+    Ok(calls)
+}
