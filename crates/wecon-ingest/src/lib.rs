@@ -191,12 +191,7 @@ pub fn ingest(
         for a in archives {
             let Input::Archive(path) = a else { continue };
             let label = relabel(&unpacked, &path.display().to_string());
-            let entry = logs
-                .entry(label.clone())
-                .or_insert_with(|| IngestLogEntry::new(&label, "archive"));
-            entry.bytes = std::fs::metadata(&path)
-                .map(|m| m.len() as i64)
-                .unwrap_or(0);
+            let entry = container_entry(&mut logs, &label, "archive", &path);
             if depth == MAX_ARCHIVE_DEPTH {
                 entry.reject("archive nested too deep in other archives: not unpacked");
                 continue;
@@ -238,12 +233,7 @@ pub fn ingest(
     for p in psts {
         let Input::Pst(path) = p else { continue };
         let label = relabel(&unpacked, &path.display().to_string());
-        let entry = logs
-            .entry(label.clone())
-            .or_insert_with(|| IngestLogEntry::new(&label, "pst"));
-        entry.bytes = std::fs::metadata(&path)
-            .map(|m| m.len() as i64)
-            .unwrap_or(0);
+        let entry = container_entry(&mut logs, &label, "pst", &path);
         match pst::convert(&path) {
             Ok(dir) => {
                 entry.reasons.insert(
@@ -392,32 +382,37 @@ pub fn ingest(
                 activities.add(acts)?;
             }
             Input::Calendar(path) => calendars.push(path),
-            Input::DocumentCsv(path) => {
-                let (acts, entry) =
-                    documents::read(&path, &opts.map, &window, &pseudo, &identities);
-                add_people_each(&mut people, &acts, "document log");
-                activities.add(acts)?;
-                logs.insert(entry.source_file.clone(), entry);
-            }
-            Input::Chat(path, kind) => {
-                let (acts, entry) = chat_json::read(&path, kind, &window, &pseudo, &identities);
-                add_people_each(&mut people, &acts, "chat export");
-                activities.add(acts)?;
-                logs.insert(entry.source_file.clone(), entry);
-            }
-            Input::Transactions(path, is_csv) => {
-                let (acts, entry) = if is_csv {
-                    transactions::read_csv(&path, &window, &pseudo, &identities)
-                } else {
-                    transactions::read_ocel(&path, &window, &pseudo, &identities)
+            // Logs of many people's records: each reader returns its activities and the
+            // file's log entry; everybody they name is a person found in that kind of log.
+            Input::DocumentCsv(_)
+            | Input::Chat(..)
+            | Input::Transactions(..)
+            | Input::Audit(..) => {
+                let (acts, entry, kind) = match &input {
+                    Input::DocumentCsv(path) => {
+                        let (a, e) =
+                            documents::read(path, &opts.map, &window, &pseudo, &identities);
+                        (a, e, "document log")
+                    }
+                    Input::Chat(path, k) => {
+                        let (a, e) = chat_json::read(path, *k, &window, &pseudo, &identities);
+                        (a, e, "chat export")
+                    }
+                    Input::Transactions(path, true) => {
+                        let (a, e) = transactions::read_csv(path, &window, &pseudo, &identities);
+                        (a, e, "transaction log")
+                    }
+                    Input::Transactions(path, false) => {
+                        let (a, e) = transactions::read_ocel(path, &window, &pseudo, &identities);
+                        (a, e, "transaction log")
+                    }
+                    Input::Audit(path, k) => {
+                        let (a, e) = audit::read_audit(path, *k, &window, &pseudo, &identities);
+                        (a, e, "audit log")
+                    }
+                    _ => continue,
                 };
-                add_people_each(&mut people, &acts, "transaction log");
-                activities.add(acts)?;
-                logs.insert(entry.source_file.clone(), entry);
-            }
-            Input::Audit(path, kind) => {
-                let (acts, entry) = audit::read_audit(&path, kind, &window, &pseudo, &identities);
-                add_people_each(&mut people, &acts, "audit log");
+                add_people_each(&mut people, &acts, kind);
                 activities.add(acts)?;
                 logs.insert(entry.source_file.clone(), entry);
             }
@@ -708,6 +703,21 @@ fn invite_of(record: &str) -> &str {
 
 /// The flag of a date far outside the span of the rest of the data.
 const FLAG_DATE_FAR_OUT: &str = "date_far_out";
+
+/// The log entry of a file that holds other exports (an archive, a `.pst`): its size, and
+/// no records of its own (its contents are logged under `label!/...`).
+fn container_entry<'a>(
+    logs: &'a mut HashMap<String, IngestLogEntry>,
+    label: &str,
+    format: &str,
+    path: &Path,
+) -> &'a mut IngestLogEntry {
+    let entry = logs
+        .entry(label.to_string())
+        .or_insert_with(|| IngestLogEntry::new(label, format));
+    entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
+    entry
+}
 
 /// Calendars expanded at a time.
 const CALENDAR_BATCH: usize = 64;
