@@ -9,7 +9,7 @@
 --     (organised or accepted, another person attends, not cancelled, not all-day, under
 --     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
 --   * calls (Meet, Teams call records): their actual duration, join to leave.
--- Columns: person_id, process, source, start_utc, seconds.
+-- Columns: activity_id, person_id, process, source, action, start_utc, seconds.
 -- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
 -- METRICS.md §2.
 -- Edit freely: `person_week_process` and `person_week_collaboration` read this view.
@@ -23,6 +23,7 @@ counted_messages AS (
         c.person_id,
         c.process,
         c.source,
+        c.action,
         c.start_utc,
         CASE
             WHEN c.source = 'email' AND c.action = 'send' THEN p.email_sent_minutes
@@ -38,9 +39,11 @@ counted_messages AS (
 ),
 message_time AS (
     SELECT
+        activity_id,
         person_id,
         process,
         source,
+        action,
         start_utc,
         LEAST(
             nominal_seconds,
@@ -55,14 +58,16 @@ message_time AS (
     ) AS ordered
 ),
 meeting_time AS (
-    SELECT person_id, process, source, start_utc, seconds
+    SELECT activity_id, person_id, process, source, action, start_utc, seconds
     FROM counted_meetings
 ),
 call_time AS (
     SELECT
+        c.activity_id,
         c.person_id,
         c.process,
         c.source,
+        c.action,
         c.start_utc,
         date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
     FROM classified c

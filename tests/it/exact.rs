@@ -402,6 +402,17 @@ fn collaboration_hours_count_overlaps_once() {
         ),
         "raw,dedup,overlap\n1.5833,1.25,0.3333\n"
     );
+    // The mail she wrote during the meeting is multitasking: 5 minutes.
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select messages, round(multitasking_hours, 4) h from person_week_multitasking \
+                 where person_id = '{alice}'"
+            )
+        ),
+        "messages,h\n1,0.0833\n"
+    );
 }
 
 #[test]

@@ -117,9 +117,12 @@ fn every_metric_snapshot() {
         "person_week_collaboration",
         "person_week_after_hours",
         "validation",
+        "person_week_multitasking",
     ] {
         let sql = if name == "person_week_process" {
             "select person_id, cast(week as varchar) week, process, round(hours, 6) hours, activities from person_week_process order by 1, 2, 3".to_string()
+        } else if name == "person_week_multitasking" {
+            "select person_id, cast(week as varchar) week, messages, round(multitasking_hours, 6) hours from person_week_multitasking order by 1, 2".to_string()
         } else if name == "validation" {
             "select \"check\", subject, cast(period as varchar) period, round(value, 6) value, round(threshold, 6) threshold from validation order by 1, 2, 3".to_string()
         } else if name == "person_week_after_hours" {

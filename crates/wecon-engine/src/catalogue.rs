@@ -29,6 +29,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/person_week_meetings.sql"),
     ),
     (
+        "person_week_multitasking",
+        include_str!("../../../queries/person_week_multitasking.sql"),
+    ),
+    (
         "person_week_process",
         include_str!("../../../queries/person_week_process.sql"),
     ),

@@ -1,0 +1,34 @@
+-- person_week_multitasking: mail written and chat posted during one's own meetings and calls.
+--
+-- Definition (METRICS.md §3): the counted time (the `timed` view: the profile's minutes, cut
+-- short by the next action) of each mail a person sent and each chat post they wrote that
+-- starts while one of their counted meetings or calls is running (start inclusive, end
+-- exclusive); a message inside two overlapping meetings counts once. Per person and ISO
+-- week (Monday 00:00 UTC) of the message.
+-- Source: Viva Insights "multitasking meeting hours", as summarised in METRICS.md §3.
+WITH meetings AS (
+    SELECT
+        person_id,
+        date_part('epoch', start_utc) AS start_s,
+        date_part('epoch', start_utc) + seconds AS end_s
+    FROM timed
+    WHERE source IN ('calendar', 'call')
+),
+written AS (
+    SELECT activity_id, person_id, start_utc, date_part('epoch', start_utc) AS at_s, seconds
+    FROM timed
+    WHERE (source = 'email' AND action = 'send') OR (source = 'chat' AND action = 'post')
+),
+during AS (
+    SELECT DISTINCT w.activity_id, w.person_id, w.start_utc, w.seconds
+    FROM written w JOIN meetings m ON m.person_id = w.person_id
+    WHERE w.at_s >= m.start_s AND w.at_s < m.end_s
+)
+SELECT
+    person_id,
+    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    COUNT(*) AS messages,
+    SUM(seconds) / 3600.0 AS multitasking_hours
+FROM during
+GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+ORDER BY person_id, week
