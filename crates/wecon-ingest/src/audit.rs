@@ -85,7 +85,6 @@ pub(crate) fn detect(head: &[u8]) -> Option<AuditKind> {
 const BAD_RECORD: &str = "audit record that is not valid JSON";
 const NO_TIME: &str = "audit record without a readable time";
 const NO_PERSON: &str = "audit record without a person (user id or actor e-mail)";
-const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 const NOT_WORK: &str =
     "audit record of a sign-in, security, compliance or administration event: not information work";
 const CALENDAR_AUDIT: &str =
@@ -273,7 +272,7 @@ pub(crate) fn read_audit(
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, kind.format());
     let Ok(bytes) = std::fs::read(path) else {
-        log.reject("file could not be read");
+        log.reject(crate::records::UNREADABLE);
         return (Vec::new(), log);
     };
     log.bytes = bytes.len() as i64;
@@ -350,7 +349,7 @@ pub(crate) fn read_audit(
     for (label, fact) in facts {
         let f = match fact {
             Ok(f) if !window.contains(f.start_utc) => {
-                log.reject(OUTSIDE_WINDOW);
+                log.reject(crate::records::OUTSIDE_WINDOW);
                 continue;
             }
             Ok(f) => f,

@@ -174,7 +174,21 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
             v.get(0..4)?.parse::<i32>().ok()
         })
         .unwrap_or(2024);
-    let zones = crate::vtimezone::zones(&roots, year);
+    let defined = crate::vtimezone::zones(&roots, year);
+    // Every TZID the events name, resolved once for the file (not once per date).
+    let mut zones = Zones::new();
+    for ev in &vevents {
+        for p in &ev.properties {
+            if let Some(tzid) = param(p, "TZID") {
+                let t = tzid.trim().trim_matches('"');
+                if !zones.contains_key(t)
+                    && let Some(tz) = resolve_tz(t, &defined)
+                {
+                    zones.insert(t.to_string(), tz);
+                }
+            }
+        }
+    }
     for (i, ev) in vevents.into_iter().enumerate() {
         match parse_event(ev, i + 1, &zones) {
             Ok(e) => {
@@ -308,7 +322,8 @@ pub(crate) fn parse_tz(tzid: &str) -> Option<chrono_tz::Tz> {
     known_tz(tzid).or_else(|| zone_of_cities(tzid.trim().trim_matches('"')))
 }
 
-/// The calendar's own VTIMEZONE definitions, TZID → the IANA zone each matches.
+/// TZID → zone: a calendar's own VTIMEZONE definitions (each as the IANA zone it matches),
+/// or every TZID its events name, resolved once.
 pub(crate) type Zones = HashMap<String, chrono_tz::Tz>;
 
 /// A TZID as an IANA or Windows name, else the file's VTIMEZONE of that name, else the cities
@@ -375,11 +390,13 @@ fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool, zones: &Zone
             .map(When::Utc);
     }
     let naive = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
-    Some(match tzid.and_then(|t| resolve_tz(t, zones)) {
-        Some(tz) => When::Zoned(naive, tz),
-        // An unknown TZID (a custom VTIMEZONE): read as floating time.
-        None => When::Floating(naive),
-    })
+    Some(
+        match tzid.and_then(|t| zones.get(t.trim().trim_matches('"')).copied()) {
+            Some(tz) => When::Zoned(naive, tz),
+            // An unknown TZID (a custom VTIMEZONE): read as floating time.
+            None => When::Floating(naive),
+        },
+    )
 }
 
 fn parse_when(p: &Property<'_>, zones: &Zones) -> Option<When> {

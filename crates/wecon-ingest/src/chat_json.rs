@@ -64,7 +64,6 @@ const APP: &str = "chat message from an application or bot: not a person's post"
 const NO_AUTHOR: &str = "chat message without an author";
 const NO_TIME: &str = "chat message without a readable time";
 const DELETED: &str = "deleted chat message";
-const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 
 struct Post {
     person: String,
@@ -114,31 +113,12 @@ fn teams_post(m: &Value, ids: &Identities) -> Result<Post, &'static str> {
         _ => return Err(SYSTEM),
     }
     let from = m.get("from").filter(|f| !f.is_null()).ok_or(NO_AUTHOR)?;
-    let user = from.get("user").filter(|u| !u.is_null());
-    if user.is_none() && from.get("application").is_some_and(|a| !a.is_null()) {
+    let is_user = from.get("user").is_some_and(|u| !u.is_null());
+    if !is_user && from.get("application").is_some_and(|a| !a.is_null()) {
         return Err(APP);
     }
-    let user = user.ok_or(NO_AUTHOR)?;
-    let address = ["email", "userPrincipalName"]
-        .iter()
-        .find_map(|k| user.get(*k).and_then(Value::as_str))
-        .filter(|a| a.contains('@'));
-    let person = match address {
-        Some(a) => ids.resolve(a),
-        None => format!(
-            "teams:{}",
-            user.get("id")
-                .and_then(Value::as_str)
-                .ok_or(NO_AUTHOR)?
-                .to_ascii_lowercase()
-        ),
-    };
-    let start = m
-        .get("createdDateTime")
-        .and_then(Value::as_str)
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|d| d.timestamp_micros())
-        .ok_or(NO_TIME)?;
+    let person = graph_person(from, ids).ok_or(NO_AUTHOR)?;
+    let start = graph_time(m, "createdDateTime").ok_or(NO_TIME)?;
     let id = m
         .get("id")
         .and_then(Value::as_str)
@@ -189,7 +169,7 @@ pub(crate) fn read(
     };
     let mut log = IngestLogEntry::new(&file, format);
     let Ok(bytes) = std::fs::read(path) else {
-        log.reject("file could not be read");
+        log.reject(crate::records::UNREADABLE);
         return (Vec::new(), log);
     };
     log.bytes = bytes.len() as i64;
@@ -348,7 +328,7 @@ pub(crate) fn read(
     let mut out = Vec::new();
     for (label, post) in posts {
         match post {
-            Ok(p) if !window.contains(p.start) => log.reject(OUTSIDE_WINDOW),
+            Ok(p) if !window.contains(p.start) => log.reject(crate::records::OUTSIDE_WINDOW),
             Ok(p) => {
                 log.accept();
                 let n = members.get(&p.conversation).copied().unwrap_or(1) as i32;
@@ -454,7 +434,7 @@ fn call_records(
         let n = spans.len() as i32;
         for (person, (join, leave)) in spans {
             if !window.contains(join) {
-                log.reject(OUTSIDE_WINDOW);
+                log.reject(crate::records::OUTSIDE_WINDOW);
                 continue;
             }
             log.accept();

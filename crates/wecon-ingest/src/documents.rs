@@ -143,7 +143,6 @@ const NO_PERSON: &str = "document row without a person";
 const NO_DOCUMENT: &str = "document row without a document";
 const UNKNOWN_ACTION: &str = "document row whose action is none of view, preview, download, edit, create, upload, rename, move, delete, share, search";
 const BAD_ROW: &str = "document row could not be read (bad quoting or encoding)";
-const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 
 pub(crate) fn read(
     path: &Path,
@@ -197,7 +196,7 @@ pub(crate) fn read(
             })
         })();
         match fact {
-            Ok(a) if !window.contains(a.start_utc) => log.reject(OUTSIDE_WINDOW),
+            Ok(a) if !window.contains(a.start_utc) => log.reject(crate::records::OUTSIDE_WINDOW),
             Ok(a) => {
                 log.accept();
                 out.push(a);

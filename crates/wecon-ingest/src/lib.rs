@@ -359,7 +359,7 @@ pub fn ingest(
                     Err(_) => {
                         logs.entry(file.clone())
                             .or_insert_with(|| IngestLogEntry::new(&file, "mbox"))
-                            .reject("file could not be read");
+                            .reject(records::UNREADABLE);
                         continue;
                     }
                 };
@@ -486,7 +486,7 @@ pub fn ingest(
                     calendar::parse_calendar(&file, &text, &mut log)
                 }
                 Err(_) => {
-                    log.reject("file could not be read");
+                    log.reject(records::UNREADABLE);
                     calendar::ParsedCalendar::empty(&file)
                 }
             };

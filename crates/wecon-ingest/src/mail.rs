@@ -58,7 +58,6 @@ pub(crate) const PARSER_FAILED: &str = "the mail parser failed on this message";
 pub(crate) const NOT_MAIL: &str = "not a mail message (no parsable headers)";
 pub(crate) const NO_DATE: &str = "missing or unparsable Date header";
 pub(crate) const NO_PARTIES: &str = "no sender and no recipients";
-pub(crate) const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 pub(crate) const DUPLICATE: &str =
     "duplicate of a message already read in this mailbox (same Message-ID)";
 pub(crate) const DUPLICATE_COPY: &str =
@@ -566,7 +565,7 @@ pub(crate) fn parse_raw(m: RawMessage, log_key: &(dyn Fn(&str) -> String + Sync)
             }
             f
         }),
-        Err(_) => Err("file could not be read"),
+        Err(_) => Err(crate::records::UNREADABLE),
     };
     (key, size, fact)
 }
@@ -613,7 +612,7 @@ pub(crate) fn mailbox_activities(
             log.bytes += size;
         }
         match fact {
-            Ok(f) if !window.contains(f.start_utc) => log.reject(OUTSIDE_WINDOW),
+            Ok(f) if !window.contains(f.start_utc) => log.reject(crate::records::OUTSIDE_WINDOW),
             Ok(f) => {
                 log.accept();
                 facts.push(f);

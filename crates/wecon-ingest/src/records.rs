@@ -4,6 +4,10 @@
 
 use std::path::Path;
 
+/// The reasons every reader gives alike.
+pub(crate) const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
+pub(crate) const UNREADABLE: &str = "file could not be read";
+
 use serde_json::Value;
 use wecon_model::schema::IngestLogEntry;
 
@@ -62,7 +66,7 @@ pub(crate) fn open_csv(
         .trim(csv::Trim::All)
         .from_path(path)
     else {
-        log.reject("file could not be read");
+        log.reject(UNREADABLE);
         return None;
     };
     match reader.headers() {

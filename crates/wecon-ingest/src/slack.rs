@@ -43,7 +43,6 @@ const NOT_A_MESSAGE: &str = "Slack record that is not a message";
 const BOT: &str = "Slack bot or integration message: not a person's post";
 const NO_AUTHOR: &str = "Slack message without an author";
 const NO_TIME: &str = "Slack message without a readable timestamp";
-const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 const SYSTEM: &str =
     "Slack system message (join, leave, topic, purpose, name, archive, pin): not a post";
 
@@ -91,24 +90,26 @@ pub(crate) fn read_export(
     ids: &Identities,
     logs: &mut HashMap<String, IngestLogEntry>,
 ) -> (Vec<Activity>, Vec<Person>) {
+    // A metadata file is logged (with no records of its own) and its JSON returned.
     let metadata = |logs: &mut HashMap<String, IngestLogEntry>, path: &Path, note: &str| {
         let file = path.display().to_string();
         let mut entry = IngestLogEntry::new(&file, "slack_metadata");
         entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
-        match read_json(path) {
+        let json = read_json(path);
+        match &json {
             Some(_) => {
                 entry.reasons.insert(note.to_string(), 0);
             }
             None => entry.reject("Slack export file is not valid JSON"),
         }
         logs.insert(file, entry);
+        json.unwrap_or(Value::Null)
     };
 
     // People.
     let users_path = root.join("users.json");
-    metadata(logs, &users_path, "Slack users: read to identify authors");
+    let users_json = metadata(logs, &users_path, "Slack users: read to identify authors");
     let mut users: HashMap<String, User> = HashMap::new();
-    let users_json = read_json(&users_path).unwrap_or(Value::Null);
     for u in users_json.as_array().into_iter().flatten() {
         let Some(id) = str_of(u, "id") else { continue };
         let team = str_of(u, "team_id").unwrap_or("T");
@@ -145,12 +146,11 @@ pub(crate) fn read_export(
         if !path.is_file() {
             continue;
         }
-        metadata(
+        let list = metadata(
             logs,
             &path,
             &format!("Slack {kind} list: read for member counts"),
         );
-        let list = read_json(&path).unwrap_or(Value::Null);
         for c in list.as_array().into_iter().flatten() {
             let n = c
                 .get("members")
@@ -243,7 +243,7 @@ pub(crate) fn read_export(
                     continue;
                 };
                 if !window.contains(start) {
-                    log.reject(OUTSIDE_WINDOW);
+                    log.reject(crate::records::OUTSIDE_WINDOW);
                     continue;
                 }
                 log.accept();

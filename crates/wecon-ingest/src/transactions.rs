@@ -49,7 +49,6 @@ const NO_STEP: &str = "transaction step without a step name";
 const NO_PERSON: &str = "transaction step without a person";
 const NO_TIME: &str = "transaction step without a readable time";
 const BAD_ROW: &str = "transaction row could not be read (bad quoting or encoding)";
-const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 
 fn header_index(header: &csv::StringRecord, names: &[&str]) -> Option<usize> {
     header
@@ -151,7 +150,7 @@ pub(crate) fn read_csv(
             })
         })();
         match step {
-            Ok(s) if !window.contains(s.start) => log.reject(OUTSIDE_WINDOW),
+            Ok(s) if !window.contains(s.start) => log.reject(crate::records::OUTSIDE_WINDOW),
             Ok(s) => {
                 log.accept();
                 out.push(activity(s, &file, format!("row {}", i + 1), pseudo));
@@ -253,7 +252,7 @@ pub(crate) fn read_ocel(
             })
         })();
         match step {
-            Ok(s) if !window.contains(s.start) => log.reject(OUTSIDE_WINDOW),
+            Ok(s) if !window.contains(s.start) => log.reject(crate::records::OUTSIDE_WINDOW),
             Ok(s) => {
                 log.accept();
                 let id = e.get("id").and_then(Value::as_str).unwrap_or_default();

@@ -43,7 +43,6 @@ pub(crate) fn looks_like_meeting_query(head: &[u8]) -> bool {
 const BAD_TIME: &str = "meeting row without a readable StartDate/StartTimeUTC or end";
 const NO_ORGANIZER: &str = "meeting row without Organizer_PersonId";
 const BAD_ROW: &str = "meeting row could not be read (bad quoting or encoding)";
-const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 
 /// `M/D/YYYY` (as Viva writes) or `YYYY-MM-DD`, with `HH:MM:SS` in UTC.
 fn instant(date: &str, time: &str) -> Option<i64> {
@@ -75,7 +74,7 @@ pub(crate) fn read_meeting_query(
     let mut reader = match csv::ReaderBuilder::new().flexible(true).from_path(path) {
         Ok(r) => r,
         Err(_) => {
-            log.reject("file could not be read");
+            log.reject(crate::records::UNREADABLE);
             return (Vec::new(), Vec::new());
         }
     };
@@ -119,7 +118,7 @@ pub(crate) fn read_meeting_query(
             continue;
         };
         if !window.contains(start) {
-            log.reject(OUTSIDE_WINDOW);
+            log.reject(crate::records::OUTSIDE_WINDOW);
             continue;
         }
         log.accept();
