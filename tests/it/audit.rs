@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{ingest, query_csv, shared_data};
+use crate::helpers::{ingest, query_csv, read_and_accepted, shared_data};
 
 fn lines(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -41,10 +41,7 @@ fn m365_audit_records_are_documents_searches_and_chats() {
     let ds = dir.path().join("ds");
     ingest(&path, &ds, &[]);
     assert_eq!(
-        query_csv(
-            &ds,
-            "select format, records_read, records_accepted from ingest_log"
-        ),
+        read_and_accepted(&ds),
         format!(
             "format,records_read,records_accepted\nm365_audit,{},{work}\n",
             records.len()
@@ -100,10 +97,7 @@ fn google_reports_events_are_documents_chats_and_calls() {
     let ds = dir.path().join("ds");
     ingest(&path, &ds, &[]);
     assert_eq!(
-        query_csv(
-            &ds,
-            "select format, records_read, records_accepted from ingest_log"
-        ),
+        read_and_accepted(&ds),
         format!(
             "format,records_read,records_accepted\ngoogle_reports,{events},{drive_chat_meet}\n"
         )

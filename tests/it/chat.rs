@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::helpers::{ingest, query_csv, shared_data};
+use crate::helpers::{ingest, query_csv, read_and_accepted, shared_data};
 
 /// (messages, posts by people, posts with files) of an export folder, read independently:
 /// a post is a `message` with no subtype or a file share/comment, not from a bot, with an
@@ -149,10 +149,7 @@ fn teams_graph_and_mattermost_exports_from_the_command_line() {
     let ds = dir.path().join("ds");
     ingest(&src, &ds, &[]);
     assert_eq!(
-        query_csv(
-            &ds,
-            "select format, records_read, records_accepted from ingest_log order by format"
-        ),
+        read_and_accepted(&ds),
         "format,records_read,records_accepted\nmattermost,1,1\nteams,2,1\nteams_calls,2,2\n"
     );
     // A 1:1 call is consulting time: 20 minutes for each of the two.

@@ -2,7 +2,7 @@
 //! odd dates and encodings, broken MIME, maildir corpora, and calendar test suites. wecon must
 //! read them all without failing, and account for every record.
 
-use crate::helpers::{ingest, query_csv, shared_data};
+use crate::helpers::{ingest, query_csv, read_and_accepted, shared_data};
 
 #[test]
 fn every_record_of_the_public_corpora_is_accounted_for() {
@@ -308,10 +308,7 @@ fn viva_person_query_rows_become_imported_metrics() {
     let ds = dir.path().join("ds");
     ingest(&path, &ds, &[]);
     assert_eq!(
-        query_csv(
-            &ds,
-            "select format, records_read, records_accepted from ingest_log"
-        ),
+        read_and_accepted(&ds),
         format!("format,records_read,records_accepted\nviva_person_query,{rows},{rows}\n")
     );
     assert_eq!(

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{ingest, query_csv, wecon};
+use crate::helpers::{ingest, person, query_csv, wecon};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -353,6 +353,20 @@ fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
     );
 }
 
+/// `wecon run SRC --owner alice@ex.org` into `DIR/out`; the output folder and her pseudonym.
+fn run_as_alice(src: &Path, dir: &Path) -> (std::path::PathBuf, String) {
+    let out = dir.join("out");
+    wecon(&[
+        "run",
+        &src.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--owner",
+        "alice@ex.org",
+    ]);
+    (out, person("alice@ex.org"))
+}
+
 #[test]
 fn collaboration_hours_count_overlaps_once() {
     // Alice's meeting 10:00–11:00, a mail she sends at 10:30 (5 min), and a call 10:45–11:15:
@@ -381,17 +395,7 @@ fn collaboration_hours_count_overlaps_once() {
                           "callee": {"identity": {"user": {"id": "B", "userPrincipalName": "bob@ex.org"}}},
                           "startDateTime": "2024-01-16T10:45:00Z", "endDateTime": "2024-01-16T11:15:00Z"}]}"#,
     );
-    let out = dir.path().join("out");
-    wecon(&[
-        "run",
-        &src.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--owner",
-        "alice@ex.org",
-    ]);
-    let pseudo = wecon_model::Pseudonymiser::new(crate::helpers::TEST_KEY.as_bytes()).unwrap();
-    let alice = pseudo.person("alice@ex.org");
+    let (out, alice) = run_as_alice(&src, dir.path());
     assert_eq!(
         query_csv(
             &out,
@@ -439,17 +443,7 @@ fn after_hours_follow_the_persons_zone_days_and_hours() {
         &src.join("people.csv"),
         "email,unit,tz,work_start,work_end,work_days\nalice@ex.org,finance,Europe/Berlin,08:30,16:30,\"1,2,3,4\"\n",
     );
-    let out = dir.path().join("out");
-    wecon(&[
-        "run",
-        &src.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--owner",
-        "alice@ex.org",
-    ]);
-    let pseudo = wecon_model::Pseudonymiser::new(crate::helpers::TEST_KEY.as_bytes()).unwrap();
-    let alice = pseudo.person("alice@ex.org");
+    let (out, alice) = run_as_alice(&src, dir.path());
     assert_eq!(
         query_csv(
             &out,
@@ -479,8 +473,7 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
         "--out",
         &out.to_string_lossy(),
     ]);
-    let pseudo = wecon_model::Pseudonymiser::new(crate::helpers::TEST_KEY.as_bytes()).unwrap();
-    let (alice, dan) = (pseudo.person("alice@ex.org"), pseudo.person("dan@ex.org"));
+    let (alice, dan) = (person("alice@ex.org"), person("dan@ex.org"));
     let found = |check: &str, subject: &str| {
         query_csv(
             &out,
@@ -514,7 +507,7 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
         "--out",
         &out2.to_string_lossy(),
     ]);
-    let erin = pseudo.person("erin@ex.org");
+    let erin = person("erin@ex.org");
     assert_eq!(
         query_csv(
             &out2,

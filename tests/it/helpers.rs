@@ -84,3 +84,19 @@ pub fn ingest(source: &Path, out: &Path, extra: &[&str]) {
     args.extend_from_slice(extra);
     wecon(&args);
 }
+
+/// A person's pseudonym under the tests' key.
+pub fn person(address: &str) -> String {
+    wecon_model::Pseudonymiser::new(TEST_KEY.as_bytes())
+        .unwrap()
+        .person(address)
+}
+
+/// Each log format's records read and accepted, one line per format.
+pub fn read_and_accepted(ds: &Path) -> String {
+    query_csv(
+        ds,
+        "select format, sum(records_read) records_read, sum(records_accepted) records_accepted \
+         from ingest_log group by format order by format",
+    )
+}

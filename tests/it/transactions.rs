@@ -1,7 +1,7 @@
 //! Transaction logs (CSV and OCEL 2.0) from the command line: steps become `transact`
 //! activities of their people, cases are kept as pseudonymised objects.
 
-use crate::helpers::{ingest, query_csv};
+use crate::helpers::{ingest, query_csv, read_and_accepted};
 
 #[test]
 fn csv_and_ocel_steps_become_transact_activities() {
@@ -99,10 +99,7 @@ fn document_csvs_with_and_without_map() {
     let ds = dir.path().join("ds");
     ingest(&src, &ds, &[]);
     assert_eq!(
-        query_csv(
-            &ds,
-            "select format, records_read, records_accepted from ingest_log order by format"
-        ),
+        read_and_accepted(&ds),
         "format,records_read,records_accepted\ndocuments_csv,4,3\nunrecognised,1,0\n"
     );
     let ds2 = dir.path().join("ds2");

@@ -56,28 +56,16 @@ pub(crate) fn read_roster(
     log: &mut IngestLogEntry,
     ids: &mut Identities,
 ) -> Vec<Person> {
-    let mut reader = match csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-    {
-        Ok(r) => r,
-        Err(_) => {
-            log.reject("roster file could not be read");
-            return Vec::new();
-        }
+    let Some((mut reader, header)) =
+        crate::records::open_csv(path, log, "roster has no readable header row")
+    else {
+        return Vec::new();
     };
-    let columns: HashMap<String, usize> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.to_ascii_lowercase(), i))
-            .collect(),
-        Err(_) => {
-            log.reject("roster has no readable header row");
-            return Vec::new();
-        }
-    };
+    let columns: HashMap<String, usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.to_ascii_lowercase(), i))
+        .collect();
     let mut out = Vec::new();
     for record in reader.records() {
         let Ok(record) = record else {

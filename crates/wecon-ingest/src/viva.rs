@@ -71,24 +71,14 @@ pub(crate) fn read_meeting_query(
     log: &mut IngestLogEntry,
 ) -> (Vec<Activity>, Vec<Person>) {
     let file = path.display().to_string();
-    let mut reader = match csv::ReaderBuilder::new().flexible(true).from_path(path) {
-        Ok(r) => r,
-        Err(_) => {
-            log.reject(crate::records::UNREADABLE);
-            return (Vec::new(), Vec::new());
-        }
+    let Some((mut reader, header)) = crate::records::open_csv(path, log, BAD_ROW) else {
+        return (Vec::new(), Vec::new());
     };
-    let columns: HashMap<String, usize> = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.trim().to_ascii_lowercase(), i))
-            .collect(),
-        Err(_) => {
-            log.reject(BAD_ROW);
-            return (Vec::new(), Vec::new());
-        }
-    };
+    let columns: HashMap<String, usize> = header
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.trim().to_ascii_lowercase(), i))
+        .collect();
     let mut activities = Vec::new();
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     for (i, record) in reader.byte_records().enumerate() {
