@@ -19,18 +19,11 @@ runs="${RUNS:-3}"
 people="${PEOPLE:-400}"
 weeks="${WEEKS:-26}"
 mkdir -p "$data" "$results"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../lib.sh
+. benches/lib.sh
+bench_setup
 
-cargo build --release --bin wecon --quiet
-wecon=target/release/wecon
-
-venv=target/bench-venv
-if ! "$venv/bin/python" -c "import pyarrow, icalendar, recurring_ical_events" 2>/dev/null; then
-    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet pyarrow icalendar recurring-ical-events
-fi
-py="$venv/bin/python"
+bench_venv pyarrow icalendar recurring_ical_events -- pyarrow icalendar recurring-ical-events
 
 org="$data/synth-$people-$weeks"
 if [ ! -d "$org/calendar" ]; then
@@ -43,18 +36,6 @@ if [ ! -d "$org/calendar" ]; then
 fi
 large="$shared/libical/test-data/large.ics"
 
-measure() {
-    local times=() rss=0
-    "${@}" >/dev/null 2>&1 || true
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" \
-            || { cat "$work/err" >&2; return 1; }
-        read -r s kb <"$work/t"
-        times+=("$s")
-        [ "$kb" -gt "$rss" ] && rss=$kb
-    done
-    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")" "$rss"
-}
 
 out="$results/calendar.md"
 {

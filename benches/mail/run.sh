@@ -19,46 +19,21 @@ results=target/bench-results
 runs="${RUNS:-3}"
 mbox_mb="${MBOX_MB:-160}"
 mkdir -p "$data" "$results"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=../lib.sh
+. benches/lib.sh
+bench_setup
 
-cargo build --release --bin wecon --quiet
-wecon=target/release/wecon
-
-venv=target/bench-venv
-if ! "$venv/bin/python" -c "import pyarrow" 2>/dev/null; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet pyarrow
-fi
-py="$venv/bin/python"
+bench_venv pyarrow -- pyarrow
 
 big="$data/big-${mbox_mb}.mbox"
 small="$data/small-$((mbox_mb / 4)).mbox"
 [ -s "$big" ] || "$py" benches/mail/make_mbox.py "$big" "$mbox_mb" "$enron" "$shared/ponymail-apache-mbox/corpus"
 [ -s "$small" ] || "$py" benches/mail/make_mbox.py "$small" "$((mbox_mb / 4))" "$enron" "$shared/ponymail-apache-mbox/corpus"
 
-# measure NAME CMD...: prints "median_seconds max_rss_kb" over $runs runs after a warm-up.
-measure() {
-    local times=() rss=0
-    "${@}" >/dev/null 2>&1
-    for _ in $(seq "$runs"); do
-        /usr/bin/time -f "%e %M" -o "$work/t" "$@" >/dev/null 2>"$work/err" \
-            || { cat "$work/err" >&2; return 1; }
-        read -r s kb <"$work/t"
-        times+=("$s")
-        [ "$kb" -gt "$rss" ] && rss=$kb
-    done
-    printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")" "$rss"
-}
-
 cat_tree() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
 export -f cat_tree
 
 records() { "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['records_read'])" "$1/manifest.json"; }
-
-row() { # label input bytes messages tool-results...
-    printf '| %s | %s | %s | %s |\n' "$@"
-}
 
 out="$results/mail.md"
 {
