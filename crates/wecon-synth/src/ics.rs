@@ -111,6 +111,25 @@ pub(crate) fn plan_meetings(
         }
         out.push(meeting);
 
+        // Stand-ups on Monday, Wednesday and Friday at 09:15, a weekly series each.
+        for wd in [Weekday::Mon, Weekday::Wed, Weekday::Fri] {
+            out.push(Meeting {
+                uid: next_uid(),
+                organizer: m,
+                attendees: members.iter().map(|&i| accepted(i)).collect(),
+                room: None,
+                tz: manager.tz,
+                start: at_local(weekday_in_week(start, 0, wd), 9, 15),
+                minutes: 15,
+                rrule: Some(format!("FREQ=WEEKLY;COUNT={weeks}")),
+                exdates: Vec::new(),
+                overrides: Vec::new(),
+                cancelled: false,
+                summary: "Stand-up",
+                notice_hours: 24 * 14,
+            });
+        }
+
         // Weekly 1:1s with each report, back to back on Thursday from 14:00 (the last ones
         // run past working hours for a large team).
         for (k, &r) in members.iter().filter(|&&i| i != m).enumerate() {
@@ -159,13 +178,31 @@ pub(crate) fn plan_meetings(
         notice_hours: 24 * 10,
     });
 
-    // Cross-unit project meetings, two a week; one invitee declines each.
+    // Cross-unit project meetings, one a week for every three people (two at least), in
+    // rotating slots; one in five is large (9 to 12 people); one invitee declines each.
+    // Thursday's review at 15:00 clashes with the 1:1s then: double bookings.
+    const SLOTS: [(Weekday, u32); 8] = [
+        (Weekday::Tue, 11),
+        (Weekday::Thu, 15),
+        (Weekday::Mon, 14),
+        (Weekday::Wed, 11),
+        (Weekday::Fri, 10),
+        (Weekday::Tue, 15),
+        (Weekday::Wed, 14),
+        (Weekday::Thu, 10),
+    ];
+    let per_week = (staff.len() / 3).max(2);
     for week in 0..weeks {
-        // Thursday's review at 15:00 clashes with the 1:1s then: double bookings.
-        for (wd, hour) in [(Weekday::Tue, 11), (Weekday::Thu, 15)] {
+        for k in 0..per_week {
+            let (wd, hour) = SLOTS[k % SLOTS.len()];
             let organizer = rng.below(staff.len());
+            let size = if rng.chance(0.2) {
+                9 + rng.below(4)
+            } else {
+                3 + rng.below(4)
+            };
             let mut attendees = vec![accepted(organizer)];
-            while attendees.len() < 3 + rng.below(2) && attendees.len() < staff.len() {
+            while attendees.len() < size && attendees.len() < staff.len() {
                 let p = rng.below(staff.len());
                 if attendees.iter().all(|a| a.person != p) {
                     attendees.push(accepted(p));

@@ -297,7 +297,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         for weekday in 0..5 {
             let day = start + Duration::days(7 * week as i64 + weekday);
             for (s, sender) in staff.iter().enumerate() {
-                let n = 1 + rng.below(5);
+                let n = 2 + rng.below(7);
                 let mut minute = rng.below(60) as i64;
                 for _ in 0..n {
                     minute += 20 + rng.below(90) as i64;

@@ -4,7 +4,7 @@
 //!
 //! - a sent mail takes 5 minutes, a received mail on To or Cc that was read 2.5 minutes
 //!   (unread mail none), a chat post 30 seconds, each cut short when the person's next
-//!   counted mail or post starts earlier;
+//!   counted mail or post starts earlier (at the same instant, the shorter comes first);
 //! - a meeting takes its scheduled time when the person organised or accepted it, it is not
 //!   cancelled and at least one other person attends (rooms are not people);
 //! - processes: a transaction mail or post is `transact`, other mail or posts with an
@@ -77,7 +77,9 @@ impl Ledger {
     /// to some instant is recorded and nothing earlier will be.
     pub(crate) fn settle(&mut self) {
         for (p, mail) in self.mail.iter_mut().enumerate() {
-            mail.sort_by_key(|m| m.0);
+            // Messages at the same instant: the shorter first (cut to nothing by the next),
+            // then by process, as wecon's `timed` view orders them.
+            mail.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(b.2)));
             let keep = mail.len().saturating_sub(1);
             for i in 0..keep {
                 let (t, nominal, process) = mail[i];
