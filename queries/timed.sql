@@ -5,6 +5,8 @@
 --     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
 --     unseen is not counted); chat posts: `chat_sent_minutes`. Each is cut short when the
 --     person's next counted message starts earlier ("cut short by the next action").
+--     Messages at the same instant are ordered shorter first, then by process, so the
+--     longer keeps its time and the result does not depend on how the export named them.
 --   * meetings: their scheduled duration, for the meetings `counted_meetings` counts
 --     (organised or accepted, another person attends, not cancelled, not all-day, under
 --     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
@@ -52,7 +54,9 @@ message_time AS (
     FROM (
         SELECT
             *,
-            LEAD(start_utc) OVER (PARTITION BY person_id ORDER BY start_utc, activity_id) AS next_start
+            LEAD(start_utc) OVER (
+                PARTITION BY person_id ORDER BY start_utc, nominal_seconds, process, activity_id
+            ) AS next_start
         FROM counted_messages
         WHERE nominal_seconds > 0
     ) AS ordered

@@ -5,12 +5,17 @@
 -- `value` and `threshold`:
 --   * `non_knowledge_worker`: a person whose counted hours (the `timed` view, raw) average
 --     5 h a week or less over the weeks the data spans for them;
---   * `implausible_day`: a person-day whose first to last counted activity spans under 4 h
---     or over 15 h (days with at least two activities);
+--   * `implausible_working_hours`: a person whose working day (roster `work_start` to
+--     `work_end`) is under 4 h or over 15 h;
+--   * `implausible_day`: a person-day (the person's local day, in their time zone) whose
+--     first to last counted activity spans under 4 h or over 15 h (days with at least two
+--     activities);
 --   * `holiday_week`: a unit-week whose average counted hours per person lie more than one
 --     standard deviation below that unit's weekly mean (units with three weeks or more);
 --   * `no_activity`: a person the roster lists with no counted activity;
 --   * `high_rejection`: an export format whose rejected records exceed 20% of those read.
+-- `validation_exclusions` turns the first three person checks and `holiday_week` into the
+-- person-weeks that group figures leave out; the others are findings to read.
 -- Thresholds are the literals below; edit them here. Counted hours are raw (not
 -- de-duplicated), as `person_week_process` adds them.
 -- Source: Viva Insights / Workplace Analytics data validation guidance, as summarised in
@@ -24,21 +29,37 @@ span AS (
     SELECT MIN(week) AS first_week, MAX(week) AS last_week FROM person_week
 ),
 weeks_spanned AS (
-    SELECT (CAST(last_week AS BIGINT) - CAST(first_week AS BIGINT)) / 7 + 1 AS n FROM span
+    SELECT (last_week - first_week) / 7 + 1 AS n FROM span
 ),
 person_avg AS (
     SELECT pw.person_id, SUM(pw.hours) / MAX(w.n) AS avg_hours
     FROM person_week pw CROSS JOIN weeks_spanned w
     GROUP BY pw.person_id
 ),
+local_timed AS (
+    SELECT
+        t.person_id,
+        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) AS s_us,
+        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
+    FROM timed t LEFT JOIN people p ON p.person_id = t.person_id
+),
 days AS (
     SELECT
         person_id,
-        CAST(date_trunc('day', start_utc) AS DATE) AS day,
+        DATE '1970-01-01' + CAST(floor(s_us / 86400000000.0) AS INT) AS day,
         COUNT(*) AS n,
-        (date_part('epoch', MAX(start_utc)) + MAX(seconds) - date_part('epoch', MIN(start_utc))) / 3600.0 AS span_hours
-    FROM timed
-    GROUP BY person_id, CAST(date_trunc('day', start_utc) AS DATE)
+        (MAX(e_us) - MIN(s_us)) / 3600000000.0 AS span_hours
+    FROM local_timed
+    GROUP BY person_id, DATE '1970-01-01' + CAST(floor(s_us / 86400000000.0) AS INT)
+),
+working_day AS (
+    SELECT
+        person_id,
+        (CAST(substr(work_end, 1, 2) AS BIGINT) * 60 + CAST(substr(work_end, 4, 2) AS BIGINT)
+         - CAST(substr(work_start, 1, 2) AS BIGINT) * 60 - CAST(substr(work_start, 4, 2) AS BIGINT)
+         + 1440) % 1440 / 60.0 AS hours
+    FROM people
+    WHERE work_start IS NOT NULL AND work_end IS NOT NULL
 ),
 unit_week AS (
     SELECT COALESCE(p.unit, '(no unit)') AS unit, pw.week, AVG(pw.hours) AS hours
@@ -53,6 +74,10 @@ unit_stats AS (
 SELECT 'non_knowledge_worker' AS "check", person_id AS subject, CAST(NULL AS DATE) AS period,
        avg_hours AS value, 5.0 AS threshold
 FROM person_avg WHERE avg_hours <= 5.0
+UNION ALL
+SELECT 'implausible_working_hours', person_id, CAST(NULL AS DATE), hours,
+       CASE WHEN hours < 4.0 THEN 4.0 ELSE 15.0 END
+FROM working_day WHERE hours < 4.0 OR hours > 15.0
 UNION ALL
 SELECT 'implausible_day', person_id, day, span_hours,
        CASE WHEN span_hours < 4.0 THEN 4.0 ELSE 15.0 END

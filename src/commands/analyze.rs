@@ -34,6 +34,10 @@ pub struct ProfileFlag {
     /// `group_week_suppressed`.
     #[arg(long, value_delimiter = ',', default_value = "unit")]
     by: Vec<String>,
+    /// Keep the person-weeks that validation excludes (holiday weeks, non-knowledge
+    /// workers, implausible working hours: `validation_exclusions`) in group figures.
+    #[arg(long)]
+    keep_excluded: bool,
 }
 
 pub fn run(args: AnalyzeArgs) -> Result<()> {
@@ -54,7 +58,8 @@ pub(super) fn analyze(
         .map(|b| b.trim().to_string())
         .filter(|b| !b.is_empty())
         .collect();
-    let mut extra = wecon_engine::group_queries(&by, min_group_size).map_err(anyhow::Error::msg)?;
+    let mut extra = wecon_engine::group_queries(&by, min_group_size, !flag.keep_excluded)
+        .map_err(anyhow::Error::msg)?;
     if let Some(dir) = &flag.queries {
         extra.extend(wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?);
     }

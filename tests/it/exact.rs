@@ -556,3 +556,75 @@ fn user_queries_run_after_the_library_and_read_it() {
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("is a query of wecon's library"));
 }
+
+#[test]
+fn focus_fragmented_and_meeting_quality_of_a_known_week() {
+    // Alice has no roster entry: Mon–Fri 09:00–17:00 UTC. On Tuesday 2024-01-16 she has
+    // 10:00–11:00 (hers, with Bob), 11:30–12:00 (a weekly series), 14:00–16:30 (Bob's, ten
+    // people, created three hours ahead) and sends a mail at 12:50 (5 min). Free blocks on
+    // Tuesday: 9:00–10:00 (focus), 11:00–11:30 (fragment), 12:00–12:50 (fragment),
+    // 12:55–14:00 (focus), 16:30–17:00 (fragment); the four other working days are free.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    write(
+        &src.join("mail/.Sent/cur/1:2,S"),
+        &mail(
+            1,
+            "Tue, 16 Jan 2024 12:50:00 +0000",
+            "alice@ex.org",
+            "bob@ex.org",
+            "Notes",
+            false,
+        ),
+    );
+    let many: String = (0..8)
+        .map(|i| format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:p{i}@ex.org\n"))
+        .collect();
+    write(
+        &src.join("calendar/alice@ex.org.ics"),
+        &format!(
+            "BEGIN:VCALENDAR\nVERSION:2.0\n\
+             BEGIN:VEVENT\nUID:a\nDTSTART:20240116T100000Z\nDTEND:20240116T110000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n\
+             BEGIN:VEVENT\nUID:b\nDTSTART:20240116T113000Z\nDTEND:20240116T120000Z\nRRULE:FREQ=WEEKLY;COUNT=1\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n\
+             BEGIN:VEVENT\nUID:c\nCREATED:20240116T110000Z\nDTSTART:20240116T140000Z\nDTEND:20240116T163000Z\nORGANIZER:mailto:bob@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@ex.org\n{many}END:VEVENT\n\
+             END:VCALENDAR\n"
+        ),
+    );
+    let (out, alice) = run_as_alice(&src, dir.path());
+    let focus = query_csv(
+        &out,
+        &format!(
+            "select cast(week as varchar) w, round(working_hours, 4) wh, round(interrupted_hours, 4) i, \
+             round(focus_hours, 4) f, round(fragmented_hours, 4) fr, round(legacy_focus_hours, 4) l \
+             from person_week_focus where person_id = '{alice}'"
+        ),
+    );
+    // Focus 1 h + 65 min + 32 h; fragments 30 + 50 + 30 min; interrupted 4 h + 5 min; legacy
+    // focus (2 h or more with no meeting, mail allowed): 12:00–14:00 and the four free days.
+    assert_eq!(
+        focus,
+        "w,wh,i,f,fr,l\n2024-01-15,40.0,4.0833,34.0833,1.8333,34.0\n"
+    );
+    let quality = query_csv(
+        &out,
+        &format!(
+            "select meetings, meeting_hours, small_hours, large_hours, large_attended_hours, long_hours, \
+             recurring_hours, short_notice_hours, notice_unknown_hours, organised_hours, redundant_hours \
+             from person_week_meeting_quality where person_id = '{alice}'"
+        ),
+    );
+    assert_eq!(
+        quality,
+        "meetings,meeting_hours,small_hours,large_hours,large_attended_hours,long_hours,\
+         recurring_hours,short_notice_hours,notice_unknown_hours,organised_hours,redundant_hours\n\
+         3,4.0,1.5,2.5,2.5,2.5,0.5,2.5,1.5,1.5,0.0\n"
+    );
+    let person_week = query_csv(
+        &out,
+        &format!(
+            "select active, round(meet_hours, 4) m, round(consult_hours, 4) c, round(focus_hours, 4) f \
+             from person_week where person_id = '{alice}'"
+        ),
+    );
+    assert_eq!(person_week, "active,m,c,f\ntrue,2.5,1.5,34.0833\n");
+}

@@ -105,37 +105,49 @@ fn run_on_sample_data_matches_its_contents() {
 
 #[test]
 fn every_metric_snapshot() {
+    // Every table of the results, in the order the library writes them: floats rounded to
+    // 6 places, dates as text, rows in the order of all columns.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
     wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
-    for name in [
-        "person_week_process",
-        "ingest_summary",
-        "rejections",
-        "received_mail_seen",
-        "person_week_meetings",
-        "person_week_collaboration",
-        "person_week_after_hours",
-        "validation",
-        "person_week_multitasking",
-    ] {
-        let sql = if name == "person_week_process" {
-            "select person_id, cast(week as varchar) week, process, round(hours, 6) hours, activities from person_week_process order by 1, 2, 3".to_string()
-        } else if name == "person_week_multitasking" {
-            "select person_id, cast(week as varchar) week, messages, round(multitasking_hours, 6) hours from person_week_multitasking order by 1, 2".to_string()
-        } else if name == "validation" {
-            "select \"check\", subject, cast(period as varchar) period, round(value, 6) value, round(threshold, 6) threshold from validation order by 1, 2, 3".to_string()
-        } else if name == "person_week_after_hours" {
-            "select person_id, cast(week as varchar) week, round(after_hours, 6) after_hours, round(after_hours_meetings, 6) meetings, round(after_hours_messages, 6) messages, round(timed_hours, 6) timed from person_week_after_hours order by 1, 2".to_string()
-        } else if name == "person_week_collaboration" {
-            "select person_id, cast(week as varchar) week, round(raw_hours, 6) raw, round(collaboration_hours, 6) dedup, round(overlap_hours, 6) overlap from person_week_collaboration order by 1, 2".to_string()
-        } else if name == "person_week_meetings" {
-            "select person_id, cast(week as varchar) week, meetings, round(scheduled_hours, 6) scheduled, round(adjusted_hours, 6) adjusted, round(conflicting_hours, 6) conflicting from person_week_meetings order by 1, 2".to_string()
-        } else {
-            format!("select * from {name}")
-        };
-        let text = query_csv(&out.join("results"), &sql);
-        insta::assert_snapshot!(name, text);
+    let results = out.join("results");
+    let info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(results.join("run.json")).unwrap()).unwrap();
+    let tables: Vec<String> = info["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap().to_string())
+        .collect();
+    assert!(tables.len() >= 15, "{tables:?}");
+    for name in tables {
+        let columns = query_csv(
+            &results,
+            &format!(
+                "select column_name, data_type from information_schema.columns \
+                 where table_name = '{name}' order by ordinal_position"
+            ),
+        );
+        let select: Vec<String> = columns
+            .lines()
+            .skip(1)
+            .map(|l| {
+                let (c, t) = l.split_once(',').unwrap();
+                match t {
+                    "Float64" => format!("round({c}, 6) as {c}"),
+                    "Date32" => format!("cast({c} as varchar) as {c}"),
+                    _ => format!("\"{c}\""),
+                }
+            })
+            .collect();
+        let n = select.len();
+        let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+        let sql = format!(
+            "select {} from {name} order by {}",
+            select.join(", "),
+            order.join(", ")
+        );
+        insta::assert_snapshot!(name.as_str(), query_csv(&results, &sql));
     }
 }
 
@@ -183,7 +195,7 @@ fn example_report_is_current() {
 #[test]
 fn group_figures_average_people_and_hide_small_groups() {
     let dir = tempfile::tempdir().unwrap();
-    // Every group shown: the groups' hours add up to everybody's.
+    // Every group shown and nothing excluded: the groups' hours add up to everybody's.
     let all = dir.path().join("all");
     wecon(&[
         "run",
@@ -194,6 +206,7 @@ fn group_figures_average_people_and_hide_small_groups() {
         "unit",
         "--min-group-size",
         "1",
+        "--keep-excluded",
     ]);
     assert_eq!(
         query_csv(
@@ -202,6 +215,27 @@ fn group_figures_average_people_and_hide_small_groups() {
              round((select sum(hours) from person_week_process), 6) same"
         ),
         "same\ntrue\n"
+    );
+    // Validation applied first (the default): everybody's hours but those of the person-weeks
+    // `validation_exclusions` lists (the sample has a holiday week).
+    let valid = dir.path().join("valid");
+    wecon(&[
+        "analyze",
+        &all.join("dataset").to_string_lossy(),
+        "--out",
+        &valid.to_string_lossy(),
+        "--min-group-size",
+        "1",
+    ]);
+    assert_eq!(
+        query_csv(
+            &valid,
+            "select (select count(*) from validation_exclusions) > 0 some, \
+             round((select sum(hours_per_person * people) from group_week_process), 6) = \
+             round((select sum(p.hours) from person_week_process p left join validation_exclusions e \
+                    on e.person_id = p.person_id and e.week = p.week where e.person_id is null), 6) same"
+        ),
+        "some,same\ntrue,true\n"
     );
     // By unit and level at the default minimum of 5: each unit's head is alone in their group
     // and too few to show; those group-weeks are listed as suppressed instead.

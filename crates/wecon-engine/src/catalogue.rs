@@ -5,49 +5,67 @@
 //! (`classify.sql`); every other file is a metric whose result is written to the results
 //! folder under the file's name.
 
-/// Every query file, in the order it runs: views first, then metrics by name.
+/// Every query file, in the order it runs: the views (each reading those before it), then
+/// the metrics, each able to read the results of those before it (`person_week` gathers
+/// the per-person figures, so it comes after them).
 const QUERIES: &[(&str, &str)] = &[
     ("classify", include_str!("../../../queries/classify.sql")),
     (
         "counted_meetings",
         include_str!("../../../queries/counted_meetings.sql"),
     ),
+    ("timed", include_str!("../../../queries/timed.sql")),
     (
         "ingest_summary",
         include_str!("../../../queries/ingest_summary.sql"),
     ),
     (
-        "person_week_after_hours",
-        include_str!("../../../queries/person_week_after_hours.sql"),
-    ),
-    (
-        "person_week_collaboration",
-        include_str!("../../../queries/person_week_collaboration.sql"),
-    ),
-    (
-        "person_week_meetings",
-        include_str!("../../../queries/person_week_meetings.sql"),
-    ),
-    (
-        "person_week_multitasking",
-        include_str!("../../../queries/person_week_multitasking.sql"),
-    ),
-    (
-        "person_week_process",
-        include_str!("../../../queries/person_week_process.sql"),
+        "rejections",
+        include_str!("../../../queries/rejections.sql"),
     ),
     (
         "received_mail_seen",
         include_str!("../../../queries/received_mail_seen.sql"),
     ),
     (
-        "rejections",
-        include_str!("../../../queries/rejections.sql"),
+        "person_week_process",
+        include_str!("../../../queries/person_week_process.sql"),
     ),
-    ("timed", include_str!("../../../queries/timed.sql")),
+    (
+        "person_week_meetings",
+        include_str!("../../../queries/person_week_meetings.sql"),
+    ),
+    (
+        "person_week_meeting_quality",
+        include_str!("../../../queries/person_week_meeting_quality.sql"),
+    ),
+    (
+        "person_week_collaboration",
+        include_str!("../../../queries/person_week_collaboration.sql"),
+    ),
+    (
+        "person_week_after_hours",
+        include_str!("../../../queries/person_week_after_hours.sql"),
+    ),
+    (
+        "person_week_focus",
+        include_str!("../../../queries/person_week_focus.sql"),
+    ),
+    (
+        "person_week_multitasking",
+        include_str!("../../../queries/person_week_multitasking.sql"),
+    ),
+    (
+        "person_week",
+        include_str!("../../../queries/person_week.sql"),
+    ),
     (
         "validation",
         include_str!("../../../queries/validation.sql"),
+    ),
+    (
+        "validation_exclusions",
+        include_str!("../../../queries/validation_exclusions.sql"),
     ),
 ];
 
@@ -114,12 +132,10 @@ pub fn query_names() -> Vec<&'static str> {
 
 /// Every query in the library, in the order it runs.
 pub fn queries() -> Vec<Query> {
-    let mut all: Vec<Query> = QUERIES
+    QUERIES
         .iter()
         .map(|(name, sql)| Query { name, sql })
-        .collect();
-    all.sort_by_key(|q| (!q.is_view(), q.name));
-    all
+        .collect()
 }
 
 /// A query the user adds (`wecon analyze --queries DIR`): one `.sql` file, run after the
@@ -210,6 +226,11 @@ mod tests {
             );
             assert!(doc.contains("Source:"), "{} must cite its source", q.name);
         }
+        let views = queries().iter().take_while(|q| q.is_view()).count();
+        assert!(
+            queries().iter().skip(views).all(|q| !q.is_view()),
+            "views run before every metric"
+        );
         assert_eq!(query_names()[0], "classify");
     }
 }

@@ -35,8 +35,10 @@ fn column(attribute: &str) -> Result<(String, String), String> {
 }
 
 /// The two group queries for `by`: `group_week_process` (groups of at least `min` active
-/// people) and `group_week_suppressed` (the group-weeks left out, and their size).
-pub fn group_queries(by: &[String], min: usize) -> Result<Vec<UserQuery>, String> {
+/// people) and `group_week_suppressed` (the group-weeks left out, and their size). With
+/// `exclude`, the person-weeks `validation_exclusions` lists are left out first (METRICS.md
+/// §5: validation before group figures).
+pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<UserQuery>, String> {
     if by.is_empty() {
         return Ok(Vec::new());
     }
@@ -57,10 +59,28 @@ pub fn group_queries(by: &[String], min: usize) -> Result<Vec<UserQuery>, String
         .collect::<Vec<_>>()
         .join(" AND ");
     let attributes = by.join(", ");
+    let (counted, counted_doc) = if exclude {
+        (
+            "SELECT pw.* FROM person_week_process pw
+    LEFT JOIN validation_exclusions e ON e.person_id = pw.person_id AND e.week = pw.week
+    WHERE e.person_id IS NULL",
+            "the person-weeks `validation_exclusions` lists are left out first (holiday weeks,
+-- non-knowledge workers, implausible working hours); then ",
+        )
+    } else {
+        (
+            "SELECT * FROM person_week_process",
+            "every person-week counts (`--keep-excluded`: validation exclusions are not
+-- applied); ",
+        )
+    };
     let sizes = format!(
-        "WITH active AS (
+        "WITH counted AS (
+    {counted}
+),
+active AS (
     SELECT DISTINCT pw.person_id, pw.week, {select}
-    FROM person_week_process pw LEFT JOIN people p ON p.person_id = pw.person_id
+    FROM counted pw LEFT JOIN people p ON p.person_id = pw.person_id
 ),
 sizes AS (
     SELECT week, {names}, COUNT(*) AS people FROM active GROUP BY week, {names}
@@ -71,15 +91,15 @@ sizes AS (
         sql: format!(
             "-- group_week_process: hours per person and week in each group ({attributes}), by process.
 --
--- Definition (METRICS.md §4): each active person's hours in the week (`person_week_process`)
--- are added up in their group and divided by the group's active people that week (a person
+-- Definition (METRICS.md §4, §5): {counted_doc}each active person's hours in the week
+-- (`person_week_process`) are added up in their group and divided by the group's active people that week (a person
 -- without hours in a process counts as zero), so every person weighs the same. Groups with
 -- fewer than {min} active people in a week are left out (see `group_week_suppressed`).
--- Source: METRICS.md §4 (minimum group size, person-average first).
+-- Source: METRICS.md §4 (minimum group size, person-average first) and §5 (validation).
 {sizes},
 hours AS (
     SELECT pw.week, {select}, pw.process, SUM(pw.hours) AS hours
-    FROM person_week_process pw LEFT JOIN people p ON p.person_id = pw.person_id
+    FROM counted pw LEFT JOIN people p ON p.person_id = pw.person_id
     GROUP BY pw.week, {names_p}, pw.process
 )
 SELECT h.week, {names_h}, h.process, h.hours / s.people AS hours_per_person, s.people
@@ -95,9 +115,9 @@ ORDER BY h.week, {names_h}, h.process",
         sql: format!(
             "-- group_week_suppressed: the group-weeks ({attributes}) left out of group figures.
 --
--- Definition (METRICS.md §4): a group with fewer than {min} active people in a week is not
--- shown; this table says which, and how many people they had, so a report can say so.
--- Source: METRICS.md §4 (minimum group size).
+-- Definition (METRICS.md §4, §5): {counted_doc}a group with fewer than {min} active people in
+-- a week is not shown; this table says which, and how many people they had, so a report can say so.
+-- Source: METRICS.md §4 (minimum group size) and §5 (validation).
 {sizes}
 SELECT week, {names}, people FROM sizes WHERE people < {min} ORDER BY week, {names}"
         ),
@@ -111,9 +131,13 @@ mod tests {
 
     #[test]
     fn attributes_are_checked() {
-        assert!(group_queries(&["unit".into(), "attr:site".into()], 5).is_ok());
-        assert!(group_queries(&["salary".into()], 5).is_err());
-        assert!(group_queries(&["attr:x'y".into()], 5).is_err());
-        assert!(group_queries(&[], 5).unwrap().is_empty());
+        assert!(group_queries(&["unit".into(), "attr:site".into()], 5, true).is_ok());
+        assert!(group_queries(&["salary".into()], 5, true).is_err());
+        assert!(group_queries(&["attr:x'y".into()], 5, true).is_err());
+        assert!(group_queries(&[], 5, true).unwrap().is_empty());
+        let kept = group_queries(&["unit".into()], 5, false).unwrap();
+        assert!(!kept[0].sql.contains("validation_exclusions"));
+        let excluded = group_queries(&["unit".into()], 5, true).unwrap();
+        assert!(excluded[0].sql.contains("validation_exclusions"));
     }
 }
