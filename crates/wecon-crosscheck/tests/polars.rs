@@ -1,0 +1,712 @@
+//! The core metrics recomputed with polars from the same Parquet dataset, and compared with
+//! what DataFusion's SQL library wrote (METRICS.md §2–§4): hours per process, scheduled,
+//! adjusted and conflicting meeting hours, after-hours in each person's own time zone, and
+//! group means with the minimum group size.
+//!
+//! The recomputation follows METRICS.md, not wecon's SQL: it is written with the polars lazy
+//! API from the rules' text, so an error in either shows up as a difference. Every compared
+//! figure must agree to 1e-9.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+use wecon_engine::Profile;
+use wecon_ingest::{IngestOptions, KeySource};
+
+const TOLERANCE: f64 = 1e-9;
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+const MIN_GROUP: u32 = 5;
+
+/// A dataset and DataFusion's results for it, in a temporary folder.
+struct Run {
+    _dir: tempfile::TempDir,
+    dataset: PathBuf,
+    results: PathBuf,
+    profile: Profile,
+}
+
+fn run(sources: &[PathBuf], profile: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = dir.path().join("dataset");
+    let results = dir.path().join("results");
+    let opts = IngestOptions {
+        since: None,
+        until: None,
+        key: KeySource::Env("wecon-crosscheck-key".into()),
+        roster: None,
+        owner: None,
+        map: HashMap::new(),
+    };
+    wecon_ingest::ingest(sources, &dataset, &opts).unwrap();
+    let profile = Profile::load(profile).unwrap();
+    let groups = wecon_engine::group_queries(&["unit".into()], MIN_GROUP as usize, true).unwrap();
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(wecon_engine::analyze(&dataset, &results, &profile, &groups))
+        .unwrap();
+    Run {
+        _dir: dir,
+        dataset,
+        results,
+        profile,
+    }
+}
+
+fn scan(path: &str) -> LazyFrame {
+    LazyFrame::scan_parquet(PlRefPath::new(path), ScanArgsParquet::default()).unwrap()
+}
+
+fn activities(dataset: &Path) -> LazyFrame {
+    scan(&format!("{}/activities/**/*.parquet", dataset.display()))
+}
+
+fn people(dataset: &Path) -> LazyFrame {
+    scan(&format!("{}/people.parquet", dataset.display())).select([
+        col("person_id"),
+        col("unit"),
+        col("tz"),
+        col("work_days"),
+        col("work_start"),
+        col("work_end"),
+    ])
+}
+
+fn is(column: &str, value: &str) -> Expr {
+    col(column).eq(lit(value)).fill_null(lit(false))
+}
+
+fn micros(column: &str) -> Expr {
+    col(column).cast(DataType::Int64)
+}
+
+/// The Monday (days since 1970-01-01, a Thursday) of the UTC week an instant falls in.
+fn week_of(us: Expr) -> Expr {
+    let day = us.floor_div(lit(MICROS_PER_DAY));
+    (day.clone() - (day + lit(3i64)) % lit(7i64)).cast(DataType::Int32)
+}
+
+fn null_text() -> Expr {
+    lit(NULL).cast(DataType::String)
+}
+
+/// METRICS.md §1: each activity's process.
+fn classify(a: LazyFrame) -> LazyFrame {
+    let meeting_like = is("source", "calendar").or(is("source", "call"));
+    let message = is("source", "email").or(is("source", "chat"));
+    let document = is("source", "document");
+    let action_in = |actions: &[&str]| {
+        actions
+            .iter()
+            .fold(lit(false), |acc, a| acc.or(is("action", a)))
+    };
+    let participants = col("participants");
+    let process = when(meeting_like.clone().and(participants.clone().gt_eq(lit(3))))
+        .then(lit("meet"))
+        .when(meeting_like.clone().and(participants.eq(lit(2))))
+        .then(lit("consult"))
+        .when(meeting_like)
+        .then(null_text())
+        .when(message.clone().and(is("category", "transactional")))
+        .then(lit("transact"))
+        .when(
+            message.clone().and(
+                col("attachments")
+                    .fill_null(lit(0))
+                    .gt(lit(0))
+                    .or(col("links").fill_null(lit(0)).gt(lit(0))),
+            ),
+        )
+        .then(lit("share"))
+        .when(message)
+        .then(lit("communicate"))
+        .when(document.clone().and(action_in(&["share", "permission"])))
+        .then(lit("share"))
+        .when(
+            document
+                .clone()
+                .and(action_in(&["create", "edit", "upload", "move", "rename"])),
+        )
+        .then(lit("store"))
+        .when(is("source", "search"))
+        .then(lit("search"))
+        .when(document.and(action_in(&["view", "download", "preview"])))
+        .then(lit("search"))
+        .when(is("source", "transaction"))
+        .then(lit("transact"))
+        .otherwise(null_text())
+        .alias("process");
+    a.with_columns([
+        process,
+        micros("start_utc").alias("start_us"),
+        micros("end_utc").alias("end_us"),
+    ])
+}
+
+const TIMED: [&str; 7] = [
+    "activity_id",
+    "person_id",
+    "process",
+    "source",
+    "start_utc",
+    "start_us",
+    "seconds",
+];
+
+/// METRICS.md §2: the meetings counted for each person, with their scheduled seconds.
+fn counted_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
+    let seconds = (col("end_us") - col("start_us")).cast(DataType::Float64) / lit(1e6);
+    let busy = if p.meeting_requires_busy {
+        col("show_as").fill_null(lit("busy")).eq(lit("busy"))
+    } else {
+        lit(true)
+    };
+    c.filter(
+        is("source", "calendar")
+            .and(col("process").is_not_null())
+            .and(col("is_cancelled").fill_null(lit(false)).not())
+            .and(col("is_all_day").fill_null(lit(false)).not())
+            .and(
+                col("is_organizer")
+                    .fill_null(lit(false))
+                    .or(is("response", "accepted")),
+            )
+            .and(col("participants").gt_eq(lit(2)))
+            .and(
+                col("participants")
+                    .cast(DataType::Float64)
+                    .lt(lit(p.meeting_max_attendees)),
+            )
+            .and(seconds.clone().lt(lit(p.meeting_max_hours * 3600.0)))
+            .and(busy),
+    )
+    .with_column(seconds.alias("seconds"))
+}
+
+/// METRICS.md §2: mail and chat at the profile's minutes, each cut short by the person's
+/// next counted message (at the same instant the shorter first, then by process); counted
+/// meetings; calls join to leave.
+fn timed(c: LazyFrame, p: &Profile) -> LazyFrame {
+    let seen_ok = if p.received_requires_seen {
+        col("seen").eq_missing(lit(false)).not()
+    } else {
+        lit(true)
+    };
+    let nominal = when(is("source", "email").and(is("action", "send")))
+        .then(lit(p.email_sent_minutes))
+        .when(
+            is("source", "email")
+                .and(is("action", "receive"))
+                .and(is("recipient_role", "to").or(is("recipient_role", "cc")))
+                .and(seen_ok),
+        )
+        .then(lit(p.email_read_minutes))
+        .when(is("source", "chat").and(is("action", "post")))
+        .then(lit(p.chat_sent_minutes))
+        .otherwise(lit(0.0))
+        * lit(60.0);
+    let messages = c
+        .clone()
+        .filter(
+            is("source", "email")
+                .or(is("source", "chat"))
+                .and(col("process").is_not_null()),
+        )
+        .with_column(nominal.alias("nominal"))
+        .filter(col("nominal").gt(lit(0.0)))
+        .sort(
+            ["person_id", "start_us", "nominal", "process", "activity_id"],
+            SortMultipleOptions::default(),
+        )
+        .with_column(
+            col("start_us")
+                .shift(lit(-1))
+                .over([col("person_id")])
+                .unwrap()
+                .alias("next_us"),
+        )
+        .with_column(
+            when(col("next_us").is_null())
+                .then(col("nominal"))
+                .otherwise(
+                    (col("next_us") - col("start_us"))
+                        .cast(DataType::Float64)
+                        .true_div(lit(1e6)),
+                )
+                .alias("gap"),
+        )
+        .with_column(
+            when(col("gap").lt(col("nominal")))
+                .then(col("gap"))
+                .otherwise(col("nominal"))
+                .alias("seconds"),
+        );
+    let calls = c
+        .clone()
+        .filter(
+            is("source", "call")
+                .and(col("process").is_not_null())
+                .and(col("end_us").gt(col("start_us"))),
+        )
+        .with_column(
+            ((col("end_us") - col("start_us")).cast(DataType::Float64) / lit(1e6)).alias("seconds"),
+        );
+    let pick = |lf: LazyFrame| lf.select(TIMED.map(col));
+    concat(
+        [pick(messages), pick(counted_meetings(c, p)), pick(calls)],
+        UnionArgs::default(),
+    )
+    .unwrap()
+}
+
+fn person_week_process(t: LazyFrame) -> LazyFrame {
+    t.with_column(week_of(col("start_us")).alias("week"))
+        .group_by([col("person_id"), col("week"), col("process")])
+        .agg([(col("seconds").sum() / lit(3600.0)).alias("hours")])
+}
+
+/// METRICS.md §3: meeting hours scheduled, adjusted (the union of each person's meeting
+/// intervals) and conflicting (the difference); an overlapping run of meetings belongs to
+/// the week its first meeting starts in.
+fn person_week_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
+    counted_meetings(c, p)
+        .sort(
+            ["person_id", "start_us", "end_us", "activity_id"],
+            SortMultipleOptions::default(),
+        )
+        .with_column(
+            col("end_us")
+                .cum_max(false)
+                .shift(lit(1))
+                .over([col("person_id")])
+                .unwrap()
+                .alias("ended_before"),
+        )
+        .with_column(
+            col("ended_before")
+                .is_null()
+                .or(col("start_us").gt_eq(col("ended_before")))
+                .cast(DataType::Int64)
+                .cum_sum(false)
+                .over([col("person_id")])
+                .unwrap()
+                .alias("run"),
+        )
+        .group_by([col("person_id"), col("run")])
+        .agg([
+            col("start_us").min().alias("first"),
+            col("end_us").max().alias("last"),
+            col("seconds").sum().alias("scheduled"),
+        ])
+        .with_columns([
+            week_of(col("first")).alias("week"),
+            ((col("last") - col("first")).cast(DataType::Float64) / lit(1e6)).alias("union"),
+        ])
+        .group_by([col("person_id"), col("week")])
+        .agg([
+            (col("scheduled").sum() / lit(3600.0)).alias("scheduled_hours"),
+            (col("union").sum() / lit(3600.0)).alias("adjusted_hours"),
+            ((col("scheduled").sum() - col("union").sum()) / lit(3600.0))
+                .alias("conflicting_hours"),
+        ])
+}
+
+fn minutes_of(hhmm: &str, default: i32) -> Expr {
+    (col(hhmm).str().slice(lit(0), lit(2)).cast(DataType::Int32) * lit(60)
+        + col(hhmm).str().slice(lit(3), lit(2)).cast(DataType::Int32))
+    .fill_null(lit(default))
+}
+
+/// METRICS.md §3: the part of each person's counted time that starts outside their working
+/// days and hours, in their own time zone (Mon–Fri 09:00–17:00 UTC where nothing says).
+fn person_week_after_hours(t: LazyFrame, people: LazyFrame) -> LazyFrame {
+    let joined = t
+        .join(
+            people,
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("tz").fill_null(lit("UTC")));
+    // polars converts a column to one zone at a time: split by zone, convert, put together.
+    let zones = joined
+        .clone()
+        .select([col("tz")])
+        .group_by([col("tz")])
+        .agg([])
+        .collect()
+        .unwrap();
+    let zones: Vec<String> = zones
+        .column("tz")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|z| z.unwrap_or("UTC").to_string())
+        .collect();
+    let parts: Vec<LazyFrame> = zones
+        .iter()
+        .map(|zone| {
+            let tz = TimeZone::opt_try_new(Some(zone.as_str()))
+                .ok()
+                .flatten()
+                .unwrap_or(TimeZone::UTC);
+            let local = col("start_utc").dt().convert_time_zone(tz);
+            joined
+                .clone()
+                .filter(col("tz").eq(lit(zone.as_str())))
+                .with_columns([
+                    local
+                        .clone()
+                        .dt()
+                        .weekday()
+                        .cast(DataType::Int32)
+                        .alias("weekday"),
+                    (local.clone().dt().hour().cast(DataType::Int32) * lit(60)
+                        + local.dt().minute().cast(DataType::Int32))
+                    .alias("minute"),
+                ])
+        })
+        .collect();
+    let weekday_text = col("weekday").cast(DataType::String);
+    let working = col("work_days")
+        .fill_null(lit("1,2,3,4,5"))
+        .str()
+        .contains_literal(weekday_text)
+        .and(col("minute").gt_eq(minutes_of("work_start", 540)))
+        .and(col("minute").lt(minutes_of("work_end", 1020)));
+    let after_seconds = |filter: Expr| {
+        (when(col("after").and(filter))
+            .then(col("seconds"))
+            .otherwise(lit(0.0))
+            .sum()
+            / lit(3600.0))
+        .alias("x")
+    };
+    concat(parts, UnionArgs::default())
+        .unwrap()
+        .with_columns([
+            working.not().alias("after"),
+            week_of(col("start_us")).alias("week"),
+        ])
+        .group_by([col("person_id"), col("week")])
+        .agg([
+            after_seconds(lit(true)).alias("after_hours"),
+            after_seconds(is("source", "calendar").or(is("source", "call")))
+                .alias("after_hours_meetings"),
+            after_seconds(is("source", "email").or(is("source", "chat")))
+                .alias("after_hours_messages"),
+            (col("seconds").sum() / lit(3600.0)).alias("timed_hours"),
+        ])
+}
+
+/// METRICS.md §5: the person-weeks validation takes out of group figures: every week of a
+/// person averaging 5 counted hours a week or less over the weeks the data spans, or whose
+/// roster working day is under 4 h or over 15 h, and the weeks in which a unit's average
+/// lies more than one (sample) standard deviation below its weekly mean (three weeks or
+/// more).
+fn exclusions(pwp: LazyFrame, people: LazyFrame) -> LazyFrame {
+    let pw = pwp
+        .group_by([col("person_id"), col("week")])
+        .agg([col("hours").sum()]);
+    let span = pw
+        .clone()
+        .select([
+            col("week").min().alias("first"),
+            col("week").max().alias("last"),
+        ])
+        .collect()
+        .unwrap();
+    let first = span.column("first").unwrap().i32().unwrap().get(0).unwrap();
+    let last = span.column("last").unwrap().i32().unwrap().get(0).unwrap();
+    let weeks = f64::from((last - first) / 7 + 1);
+    let light = pw
+        .clone()
+        .group_by([col("person_id")])
+        .agg([(col("hours").sum() / lit(weeks)).alias("average")])
+        .filter(col("average").lt_eq(lit(5.0)))
+        .select([col("person_id")]);
+    let minutes = |c: &str| {
+        col(c).str().slice(lit(0), lit(2)).cast(DataType::Int64) * lit(60i64)
+            + col(c).str().slice(lit(3), lit(2)).cast(DataType::Int64)
+    };
+    let odd_hours = people
+        .clone()
+        .filter(
+            col("work_start")
+                .is_not_null()
+                .and(col("work_end").is_not_null()),
+        )
+        .with_column(
+            ((minutes("work_end") - minutes("work_start") + lit(1440i64)) % lit(1440i64))
+                .cast(DataType::Float64)
+                .true_div(lit(60.0))
+                .alias("day"),
+        )
+        .filter(col("day").lt(lit(4.0)).or(col("day").gt(lit(15.0))))
+        .select([col("person_id")]);
+    let with_unit = pw
+        .join(
+            people.select([col("person_id"), col("unit")]),
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("unit").fill_null(lit("(no unit)")));
+    let unit_week = with_unit
+        .clone()
+        .group_by([col("unit"), col("week")])
+        .agg([col("hours").mean().alias("average")]);
+    let holidays = unit_week
+        .clone()
+        .join(
+            unit_week.group_by([col("unit")]).agg([
+                col("average").mean().alias("mean"),
+                col("average").std(1).alias("sd"),
+                col("average").count().alias("weeks"),
+            ]),
+            [col("unit")],
+            [col("unit")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            col("weeks")
+                .gt_eq(lit(3))
+                .and(col("average").lt(col("mean") - col("sd"))),
+        )
+        .select([col("unit"), col("week")]);
+    let by_person = |bad: LazyFrame| {
+        with_unit.clone().join(
+            bad,
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Semi),
+        )
+    };
+    concat(
+        [
+            by_person(light),
+            by_person(odd_hours),
+            with_unit.clone().join(
+                holidays,
+                [col("unit"), col("week")],
+                [col("unit"), col("week")],
+                JoinArgs::new(JoinType::Semi),
+            ),
+        ],
+        UnionArgs::default(),
+    )
+    .unwrap()
+    .group_by([col("person_id"), col("week")])
+    .agg([])
+}
+
+/// METRICS.md §4: each person's hours, averaged over the active people of their unit in the
+/// week (people without hours in a process count as zero); groups under the minimum left
+/// out; the person-weeks validation excludes left out first.
+fn group_week_process(pwp: LazyFrame, people: LazyFrame, excluded: LazyFrame) -> LazyFrame {
+    let with_unit = pwp
+        .join(
+            excluded,
+            [col("person_id"), col("week")],
+            [col("person_id"), col("week")],
+            JoinArgs::new(JoinType::Anti),
+        )
+        .join(
+            people.select([col("person_id"), col("unit")]),
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_column(col("unit").fill_null(lit("(none)")));
+    let sizes = with_unit
+        .clone()
+        .group_by([col("week"), col("unit")])
+        .agg([col("person_id").n_unique().alias("people")]);
+    with_unit
+        .group_by([col("week"), col("unit"), col("process")])
+        .agg([col("hours").sum().alias("hours")])
+        .join(
+            sizes,
+            [col("week"), col("unit")],
+            [col("week"), col("unit")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(col("people").gt_eq(lit(MIN_GROUP)))
+        .with_column(
+            (col("hours") / col("people").cast(DataType::Float64)).alias("hours_per_person"),
+        )
+}
+
+type Rows = BTreeMap<Vec<String>, Vec<f64>>;
+
+/// A frame's rows as key → values, keys rendered as text (weeks as days since 1970).
+fn rows(lf: LazyFrame, keys: &[&str], values: &[&str]) -> Rows {
+    let mut exprs: Vec<Expr> = keys
+        .iter()
+        .map(|k| {
+            let c = col(*k);
+            let c = if *k == "week" {
+                c.cast(DataType::Int32)
+            } else {
+                c
+            };
+            c.cast(DataType::String).fill_null(lit("(null)"))
+        })
+        .collect();
+    exprs.extend(values.iter().map(|v| col(*v).cast(DataType::Float64)));
+    let df = lf.select(exprs).collect().unwrap();
+    let text: Vec<_> = keys
+        .iter()
+        .map(|k| df.column(k).unwrap().str().unwrap().clone())
+        .collect();
+    let numbers: Vec<_> = values
+        .iter()
+        .map(|v| df.column(v).unwrap().f64().unwrap().clone())
+        .collect();
+    let mut out = Rows::new();
+    for i in 0..df.height() {
+        let key = text
+            .iter()
+            .map(|c| c.get(i).unwrap_or("").to_string())
+            .collect();
+        let vals = numbers
+            .iter()
+            .map(|c| c.get(i).unwrap_or(f64::NAN))
+            .collect();
+        assert!(out.insert(key, vals).is_none(), "duplicate key in a result");
+    }
+    out
+}
+
+/// Asserts that polars' rows equal DataFusion's, key for key, to [`TOLERANCE`].
+fn assert_same(what: &str, datafusion: Rows, polars: Rows) {
+    assert!(!datafusion.is_empty(), "{what}: DataFusion wrote no rows");
+    let only_df: Vec<_> = datafusion
+        .keys()
+        .filter(|k| !polars.contains_key(*k))
+        .collect();
+    let only_pl: Vec<_> = polars
+        .keys()
+        .filter(|k| !datafusion.contains_key(*k))
+        .collect();
+    assert!(
+        only_df.is_empty() && only_pl.is_empty(),
+        "{what}: rows only in DataFusion {:?}…, only in polars {:?}…",
+        only_df.iter().take(3).collect::<Vec<_>>(),
+        only_pl.iter().take(3).collect::<Vec<_>>()
+    );
+    for (key, d) in &datafusion {
+        let p = &polars[key];
+        for (i, (a, b)) in d.iter().zip(p).enumerate() {
+            assert!(
+                (a - b).abs() <= TOLERANCE,
+                "{what} {key:?} value {i}: DataFusion {a}, polars {b}"
+            );
+        }
+    }
+    eprintln!("{what}: {} rows agree", datafusion.len());
+}
+
+fn crosscheck(run: &Run) {
+    let a = classify(activities(&run.dataset));
+    let people = people(&run.dataset);
+    let t = timed(a.clone(), &run.profile);
+    let result = |name: &str| scan(&format!("{}/{name}.parquet", run.results.display()));
+
+    let pwp = person_week_process(t.clone());
+    assert_same(
+        "person_week_process",
+        rows(
+            result("person_week_process"),
+            &["person_id", "week", "process"],
+            &["hours"],
+        ),
+        rows(pwp.clone(), &["person_id", "week", "process"], &["hours"]),
+    );
+    let meeting_values = ["scheduled_hours", "adjusted_hours", "conflicting_hours"];
+    assert_same(
+        "person_week_meetings",
+        rows(
+            result("person_week_meetings"),
+            &["person_id", "week"],
+            &meeting_values,
+        ),
+        rows(
+            person_week_meetings(a, &run.profile),
+            &["person_id", "week"],
+            &meeting_values,
+        ),
+    );
+    let after = [
+        "after_hours",
+        "after_hours_meetings",
+        "after_hours_messages",
+        "timed_hours",
+    ];
+    assert_same(
+        "person_week_after_hours",
+        rows(
+            result("person_week_after_hours"),
+            &["person_id", "week"],
+            &after,
+        ),
+        rows(
+            person_week_after_hours(t, people.clone()),
+            &["person_id", "week"],
+            &after,
+        ),
+    );
+    let excluded = exclusions(pwp.clone(), people.clone());
+    let df_excluded = rows(result("validation_exclusions"), &["person_id", "week"], &[]);
+    let pl_excluded = rows(excluded.clone(), &["person_id", "week"], &[]);
+    assert_eq!(
+        df_excluded.keys().collect::<Vec<_>>(),
+        pl_excluded.keys().collect::<Vec<_>>(),
+        "validation_exclusions"
+    );
+    eprintln!(
+        "validation_exclusions: {} person-weeks agree",
+        df_excluded.len()
+    );
+    let group_keys = ["week", "unit", "process"];
+    assert_same(
+        "group_week_process",
+        rows(
+            result("group_week_process"),
+            &group_keys,
+            &["hours_per_person", "people"],
+        ),
+        rows(
+            group_week_process(pwp, people, excluded),
+            &group_keys,
+            &["hours_per_person", "people"],
+        ),
+    );
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn the_sample_agrees_under_the_wecon_profile() {
+    let run = run(&[workspace().join("sample-data")], "wecon");
+    crosscheck(&run);
+}
+
+#[test]
+fn a_synthetic_organisation_agrees_under_the_viva_and_myanalytics_profiles() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = wecon_synth::SynthOptions {
+        people: 40,
+        weeks: 3,
+        seed: 7,
+        ..Default::default()
+    };
+    wecon_synth::write_organisation(dir.path(), &opts).unwrap();
+    for profile in ["viva", "myanalytics"] {
+        let run = run(&[dir.path().to_path_buf()], profile);
+        crosscheck(&run);
+    }
+}
