@@ -10,7 +10,10 @@
 --   * `after_hours` (`person_week_after_hours`), `multitasking_hours`
 --     (`person_week_multitasking`), `focus_hours` and `fragmented_hours`
 --     (`person_week_focus`; a local week, which for people far from UTC can differ from the
---     UTC week of the others at its edges).
+--     UTC week of the others at its edges), and `span_hours`, the average collaboration
+--     span of the week's days (`person_week_span`, a local week likewise);
+--   * `internal_network`, `external_network`: the people met meaningfully at least twice
+--     in the four weeks ending with this one (`person_week_network`).
 -- Figures a person-week has none of are 0.
 -- Source: Viva Insights person-level collaboration metrics and the active-employee rule, as
 -- summarised in METRICS.md §3.
@@ -52,7 +55,10 @@ SELECT
     COALESCE(a.after_hours, 0) AS after_hours,
     COALESCE(x.multitasking_hours, 0) AS multitasking_hours,
     COALESCE(f.focus_hours, 0) AS focus_hours,
-    COALESCE(f.fragmented_hours, 0) AS fragmented_hours
+    COALESCE(f.fragmented_hours, 0) AS fragmented_hours,
+    COALESCE(sp.span_hours, 0) AS span_hours,
+    COALESCE(n.internal_network, 0) AS internal_network,
+    COALESCE(n.external_network, 0) AS external_network
 FROM base b
 LEFT JOIN sent s ON s.person_id = b.person_id AND s.week = b.week
 LEFT JOIN person_week_collaboration c ON c.person_id = b.person_id AND c.week = b.week
@@ -60,4 +66,6 @@ LEFT JOIN person_week_meetings m ON m.person_id = b.person_id AND m.week = b.wee
 LEFT JOIN person_week_after_hours a ON a.person_id = b.person_id AND a.week = b.week
 LEFT JOIN person_week_multitasking x ON x.person_id = b.person_id AND x.week = b.week
 LEFT JOIN person_week_focus f ON f.person_id = b.person_id AND f.week = b.week
+LEFT JOIN person_week_span sp ON sp.person_id = b.person_id AND sp.week = b.week
+LEFT JOIN person_week_network n ON n.person_id = b.person_id AND n.week = b.week
 ORDER BY b.person_id, b.week

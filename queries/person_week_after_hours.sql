@@ -32,7 +32,7 @@ flagged AS (
     SELECT
         *,
         NOT (
-            strpos(work_days, CAST(week_minute / 1440 + 1 AS VARCHAR)) > 0
+            strpos(work_days, CAST(CAST(floor(week_minute / 1440.0) AS INT) + 1 AS VARCHAR)) > 0
             AND week_minute % 1440 >= start_minute
             AND week_minute % 1440 < end_minute
         ) AS after

@@ -628,3 +628,51 @@ fn focus_fragmented_and_meeting_quality_of_a_known_week() {
     );
     assert_eq!(person_week, "active,m,c,f\ntrue,2.5,1.5,34.0833\n");
 }
+
+#[test]
+fn network_counts_people_met_twice_in_four_weeks() {
+    // Week of 2024-01-15: Alice mails Bob twice, Carol and Erin once, ext@other.org twice,
+    // and Dave once besides a meeting with him. Week of 2024-01-29: Erin again. Her network
+    // is who she met twice in the four weeks up to a week: Bob and Dave (and the outsider)
+    // in the first; Bob, Dave and Erin (and the outsider) in the third.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    let sends = [
+        ("16 Jan 2024 09:00", "bob@ex.org"),
+        ("16 Jan 2024 09:10", "bob@ex.org"),
+        ("16 Jan 2024 09:20", "carol@ex.org"),
+        ("16 Jan 2024 09:30", "erin@ex.org"),
+        ("16 Jan 2024 09:40", "ext@other.org"),
+        ("16 Jan 2024 09:50", "ext@other.org"),
+        ("16 Jan 2024 11:00", "dave@ex.org"),
+        ("30 Jan 2024 09:00", "erin@ex.org"),
+    ];
+    for (i, (date, to)) in sends.iter().enumerate() {
+        write(
+            &src.join(format!("mail/.Sent/cur/{i}:2,S")),
+            &mail(
+                i as u32,
+                &format!("Tue, {date}:00 +0000"),
+                "alice@ex.org",
+                to,
+                "Hi",
+                false,
+            ),
+        );
+    }
+    write(
+        &src.join("calendar/alice@ex.org.ics"),
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:m\nDTSTART:20240116T100000Z\nDTEND:20240116T103000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:dave@ex.org\nEND:VEVENT\nEND:VCALENDAR\n",
+    );
+    let (out, alice) = run_as_alice(&src, dir.path());
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select cast(week as varchar) w, internal_network i, external_network e, interactions n \
+                 from person_week_network where person_id = '{alice}' order by week"
+            ),
+        ),
+        "w,i,e,n\n2024-01-15,2,1,8\n2024-01-29,3,1,1\n"
+    );
+}

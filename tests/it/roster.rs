@@ -40,3 +40,65 @@ fn people_missing_from_the_roster_are_reported_and_attributes_kept() {
         "unit,attributes\nfinance,{site: Lyon}\n"
     );
 }
+
+#[test]
+fn a_meeting_of_a_manager_and_their_manager_is_redundant() {
+    // Dave reports to Bob, Bob to Alice. Alice's 1 h meeting with Bob (both calendars
+    // exported) has two levels of management in it: redundant for both; Bob's 30 min with
+    // Dave is not (Alice is not there).
+    let dir = tempfile::tempdir().unwrap();
+    let cal = |owner: &str, events: &[(&str, &str, &str, &str)]| {
+        let mut s = String::from("BEGIN:VCALENDAR\nVERSION:2.0\n");
+        for (uid, start, end, other) in events {
+            s += &format!(
+                "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{start}Z\nDTEND:20240116T{end}Z\n\
+                 ORGANIZER:mailto:{owner}\nATTENDEE;PARTSTAT=ACCEPTED:mailto:{other}\nEND:VEVENT\n"
+            );
+        }
+        s + "END:VCALENDAR\n"
+    };
+    let exports = dir.path().join("calendars");
+    std::fs::create_dir_all(&exports).unwrap();
+    std::fs::write(
+        exports.join("alice@ex.org.ics"),
+        cal("alice@ex.org", &[("m1", "100000", "110000", "bob@ex.org")]),
+    )
+    .unwrap();
+    // Bob's copy of Alice's meeting (he attends), and his own 1:1 with Dave.
+    std::fs::write(
+        exports.join("bob@ex.org.ics"),
+        "BEGIN:VCALENDAR\nVERSION:2.0\n\
+         BEGIN:VEVENT\nUID:m1\nDTSTART:20240116T100000Z\nDTEND:20240116T110000Z\nORGANIZER:mailto:alice@ex.org\n\
+         ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n\
+         BEGIN:VEVENT\nUID:m2\nDTSTART:20240116T140000Z\nDTEND:20240116T143000Z\nORGANIZER:mailto:bob@ex.org\n\
+         ATTENDEE;PARTSTAT=ACCEPTED:mailto:dave@ex.org\nEND:VEVENT\nEND:VCALENDAR\n",
+    )
+    .unwrap();
+    let roster = dir.path().join("people.csv");
+    std::fs::write(
+        &roster,
+        "email,unit,manager\nalice@ex.org,board,\nbob@ex.org,finance,alice@ex.org\ndave@ex.org,finance,bob@ex.org\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &exports.to_string_lossy(),
+        "--roster",
+        &roster.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    let alice = crate::helpers::person("alice@ex.org");
+    let bob = crate::helpers::person("bob@ex.org");
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select case person_id when '{alice}' then 'alice' when '{bob}' then 'bob' end who, \
+                 meeting_hours, redundant_hours from person_week_meeting_quality order by 1"
+            ),
+        ),
+        "who,meeting_hours,redundant_hours\nalice,1.0,1.0\nbob,1.5,1.0\n"
+    );
+}

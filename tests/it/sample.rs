@@ -120,6 +120,8 @@ fn every_metric_snapshot() {
         .map(|t| t.as_str().unwrap().to_string())
         .collect();
     assert!(tables.len() >= 15, "{tables:?}");
+    let range = info["date_range"].as_array().unwrap();
+    assert_eq!(range[0], "2026-03-02T08:15:00Z", "{range:?}");
     for name in tables {
         let columns = query_csv(
             &results,
@@ -147,7 +149,14 @@ fn every_metric_snapshot() {
             select.join(", "),
             order.join(", ")
         );
-        insta::assert_snapshot!(name.as_str(), query_csv(&results, &sql));
+        let text = query_csv(&results, &sql);
+        // run.json counts the rows of every table it lists.
+        assert_eq!(
+            info["row_counts"][name.as_str()].as_u64(),
+            Some((text.lines().count() as u64).saturating_sub(1)),
+            "{name}"
+        );
+        insta::assert_snapshot!(name.as_str(), text);
     }
 }
 

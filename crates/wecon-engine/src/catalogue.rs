@@ -52,6 +52,14 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/person_week_focus.sql"),
     ),
     (
+        "person_week_span",
+        include_str!("../../../queries/person_week_span.sql"),
+    ),
+    (
+        "person_week_network",
+        include_str!("../../../queries/person_week_network.sql"),
+    ),
+    (
         "person_week_multitasking",
         include_str!("../../../queries/person_week_multitasking.sql"),
     ),

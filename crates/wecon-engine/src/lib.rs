@@ -11,6 +11,7 @@ mod output;
 mod profile;
 mod udf;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -64,6 +65,12 @@ pub struct RunInfo {
     pub profile: Profile,
     /// The metric tables written, in order.
     pub tables: Vec<String>,
+    /// Rows of each table written.
+    #[serde(default)]
+    pub row_counts: BTreeMap<String, usize>,
+    /// The first and last activity start analysed (RFC 3339, UTC), if any.
+    #[serde(default)]
+    pub date_range: Option<(String, String)>,
     /// Each query's opening comment: its definition and source.
     pub definitions: Vec<(String, String)>,
     /// The dataset's manifest, as ingest wrote it.
@@ -221,6 +228,7 @@ pub async fn analyze(
 
     let partial = partial_dir(out)?;
     let mut tables = Vec::new();
+    let mut row_counts = BTreeMap::new();
     let mut definitions = Vec::new();
     // The library, then the user's queries; each metric is registered once computed, so a
     // later query can read it.
@@ -254,18 +262,22 @@ pub async fn analyze(
             &partial.join(format!("{name}.csv")),
             format_batches(&batches, OutputFormat::Csv)?,
         )?;
+        row_counts.insert(name.clone(), batches.iter().map(|b| b.num_rows()).sum());
         ctx.register_table(
             name.as_str(),
             Arc::new(MemTable::try_new(schema_of(&batches), vec![batches])?),
         )?;
         tables.push(name);
     }
+    let date_range = date_range(&ctx).await?;
     let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
     let info = RunInfo {
         wecon_version: env!("CARGO_PKG_VERSION").to_string(),
         dataset: dataset.display().to_string(),
         profile: profile.clone(),
         tables,
+        row_counts,
+        date_range,
         definitions,
         dataset_manifest: serde_json::from_str(&manifest_text)?,
     };
@@ -275,6 +287,31 @@ pub async fn analyze(
     )?;
     replace_dir(&partial, out)?;
     Ok(info)
+}
+
+/// The first and last activity start of the dataset, as RFC 3339 UTC text.
+async fn date_range(ctx: &SessionContext) -> Result<Option<(String, String)>, EngineError> {
+    let batches = sql(
+        ctx,
+        "SELECT CAST(MIN(start_utc) AS BIGINT) AS first, CAST(MAX(start_utc) AS BIGINT) AS last FROM activities",
+    )
+    .await?;
+    let text = |us: i64| {
+        chrono::DateTime::from_timestamp_micros(us)
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .unwrap_or_default()
+    };
+    let Some(b) = batches.first().filter(|b| b.num_rows() > 0) else {
+        return Ok(None);
+    };
+    let column = |i: usize| {
+        b.column(i)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Int64Array>()
+            .filter(|a| datafusion::arrow::array::Array::is_valid(*a, 0))
+            .map(|a| a.value(0))
+    };
+    Ok(column(0).zip(column(1)).map(|(f, l)| (text(f), text(l))))
 }
 
 fn schema_of(batches: &[RecordBatch]) -> datafusion::arrow::datatypes::SchemaRef {

@@ -859,6 +859,7 @@ fn occurrence_activity(
     people.sort();
     people.dedup();
     let internal = ids.count_internal(people.iter().copied(), owner);
+    let (others, external) = ids.party_pseudonyms(people.iter().copied(), owner, pseudo);
     let response = match e.attendees.get(owner) {
         Some((partstat, _)) => match partstat.as_str() {
             "accepted" | "tentative" | "declined" => partstat.clone(),
@@ -886,6 +887,8 @@ fn occurrence_activity(
         object_id: Some(pseudo.object("event", &occurrence_key)),
         participants: people.len() as i32,
         internal_participants: internal,
+        parties: Some(others),
+        external_parties: external,
         is_organizer: Some(is_organizer),
         response: Some(response),
         show_as: e.show_as.clone(),

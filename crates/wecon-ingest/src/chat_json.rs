@@ -432,7 +432,10 @@ fn call_records(
             continue;
         }
         let n = spans.len() as i32;
+        let everyone: Vec<String> = spans.keys().cloned().collect();
         for (person, (join, leave)) in spans {
+            let (others, external) =
+                ids.party_pseudonyms(everyone.iter().map(String::as_str), &person, pseudo);
             if !window.contains(join) {
                 log.reject(crate::records::OUTSIDE_WINDOW);
                 continue;
@@ -454,6 +457,8 @@ fn call_records(
                 thread_id: Some(pseudo.object("series", &call_id)),
                 object_id: Some(pseudo.object("event", &call_id)),
                 participants: n,
+                parties: Some(others),
+                external_parties: external,
                 is_organizer: Some(organizer.as_deref() == Some(person.as_str())),
                 source_file: file.to_string(),
                 source_record: record,

@@ -21,29 +21,69 @@ impl Identities {
         }
     }
 
-    /// How many of `parties` (resolved addresses) are inside the organisation: by the roster's
-    /// domains when a roster was read, else by the owner's domain; the owner always counts.
-    /// `None` when neither tells (an owner without a domain and no roster).
-    pub(crate) fn count_internal<'a>(
-        &self,
-        parties: impl IntoIterator<Item = &'a str>,
-        owner: &str,
-    ) -> Option<i32> {
+    /// Whether `address` (resolved) is inside the organisation: by the roster's domains when
+    /// a roster was read, else by the owner's domain; the owner always is. `None` when neither
+    /// tells (an owner without a domain and no roster).
+    fn inside(&self, address: &str, owner: &str) -> Option<bool> {
         let owner_domain = owner.rsplit_once('@').map(|(_, d)| d);
         if self.domains.is_empty() && owner_domain.is_none() {
             return None;
         }
-        let inside = |a: &str| {
-            a == owner
-                || a.rsplit_once('@').is_some_and(|(_, d)| {
+        Some(
+            address == owner
+                || address.rsplit_once('@').is_some_and(|(_, d)| {
                     if self.domains.is_empty() {
                         Some(d) == owner_domain
                     } else {
                         self.domains.contains(d)
                     }
-                })
-        };
-        Some(parties.into_iter().filter(|a| inside(a)).count() as i32)
+                }),
+        )
+    }
+
+    /// How many of `parties` (resolved addresses) are inside the organisation (see
+    /// [`Identities::inside`]); `None` when that is unknown.
+    pub(crate) fn count_internal<'a>(
+        &self,
+        parties: impl IntoIterator<Item = &'a str>,
+        owner: &str,
+    ) -> Option<i32> {
+        self.inside(owner, owner)?;
+        Some(
+            parties
+                .into_iter()
+                .filter(|a| self.inside(a, owner) == Some(true))
+                .count() as i32,
+        )
+    }
+
+    /// The people of `parties` (resolved addresses) other than the owner, as sorted person
+    /// pseudonyms, and those of them outside the organisation (`None` when unknown): the
+    /// `parties` and `external_parties` of an activity.
+    pub(crate) fn party_pseudonyms<'a>(
+        &self,
+        parties: impl IntoIterator<Item = &'a str>,
+        owner: &str,
+        pseudo: &wecon_model::Pseudonymiser,
+    ) -> (Vec<String>, Option<Vec<String>>) {
+        let known = self.inside(owner, owner).is_some();
+        let mut all = Vec::new();
+        let mut external = Vec::new();
+        for a in parties {
+            if a == owner || a.is_empty() {
+                continue;
+            }
+            let id = pseudo.person(a);
+            if self.inside(a, owner) == Some(false) {
+                external.push(id.clone());
+            }
+            all.push(id);
+        }
+        all.sort();
+        all.dedup();
+        external.sort();
+        external.dedup();
+        (all, known.then_some(external))
     }
 
     /// Records that `alias` is another address of `main`.

@@ -750,6 +750,8 @@ fn to_activity(
     let internal = ids
         .count_internal(parties.iter().map(|p| p.as_str()), owner)
         .map(|n| n + i32::from(!owner_listed));
+    let (others, external) =
+        ids.party_pseudonyms(parties.iter().map(|p| p.as_str()), owner, pseudo);
     let action = if is_send { "send" } else { "receive" };
     Activity {
         activity_id: pseudo.object("activity", &format!("{}\0{}\0{action}", f.file, f.record)),
@@ -763,6 +765,8 @@ fn to_activity(
         object_id: Some(pseudo.object("message", identity)),
         participants,
         internal_participants: internal,
+        parties: Some(others),
+        external_parties: external,
         attachments: Some(f.attachments),
         attachment_bytes: Some(f.attachment_bytes),
         links: Some(f.links),

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, MapBuilder,
-    RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
+    Array, ArrayRef, BooleanBuilder, Float64Builder, Int32Builder, Int64Builder, ListBuilder,
+    MapBuilder, RecordBatch, StringBuilder, TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use datafusion::arrow::error::ArrowError;
@@ -18,6 +18,26 @@ pub const ACTIVITIES: &str = "activities";
 pub const PEOPLE: &str = "people";
 pub const INGEST_LOG: &str = "ingest_log";
 pub const IMPORTED_METRICS: &str = "imported_metrics";
+
+fn list_type() -> DataType {
+    DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
+}
+
+fn list_column<'a>(values: impl Iterator<Item = Option<&'a Vec<String>>>) -> ArrayRef {
+    let mut b = ListBuilder::new(StringBuilder::new());
+    for v in values {
+        match v {
+            Some(items) => {
+                for i in items {
+                    b.values().append_value(i);
+                }
+                b.append(true);
+            }
+            None => b.append(false),
+        }
+    }
+    Arc::new(b.finish())
+}
 
 fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
@@ -45,6 +65,12 @@ pub struct Activity {
     /// People involved, the person included (sender and recipients; attendees).
     pub participants: i32,
     pub internal_participants: Option<i32>,
+    /// The other people involved, as person pseudonyms (the same keyed hash as
+    /// `person_id`), where the export names them; `None` where it does not.
+    pub parties: Option<Vec<String>>,
+    /// Of `parties`, those outside the organisation (by the roster's mail domains, else the
+    /// owner's); `None` where that is unknown.
+    pub external_parties: Option<Vec<String>>,
     pub is_organizer: Option<bool>,
     /// `accepted`, `tentative`, `declined`, `none`.
     pub response: Option<String>,
@@ -90,6 +116,8 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("object_id", DataType::Utf8, true),
         Field::new("participants", DataType::Int32, false),
         Field::new("internal_participants", DataType::Int32, true),
+        Field::new("parties", list_type(), true),
+        Field::new("external_parties", list_type(), true),
         Field::new("is_organizer", DataType::Boolean, true),
         Field::new("response", DataType::Utf8, true),
         Field::new("show_as", DataType::Utf8, true),
@@ -153,6 +181,8 @@ pub fn activities_batch(rows: &[Activity]) -> Result<RecordBatch, ArrowError> {
         s(|r| r.object_id.as_deref()),
         column!(rows, Int32Builder, |r| Some(r.participants)),
         column!(rows, Int32Builder, |r| r.internal_participants),
+        list_column(rows.iter().map(|r| r.parties.as_ref())),
+        list_column(rows.iter().map(|r| r.external_parties.as_ref())),
         column!(rows, BooleanBuilder, |r| r.is_organizer),
         s(|r| r.response.as_deref()),
         s(|r| r.show_as.as_deref()),
@@ -395,6 +425,7 @@ mod tests {
             action: "send".into(),
             start_utc: 1,
             participants: 2,
+            parties: Some(vec!["q".into()]),
             source_file: "f".into(),
             source_record: "1".into(),
             ..Default::default()

@@ -1,0 +1,33 @@
+-- person_week_span: how long each person's collaborative day is, per week.
+--
+-- Definition (METRICS.md §3): a person's collaboration span on a day is the time from the
+-- start of their first to the end of their last counted activity (the `timed` view: mail,
+-- chat, meetings, calls at their counted length) that starts on that day, in their own time
+-- zone (`people.tz`). Per person and week (the Monday of the local day):
+--   * `days`: days with counted activity;
+--   * `span_hours`: the average span of those days; `max_span_hours`: the longest.
+-- Source: Viva Insights "collaboration span", as summarised in METRICS.md §3.
+WITH local_timed AS (
+    SELECT
+        t.person_id,
+        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) AS s_us,
+        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
+    FROM timed t LEFT JOIN people p ON p.person_id = t.person_id
+),
+days AS (
+    SELECT
+        person_id,
+        CAST(floor(s_us / 86400000000.0) AS BIGINT) AS day,
+        (MAX(e_us) - MIN(s_us)) / 3600000000.0 AS span_hours
+    FROM local_timed
+    GROUP BY person_id, CAST(floor(s_us / 86400000000.0) AS BIGINT)
+)
+SELECT
+    person_id,
+    DATE '1970-01-01' + CAST(day - (day + 3) % 7 AS INT) AS week,
+    COUNT(*) AS days,
+    AVG(span_hours) AS span_hours,
+    MAX(span_hours) AS max_span_hours
+FROM days
+GROUP BY person_id, DATE '1970-01-01' + CAST(day - (day + 3) % 7 AS INT)
+ORDER BY person_id, week
