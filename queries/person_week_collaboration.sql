@@ -2,7 +2,8 @@
 --
 -- Definition (METRICS.md §3): over the `timed` view (meetings, calls, email and chat, each
 -- an interval from its start for its counted seconds),
---   * `raw_hours`: the sum of the intervals, as `person_week_process` adds them;
+--   * `raw_hours`: the sum of the intervals, as `person_week_process` adds them (documents,
+--     searches and transactions, where a profile times them, are not collaboration);
 --   * `collaboration_hours`: their union, overlapping time counted once (a call during a
 --     meeting, mail written in a meeting);
 --   * `overlap_hours`: raw minus de-duplicated.
@@ -17,7 +18,7 @@ WITH intervals AS (
         date_part('epoch', start_utc) + seconds AS end_s,
         seconds
     FROM timed
-    WHERE seconds > 0
+    WHERE seconds > 0 AND source IN ('email', 'chat', 'calendar', 'call')
 ),
 ordered AS (
     SELECT

@@ -45,6 +45,7 @@ busy AS (
     LEFT JOIN settings s ON s.person_id = t.person_id
     CROSS JOIN (VALUES ('all'), ('meetings')) AS k(kind)
     WHERE t.seconds > 0
+      AND t.source IN ('email', 'chat', 'calendar', 'call')
       AND (k.kind = 'all' OR t.source IN ('calendar', 'call'))
 ),
 active_weeks AS (

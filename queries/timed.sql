@@ -7,11 +7,18 @@
 --     person's next counted message starts earlier ("cut short by the next action").
 --     Messages at the same instant are ordered shorter first, then by process, so the
 --     longer keeps its time and the result does not depend on how the export named them.
+--   * document, search and transaction events: the profile's `document_store_minutes`,
+--     `document_view_minutes`, `document_share_minutes`, `search_minutes` and
+--     `transaction_step_minutes` (0 in the built-in profiles: METRICS.md gives no estimate,
+--     so they are not timed unless a custom profile says how long they take); cut short
+--     like messages, in the same stream of the person's actions.
 --   * meetings: their scheduled duration, for the meetings `counted_meetings` counts
 --     (organised or accepted, another person attends, not cancelled, not all-day, under
 --     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
 --   * calls (Meet, Teams call records): their actual duration, join to leave.
 -- Columns: activity_id, person_id, process, source, action, start_utc, seconds.
+-- Collaboration metrics (collaboration hours, focus, span) read only its mail, chat,
+-- meetings and calls.
 -- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
 -- METRICS.md §2.
 -- Edit freely: `person_week_process` and `person_week_collaboration` read this view.
@@ -34,10 +41,16 @@ counted_messages AS (
                  AND NOT (p.received_requires_seen AND c.seen IS NOT DISTINCT FROM false)
                 THEN p.email_read_minutes
             WHEN c.source = 'chat' AND c.action = 'post' THEN p.chat_sent_minutes
+            WHEN c.source = 'document' AND c.process = 'store' THEN p.document_store_minutes
+            WHEN c.source = 'document' AND c.process = 'search' THEN p.document_view_minutes
+            WHEN c.source = 'document' AND c.process = 'share' THEN p.document_share_minutes
+            WHEN c.source = 'search' THEN p.search_minutes
+            WHEN c.source = 'transaction' THEN p.transaction_step_minutes
             ELSE 0.0
         END * 60.0 AS nominal_seconds
     FROM classified c CROSS JOIN p
-    WHERE c.source IN ('email', 'chat') AND c.process IS NOT NULL
+    WHERE c.source IN ('email', 'chat', 'document', 'search', 'transaction')
+      AND c.process IS NOT NULL
 ),
 message_time AS (
     SELECT

@@ -266,3 +266,70 @@ fn group_figures_average_people_and_hide_small_groups() {
         "shown_small,some_suppressed\n0,true\n"
     );
 }
+
+#[test]
+fn a_custom_profile_times_documents_searches_and_transactions() {
+    // The built-in profiles give document, search and transaction events no time (METRICS.md
+    // has no estimate); a custom profile can, and those hours land in their processes.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    let base = std::fs::read_to_string(root().join("queries/profiles/wecon.toml")).unwrap();
+    let custom = dir.path().join("custom.toml");
+    std::fs::write(
+        &custom,
+        base.replace("name = \"wecon\"", "name = \"custom\"")
+            .replace(
+                "document_store_minutes = 0.0",
+                "document_store_minutes = 4.0",
+            )
+            .replace("search_minutes = 0.0", "search_minutes = 1.0")
+            .replace(
+                "transaction_step_minutes = 0.0",
+                "transaction_step_minutes = 3.0",
+            ),
+    )
+    .unwrap();
+    let results = dir.path().join("custom");
+    wecon(&[
+        "analyze",
+        &out.join("dataset").to_string_lossy(),
+        "--out",
+        &results.to_string_lossy(),
+        "--profile",
+        &custom.to_string_lossy(),
+    ]);
+    let by_process = |dir: &std::path::Path| {
+        query_csv(
+            dir,
+            "select process, round(sum(hours), 3) h from person_week_process \
+             where process in ('store', 'search', 'transact') group by process order by process",
+        )
+    };
+    // Before: only transactional mail and chat are `transact`; no store or search hours.
+    let before = by_process(&out.join("results"));
+    assert!(
+        !before.contains("store") && !before.contains("search"),
+        "{before}"
+    );
+    let after = by_process(&results);
+    assert!(
+        after.contains("search,") && after.contains("store,"),
+        "{after}"
+    );
+    // Collaboration hours do not count document work; mail and chat cut short by a
+    // document action now can only shrink.
+    let collaboration = |dir: &std::path::Path| -> f64 {
+        query_csv(
+            dir,
+            "select sum(collaboration_hours) c from person_week_collaboration",
+        )
+        .lines()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+    };
+    let (was, now) = (collaboration(&out.join("results")), collaboration(&results));
+    assert!(now <= was + 1e-9 && now > 0.9 * was, "{was} → {now}");
+}

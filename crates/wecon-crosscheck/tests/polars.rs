@@ -203,13 +203,24 @@ fn timed(c: LazyFrame, p: &Profile) -> LazyFrame {
         .then(lit(p.email_read_minutes))
         .when(is("source", "chat").and(is("action", "post")))
         .then(lit(p.chat_sent_minutes))
+        .when(is("source", "document").and(is("process", "store")))
+        .then(lit(p.document_store_minutes))
+        .when(is("source", "document").and(is("process", "search")))
+        .then(lit(p.document_view_minutes))
+        .when(is("source", "document").and(is("process", "share")))
+        .then(lit(p.document_share_minutes))
+        .when(is("source", "search"))
+        .then(lit(p.search_minutes))
+        .when(is("source", "transaction"))
+        .then(lit(p.transaction_step_minutes))
         .otherwise(lit(0.0))
         * lit(60.0);
     let messages = c
         .clone()
         .filter(
-            is("source", "email")
-                .or(is("source", "chat"))
+            ["email", "chat", "document", "search", "transaction"]
+                .iter()
+                .fold(lit(false), |acc, source| acc.or(is("source", source)))
                 .and(col("process").is_not_null()),
         )
         .with_column(nominal.alias("nominal"))
@@ -696,7 +707,7 @@ fn the_sample_agrees_under_the_wecon_profile() {
 }
 
 #[test]
-fn a_synthetic_organisation_agrees_under_the_viva_and_myanalytics_profiles() {
+fn a_synthetic_organisation_agrees_under_viva_myanalytics_and_a_custom_profile() {
     let dir = tempfile::tempdir().unwrap();
     let opts = wecon_synth::SynthOptions {
         people: 40,
@@ -705,7 +716,26 @@ fn a_synthetic_organisation_agrees_under_the_viva_and_myanalytics_profiles() {
         ..Default::default()
     };
     wecon_synth::write_organisation(dir.path(), &opts).unwrap();
-    for profile in ["viva", "myanalytics"] {
+    // A custom profile that also times documents, searches and transaction steps.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let custom = elsewhere.path().join("timed-documents.toml");
+    let base = std::fs::read_to_string(workspace().join("queries/profiles/wecon.toml")).unwrap();
+    let text: String = base
+        .lines()
+        .map(|l| match l.split_once(" = ") {
+            Some(("name", _)) => "name = \"timed-documents\"".to_string(),
+            Some(("document_store_minutes", _)) => "document_store_minutes = 4.0".into(),
+            Some(("document_view_minutes", _)) => "document_view_minutes = 1.5".into(),
+            Some(("document_share_minutes", _)) => "document_share_minutes = 1.0".into(),
+            Some(("search_minutes", _)) => "search_minutes = 1.0".into(),
+            Some(("transaction_step_minutes", _)) => "transaction_step_minutes = 3.0".into(),
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&custom, text).unwrap();
+    let custom = custom.to_string_lossy().into_owned();
+    for profile in ["viva", "myanalytics", custom.as_str()] {
         let run = run(&[dir.path().to_path_buf()], profile);
         crosscheck(&run);
     }

@@ -25,6 +25,22 @@ pub struct Profile {
     pub meeting_max_hours: f64,
     pub meeting_max_attendees: f64,
     pub meeting_requires_busy: bool,
+    /// Minutes per document create, edit, upload, move or rename (`store`). METRICS.md
+    /// gives no estimate: 0 (not timed) unless a profile sets one. Likewise the four below.
+    #[serde(default)]
+    pub document_store_minutes: f64,
+    /// Minutes per document view, download or preview (`search`).
+    #[serde(default)]
+    pub document_view_minutes: f64,
+    /// Minutes per document share or permission change (`share`).
+    #[serde(default)]
+    pub document_share_minutes: f64,
+    /// Minutes per search query (`search`).
+    #[serde(default)]
+    pub search_minutes: f64,
+    /// Minutes per transaction step (`transact`).
+    #[serde(default)]
+    pub transaction_step_minutes: f64,
 }
 
 impl Profile {
@@ -82,6 +98,11 @@ impl Profile {
             Field::new("meeting_max_hours", DataType::Float64, false),
             Field::new("meeting_max_attendees", DataType::Float64, false),
             Field::new("meeting_requires_busy", DataType::Boolean, false),
+            Field::new("document_store_minutes", DataType::Float64, false),
+            Field::new("document_view_minutes", DataType::Float64, false),
+            Field::new("document_share_minutes", DataType::Float64, false),
+            Field::new("search_minutes", DataType::Float64, false),
+            Field::new("transaction_step_minutes", DataType::Float64, false),
         ]);
         Ok(RecordBatch::try_new(
             Arc::new(schema),
@@ -94,6 +115,11 @@ impl Profile {
                 f(self.meeting_max_hours),
                 f(self.meeting_max_attendees),
                 b(self.meeting_requires_busy),
+                f(self.document_store_minutes),
+                f(self.document_view_minutes),
+                f(self.document_share_minutes),
+                f(self.search_minutes),
+                f(self.transaction_step_minutes),
             ],
         )?)
     }
