@@ -34,6 +34,10 @@ pub struct ProfileFlag {
     /// `group_week_suppressed`.
     #[arg(long, value_delimiter = ',', default_value = "unit")]
     by: Vec<String>,
+    /// A scenario: a TOML file whose `[levers]` table changes the surplus levers' fractions
+    /// for this run (no re-ingest needed); recorded in the results' profile.
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
     /// Keep the person-weeks that validation excludes (holiday weeks, non-knowledge
     /// workers, implausible working hours: `validation_exclusions`) in group figures.
     #[arg(long)]
@@ -51,7 +55,15 @@ pub(super) fn analyze(
     privacy: &super::report::PrivacyFlags,
 ) -> Result<()> {
     let min_group_size = privacy.min_group_size();
-    let profile = Profile::load(&flag.profile)?;
+    let mut profile = Profile::load(&flag.profile)?;
+    if let Some(scenario) = &flag.scenario {
+        profile.apply_scenario(scenario)?;
+        profile.description = format!(
+            "{} (scenario `{}`)",
+            profile.description,
+            scenario.display()
+        );
+    }
     let by: Vec<String> = flag
         .by
         .iter()

@@ -676,3 +676,93 @@ fn network_counts_people_met_twice_in_four_weeks() {
         "w,i,e,n\n2024-01-15,2,1,8\n2024-01-29,3,1,1\n"
     );
 }
+
+#[test]
+fn surplus_levers_combine_without_counting_twice() {
+    // Tuesday 2024-01-16, Alice (no roster: Mon–Fri 09:00–17:00 UTC): her own meeting A
+    // 10:00–11:00 with Bob; Bob's meeting B 10:30–11:30 of ten people, created at 08:00
+    // (short notice), which she accepted; and a mail she read at 11:45 on Cc (2.5 min).
+    // Levers: conflicting 0.5 h of B × 1.0; large B 1 h × 0.5; short-notice B 1 h × 0.25;
+    // Cc 2.5 min × 0.5; fragmented time 11:30–11:45 (0.25 h) × 0.1. On B together:
+    // 1 − (1 − 0.5)(1 − 0.5)(1 − 0.25) = 0.8125 of its hour.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    write(
+        &src.join("mail/cur/1:2,S"),
+        "Message-ID: <cc1@ex.org>\nDate: Tue, 16 Jan 2024 11:45:00 +0000\nFrom: bob@ex.org\n\
+         To: carol@ex.org\nCc: alice@ex.org\nSubject: FYI\n\nbody\n",
+    );
+    let many: String = (0..8)
+        .map(|i| format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:p{i}@ex.org\n"))
+        .collect();
+    write(
+        &src.join("calendar/alice@ex.org.ics"),
+        &format!(
+            "BEGIN:VCALENDAR\nVERSION:2.0\n\
+             BEGIN:VEVENT\nUID:a\nDTSTART:20240116T100000Z\nDTEND:20240116T110000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n\
+             BEGIN:VEVENT\nUID:b\nCREATED:20240116T080000Z\nDTSTART:20240116T103000Z\nDTEND:20240116T113000Z\nORGANIZER:mailto:bob@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@ex.org\n{many}END:VEVENT\n\
+             END:VCALENDAR\n"
+        ),
+    );
+    let (out, alice) = run_as_alice(&src, dir.path());
+    let levers = query_csv(
+        &out,
+        &format!(
+            "select lever, round(base_hours, 6) b, fraction f, round(hours, 6) h \
+             from surplus_person_week_lever where person_id = '{alice}' order by lever"
+        ),
+    );
+    assert_eq!(
+        levers,
+        "lever,b,f,h\n\
+         cc_only_mail,0.041667,0.5,0.020833\n\
+         conflicting_meetings,0.5,1.0,0.5\n\
+         fragmented_time,0.25,0.1,0.025\n\
+         large_meetings,1.0,0.5,0.5\n\
+         short_notice_meetings,1.0,0.25,0.25\n"
+    );
+    let total = |dir: &Path| {
+        query_csv(
+            dir,
+            &format!(
+                "select round(timed_hours, 6) t, round(lever_hours, 6) l, round(reclaimable_hours, 6) r, \
+                 round(focus_regained_hours, 6) f, round(fte, 6) fte, cost \
+                 from surplus_person_week where person_id = '{alice}'"
+            ),
+        )
+    };
+    assert_eq!(
+        total(&out.join("results")),
+        "t,l,r,f,fte,cost\n2.041667,1.295833,0.858333,0.025,0.021458,\n"
+    );
+    // A scenario without the large-meeting lever: B keeps 1 − 0.5 × 0.75 = 0.625 of its hour.
+    let scenario = dir.path().join("fewer.toml");
+    std::fs::write(&scenario, "[levers]\nlarge_meetings = 0.0\n").unwrap();
+    let results = dir.path().join("scenario");
+    wecon(&[
+        "analyze",
+        &out.join("dataset").to_string_lossy(),
+        "--out",
+        &results.to_string_lossy(),
+        "--scenario",
+        &scenario.to_string_lossy(),
+    ]);
+    assert_eq!(
+        total(&results),
+        "t,l,r,f,fte,cost\n2.041667,0.795833,0.670833,0.025,0.016771,\n"
+    );
+    let info = std::fs::read_to_string(results.join("run.json")).unwrap();
+    assert!(info.contains("fewer.toml"), "{info}");
+    // A fraction outside 0..1 is refused.
+    std::fs::write(&scenario, "[levers]\nlarge_meetings = 1.5\n").unwrap();
+    let bad = crate::helpers::wecon_unchecked(&[
+        "analyze",
+        &out.join("dataset").to_string_lossy(),
+        "--out",
+        &dir.path().join("bad").to_string_lossy(),
+        "--scenario",
+        &scenario.to_string_lossy(),
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("between 0 and 1"));
+}

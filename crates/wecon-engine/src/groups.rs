@@ -34,8 +34,9 @@ fn column(attribute: &str) -> Result<(String, String), String> {
     }
 }
 
-/// The two group queries for `by`: `group_week_process` (groups of at least `min` active
-/// people) and `group_week_suppressed` (the group-weeks left out, and their size). With
+/// The group queries for `by`: `group_week_process` (groups of at least `min` active
+/// people), `group_week_suppressed` (the group-weeks left out, and their size) and
+/// `group_week_surplus` (reclaimable hours per person, FTE and cost). With
 /// `exclude`, the person-weeks `validation_exclusions` lists are left out first (METRICS.md
 /// §5: validation before group figures).
 pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<UserQuery>, String> {
@@ -122,7 +123,47 @@ ORDER BY h.week, {names_h}, h.process",
 SELECT week, {names}, people FROM sizes WHERE people < {min} ORDER BY week, {names}"
         ),
     };
-    Ok(vec![process, suppressed])
+    let names_a = cols
+        .iter()
+        .map(|(_, n)| format!("a.{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let names_h = cols
+        .iter()
+        .map(|(_, n)| format!("h.{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let surplus = UserQuery {
+        name: "group_week_surplus".into(),
+        sql: format!(
+            "-- group_week_surplus: reclaimable hours per person and week in each group ({attributes}).
+--
+-- Definition (METRICS.md §4, §5, §6): {counted_doc}each active person's reclaimable hours
+-- (`surplus_person_week`, double counting removed) are added up in their group and divided
+-- by its active people; `fte` and `cost` are the group's totals for the week. Groups with
+-- fewer than {min} active people in a week are left out (see `group_week_suppressed`).
+-- Source: METRICS.md §6 (surplus per team, as hours, FTE and cost) and §4 (minimum group size).
+{sizes},
+hours AS (
+    SELECT a.week, {names_a},
+           SUM(sp.timed_hours) AS timed_hours,
+           SUM(sp.reclaimable_hours) AS reclaimable_hours,
+           SUM(sp.fte) AS fte,
+           SUM(sp.cost) AS cost
+    FROM active a
+    JOIN surplus_person_week sp ON sp.person_id = a.person_id AND sp.week = a.week
+    GROUP BY a.week, {names_a}
+)
+SELECT h.week, {names_h},
+       h.timed_hours / s.people AS timed_hours_per_person,
+       h.reclaimable_hours / s.people AS reclaimable_hours_per_person,
+       h.fte, h.cost, s.people
+FROM hours h JOIN sizes s ON h.week = s.week AND {join_on}
+WHERE s.people >= {min}
+ORDER BY h.week, {names_h}"
+        ),
+    };
+    Ok(vec![process, suppressed, surplus])
 }
 
 #[cfg(test)]

@@ -226,6 +226,12 @@ pub async fn analyze(
         )?),
     )?;
 
+    let levers = profile.levers_batch()?;
+    ctx.register_table(
+        "levers",
+        Arc::new(MemTable::try_new(levers.schema(), vec![vec![levers]])?),
+    )?;
+
     let partial = partial_dir(out)?;
     let mut tables = Vec::new();
     let mut row_counts = BTreeMap::new();

@@ -1,6 +1,7 @@
 //! Assumption profiles: the constants that turn facts into time (METRICS.md §2), exposed to
 //! SQL as the one-row table `profile`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -10,6 +11,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::EngineError;
 use crate::catalogue::PROFILES;
+
+fn check_levers(levers: &BTreeMap<String, f64>, origin: &str) -> Result<(), EngineError> {
+    match levers.iter().find(|(_, f)| !(0.0..=1.0).contains(*f)) {
+        Some((lever, f)) => Err(EngineError::Profile(format!(
+            "`{origin}`: lever `{lever}` has fraction {f}; a fraction is between 0 and 1"
+        ))),
+        None => Ok(()),
+    }
+}
 
 /// The constants of one profile. Every field is a column of the SQL table `profile`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +51,10 @@ pub struct Profile {
     /// Minutes per transaction step (`transact`).
     #[serde(default)]
     pub transaction_step_minutes: f64,
+    /// Surplus levers (METRICS.md §6): lever name → the fraction of the measured hours it
+    /// applies to that it could reclaim (0 to 1). The SQL table `levers`.
+    #[serde(default)]
+    pub levers: BTreeMap<String, f64>,
 }
 
 impl Profile {
@@ -66,22 +80,67 @@ impl Profile {
     }
 
     fn parse(text: &str, origin: &str) -> Result<Self, EngineError> {
-        toml::from_str(text)
-            .map_err(|e| EngineError::Profile(format!("profile `{origin}` is not valid: {e}")))
+        let profile: Self = toml::from_str(text)
+            .map_err(|e| EngineError::Profile(format!("profile `{origin}` is not valid: {e}")))?;
+        check_levers(&profile.levers, origin)?;
+        Ok(profile)
+    }
+
+    /// Applies a scenario (`wecon analyze --scenario FILE`): a TOML file whose `[levers]`
+    /// table changes lever fractions (or adds levers) without touching the rest.
+    pub fn apply_scenario(&mut self, path: &Path) -> Result<(), EngineError> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Scenario {
+            #[serde(default)]
+            #[allow(dead_code)]
+            description: Option<String>,
+            levers: BTreeMap<String, f64>,
+        }
+        let origin = path.display().to_string();
+        let text = fs_err::read_to_string(path)?;
+        let scenario: Scenario = toml::from_str(&text)
+            .map_err(|e| EngineError::Profile(format!("scenario `{origin}` is not valid: {e}")))?;
+        check_levers(&scenario.levers, &origin)?;
+        self.levers.extend(scenario.levers);
+        Ok(())
+    }
+
+    /// The table `levers`: one row per lever, its name and fraction.
+    pub fn levers_batch(&self) -> Result<RecordBatch, EngineError> {
+        let schema = Schema::new(vec![
+            Field::new("lever", DataType::Utf8, false),
+            Field::new("fraction", DataType::Float64, false),
+        ]);
+        Ok(RecordBatch::try_new(
+            Arc::new(schema),
+            vec![
+                Arc::new(StringArray::from_iter_values(self.levers.keys())) as ArrayRef,
+                Arc::new(Float64Array::from_iter_values(
+                    self.levers.values().copied(),
+                )),
+            ],
+        )?)
     }
 
     /// The constants as `(name, value)` pairs, for the report's method section.
     pub fn constants(&self) -> Vec<(String, String)> {
         let value = serde_json::to_value(self).unwrap_or_default();
-        value
+        let mut out: Vec<(String, String)> = value
             .as_object()
             .map(|m| {
                 m.iter()
-                    .filter(|(k, _)| *k != "name" && *k != "description")
+                    .filter(|(k, _)| !["name", "description", "levers"].contains(&k.as_str()))
                     .map(|(k, v)| (k.clone(), v.to_string()))
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_default();
+        out.extend(
+            self.levers
+                .iter()
+                .map(|(k, v)| (format!("levers.{k}"), format!("{v:?}"))),
+        );
+        out
     }
 
     /// The one-row table `profile`.

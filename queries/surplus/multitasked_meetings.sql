@@ -1,0 +1,28 @@
+-- lever_multitasked_meetings: meeting time spent on mail and chat.
+--
+-- Definition (METRICS.md §6): for each meeting or call of the `timed` view, the counted
+-- time of the mail the person sent and the chat they posted while it ran (at most the
+-- meeting's length): time the meeting did not need them. The lever's fraction
+-- (`[levers] multitasked_meetings`, 0.5 by default: wecon's assumption) is reclaimable.
+-- Source: METRICS.md §6 (multitasked meeting time); Viva Insights "multitasking hours".
+CREATE OR REPLACE VIEW lever_multitasked_meetings AS
+WITH meetings AS (
+    SELECT activity_id, person_id, start_utc, seconds,
+           date_part('epoch', start_utc) AS s, date_part('epoch', start_utc) + seconds AS e
+    FROM timed
+    WHERE source IN ('calendar', 'call') AND seconds > 0
+),
+sent AS (
+    SELECT person_id, date_part('epoch', start_utc) AS s, seconds
+    FROM timed
+    WHERE ((source = 'email' AND action = 'send') OR (source = 'chat' AND action = 'post'))
+      AND seconds > 0
+)
+SELECT
+    m.activity_id,
+    m.person_id,
+    CAST(date_trunc('week', m.start_utc) AS DATE) AS week,
+    LEAST(SUM(LEAST(x.seconds, m.e - x.s)), MAX(m.seconds)) AS base_seconds
+FROM meetings m
+JOIN sent x ON x.person_id = m.person_id AND x.s >= m.s AND x.s < m.e
+GROUP BY m.activity_id, m.person_id, CAST(date_trunc('week', m.start_utc) AS DATE)

@@ -1,0 +1,29 @@
+-- lever_reply_all_mail: replies to many people read.
+--
+-- Definition (METRICS.md §6): the counted reading time (`timed`) of received mail that is not
+-- the first of its thread in the person's mailbox and goes to 4 or more people (a reply to
+-- all of a larger group). The lever's fraction (`[levers] reply_all_mail`, 0.5 by default:
+-- wecon's assumption that half of such threads belong in a shared discussion) is
+-- reclaimable.
+-- Source: METRICS.md §6 (reply-all threads); McKinsey Global Institute, The social economy
+-- (2012): 25–30% of email time could be repurposed with shared tools.
+CREATE OR REPLACE VIEW lever_reply_all_mail AS
+WITH mail AS (
+    SELECT
+        a.activity_id,
+        a.participants,
+        ROW_NUMBER() OVER (
+            PARTITION BY a.person_id, a.thread_id ORDER BY a.start_utc, a.activity_id
+        ) AS position
+    FROM activities a
+    WHERE a.source = 'email' AND a.thread_id IS NOT NULL
+)
+SELECT
+    t.activity_id,
+    t.person_id,
+    CAST(date_trunc('week', t.start_utc) AS DATE) AS week,
+    t.seconds AS base_seconds
+FROM timed t
+JOIN mail m ON m.activity_id = t.activity_id
+WHERE t.source = 'email' AND t.action = 'receive' AND m.position > 1 AND m.participants >= 4
+  AND t.seconds > 0
