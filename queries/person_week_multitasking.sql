@@ -12,7 +12,14 @@ WITH meetings AS (
         date_part('epoch', start_utc) AS start_s,
         date_part('epoch', start_utc) + seconds AS end_s
     FROM timed
-    WHERE source IN ('calendar', 'call')
+    WHERE source IN ('calendar', 'call') AND seconds > 0
+),
+-- Each meeting under the UTC day it starts on and the day it ends on, so messages are
+-- matched within one person-day rather than against every meeting of the person.
+meeting_days AS (
+    SELECT person_id, start_s, end_s, CAST(floor(start_s / 86400.0) AS BIGINT) AS day FROM meetings
+    UNION
+    SELECT person_id, start_s, end_s, CAST(floor((end_s - 0.001) / 86400.0) AS BIGINT) FROM meetings
 ),
 written AS (
     SELECT activity_id, person_id, start_utc, date_part('epoch', start_utc) AS at_s, seconds
@@ -21,7 +28,9 @@ written AS (
 ),
 during AS (
     SELECT DISTINCT w.activity_id, w.person_id, w.start_utc, w.seconds
-    FROM written w JOIN meetings m ON m.person_id = w.person_id
+    FROM written w
+    JOIN meeting_days m
+      ON m.person_id = w.person_id AND m.day = CAST(floor(w.at_s / 86400.0) AS BIGINT)
     WHERE w.at_s >= m.start_s AND w.at_s < m.end_s
 )
 SELECT

@@ -12,6 +12,15 @@ WITH meetings AS (
     FROM timed
     WHERE source IN ('calendar', 'call') AND seconds > 0
 ),
+-- Each meeting under the UTC day it starts on and the day it ends on, so messages are
+-- matched within one person-day.
+meeting_days AS (
+    SELECT activity_id, person_id, start_utc, seconds, s, e, CAST(floor(s / 86400.0) AS BIGINT) AS day
+    FROM meetings
+    UNION
+    SELECT activity_id, person_id, start_utc, seconds, s, e, CAST(floor((e - 0.001) / 86400.0) AS BIGINT)
+    FROM meetings
+),
 sent AS (
     SELECT person_id, date_part('epoch', start_utc) AS s, seconds
     FROM timed
@@ -23,6 +32,8 @@ SELECT
     m.person_id,
     CAST(date_trunc('week', m.start_utc) AS DATE) AS week,
     LEAST(SUM(LEAST(x.seconds, m.e - x.s)), MAX(m.seconds)) AS base_seconds
-FROM meetings m
-JOIN sent x ON x.person_id = m.person_id AND x.s >= m.s AND x.s < m.e
+FROM meeting_days m
+JOIN sent x
+  ON x.person_id = m.person_id AND CAST(floor(x.s / 86400.0) AS BIGINT) = m.day
+ AND x.s >= m.s AND x.s < m.e
 GROUP BY m.activity_id, m.person_id, CAST(date_trunc('week', m.start_utc) AS DATE)

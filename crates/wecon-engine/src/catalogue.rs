@@ -57,6 +57,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/person_week_span.sql"),
     ),
     (
+        "network_pair_weeks",
+        include_str!("../../../queries/network_pair_weeks.sql"),
+    ),
+    (
         "person_week_network",
         include_str!("../../../queries/person_week_network.sql"),
     ),

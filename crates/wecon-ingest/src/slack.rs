@@ -139,8 +139,8 @@ pub(crate) fn read_export(
         );
     }
 
-    // Conversations: folder name → (member count).
-    let mut members: HashMap<String, usize> = HashMap::new();
+    // Conversations: folder name → the members' identities.
+    let mut members: HashMap<String, Vec<String>> = HashMap::new();
     for (file, kind) in CONVERSATION_LISTS {
         let path = root.join(file);
         if !path.is_file() {
@@ -152,14 +152,21 @@ pub(crate) fn read_export(
             &format!("Slack {kind} list: read for member counts"),
         );
         for c in list.as_array().into_iter().flatten() {
-            let n = c
+            let who: Vec<String> = c
                 .get("members")
                 .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|id| match users.get(id) {
+                    Some(u) => u.identity.clone(),
+                    None => format!("slack:{}", id.to_ascii_lowercase()),
+                })
+                .collect();
             // Folders are named after channels, private channels and group DMs, and after
             // the conversation id for DMs.
             for key in [str_of(c, "name"), str_of(c, "id")].into_iter().flatten() {
-                members.insert(key.to_string(), n);
+                members.insert(key.to_string(), who.clone());
             }
         }
     }
@@ -200,6 +207,7 @@ pub(crate) fn read_export(
             .unwrap_or_default();
         days.sort();
         let mut conversation = Vec::new();
+        let mut conversation_authors: Vec<String> = Vec::new();
         let mut authors: std::collections::BTreeSet<String> = Default::default();
         for day in days {
             let file = day.display().to_string();
@@ -258,6 +266,7 @@ pub(crate) fn read_export(
                 let thread = str_of(m, "thread_ts").unwrap_or(ts);
                 let files = m.get("files").and_then(Value::as_array).map_or(0, Vec::len)
                     + usize::from(m.get("file").is_some_and(Value::is_object));
+                conversation_authors.push(identity.clone());
                 conversation.push(Activity {
                     activity_id: pseudo.object("activity", &format!("{file}\0{ts}\0{i}")),
                     person_id: pseudo.person(&identity),
@@ -282,14 +291,17 @@ pub(crate) fn read_export(
         }
         // Members from the conversation list; a folder the lists do not name counts the
         // people who posted in it.
-        let n = members
-            .get(&name)
-            .copied()
-            .filter(|n| *n > 0)
-            .unwrap_or(authors.len())
-            .max(1);
-        for a in &mut conversation {
+        let listed = members.get(&name).filter(|m| !m.is_empty());
+        let n = listed.map_or(authors.len(), Vec::len).max(1);
+        for (a, author) in conversation.iter_mut().zip(&conversation_authors) {
             a.participants = n as i32;
+            // The other members, where the conversation list names them.
+            if let Some(m) = listed {
+                let (others, external) =
+                    ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo);
+                a.parties = Some(others);
+                a.external_parties = external;
+            }
         }
         activities.extend(conversation);
     }
