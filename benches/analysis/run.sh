@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Analysis benchmark: the whole metric library (`wecon analyze`, DataFusion) against DuckDB
+# running the same SQL files on the same Parquet dataset (benches/analysis/duck.py), on
+# synthetic organisations of PEOPLE × 52 weeks (default 100 and 1,000; add 4000 for the
+# growth check). DuckDB comes from pip into the benchmark's virtualenv, never a project
+# dependency. Wall time and peak RSS, medians of RUNS runs (default 3).
+#
+#   benches/analysis/run.sh                 # writes target/bench-results/analysis.md
+#   SIZES="100 1000 4000" benches/analysis/run.sh
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. benches/lib.sh
+runs="${RUNS:-3}"
+sizes="${SIZES:-100 1000}"
+weeks="${WEEKS:-52}"
+data="${WECON_BENCH_DATA:-target/bench-data}"
+results=target/bench-results
+mkdir -p "$data" "$results"
+bench_setup
+bench_venv duckdb -- "duckdb>=1.1"
+profile=queries/profiles/wecon.toml
+
+{
+    echo "Metric library, $(date -u +%Y-%m-%d), $(nproc) cores, release build, medians of $runs runs."
+    echo
+    echo "| people × weeks | activities | engine | wall s | peak RSS MB | time vs DataFusion | same results |"
+    echo "|---|---:|---|---:|---:|---:|---|"
+} >"$results/analysis.md"
+
+for people in $sizes; do
+    ds="$data/ds-$people-$weeks"
+    if [ ! -f "$ds/manifest.json" ]; then
+        org="$work/org-$people"
+        "$wecon" synth --people "$people" --weeks "$weeks" --mail-format mbox --out "$org" >/dev/null 2>&1
+        WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$org" --out "$ds" >/dev/null 2>&1
+        rm -rf "$org"
+    fi
+    activities=$("$wecon" query "$ds" "select count(*) as n from activities" --format csv | tail -1)
+    read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people")
+    read -r ds_s dkb < <(measure "$py" benches/analysis/duck.py "$ds" "$work/duck-$people" "$profile")
+    # Both engines must have computed the same tables, value for value.
+    same=yes
+    "$py" benches/analysis/duck.py "$ds" "$work/duck-$people" "$profile" "$work/wecon-$people" >/dev/null || same=NO
+    ratio=$(awk -v a="$ds_s" -v b="$ws" 'BEGIN { printf "%.2f×", a / b }')
+    {
+        echo "| $people × $weeks | $activities | DataFusion (\`wecon analyze\`) | $ws | $((wkb / 1024)) | 1.00× | |"
+        echo "| $people × $weeks | $activities | DuckDB (same SQL) | $ds_s | $((dkb / 1024)) | $ratio | $same |"
+    } >>"$results/analysis.md"
+done
+cat "$results/analysis.md"
