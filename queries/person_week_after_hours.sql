@@ -1,10 +1,9 @@
 -- person_week_after_hours: time spent outside each person's working hours, per week.
 --
 -- Definition (METRICS.md §3): an activity of the `timed` view (mail, chat, meetings, calls,
--- at their counted length) is after hours when it starts, in the person's own time zone
--- (`people.tz`), on a day that is not one of their working days (`people.work_days`, ISO
--- weekday numbers) or outside their working hours (`people.work_start` to `work_end`). The
--- defaults where no roster says otherwise: Monday to Friday, 09:00–17:00, UTC. An activity
+-- at their counted length) is after hours when it starts, in the person's own time zone, on
+-- a day that is not one of their working days or outside their working hours
+-- (`working_patterns`: the roster's, else Monday to Friday, 09:00–17:00, UTC). An activity
 -- is counted whole on the side of its start.
 --   * `after_hours`: hours after hours; `after_hours_meetings`: of which meetings and calls;
 --     `after_hours_messages`: of which mail and chat;
@@ -16,17 +15,11 @@ WITH located AS (
         t.source,
         t.start_utc,
         t.seconds,
-        local_week_minute(t.start_utc, COALESCE(p.tz, 'UTC')) AS week_minute,
-        COALESCE(p.work_days, '1,2,3,4,5') AS work_days,
-        COALESCE(
-            CAST(substr(p.work_start, 1, 2) AS INT) * 60 + CAST(substr(p.work_start, 4, 2) AS INT),
-            540
-        ) AS start_minute,
-        COALESCE(
-            CAST(substr(p.work_end, 1, 2) AS INT) * 60 + CAST(substr(p.work_end, 4, 2) AS INT),
-            1020
-        ) AS end_minute
-    FROM timed t LEFT JOIN people p ON p.person_id = t.person_id
+        local_week_minute(t.start_utc, COALESCE(w.tz, 'UTC')) AS week_minute,
+        COALESCE(w.work_days, '1,2,3,4,5') AS work_days,
+        COALESCE(w.start_minute, 540) AS start_minute,
+        COALESCE(w.end_minute, 1020) AS end_minute
+    FROM timed t LEFT JOIN working_patterns w ON w.person_id = t.person_id
 ),
 flagged AS (
     SELECT

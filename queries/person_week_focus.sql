@@ -1,9 +1,9 @@
 -- person_week_focus: how each person's working time divides into collaboration, focus time
 -- and fragments, per week.
 --
--- Definition (METRICS.md §3), in each person's own time zone (`people.tz`) and working hours
--- (`people.work_days`, `work_start`–`work_end`; Mon–Fri 09:00–17:00 where the roster is
--- silent), on every working day of the weeks in which the person has counted time:
+-- Definition (METRICS.md §3), in each person's own time zone and working hours
+-- (`working_patterns`: the roster's, else Mon–Fri 09:00–17:00 UTC), on every working day of
+-- the weeks in which the person has counted time:
 --   * the day's collaboration is the union of the `timed` view's activities (mail, chat,
 --     meetings, calls at their counted length) inside the working hours; an activity is
 --     laid on the local day it starts on and cut at that day's working hours;
@@ -18,22 +18,7 @@
 -- local time, written so that DuckDB runs the same SQL: see benches/analysis.)
 -- Source: Viva Insights "uninterrupted hours" and MyAnalytics "focus hours", as summarised in
 -- METRICS.md §3.
-WITH settings AS (
-    SELECT
-        person_id,
-        COALESCE(tz, 'UTC') AS tz,
-        COALESCE(work_days, '1,2,3,4,5') AS work_days,
-        COALESCE(
-            CAST(substr(work_start, 1, 2) AS BIGINT) * 60 + CAST(substr(work_start, 4, 2) AS BIGINT),
-            540
-        ) AS start_minute,
-        COALESCE(
-            CAST(substr(work_end, 1, 2) AS BIGINT) * 60 + CAST(substr(work_end, 4, 2) AS BIGINT),
-            1020
-        ) AS end_minute
-    FROM people
-),
-busy AS (
+WITH busy AS (
     -- Each counted activity twice: once among all collaboration, once among meetings and
     -- calls only (for legacy focus). Times are local wall-clock microseconds.
     SELECT
@@ -42,7 +27,7 @@ busy AS (
         local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) AS s_us,
         local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
     FROM timed t
-    LEFT JOIN settings s ON s.person_id = t.person_id
+    LEFT JOIN working_patterns s ON s.person_id = t.person_id
     CROSS JOIN (VALUES ('all'), ('meetings')) AS k(kind)
     WHERE t.seconds > 0
       AND t.source IN ('email', 'chat', 'calendar', 'call')
@@ -63,7 +48,7 @@ windows AS (
             + CASE WHEN s.end_minute > s.start_minute THEN s.end_minute ELSE s.end_minute + 1440 END
               * 60000000 AS we
     FROM active_weeks w
-    JOIN settings s ON s.person_id = w.person_id
+    JOIN working_patterns s ON s.person_id = w.person_id
     CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6)) AS d(n)
     CROSS JOIN (VALUES ('all'), ('meetings')) AS k(kind)
     WHERE strpos(s.work_days, CAST(d.n + 1 AS VARCHAR)) > 0

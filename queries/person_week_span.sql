@@ -10,9 +10,9 @@
 WITH local_timed AS (
     SELECT
         t.person_id,
-        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) AS s_us,
-        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
-    FROM timed t LEFT JOIN people p ON p.person_id = t.person_id
+        local_micros(t.start_utc, COALESCE(w.tz, 'UTC')) AS s_us,
+        local_micros(t.start_utc, COALESCE(w.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
+    FROM timed t LEFT JOIN working_patterns w ON w.person_id = t.person_id
     WHERE t.source IN ('email', 'chat', 'calendar', 'call')
 ),
 days AS (

@@ -12,7 +12,8 @@
 --   * `reclaimable_share`: reclaimable / timed (fragmented time is not counted time, so the
 --     share can exceed what meetings and mail alone would give);
 --   * `fte`: reclaimable hours as full-time equivalents, over the person's weekly working
---     hours from the roster (working day × working days; 40 h where the roster is silent);
+--     hours (`working_patterns`: working day × working days; 40 h where the roster is
+--     silent);
 --   * `cost`: reclaimable hours × the roster's hourly cost (null without one).
 -- The freed hours are the surplus time Weconomics returns to care and community.
 -- Source: METRICS.md §6 (total after de-duplication, as hours, FTE and cost).
@@ -58,17 +59,7 @@ timed_weeks AS (
     SELECT person_id, week, SUM(hours) AS timed_hours FROM person_week_process GROUP BY person_id, week
 ),
 full_week AS (
-    SELECT
-        person_id,
-        hourly_cost,
-        COALESCE(
-            ((CAST(substr(work_end, 1, 2) AS BIGINT) * 60 + CAST(substr(work_end, 4, 2) AS BIGINT)
-              - CAST(substr(work_start, 1, 2) AS BIGINT) * 60 - CAST(substr(work_start, 4, 2) AS BIGINT)
-              + 1440) % 1440 / 60.0)
-            * (length(COALESCE(work_days, '1,2,3,4,5')) + 1) / 2,
-            40.0
-        ) AS week_hours
-    FROM people
+    SELECT person_id, hourly_cost, week_hours FROM working_patterns
 )
 SELECT
     t.person_id,

@@ -5,8 +5,8 @@
 -- `value` and `threshold`:
 --   * `non_knowledge_worker`: a person whose counted hours (the `timed` view, raw) average
 --     5 h a week or less over the weeks the data spans for them;
---   * `implausible_working_hours`: a person whose working day (roster `work_start` to
---     `work_end`) is under 4 h or over 15 h;
+--   * `implausible_working_hours`: a person whose working day (`working_patterns`: the
+--     roster's `work_start` to `work_end`) is under 4 h or over 15 h;
 --   * `implausible_day`: a person-day (the person's local day, in their time zone) whose
 --     first to last counted activity spans under 4 h or over 15 h (days with at least two
 --     activities);
@@ -39,9 +39,9 @@ person_avg AS (
 local_timed AS (
     SELECT
         t.person_id,
-        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) AS s_us,
-        local_micros(t.start_utc, COALESCE(p.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
-    FROM timed t LEFT JOIN people p ON p.person_id = t.person_id
+        local_micros(t.start_utc, COALESCE(w.tz, 'UTC')) AS s_us,
+        local_micros(t.start_utc, COALESCE(w.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
+    FROM timed t LEFT JOIN working_patterns w ON w.person_id = t.person_id
 ),
 days AS (
     SELECT
@@ -53,13 +53,7 @@ days AS (
     GROUP BY person_id, DATE '1970-01-01' + CAST(floor(s_us / 86400000000.0) AS INT)
 ),
 working_day AS (
-    SELECT
-        person_id,
-        (CAST(substr(work_end, 1, 2) AS BIGINT) * 60 + CAST(substr(work_end, 4, 2) AS BIGINT)
-         - CAST(substr(work_start, 1, 2) AS BIGINT) * 60 - CAST(substr(work_start, 4, 2) AS BIGINT)
-         + 1440) % 1440 / 60.0 AS hours
-    FROM people
-    WHERE work_start IS NOT NULL AND work_end IS NOT NULL
+    SELECT person_id, day_minutes / 60.0 AS hours FROM working_patterns
 ),
 unit_week AS (
     SELECT COALESCE(p.unit, '(no unit)') AS unit, pw.week, AVG(pw.hours) AS hours

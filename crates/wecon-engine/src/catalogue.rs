@@ -17,6 +17,10 @@ const QUERIES: &[(&str, &str)] = &[
     ),
     ("timed", include_str!("../../../queries/timed.sql")),
     (
+        "working_patterns",
+        include_str!("../../../queries/working_patterns.sql"),
+    ),
+    (
         "ingest_summary",
         include_str!("../../../queries/ingest_summary.sql"),
     ),
