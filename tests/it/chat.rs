@@ -71,6 +71,21 @@ fn a_slack_export_folder_is_read_post_by_post() {
     let expected = count(&root);
     assert!(expected.1 > 900, "{expected:?}");
     check(&root, expected);
+    // channels.json lists each channel's members: posts name the other members as parties
+    // (keyed pseudonyms), never more than the conversation's participants.
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&root, &ds, &[]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select sum(case when parties is not null then 1 else 0 end) > 800 named, \
+             sum(case when cardinality(parties) > participants then 1 else 0 end) too_many, \
+             sum(case when array_has(parties, person_id) then 1 else 0 end) self \
+             from activities where source = 'chat'"
+        ),
+        "named,too_many,self\ntrue,0,0\n"
+    );
 }
 
 #[test]
