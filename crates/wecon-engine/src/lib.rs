@@ -68,8 +68,8 @@ pub struct RunInfo {
     /// Rows of each table written.
     #[serde(default)]
     pub row_counts: BTreeMap<String, usize>,
-    /// Wall-clock seconds each table took to compute and write (views are computed
-    /// inside the tables that read them): where the time of a run goes.
+    /// Wall-clock seconds each table took to compute and write, and each view (but
+    /// `classified`) to compute once: where the time of a run goes.
     #[serde(default)]
     pub seconds: BTreeMap<String, f64>,
     /// The first and last activity start analysed (RFC 3339, UTC), if any.
