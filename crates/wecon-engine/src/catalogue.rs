@@ -183,14 +183,23 @@ impl Query {
 }
 
 pub(crate) fn is_view_sql(sql: &str) -> bool {
-    let body: String = sql
+    view_name(sql).is_some()
+}
+
+/// The name a `CREATE [OR REPLACE] VIEW name AS ...` statement defines; `None` for any
+/// other statement (comments aside).
+pub(crate) fn view_name(sql: &str) -> Option<String> {
+    let words: Vec<&str> = sql
         .lines()
         .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_uppercase();
-    let words: Vec<&str> = body.split_whitespace().take(5).collect();
-    words.first() == Some(&"CREATE") && words.contains(&"VIEW")
+        .flat_map(str::split_whitespace)
+        .take(6)
+        .collect();
+    if !words.first()?.eq_ignore_ascii_case("create") {
+        return None;
+    }
+    let at = words.iter().position(|w| w.eq_ignore_ascii_case("view"))?;
+    words.get(at + 1).map(|n| n.trim_matches('"').to_string())
 }
 
 pub(crate) fn leading_comment(sql: &str) -> String {
@@ -313,5 +322,19 @@ mod tests {
             assert!(doc.contains("Source:"), "{} must cite its source", q.name);
         }
         assert_eq!(query_names()[0], "classify");
+    }
+
+    #[test]
+    fn view_names() {
+        assert_eq!(
+            view_name("-- x: y\nCREATE OR REPLACE VIEW timed AS\nSELECT 1").as_deref(),
+            Some("timed")
+        );
+        assert_eq!(
+            view_name("create view \"v\" as select 1").as_deref(),
+            Some("v")
+        );
+        assert_eq!(view_name("SELECT 'view' AS create_view FROM t"), None);
+        assert!(!is_view_sql("-- CREATE VIEW in a comment\nSELECT 1"));
     }
 }

@@ -49,11 +49,14 @@ pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<Use
         .map(|(expr, name)| format!("{expr} AS {name}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let names = cols
-        .iter()
-        .map(|(_, n)| n.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    // The attribute names, optionally qualified by a table alias.
+    let names_of = |alias: &str| {
+        cols.iter()
+            .map(|(_, n)| format!("{alias}{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (names, names_a, names_h) = (names_of(""), names_of("a."), names_of("h."));
     let join_on = cols
         .iter()
         .map(|(_, n)| format!("h.{n} = s.{n}"))
@@ -108,7 +111,6 @@ FROM hours h JOIN sizes s ON h.week = s.week AND {join_on}
 WHERE s.people >= {min}
 ORDER BY h.week, {names_h}, h.process",
             names_p = cols.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>().join(", "),
-            names_h = cols.iter().map(|(_, n)| format!("h.{n}")).collect::<Vec<_>>().join(", "),
         ),
     };
     let suppressed = UserQuery {
@@ -123,16 +125,6 @@ ORDER BY h.week, {names_h}, h.process",
 SELECT week, {names}, people FROM sizes WHERE people < {min} ORDER BY week, {names}"
         ),
     };
-    let names_a = cols
-        .iter()
-        .map(|(_, n)| format!("a.{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let names_h = cols
-        .iter()
-        .map(|(_, n)| format!("h.{n}"))
-        .collect::<Vec<_>>()
-        .join(", ");
     let surplus = UserQuery {
         name: "group_week_surplus".into(),
         sql: format!(

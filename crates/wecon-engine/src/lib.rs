@@ -264,7 +264,7 @@ pub async fn analyze(
             // A view is computed once and kept in memory, so the metrics that read it do not
             // each compute it again (`timed` feeds most of them). `classified` is the
             // activities themselves plus a column: it stays a view.
-            if let Some(view) = view_name(&sql).filter(|v| v != "classified") {
+            if let Some(view) = catalogue::view_name(&sql).filter(|v| v != "classified") {
                 let table = ctx.table(view.as_str()).await.map_err(fail)?;
                 let schema = Arc::new(table.schema().as_arrow().clone());
                 let batches = table.collect().await.map_err(fail)?;
@@ -316,17 +316,6 @@ pub async fn analyze(
     )?;
     replace_dir(&partial, out)?;
     Ok(info)
-}
-
-/// The name a `CREATE [OR REPLACE] VIEW name AS ...` statement defines.
-fn view_name(sql: &str) -> Option<String> {
-    let body: Vec<&str> = sql
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .flat_map(str::split_whitespace)
-        .collect();
-    let at = body.iter().position(|w| w.eq_ignore_ascii_case("view"))?;
-    body.get(at + 1).map(|n| n.trim_matches('"').to_string())
 }
 
 /// The first and last activity start of the dataset, as RFC 3339 UTC text.
