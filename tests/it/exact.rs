@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{ingest, person, query_csv, wecon};
+use crate::helpers::{analyze, ingest, person, query_csv, wecon};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -216,14 +216,11 @@ fn hours_match_the_profile_rules_exactly() {
 
     // The same dataset under MyAnalytics: the unseen mail counts too.
     let results = dir.path().join("ma");
-    wecon(&[
-        "analyze",
-        &out.join("dataset").to_string_lossy(),
-        "--out",
-        &results.to_string_lossy(),
-        "--profile",
-        "myanalytics",
-    ]);
+    analyze(
+        &out.join("dataset"),
+        &results,
+        &["--profile", "myanalytics"],
+    );
     assert!(query_csv(&results, sql).contains("2024-01-15,communicate,12.0,4"));
     let info = std::fs::read_to_string(results.join("run.json")).unwrap();
     assert!(info.contains("\"name\": \"myanalytics\""));
@@ -739,14 +736,11 @@ fn surplus_levers_combine_without_counting_twice() {
     let scenario = dir.path().join("fewer.toml");
     std::fs::write(&scenario, "[levers]\nlarge_meetings = 0.0\n").unwrap();
     let results = dir.path().join("scenario");
-    wecon(&[
-        "analyze",
-        &out.join("dataset").to_string_lossy(),
-        "--out",
-        &results.to_string_lossy(),
-        "--scenario",
-        &scenario.to_string_lossy(),
-    ]);
+    analyze(
+        &out.join("dataset"),
+        &results,
+        &["--scenario", &scenario.to_string_lossy()],
+    );
     assert_eq!(
         total(&results),
         "t,l,r,f,fte,cost\n2.041667,0.795833,0.670833,0.025,0.016771,\n"

@@ -85,6 +85,14 @@ pub fn ingest(source: &Path, out: &Path, extra: &[&str]) {
     wecon(&args);
 }
 
+/// `wecon analyze DATASET --out OUT EXTRA...`.
+pub fn analyze(dataset: &Path, out: &Path, extra: &[&str]) {
+    let (d, o) = (dataset.to_string_lossy(), out.to_string_lossy());
+    let mut args = vec!["analyze", &d, "--out", &o];
+    args.extend_from_slice(extra);
+    wecon(&args);
+}
+
 /// A person's pseudonym under the tests' key.
 pub fn person(address: &str) -> String {
     wecon_model::Pseudonymiser::new(TEST_KEY.as_bytes())

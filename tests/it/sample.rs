@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{files_under, query_csv, root, wecon, wecon_unchecked};
+use crate::helpers::{analyze, files_under, query_csv, root, wecon, wecon_unchecked};
 
 #[test]
 fn sample_data_is_what_the_generator_writes() {
@@ -228,14 +228,7 @@ fn group_figures_average_people_and_hide_small_groups() {
     // Validation applied first (the default): everybody's hours but those of the person-weeks
     // `validation_exclusions` lists (the sample has a holiday week).
     let valid = dir.path().join("valid");
-    wecon(&[
-        "analyze",
-        &all.join("dataset").to_string_lossy(),
-        "--out",
-        &valid.to_string_lossy(),
-        "--min-group-size",
-        "1",
-    ]);
+    analyze(&all.join("dataset"), &valid, &["--min-group-size", "1"]);
     assert_eq!(
         query_csv(
             &valid,
@@ -291,14 +284,11 @@ fn a_custom_profile_times_documents_searches_and_transactions() {
     )
     .unwrap();
     let results = dir.path().join("custom");
-    wecon(&[
-        "analyze",
-        &out.join("dataset").to_string_lossy(),
-        "--out",
-        &results.to_string_lossy(),
-        "--profile",
-        &custom.to_string_lossy(),
-    ]);
+    analyze(
+        &out.join("dataset"),
+        &results,
+        &["--profile", &custom.to_string_lossy()],
+    );
     let by_process = |dir: &std::path::Path| {
         query_csv(
             dir,
