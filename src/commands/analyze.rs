@@ -58,11 +58,6 @@ pub(super) fn analyze(
     let mut profile = Profile::load(&flag.profile)?;
     if let Some(scenario) = &flag.scenario {
         profile.apply_scenario(scenario)?;
-        profile.description = format!(
-            "{} (scenario `{}`)",
-            profile.description,
-            scenario.display()
-        );
     }
     let by: Vec<String> = flag
         .by

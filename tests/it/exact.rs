@@ -734,7 +734,11 @@ fn surplus_levers_combine_without_counting_twice() {
     );
     // A scenario without the large-meeting lever: B keeps 1 − 0.5 × 0.75 = 0.625 of its hour.
     let scenario = dir.path().join("fewer.toml");
-    std::fs::write(&scenario, "[levers]\nlarge_meetings = 0.0\n").unwrap();
+    std::fs::write(
+        &scenario,
+        "description = \"no large meetings\"\n[levers]\nlarge_meetings = 0.0\n",
+    )
+    .unwrap();
     let results = dir.path().join("scenario");
     analyze(
         &out.join("dataset"),
@@ -746,7 +750,7 @@ fn surplus_levers_combine_without_counting_twice() {
         "t,l,r,f,fte,cost\n2.041667,0.795833,0.670833,0.025,0.016771,\n"
     );
     let info = std::fs::read_to_string(results.join("run.json")).unwrap();
-    assert!(info.contains("fewer.toml"), "{info}");
+    assert!(info.contains("fewer.toml`: no large meetings"), "{info}");
     // A fraction outside 0..1 is refused.
     std::fs::write(&scenario, "[levers]\nlarge_meetings = 1.5\n").unwrap();
     let bad = crate::helpers::wecon_unchecked(&[

@@ -87,13 +87,13 @@ impl Profile {
     }
 
     /// Applies a scenario (`wecon analyze --scenario FILE`): a TOML file whose `[levers]`
-    /// table changes lever fractions (or adds levers) without touching the rest.
+    /// table changes lever fractions (or adds levers) without touching the rest, and whose
+    /// optional `description` says what it models. The profile's description records it.
     pub fn apply_scenario(&mut self, path: &Path) -> Result<(), EngineError> {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Scenario {
             #[serde(default)]
-            #[allow(dead_code)]
             description: Option<String>,
             levers: BTreeMap<String, f64>,
         }
@@ -103,6 +103,10 @@ impl Profile {
             .map_err(|e| EngineError::Profile(format!("scenario `{origin}` is not valid: {e}")))?;
         check_levers(&scenario.levers, &origin)?;
         self.levers.extend(scenario.levers);
+        self.description = match scenario.description {
+            Some(d) => format!("{} (scenario `{origin}`: {d})", self.description),
+            None => format!("{} (scenario `{origin}`)", self.description),
+        };
         Ok(())
     }
 
