@@ -1,8 +1,9 @@
 -- lever_refinding_documents: looking up a document one has looked up before.
 --
 -- Definition (METRICS.md §6): the counted time (`timed`; document views are timed only when
--- the profile sets `document_view_minutes`) of each view, download or preview of a document
--- the same person already opened in the 28 days before. The lever's fraction (`[levers]
+-- the profile sets `document_view_minutes`, else each counts as an event of no time) of each
+-- view, download or preview of a document the same person already opened in the 28 days
+-- before. The lever's fraction (`[levers]
 -- refinding_documents`, 0.35 by default) is reclaimable.
 -- Source: METRICS.md §6 (re-finding the same document); McKinsey Global Institute, The
 -- social economy (2012): a searchable shared record cuts search time by up to 35%.
@@ -10,6 +11,7 @@ CREATE OR REPLACE VIEW lever_refinding_documents AS
 WITH views AS (
     SELECT
         a.activity_id,
+        a.person_id,
         a.start_utc,
         LAG(a.start_utc) OVER (
             PARTITION BY a.person_id, a.object_id ORDER BY a.start_utc, a.activity_id
@@ -19,12 +21,11 @@ WITH views AS (
       AND a.object_id IS NOT NULL
 )
 SELECT
-    t.activity_id,
-    t.person_id,
-    CAST(date_trunc('week', t.start_utc) AS DATE) AS week,
-    t.seconds AS base_seconds
-FROM timed t
-JOIN views v ON v.activity_id = t.activity_id
+    v.activity_id,
+    v.person_id,
+    CAST(date_trunc('week', v.start_utc) AS DATE) AS week,
+    COALESCE(t.seconds, 0.0) AS base_seconds
+FROM views v
+LEFT JOIN timed t ON t.activity_id = v.activity_id
 WHERE v.previous IS NOT NULL
   AND date_part('epoch', v.start_utc) - date_part('epoch', v.previous) <= 28 * 86400
-  AND t.seconds > 0

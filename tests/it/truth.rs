@@ -9,48 +9,36 @@ use crate::helpers::{TEST_KEY, query_csv, wecon};
 
 type Key = (String, String, String);
 
-fn parse(csv: &str) -> BTreeMap<Key, f64> {
+/// Rows `person, week, key, value...` of a CSV, keyed by the first three columns; the value
+/// is column `col`.
+fn parse(csv: &str, col: usize) -> BTreeMap<Key, f64> {
     csv.lines()
         .skip(1)
         .map(|l| {
             let f: Vec<&str> = l.split(',').collect();
             (
                 (f[0].to_string(), f[1].to_string(), f[2].to_string()),
-                f[3].parse().unwrap(),
+                f[col].parse().unwrap(),
             )
         })
         .collect()
 }
 
-#[test]
-fn person_week_process_matches_the_ground_truth() {
-    let dir = tempfile::tempdir().unwrap();
-    let org = dir.path().join("s");
-    let run = dir.path().join("r");
-    let (o, r) = (org.to_string_lossy(), run.to_string_lossy());
-    wecon(&[
-        "synth", "--people", "200", "--weeks", "8", "--seed", "7", "--out", &o,
-    ]);
-    wecon(&["run", &o, "--out", &r]);
-
-    let pseudo = Pseudonymiser::new(TEST_KEY.as_bytes()).unwrap();
-    let truth: BTreeMap<Key, f64> =
-        parse(&std::fs::read_to_string(org.join("truth/truth.csv")).unwrap())
-            .into_iter()
-            .map(|((p, w, pr), h)| ((pseudo.person(&p), w, pr), h))
-            .collect();
-    let ours = parse(&query_csv(
-        &run,
-        "select person_id, cast(week as varchar), process, hours from person_week_process",
-    ));
-
+/// Compares wecon's figures with the truth's, cell by cell (person, week, key): prints the
+/// distribution of relative errors and the totals per key, and returns the totals (truth,
+/// wecon) per key and the share of cells within 5%.
+fn compare(
+    what: &str,
+    truth: &BTreeMap<Key, f64>,
+    ours: &BTreeMap<Key, f64>,
+) -> (BTreeMap<String, (f64, f64)>, f64) {
     let keys: BTreeSet<&Key> = truth.keys().chain(ours.keys()).collect();
-    let mut by_process: BTreeMap<&str, (f64, f64)> = BTreeMap::new();
+    let mut totals: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     let mut errors: Vec<f64> = Vec::new();
     for k in &keys {
         let t = truth.get(*k).copied().unwrap_or(0.0);
         let w = ours.get(*k).copied().unwrap_or(0.0);
-        let e = by_process.entry(k.2.as_str()).or_default();
+        let e = totals.entry(k.2.clone()).or_default();
         e.0 += t;
         e.1 += w;
         errors.push(if t > 0.0 {
@@ -64,7 +52,7 @@ fn person_week_process_matches_the_ground_truth() {
     errors.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let q = |p: f64| errors[((errors.len() - 1) as f64 * p) as usize];
     eprintln!(
-        "relative error per person-week-process ({} cells): median {:.4}, p90 {:.4}, p95 {:.4}, p99 {:.4}, max {:.4}",
+        "{what}: relative error per cell ({} cells): median {:.4}, p90 {:.4}, p95 {:.4}, p99 {:.4}, max {:.4}",
         errors.len(),
         q(0.5),
         q(0.9),
@@ -72,8 +60,45 @@ fn person_week_process_matches_the_ground_truth() {
         q(0.99),
         q(1.0)
     );
+    for (key, (t, w)) in &totals {
+        eprintln!("{key:>24}: truth {t:11.3}, wecon {w:11.3}");
+    }
+    let within = errors.iter().filter(|e| **e <= 0.05).count() as f64 / errors.len() as f64;
+    (totals, within)
+}
+
+#[test]
+fn person_week_process_and_levers_match_the_ground_truth() {
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("s");
+    let run = dir.path().join("r");
+    let (o, r) = (org.to_string_lossy(), run.to_string_lossy());
+    wecon(&[
+        "synth", "--people", "200", "--weeks", "8", "--seed", "7", "--out", &o,
+    ]);
+    wecon(&["run", &o, "--out", &r]);
+
+    let pseudo = Pseudonymiser::new(TEST_KEY.as_bytes()).unwrap();
+    let truth = |file: &str, col: usize| -> BTreeMap<Key, f64> {
+        parse(
+            &std::fs::read_to_string(org.join("truth").join(file)).unwrap(),
+            col,
+        )
+        .into_iter()
+        .map(|((p, w, k), v)| ((pseudo.person(&p), w, k), v))
+        .collect()
+    };
+
+    // Hours per person, week and process.
+    let ours = parse(
+        &query_csv(
+            &run,
+            "select person_id, cast(week as varchar), process, hours from person_week_process",
+        ),
+        3,
+    );
+    let (by_process, within) = compare("hours per process", &truth("truth.csv", 3), &ours);
     for (process, (t, w)) in &by_process {
-        eprintln!("{process:>12}: truth {t:9.3} h, wecon {w:9.3} h");
         assert!(
             (w - t).abs() <= 0.05 * t,
             "{process}: wecon {w} h vs truth {t} h"
@@ -85,11 +110,45 @@ fn person_week_process_matches_the_ground_truth() {
             "the organisation has no {p} time"
         );
     }
-    let within = errors.iter().filter(|e| **e <= 0.05).count() as f64 / errors.len() as f64;
     assert!(
         within >= 0.95,
         "only {:.1}% of person-week-process cells within 5%",
         within * 100.0
+    );
+
+    // What each surplus lever applies to: measured hours, and activities (for the levers
+    // the built-in profiles give no time: re-found documents, transaction hand-offs).
+    let lever_sql = |col: &str| {
+        format!(
+            "select person_id, cast(week as varchar), lever, {col} from surplus_person_week_lever"
+        )
+    };
+    let (hours, hours_within) = compare(
+        "lever base hours",
+        &truth("levers.csv", 3),
+        &parse(&query_csv(&run, &lever_sql("base_hours")), 3),
+    );
+    let (events, events_within) = compare(
+        "lever events",
+        &truth("levers.csv", 4),
+        &parse(&query_csv(&run, &lever_sql("events")), 3),
+    );
+    assert_eq!(
+        hours.len(),
+        12,
+        "every lever has something to find: {hours:?}"
+    );
+    for (lever, (t, w)) in hours.iter().chain(&events) {
+        assert!((w - t).abs() <= 0.05 * t, "{lever}: wecon {w} vs truth {t}");
+    }
+    for (lever, (t, _)) in &events {
+        assert!(*t > 0.0, "the truth has no {lever}");
+    }
+    assert!(
+        hours_within >= 0.95 && events_within >= 0.95,
+        "only {:.1}% (hours) and {:.1}% (events) of person-week-lever cells within 5%",
+        hours_within * 100.0,
+        events_within * 100.0
     );
 }
 

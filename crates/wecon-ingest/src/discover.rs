@@ -192,7 +192,12 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         .parent()
         .and_then(|p| p.file_name())
         .is_some_and(|n| n == "truth");
-    if in_truth && (name == "truth.csv" || name == "truth.parquet") {
+    if in_truth
+        && matches!(
+            name.as_str(),
+            "truth.csv" | "truth.parquet" | "levers.csv" | "levers.parquet"
+        )
+    {
         out.push(Input::Skipped(path.to_path_buf(), SYNTH_TRUTH));
         return;
     }

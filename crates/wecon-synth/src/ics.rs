@@ -87,7 +87,12 @@ pub(crate) fn plan_meetings(
             room: Some(format!("room-{}@{DOMAIN}", manager.unit)),
             tz: manager.tz,
             start: at_local(first, 10, 0),
-            minutes: 60,
+            // Finance and operations meet for 90 minutes: long recurring meetings.
+            minutes: if matches!(manager.unit, "finance" | "operations") {
+                90
+            } else {
+                60
+            },
             rrule: Some(format!("FREQ=WEEKLY;COUNT={weeks}")),
             exdates: Vec::new(),
             overrides: Vec::new(),

@@ -304,12 +304,18 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                     // Now and then a message in the evening, outside working hours.
                     let seconds = if rng.chance(0.05) {
                         (10 * 60 + rng.below(120) as i64) * 60
+                    } else if minute < 8 * 60 {
+                        minute * 60
                     } else {
-                        minute.min(8 * 60 - 1) * 60
+                        // The working day is over.
+                        break;
                     };
                     let at = local(sender, day, seconds + rng.below(60) as i64);
+                    // A reply answers a message that arrived before it.
                     let reply = if rng.chance(0.3) {
-                        last_received[s].clone()
+                        last_received[s]
+                            .clone()
+                            .filter(|r| r.at_us < at.timestamp_micros())
                     } else {
                         None
                     };
@@ -360,6 +366,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                     let spec = MessageSpec {
                         id: &id,
                         reply_to: reply.as_ref().map(|r| r.id.as_str()),
+                        root: reply.as_ref().map(|r| r.root.as_str()),
                         date: at,
                         from: &sender.address,
                         to: to.iter().map(|&i| staff[i].address.as_str()).collect(),
@@ -378,7 +385,24 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                         ..spec.clone()
                     });
                     let t = at.timestamp_micros();
-                    truth.mail(s, t, truth::SENT_SECONDS, process);
+                    let attached = if attachment {
+                        truth::flag::ATTACHMENT
+                    } else {
+                        0
+                    };
+                    truth.mail(
+                        s,
+                        t,
+                        truth::SENT_SECONDS,
+                        process,
+                        truth::flag::SENT | attached,
+                    );
+                    // A reply read by 4 or more people: the reply-all lever.
+                    let reply_all = if reply.is_some() && 1 + to.len() + cc.len() >= 4 {
+                        truth::flag::REPLY_ALL
+                    } else {
+                        0
+                    };
                     let everyone: Vec<usize> = std::iter::once(s)
                         .chain(to.iter().copied())
                         .chain(cc.iter().copied())
@@ -402,10 +426,20 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                         boxes.deliver(&staff[r].address, "", seen, &raw)?;
                         // Mail read on To or Cc counts; a Bcc copy does not (METRICS.md §2).
                         if seen && on_to_or_cc {
-                            truth.mail(r, t, truth::READ_SECONDS, process);
+                            let cc_only = if cc.contains(&r) {
+                                truth::flag::CC_ONLY
+                            } else {
+                                0
+                            };
+                            let flags = attached | reply_all | cc_only;
+                            truth.mail(r, t, truth::READ_SECONDS, process, flags);
                         }
                         last_received[r] = Some(Received {
                             id: id.clone(),
+                            root: reply
+                                .as_ref()
+                                .map_or_else(|| id.clone(), |r| r.root.clone()),
+                            at_us: t,
                             subject: subject.trim_start_matches("Re: ").to_string(),
                             transactional,
                             from: s,
@@ -420,7 +454,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             let day = start + Duration::days(7 * week as i64 + weekday);
             let first = week == 0 && weekday == 0;
             slack.day(day, first, &staff, &mut |p, t, process| {
-                truth.mail(p, t, truth::CHAT_SECONDS, process)
+                truth.mail(p, t, truth::CHAT_SECONDS, process, truth::flag::SENT)
             })?;
             summary.calls += work::teams_calls(
                 &out.join("chat/teams-calls"),
@@ -441,6 +475,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         let raw = message(&MessageSpec {
             id: &id,
             reply_to: None,
+            root: None,
             date: at,
             from: "digest@vendor.example",
             to: all.clone(),
@@ -456,7 +491,13 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             let seen = rng.chance(0.5);
             boxes.deliver(p, "", seen, &raw)?;
             if seen {
-                truth.mail(i, at.timestamp_micros(), truth::READ_SECONDS, "communicate");
+                truth.mail(
+                    i,
+                    at.timestamp_micros(),
+                    truth::READ_SECONDS,
+                    "communicate",
+                    truth::flag::BULK,
+                );
             }
         }
         // A week's mail is all recorded: settle it, so memory stays bounded.
@@ -478,8 +519,6 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     for m in &meetings {
         truth.meeting(m, opts.weeks);
     }
-    truth.write(&out.join(TRUTH_DIR), &staff)?;
-
     // Documents, searches and transactions.
     fs_err::create_dir_all(out.join("documents"))?;
     summary.document_events = work::audit_log(
@@ -488,13 +527,20 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         start,
         opts.weeks,
         opts.seed,
+        &mut |p, t| truth.event(p, t, "refinding_documents"),
     )?;
     fs_err::create_dir_all(out.join("transactions"))?;
-    for (name, text, steps) in work::transaction_logs(&staff, start, opts.weeks, opts.seed) {
+    let logs = work::transaction_logs(&staff, start, opts.weeks, opts.seed, &mut |p, t| {
+        truth.event(p, t, "transaction_handoffs")
+    });
+    for (name, text, steps) in logs {
         summary.transaction_steps += steps;
         fs_err::write(out.join("transactions").join(name), text)?;
     }
-    fs_err::write(out.join("roster.csv"), roster_csv(&staff, opts.seed))?;
+    let rows = roster(&staff, opts.seed);
+    fs_err::write(out.join("roster.csv"), roster_csv(&staff, &rows))?;
+    let patterns: Vec<WorkPattern> = rows.into_iter().map(|r| r.work).collect();
+    truth.write(&out.join(TRUTH_DIR), &staff, &patterns)?;
 
     let mut readme = String::new();
     let _ = writeln!(
@@ -532,13 +578,29 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     Ok(summary)
 }
 
-/// The HR roster: unit, level, manager, FTE, hourly cost, time zone and working pattern.
-fn roster_csv(staff: &[SynthPerson], seed: u64) -> String {
+/// A person's working days and hours, as the roster gives them (in their own zone).
+#[derive(Debug, Clone)]
+pub(crate) struct WorkPattern {
+    /// Minutes after midnight.
+    pub start_minute: i64,
+    pub end_minute: i64,
+    /// ISO weekdays, Monday = 1.
+    pub days: Vec<u32>,
+}
+
+/// One roster line.
+struct RosterRow {
+    level: &'static str,
+    part_time: bool,
+    cost: f64,
+    work: WorkPattern,
+}
+
+/// The HR roster's facts: level, FTE, hourly cost and working pattern.
+fn roster(staff: &[SynthPerson], seed: u64) -> Vec<RosterRow> {
     // A stream of its own, so the roster does not shift the simulated behaviour.
     let mut rng = Rng::new(seed ^ 0x726f_7374_6572);
-    let mut csv = String::from(
-        "email,unit,level,function,manager,fte,hourly_cost,tz,work_start,work_end,work_days\n",
-    );
+    let mut out = Vec::with_capacity(staff.len());
     for (i, p) in staff.iter().enumerate() {
         let head = !staff[..i].iter().any(|o| o.unit == p.unit);
         let level = if head {
@@ -555,21 +617,47 @@ fn roster_csv(staff: &[SynthPerson], seed: u64) -> String {
             _ => 55.0,
         };
         let cost = base + rng.below(11) as f64;
-        let (start, end) = if rng.chance(0.3) {
-            ("08:00", "16:00")
-        } else {
-            ("09:00", "17:00")
-        };
+        let start_hour = if rng.chance(0.3) { 8 } else { 9 };
+        out.push(RosterRow {
+            level,
+            part_time,
+            cost,
+            work: WorkPattern {
+                start_minute: start_hour * 60,
+                end_minute: (start_hour + 8) * 60,
+                days: if part_time {
+                    vec![1, 2, 3, 4]
+                } else {
+                    vec![1, 2, 3, 4, 5]
+                },
+            },
+        });
+    }
+    out
+}
+
+/// The HR roster as CSV: unit, level, manager, FTE, hourly cost, time zone, working pattern.
+fn roster_csv(staff: &[SynthPerson], rows: &[RosterRow]) -> String {
+    let mut csv = String::from(
+        "email,unit,level,function,manager,fte,hourly_cost,tz,work_start,work_end,work_days\n",
+    );
+    let hhmm = |m: i64| format!("{:02}:{:02}", m / 60, m % 60);
+    for (p, r) in staff.iter().zip(rows) {
+        let days: Vec<String> = r.work.days.iter().map(u32::to_string).collect();
         let _ = writeln!(
             csv,
-            "{},{},{level},{},{},{},{cost:.0},{},{start},{end},\"{}\"",
+            "{},{},{},{},{},{},{:.0},{},{},{},\"{}\"",
             p.address,
             p.unit,
+            r.level,
             p.unit,
             p.manager.map(|m| staff[m].address.as_str()).unwrap_or(""),
-            if part_time { "0.8" } else { "1.0" },
+            if r.part_time { "0.8" } else { "1.0" },
+            r.cost,
             p.tz.name(),
-            if part_time { "1,2,3,4" } else { "1,2,3,4,5" },
+            hhmm(r.work.start_minute),
+            hhmm(r.work.end_minute),
+            days.join(","),
         );
     }
     csv
@@ -584,6 +672,10 @@ fn pick_other(rng: &mut Rng, me: usize, n: usize) -> usize {
 #[derive(Debug, Clone)]
 struct Received {
     id: String,
+    /// The thread's first message.
+    root: String,
+    /// When it was sent, µs UTC.
+    at_us: i64,
     subject: String,
     transactional: bool,
     from: usize,
@@ -595,6 +687,8 @@ struct Received {
 struct MessageSpec<'a> {
     id: &'a str,
     reply_to: Option<&'a str>,
+    /// The thread's first message, first in References.
+    root: Option<&'a str>,
     date: chrono::DateTime<Tz>,
     from: &'a str,
     to: Vec<&'a str>,
@@ -614,7 +708,15 @@ fn message(m: &MessageSpec<'_>) -> String {
     }
     let _ = write!(s, "Message-ID: {}\r\n", m.id);
     if let Some(r) = m.reply_to {
-        let _ = write!(s, "In-Reply-To: {r}\r\nReferences: {r}\r\n");
+        let _ = write!(s, "In-Reply-To: {r}\r\nReferences: ");
+        match m.root.filter(|&root| root != r) {
+            Some(root) => {
+                let _ = write!(s, "{root} {r}\r\n");
+            }
+            None => {
+                let _ = write!(s, "{r}\r\n");
+            }
+        }
     }
     let _ = write!(s, "Date: {}\r\n", m.date.format("%a, %d %b %Y %H:%M:%S %z"));
     let _ = write!(s, "From: {}\r\nTo: {}\r\n", m.from, m.to.join(", "));

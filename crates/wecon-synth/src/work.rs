@@ -70,6 +70,7 @@ pub(crate) fn audit_log(
     start: NaiveDate,
     weeks: u32,
     seed: u64,
+    refound: &mut dyn FnMut(usize, i64),
 ) -> std::io::Result<usize> {
     use std::io::Write as _;
     let mut rng = Rng::new(seed ^ 0xD0C5_D0C5);
@@ -81,10 +82,12 @@ pub(crate) fn audit_log(
     )?);
     let mut out = String::from("CreationDate,UserIds,Operations,AuditData\n");
     let mut n = 0;
+    // Per person: when each of their team's documents was last viewed (µs UTC).
+    let mut viewed: Vec<[Option<i64>; TEAM_DOCUMENTS]> = vec![[None; TEAM_DOCUMENTS]; staff.len()];
     for week in 0..weeks {
         for weekday in 0..5 {
             let day = start + Duration::days(7 * i64::from(week) + weekday);
-            for p in staff {
+            for (i, p) in staff.iter().enumerate() {
                 let actions = 2 + rng.below(5);
                 for k in 0..actions {
                     let op = pick(&mut rng, OPERATIONS);
@@ -96,6 +99,15 @@ pub(crate) fn audit_log(
                     };
                     let seconds = (30 + 70 * k as i64 + rng.below(60) as i64) * 60;
                     let at = local(p, day, seconds).naive_utc();
+                    // Views, previews and downloads of a document viewed in the 28 days
+                    // before: re-finding.
+                    if matches!(op, "FileAccessed" | "FilePreviewed" | "FileDownloaded") {
+                        let t = at.and_utc().timestamp_micros();
+                        if viewed[i][doc].is_some_and(|v| t - v <= 28 * 86_400_000_000) {
+                            refound(i, t);
+                        }
+                        viewed[i][doc] = Some(t);
+                    }
                     let when = at.format("%Y-%m-%dT%H:%M:%S");
                     let object = format!(
                         "https://northwind.sharepoint.com/sites/{}/team{}/doc{doc}.docx",
@@ -164,6 +176,7 @@ pub(crate) fn transaction_logs(
     start: NaiveDate,
     weeks: u32,
     seed: u64,
+    handed_off: &mut dyn FnMut(usize, i64),
 ) -> Vec<(String, String, usize)> {
     let mut rng = Rng::new(seed ^ 0x7A5C_7A5C);
     let mut units: Vec<&'static str> = staff.iter().map(|p| p.unit).collect();
@@ -171,7 +184,9 @@ pub(crate) fn transaction_logs(
     units.dedup();
     let mut out = Vec::new();
     for unit in units {
-        let members: Vec<&SynthPerson> = staff.iter().filter(|p| p.unit == unit).collect();
+        let members: Vec<usize> = (0..staff.len())
+            .filter(|&i| staff[i].unit == unit)
+            .collect();
         // (case, type, step, person, time)
         let mut steps: Vec<(String, &str, &str, &str, String)> = Vec::new();
         let mut case = 0;
@@ -189,9 +204,16 @@ pub(crate) fn transaction_logs(
                         );
                         // Each step a little later, by another member where there is one.
                         let mut minutes = (60 + rng.below(300)) as i64;
+                        let mut before = None;
                         for step in *path {
-                            let p = members[rng.below(members.len())];
+                            let i = members[rng.below(members.len())];
+                            let p = &staff[i];
                             let at = local(p, day, minutes * 60).naive_utc();
+                            // A step taken by another person than the one before: a hand-off.
+                            if before.is_some_and(|b| b != i) {
+                                handed_off(i, at.and_utc().timestamp_micros());
+                            }
+                            before = Some(i);
                             steps.push((
                                 id.clone(),
                                 kind,
