@@ -44,6 +44,21 @@ pub struct ProfileFlag {
     keep_excluded: bool,
 }
 
+impl ProfileFlag {
+    /// The group attributes asked for.
+    pub(super) fn by(&self) -> Vec<String> {
+        self.by
+            .iter()
+            .map(|b| b.trim().to_string())
+            .filter(|b| !b.is_empty())
+            .collect()
+    }
+
+    pub(super) fn keep_excluded(&self) -> bool {
+        self.keep_excluded
+    }
+}
+
 pub fn run(args: AnalyzeArgs) -> Result<()> {
     analyze(&args.dataset, &args.out, &args.profile, &args.privacy)
 }
@@ -59,12 +74,7 @@ pub(super) fn analyze(
     if let Some(scenario) = &flag.scenario {
         profile.apply_scenario(scenario)?;
     }
-    let by: Vec<String> = flag
-        .by
-        .iter()
-        .map(|b| b.trim().to_string())
-        .filter(|b| !b.is_empty())
-        .collect();
+    let by = flag.by();
     let mut extra = wecon_engine::group_queries(&by, min_group_size, !flag.keep_excluded)
         .map_err(anyhow::Error::msg)?;
     if let Some(dir) = &flag.queries {

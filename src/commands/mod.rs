@@ -1,6 +1,7 @@
 //! One module per subcommand, each exposing `run(args)`; shared argument types live here.
 
 mod analyze;
+mod compare;
 mod ingest;
 mod query;
 mod report;
@@ -37,6 +38,10 @@ enum Command {
     Report(report::ReportArgs),
     /// Ingest, analyze and report in one go: writes DIR/dataset, DIR/results, DIR/report.
     Run(run::RunArgs),
+    /// Compare two periods of one organisation (results folders, `wecon run` folders or
+    /// datasets): the change in hours per person-week per process and group, with bootstrap
+    /// confidence intervals and matched people.
+    Compare(compare::CompareArgs),
     /// Run ad-hoc SQL over a dataset, a results folder, or a `wecon run` output folder.
     Query(query::QueryArgs),
     /// List every export format `wecon ingest` reads, how it is recognised, and an example.
@@ -53,6 +58,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Report(a) => report::run(a),
         Command::Run(a) => run::run(a),
         Command::Query(a) => query::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Sources => sources::run(),
     }

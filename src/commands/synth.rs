@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::Args;
-use wecon_synth::{MailFormat, SynthOptions};
+use wecon_synth::{MailFormat, Scenario, SynthOptions};
 
 #[derive(Debug, Args)]
 pub struct SynthArgs {
@@ -28,6 +28,11 @@ pub struct SynthArgs {
     /// style; for large organisations).
     #[arg(long, value_enum, default_value_t = Mail::Maildir)]
     mail_format: Mail,
+    /// A change in behaviour, for a follow-up period with a known effect: a TOML file with
+    /// an optional `description` and a `[behaviour]` table of shares that remain
+    /// (`large_meetings`, `reply_all`, `attachments`, `cc`; 1 = unchanged, 0.5 = halved).
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -37,7 +42,17 @@ enum Mail {
 }
 
 pub fn run(args: SynthArgs) -> Result<()> {
+    let scenario = match &args.scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read `{}`", path.display()))?;
+            Scenario::parse(&text).with_context(|| format!("in `{}`", path.display()))?
+        }
+        None => Scenario::default(),
+    };
     let opts = SynthOptions {
+        behaviour: scenario.behaviour,
+        scenario: scenario.description,
         people: args.people,
         weeks: args.weeks,
         seed: args.seed,

@@ -3,6 +3,7 @@
 mod archives;
 mod audit;
 mod chat;
+mod compare;
 mod corpora;
 mod enron;
 mod exact;

@@ -11,7 +11,7 @@ pub const DEFAULT_MIN_GROUP_SIZE: usize = 5;
 
 /// The people column an attribute names: a column of `people`, or `attr:KEY` for a roster
 /// column kept in `people.attributes`.
-fn column(attribute: &str) -> Result<(String, String), String> {
+pub(crate) fn column(attribute: &str) -> Result<(String, String), String> {
     let a = attribute.trim();
     if let Some(key) = a.strip_prefix("attr:") {
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {

@@ -6,6 +6,7 @@
 //! `wecon run` output folder for ad-hoc SQL.
 
 mod catalogue;
+mod compare;
 mod groups;
 mod output;
 mod profile;
@@ -23,6 +24,7 @@ use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
 use wecon_model::schema::{ACTIVITIES, IMPORTED_METRICS, INGEST_LOG, PEOPLE};
 
 pub use catalogue::{Query, UserQuery, queries, query, query_names, user_queries};
+pub use compare::{CompareInput, CompareOptions, CompareSummary, MEASURES, compare};
 pub use groups::{DEFAULT_MIN_GROUP_SIZE, group_queries};
 pub use output::{OutputFormat, format_batches};
 pub use profile::Profile;
@@ -103,11 +105,13 @@ fn new_context() -> SessionContext {
     ctx
 }
 
-fn is_dataset(dir: &Path) -> bool {
+/// Whether `dir` is a dataset (its manifest written last by ingest).
+pub fn is_dataset(dir: &Path) -> bool {
     dir.join(DATASET_MANIFEST).is_file() && dir.join(ACTIVITIES).is_dir()
 }
 
-fn is_results(dir: &Path) -> bool {
+/// Whether `dir` is a results folder (`run.json` written by analyze).
+pub fn is_results(dir: &Path) -> bool {
     dir.join(RUN_INFO).is_file()
 }
 

@@ -50,6 +50,7 @@ pub(crate) fn plan_meetings(
     staff: &[SynthPerson],
     start: NaiveDate,
     weeks: u32,
+    behaviour: &crate::Behaviour,
     rng: &mut Rng,
 ) -> Vec<Meeting> {
     let mut out = Vec::new();
@@ -206,6 +207,11 @@ pub(crate) fn plan_meetings(
             } else {
                 3 + rng.below(4)
             };
+            // A scenario that cuts large meetings: some are no longer held.
+            if size >= 9 && behaviour.large_meetings < 1.0 && !rng.chance(behaviour.large_meetings)
+            {
+                continue;
+            }
             let mut attendees = vec![accepted(organizer)];
             while attendees.len() < size && attendees.len() < staff.len() {
                 let p = rng.below(staff.len());

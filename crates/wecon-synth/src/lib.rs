@@ -39,6 +39,68 @@ pub struct SynthOptions {
     pub start: NaiveDate,
     /// How mailboxes are written.
     pub mail_format: MailFormat,
+    /// Changes to the organisation's behaviour (a follow-up period after a change).
+    pub behaviour: Behaviour,
+    /// What the change is, for the output's README.
+    pub scenario: Option<String>,
+}
+
+/// A change in behaviour, for a follow-up with a known effect: each figure is the share of
+/// a habit that remains (1 = as in the baseline, 0.5 = halved, 0 = gone). Read from the
+/// `[behaviour]` table of a scenario TOML file (`wecon synth --scenario FILE`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Behaviour {
+    /// Large (9+ people) project meetings still held.
+    pub large_meetings: f64,
+    /// Replies that still go to everybody on the message.
+    pub reply_all: f64,
+    /// Attachments still sent as files (the others become links to a shared document).
+    pub attachments: f64,
+    /// New messages that still copy someone in.
+    pub cc: f64,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Self {
+            large_meetings: 1.0,
+            reply_all: 1.0,
+            attachments: 1.0,
+            cc: 1.0,
+        }
+    }
+}
+
+/// A scenario file: a description and a `[behaviour]` table.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub description: Option<String>,
+    #[serde(default)]
+    pub behaviour: Behaviour,
+}
+
+impl Scenario {
+    /// Parses and checks a scenario (every share between 0 and 1).
+    pub fn parse(text: &str) -> Result<Self, SynthError> {
+        let s: Scenario =
+            toml::from_str(text).map_err(|e| SynthError::Invalid(format!("scenario: {e}")))?;
+        let b = &s.behaviour;
+        for (name, v) in [
+            ("large_meetings", b.large_meetings),
+            ("reply_all", b.reply_all),
+            ("attachments", b.attachments),
+            ("cc", b.cc),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(SynthError::Invalid(format!(
+                    "scenario: behaviour.{name} is {v}; a share between 0 and 1 is needed"
+                )));
+            }
+        }
+        Ok(s)
+    }
 }
 
 /// How the synthetic mailboxes are written.
@@ -60,6 +122,8 @@ impl Default for SynthOptions {
             weeks: 3,
             seed: 42,
             mail_format: MailFormat::Maildir,
+            behaviour: Behaviour::default(),
+            scenario: None,
             start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
         }
     }
@@ -260,6 +324,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     }
     let start = opts.start - Duration::days(opts.start.weekday().num_days_from_monday() as i64);
     let staff = people(opts.people);
+    let b = &opts.behaviour;
     let mut rng = Rng::new(opts.seed);
     for sub in [
         "mail",
@@ -324,7 +389,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                         Some(r) => {
                             to.push(r.from);
                             // Reply-all now and then: everybody else on the message in Cc.
-                            if rng.chance(0.3) {
+                            if rng.chance(0.3 * b.reply_all) {
                                 cc.extend(
                                     r.others.iter().copied().filter(|&o| o != s && o != r.from),
                                 );
@@ -339,7 +404,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                                     to.push(extra);
                                 }
                             }
-                            if rng.chance(0.25) {
+                            if rng.chance(0.25 * b.cc) {
                                 let c = pick_other(&mut rng, s, staff.len());
                                 if !to.contains(&c) {
                                     cc.push(c);
@@ -360,8 +425,9 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
                     };
                     summary.messages += 1;
                     let id = format!("<{}.{}@{DOMAIN}>", summary.messages, opts.seed);
-                    let attachment = rng.chance(0.15);
-                    let link = rng.chance(0.1);
+                    // Attachments no longer sent become links to a shared document.
+                    let attachment = rng.chance(0.15 * b.attachments);
+                    let link = rng.chance(0.1 + 0.15 * (1.0 - b.attachments));
                     let process = truth::mail_process(transactional, attachment || link);
                     let spec = MessageSpec {
                         id: &id,
@@ -508,7 +574,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     summary.chat_posts = slack.posts;
 
     // Calendars.
-    let meetings = ics::plan_meetings(&staff, start, opts.weeks, &mut rng);
+    let meetings = ics::plan_meetings(&staff, start, opts.weeks, b, &mut rng);
     summary.meetings = meetings.len();
     let cal_dir = out.join("calendar");
     fs_err::create_dir_all(&cal_dir)?;
@@ -574,6 +640,17 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         summary.document_events,
         summary.transaction_steps
     );
+    if opts.behaviour != Behaviour::default() {
+        let _ = writeln!(
+            readme,
+            "\n\nScenario{}: {:?}.",
+            opts.scenario
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default(),
+            opts.behaviour
+        );
+    }
     fs_err::write(out.join("README.md"), readme)?;
     Ok(summary)
 }
