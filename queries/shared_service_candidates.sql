@@ -1,22 +1,27 @@
--- shared_service_candidates: transactions handled separately in several units, ranked.
+-- shared_service_candidates: the same work done separately in several units, ranked.
 --
--- Definition (METRICS.md §6, the Weconomics transition made measurable): per transaction type
--- (`activities.category` of transaction steps) handled in 2 or more units (the people's
--- `unit`): `units`, `people`, `cases`, `steps`, `weeks` with steps, `hours` (the steps'
--- counted time; 0 unless the profile sets `transaction_step_minutes`), `hours_per_unit`,
--- and what a pooled shared-service centre, cooperative or community would plausibly need:
--- `pooled_hours` = hours × (1 − the `[levers] shared_service` fraction), the rest
--- `reclaimable_hours`. The default fraction, 0.25, is wecon's assumption (economies of scale
--- and one way of working instead of many); change it in the profile or a scenario. Ranked
--- by units, then steps.
--- Source: METRICS.md §6 (transact: the same transaction types handled separately in many
--- units are candidates for a shared service centre).
+-- Definition (METRICS.md §6, the Weconomics transition made measurable): two kinds of
+-- candidate (`kind`), each done in 2 or more units (the people's `unit`):
+--   * `transaction`: a transaction type (`activities.category` of transaction steps);
+--     `items` are its cases, `events` its steps, `hours` the steps' counted time (0 unless
+--     the profile sets `transaction_step_minutes`);
+--   * `recurring_meeting`: a pattern of recurring meetings (length in 15-minute steps,
+--     size 3–8 or 9+ people, occurrences a week) that units hold each for themselves (a
+--     series belongs to its organiser's unit; 1:1s are not candidates); `items` are the
+--     series, `events` the attendances, `hours` their counted time.
+-- For each: `units`, `people`, `weeks`, `hours_per_unit`, and what a pooled shared-service
+-- centre, cooperative or community would plausibly need: `pooled_hours` = hours × (1 − the
+-- `[levers] shared_service` fraction), the rest `reclaimable_hours`. The default fraction,
+-- 0.25, is wecon's assumption (economies of scale and one way of working instead of many);
+-- change it in the profile or a scenario. Ranked by units, then hours, then events.
+-- Source: METRICS.md §6 (the same transaction types, meeting patterns and flows handled
+-- separately in many units are candidates for a shared service centre).
 WITH steps AS (
     SELECT
-        a.category AS transaction_type,
+        a.category AS candidate,
         COALESCE(p.unit, '(no unit)') AS unit,
         a.person_id,
-        a.object_id,
+        a.object_id AS item,
         CAST(date_trunc('week', a.start_utc) AS DATE) AS week,
         COALESCE(t.seconds, 0.0) AS seconds
     FROM activities a
@@ -24,31 +29,76 @@ WITH steps AS (
     LEFT JOIN timed t ON t.activity_id = a.activity_id
     WHERE a.source = 'transaction' AND a.category IS NOT NULL
 ),
-per_type AS (
+attendances AS (
     SELECT
-        transaction_type,
+        m.thread_id AS series,
+        m.object_id AS occurrence,
+        m.person_id,
+        COALESCE(p.unit, '(no unit)') AS unit,
+        COALESCE(m.is_organizer, false) AS is_organizer,
+        m.participants,
+        CAST(date_trunc('week', m.start_utc) AS DATE) AS week,
+        m.seconds
+    FROM counted_meetings m
+    LEFT JOIN people p ON p.person_id = m.person_id
+    WHERE COALESCE(m.is_recurring, false) AND m.thread_id IS NOT NULL
+),
+series AS (
+    SELECT
+        series,
+        COALESCE(MAX(CASE WHEN is_organizer THEN unit END), MIN(unit)) AS unit,
+        CAST(round(AVG(seconds) / 900.0) * 15 AS BIGINT) AS minutes,
+        MAX(participants) AS size,
+        CAST(round(COUNT(DISTINCT occurrence) * 1.0 / COUNT(DISTINCT week)) AS BIGINT) AS per_week
+    FROM attendances
+    GROUP BY series
+),
+meetings AS (
+    SELECT
+        CAST(s.minutes AS VARCHAR) || ' min, '
+            || CASE WHEN s.size <= 8 THEN '3-8' ELSE '9+' END || ' people, '
+            || CAST(s.per_week AS VARCHAR) || 'x a week' AS candidate,
+        s.unit,
+        a.person_id,
+        a.series AS item,
+        a.week,
+        a.seconds
+    FROM attendances a
+    JOIN series s ON s.series = a.series
+    WHERE s.size >= 3
+),
+work AS (
+    SELECT 'transaction' AS kind, candidate, unit, person_id, item, week, seconds FROM steps
+    UNION ALL
+    SELECT 'recurring_meeting', candidate, unit, person_id, item, week, seconds FROM meetings
+),
+per_candidate AS (
+    SELECT
+        kind,
+        candidate,
         COUNT(DISTINCT unit) AS units,
         COUNT(DISTINCT person_id) AS people,
-        COUNT(DISTINCT object_id) AS cases,
-        COUNT(*) AS steps,
+        COUNT(DISTINCT item) AS items,
+        COUNT(*) AS events,
         COUNT(DISTINCT week) AS weeks,
         SUM(seconds) / 3600.0 AS hours
-    FROM steps
-    GROUP BY transaction_type
+    FROM work
+    GROUP BY kind, candidate
 )
 SELECT
-    RANK() OVER (ORDER BY t.units DESC, t.steps DESC) AS rank,
-    t.transaction_type,
-    t.units,
-    t.people,
-    t.cases,
-    t.steps,
-    t.weeks,
-    t.hours,
-    t.hours / t.units AS hours_per_unit,
-    t.hours * (1.0 - COALESCE(l.fraction, 0.0)) AS pooled_hours,
-    t.hours * COALESCE(l.fraction, 0.0) AS reclaimable_hours
-FROM per_type t
+    RANK() OVER (ORDER BY c.units DESC, c.hours DESC, c.events DESC) AS rank,
+    c.kind,
+    c.candidate,
+    c.units,
+    c.people,
+    c.items,
+    c.events,
+    c.weeks,
+    c.hours,
+    c.hours / c.units AS hours_per_unit,
+    c.hours * (1.0 - COALESCE(l.fraction, 0.0)) AS pooled_hours,
+    c.hours * COALESCE(l.fraction, 0.0) AS reclaimable_hours
+FROM per_candidate c
 LEFT JOIN levers l ON l.lever = 'shared_service'
-WHERE t.units >= 2
-ORDER BY rank, t.transaction_type
+WHERE c.units >= 2
+ORDER BY rank, c.kind, c.candidate

@@ -732,6 +732,28 @@ fn surplus_levers_combine_without_counting_twice() {
         total(&out.join("results")),
         "t,l,r,f,fte,cost\n2.041667,1.295833,0.858333,0.025,0.021458,\n"
     );
+    // As time for care: none shown for one person (below the minimum group size, and a
+    // light week validation excludes), unless
+    // asked: 0.858333 h is 1.144444 school runs of 45 min, and over 46 weeks 4.935417 of her
+    // 8-hour days.
+    let care = |dir: &Path| {
+        query_csv(
+            dir,
+            "select people, round(hours_per_person, 6) h, round(school_runs_per_person, 6) s, \
+             round(care_days_per_person_per_year, 6) d, round(fte, 6) fte from surplus_redistribution",
+        )
+    };
+    assert_eq!(care(&out.join("results")), "");
+    let small = dir.path().join("small");
+    analyze(
+        &out.join("dataset"),
+        &small,
+        &["--min-group-size", "1", "--keep-excluded"],
+    );
+    assert_eq!(
+        care(&small),
+        "people,h,s,d,fte\n1,0.858333,1.144444,4.935417,0.021458\n"
+    );
     // A scenario without the large-meeting lever: B keeps 1 − 0.5 × 0.75 = 0.625 of its hour.
     let scenario = dir.path().join("fewer.toml");
     std::fs::write(

@@ -40,8 +40,9 @@ pub(crate) fn column(attribute: &str) -> Result<(String, String), String> {
 /// `exclude`, the person-weeks `validation_exclusions` lists are left out first (METRICS.md
 /// §5: validation before group figures).
 pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<UserQuery>, String> {
+    let redistribution = redistribution(min, exclude);
     if by.is_empty() {
-        return Ok(Vec::new());
+        return Ok(vec![redistribution]);
     }
     let cols: Vec<(String, String)> = by.iter().map(|b| column(b)).collect::<Result<_, _>>()?;
     let select = cols
@@ -63,21 +64,7 @@ pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<Use
         .collect::<Vec<_>>()
         .join(" AND ");
     let attributes = by.join(", ");
-    let (counted, counted_doc) = if exclude {
-        (
-            "SELECT pw.* FROM person_week_process pw
-    LEFT JOIN validation_exclusions e ON e.person_id = pw.person_id AND e.week = pw.week
-    WHERE e.person_id IS NULL",
-            "the person-weeks `validation_exclusions` lists are left out first (holiday weeks,
--- non-knowledge workers, implausible working hours); then ",
-        )
-    } else {
-        (
-            "SELECT * FROM person_week_process",
-            "every person-week counts (`--keep-excluded`: validation exclusions are not
--- applied); ",
-        )
-    };
+    let (counted, counted_doc) = counted(exclude);
     let sizes = format!(
         "WITH counted AS (
     {counted}
@@ -155,7 +142,79 @@ WHERE s.people >= {min}
 ORDER BY h.week, {names_h}"
         ),
     };
-    Ok(vec![process, suppressed, surplus])
+    Ok(vec![process, suppressed, surplus, redistribution])
+}
+
+/// The person-weeks group figures count, as a CTE body, and how the SQL comment says so.
+fn counted(exclude: bool) -> (&'static str, &'static str) {
+    if exclude {
+        (
+            "SELECT pw.* FROM person_week_process pw
+    LEFT JOIN validation_exclusions e ON e.person_id = pw.person_id AND e.week = pw.week
+    WHERE e.person_id IS NULL",
+            "the person-weeks `validation_exclusions` lists are left out first (holiday weeks,
+-- non-knowledge workers, implausible working hours); then ",
+        )
+    } else {
+        (
+            "SELECT * FROM person_week_process",
+            "every person-week counts (`--keep-excluded`: validation exclusions are not
+-- applied); ",
+        )
+    }
+}
+
+/// `surplus_redistribution`: the whole organisation's reclaimable time per week, as the
+/// time it would return for care and community.
+fn redistribution(min: usize, exclude: bool) -> UserQuery {
+    let (counted, counted_doc) = counted(exclude);
+    UserQuery {
+        name: "surplus_redistribution".into(),
+        sql: format!(
+            "-- surplus_redistribution: the surplus time, returned for care and community.
+--
+-- Definition (METRICS.md §6; the Weconomics seed: freed hours go to care, collecting one's
+-- children from school, looking after parents, the neighbourhood, food and energy):
+-- {counted_doc}per week, over the organisation's active people, the reclaimable hours
+-- (`surplus_person_week`, double counting removed) per person; the same as school runs a
+-- week (`profile.school_run_minutes` each), as working days a year returned for care (each
+-- person's own working day from the roster, over `profile.working_weeks_per_year` weeks),
+-- and as FTE and cost (totals). Weeks with fewer than {min} active people are left out.
+-- Source: METRICS.md §6 (surplus as hours, FTE and cost); the two care constants are
+-- wecon's stated assumptions, in the profile.
+WITH counted AS (
+    {counted}
+),
+active AS (
+    SELECT DISTINCT person_id, week FROM counted
+),
+per_week AS (
+    SELECT
+        a.week,
+        COUNT(*) AS people,
+        SUM(COALESCE(sp.reclaimable_hours, 0.0)) AS reclaimable_hours,
+        SUM(COALESCE(sp.reclaimable_hours, 0.0) / (COALESCE(NULLIF(wp.day_minutes, 0), 480) / 60.0))
+            AS working_days,
+        SUM(COALESCE(sp.fte, 0.0)) AS fte,
+        SUM(COALESCE(sp.cost, 0.0)) AS cost
+    FROM active a
+    LEFT JOIN surplus_person_week sp ON sp.person_id = a.person_id AND sp.week = a.week
+    LEFT JOIN working_patterns wp ON wp.person_id = a.person_id
+    GROUP BY a.week
+)
+SELECT
+    w.week,
+    w.people,
+    w.reclaimable_hours / w.people AS hours_per_person,
+    w.reclaimable_hours / w.people * 60.0 / p.school_run_minutes AS school_runs_per_person,
+    w.working_days / w.people * p.working_weeks_per_year AS care_days_per_person_per_year,
+    w.fte,
+    w.cost
+FROM per_week w CROSS JOIN profile p
+WHERE w.people >= {min}
+ORDER BY w.week"
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -167,7 +226,9 @@ mod tests {
         assert!(group_queries(&["unit".into(), "attr:site".into()], 5, true).is_ok());
         assert!(group_queries(&["salary".into()], 5, true).is_err());
         assert!(group_queries(&["attr:x'y".into()], 5, true).is_err());
-        assert!(group_queries(&[], 5, true).unwrap().is_empty());
+        let none = group_queries(&[], 5, true).unwrap();
+        assert_eq!(none.len(), 1);
+        assert_eq!(none[0].name, "surplus_redistribution");
         let kept = group_queries(&["unit".into()], 5, false).unwrap();
         assert!(!kept[0].sql.contains("validation_exclusions"));
         let excluded = group_queries(&["unit".into()], 5, true).unwrap();

@@ -55,6 +55,22 @@ pub struct Profile {
     /// applies to that it could reclaim (0 to 1). The SQL table `levers`.
     #[serde(default)]
     pub levers: BTreeMap<String, f64>,
+    /// Minutes of one school run (taking or collecting children), to express reclaimable
+    /// time as care (`surplus_redistribution`): wecon's assumption, 45 by default.
+    #[serde(default = "default_school_run_minutes")]
+    pub school_run_minutes: f64,
+    /// Working weeks in a year, to express weekly reclaimable time per year: wecon's
+    /// assumption, 46 by default (52 less holidays and public holidays).
+    #[serde(default = "default_working_weeks")]
+    pub working_weeks_per_year: f64,
+}
+
+fn default_school_run_minutes() -> f64 {
+    45.0
+}
+
+fn default_working_weeks() -> f64 {
+    46.0
 }
 
 impl Profile {
@@ -83,6 +99,13 @@ impl Profile {
         let profile: Self = toml::from_str(text)
             .map_err(|e| EngineError::Profile(format!("profile `{origin}` is not valid: {e}")))?;
         check_levers(&profile.levers, origin)?;
+        if !(f64::MIN_POSITIVE..=f64::MAX).contains(&profile.school_run_minutes)
+            || !(1.0..=53.0).contains(&profile.working_weeks_per_year)
+        {
+            return Err(EngineError::Profile(format!(
+                "profile `{origin}`: school_run_minutes must be positive and working_weeks_per_year between 1 and 53"
+            )));
+        }
         Ok(profile)
     }
 
@@ -166,6 +189,8 @@ impl Profile {
             Field::new("document_share_minutes", DataType::Float64, false),
             Field::new("search_minutes", DataType::Float64, false),
             Field::new("transaction_step_minutes", DataType::Float64, false),
+            Field::new("school_run_minutes", DataType::Float64, false),
+            Field::new("working_weeks_per_year", DataType::Float64, false),
         ]);
         Ok(RecordBatch::try_new(
             Arc::new(schema),
@@ -183,6 +208,8 @@ impl Profile {
                 f(self.document_share_minutes),
                 f(self.search_minutes),
                 f(self.transaction_step_minutes),
+                f(self.school_run_minutes),
+                f(self.working_weeks_per_year),
             ],
         )?)
     }
