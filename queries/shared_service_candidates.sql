@@ -1,6 +1,6 @@
 -- shared_service_candidates: the same work done separately in several units, ranked.
 --
--- Definition (METRICS.md §6, the Weconomics transition made measurable): two kinds of
+-- Definition (METRICS.md §6, the Weconomics transition made measurable): three kinds of
 -- candidate (`kind`), each done in 2 or more units (the people's `unit`):
 --   * `transaction`: a transaction type (`activities.category` of transaction steps);
 --     `items` are its cases, `events` its steps, `hours` the steps' counted time (0 unless
@@ -8,7 +8,12 @@
 --   * `recurring_meeting`: a pattern of recurring meetings (length in 15-minute steps,
 --     size 3–8 or 9+ people, occurrences a week) that units hold each for themselves (a
 --     series belongs to its organiser's unit; 1:1s are not candidates); `items` are the
---     series, `events` the attendances, `hours` their counted time.
+--     series, `events` the attendances, `hours` their counted time;
+--   * `document_flow`: the course documents take, their processes in the order each first
+--     happened (e.g. `store > share > search`), where units each run it on their own
+--     documents (a document belongs to the unit of the person who first touched it);
+--     `items` are the documents, `events` their activities, `hours` their counted time (0
+--     unless the profile times document events).
 -- For each: `units`, `people`, `weeks`, `hours_per_unit`, and what a pooled shared-service
 -- centre, cooperative or community would plausibly need: `pooled_hours` = hours × (1 − the
 -- `[levers] shared_service` fraction), the rest `reclaimable_hours`. The default fraction,
@@ -67,10 +72,41 @@ meetings AS (
     JOIN series s ON s.series = a.series
     WHERE s.size >= 3
 ),
+document_events AS (
+    SELECT
+        c.object_id AS item,
+        c.person_id,
+        c.process,
+        c.start_utc,
+        COALESCE(p.unit, '(no unit)') AS unit,
+        CAST(date_trunc('week', c.start_utc) AS DATE) AS week,
+        COALESCE(t.seconds, 0.0) AS seconds,
+        ROW_NUMBER() OVER (PARTITION BY c.object_id ORDER BY c.start_utc, c.activity_id) AS position
+    FROM classified c
+    LEFT JOIN people p ON p.person_id = c.person_id
+    LEFT JOIN timed t ON t.activity_id = c.activity_id
+    WHERE c.source = 'document' AND c.object_id IS NOT NULL AND c.process IS NOT NULL
+),
+document_steps AS (
+    SELECT item, process, MIN(start_utc) AS first_utc FROM document_events GROUP BY item, process
+),
+flows AS (
+    SELECT item, string_agg(process, ' > ' ORDER BY first_utc, process) AS flow
+    FROM document_steps
+    GROUP BY item
+),
+documents AS (
+    SELECT f.flow AS candidate, o.unit, e.person_id, e.item, e.week, e.seconds
+    FROM document_events e
+    JOIN flows f ON f.item = e.item
+    JOIN document_events o ON o.item = e.item AND o.position = 1
+),
 work AS (
     SELECT 'transaction' AS kind, candidate, unit, person_id, item, week, seconds FROM steps
     UNION ALL
     SELECT 'recurring_meeting', candidate, unit, person_id, item, week, seconds FROM meetings
+    UNION ALL
+    SELECT 'document_flow', candidate, unit, person_id, item, week, seconds FROM documents
 ),
 per_candidate AS (
     SELECT
