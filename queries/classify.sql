@@ -19,7 +19,7 @@ SELECT
         WHEN a.source IN ('email', 'chat') THEN 'communicate'
         WHEN a.source = 'document' AND a.action IN ('share', 'permission') THEN 'share'
         WHEN a.source = 'document'
-             AND a.action IN ('create', 'edit', 'upload', 'move', 'rename') THEN 'store'
+             AND a.action IN ('create', 'copy', 'edit', 'upload', 'move', 'rename') THEN 'store'
         WHEN a.source = 'search' THEN 'search'
         WHEN a.source = 'document' AND a.action IN ('view', 'download', 'preview') THEN 'search'
         WHEN a.source = 'transaction' THEN 'transact'

@@ -27,6 +27,8 @@ SELECT 'attachments', activity_id, person_id, week, base_seconds FROM lever_atta
 UNION ALL
 SELECT 'refinding_documents', activity_id, person_id, week, base_seconds FROM lever_refinding_documents
 UNION ALL
+SELECT 'duplicate_documents', activity_id, person_id, week, base_seconds FROM lever_duplicate_documents
+UNION ALL
 SELECT 'transaction_handoffs', activity_id, person_id, week, base_seconds FROM lever_transaction_handoffs
 UNION ALL
 SELECT 'fragmented_time', activity_id, person_id, week, base_seconds FROM lever_fragmented_time

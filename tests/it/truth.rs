@@ -117,7 +117,7 @@ fn person_week_process_and_levers_match_the_ground_truth() {
     );
 
     // What each surplus lever applies to: measured hours, and activities (for the levers
-    // the built-in profiles give no time: re-found documents, transaction hand-offs).
+    // the built-in profiles give no time: re-found and copied documents, transaction hand-offs).
     let lever_sql = |col: &str| {
         format!(
             "select person_id, cast(week as varchar), lever, {col} from surplus_person_week_lever"
@@ -135,7 +135,7 @@ fn person_week_process_and_levers_match_the_ground_truth() {
     );
     assert_eq!(
         hours.len(),
-        12,
+        13,
         "every lever has something to find: {hours:?}"
     );
     for (lever, (t, w)) in hours.iter().chain(&events) {

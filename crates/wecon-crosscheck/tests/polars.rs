@@ -125,7 +125,7 @@ fn classify(a: LazyFrame) -> LazyFrame {
         .when(
             document
                 .clone()
-                .and(action_in(&["create", "edit", "upload", "move", "rename"])),
+                .and(action_in(&["create", "copy", "edit", "upload", "move", "rename"])),
         )
         .then(lit("store"))
         .when(is("source", "search"))

@@ -117,6 +117,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/surplus/refinding_documents.sql"),
     ),
     (
+        "lever_duplicate_documents",
+        include_str!("../../../queries/surplus/duplicate_documents.sql"),
+    ),
+    (
         "lever_transaction_handoffs",
         include_str!("../../../queries/surplus/transaction_handoffs.sql"),
     ),

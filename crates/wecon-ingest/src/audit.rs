@@ -119,7 +119,8 @@ fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
         "FileUploaded" | "FileSyncUploadedFull" | "FileSyncUploadedPartial" => {
             ("document", "upload")
         }
-        "FileCopied" | "FolderCreated" | "ListItemCreated" => ("document", "create"),
+        "FileCopied" => ("document", "copy"),
+        "FolderCreated" | "ListItemCreated" => ("document", "create"),
         "FileRenamed" | "FolderRenamed" => ("document", "rename"),
         "FileMoved" | "FolderMoved" => ("document", "move"),
         "FileDeleted" | "FileRecycled" | "FolderDeleted" | "FolderRecycled" => {
@@ -148,7 +149,8 @@ fn google_action(app: &str, name: &str) -> Result<(&'static str, &'static str), 
         ("drive", "download" | "print") => ("document", "download"),
         ("drive", "edit") => ("document", "edit"),
         ("drive", "upload") => ("document", "upload"),
-        ("drive", "create" | "copy") => ("document", "create"),
+        ("drive", "copy") => ("document", "copy"),
+        ("drive", "create") => ("document", "create"),
         ("drive", "rename") => ("document", "rename"),
         ("drive", "move") => ("document", "move"),
         ("drive", "delete" | "trash") => ("document", "delete"),

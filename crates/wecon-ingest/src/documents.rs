@@ -127,7 +127,9 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
         ("document", "move")
     } else if has(&["delete", "trash", "remove", "recycle"]) {
         ("document", "delete")
-    } else if has(&["create", "new", "copy", "add"]) {
+    } else if has(&["copy", "duplicate"]) {
+        ("document", "copy")
+    } else if has(&["create", "new", "add"]) {
         ("document", "create")
     } else if has(&["edit", "modif", "update", "save", "change", "write"]) {
         ("document", "edit")

@@ -593,7 +593,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         start,
         opts.weeks,
         opts.seed,
-        &mut |p, t| truth.event(p, t, "refinding_documents"),
+        &mut |p, t, lever| truth.event(p, t, lever),
     )?;
     fs_err::create_dir_all(out.join("transactions"))?;
     let logs = work::transaction_logs(&staff, start, opts.weeks, opts.seed, &mut |p, t| {

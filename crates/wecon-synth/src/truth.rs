@@ -29,7 +29,7 @@
 //!   on the working days of every week the person was busy at all (in their own zone, each
 //!   activity clipped to the working window of the day it starts on);
 //! - `refinding_documents`: views of a document the person viewed in the 28 days before,
-//!   and `transaction_handoffs`: case steps taken by another person than the step before
+//!   `duplicate_documents`: copies of a document, and `transaction_handoffs`: case steps taken by another person than the step before
 //!   (events only: the built-in profiles give documents and transactions no time).
 
 use std::collections::BTreeMap;
@@ -157,7 +157,7 @@ impl Ledger {
     }
 
     /// Records an event a lever applies to that takes no time under the built-in profiles
-    /// (a document re-found, a transaction handed off).
+    /// (a document re-found or copied, a transaction handed off).
     pub(crate) fn event(&mut self, person: usize, start_us: i64, lever: &'static str) {
         self.lever(person, week_of(start_us), lever, 0.0);
     }

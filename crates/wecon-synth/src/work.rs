@@ -70,7 +70,7 @@ pub(crate) fn audit_log(
     start: NaiveDate,
     weeks: u32,
     seed: u64,
-    refound: &mut dyn FnMut(usize, i64),
+    lever: &mut dyn FnMut(usize, i64, &'static str),
 ) -> std::io::Result<usize> {
     use std::io::Write as _;
     let mut rng = Rng::new(seed ^ 0xD0C5_D0C5);
@@ -104,9 +104,13 @@ pub(crate) fn audit_log(
                     if matches!(op, "FileAccessed" | "FilePreviewed" | "FileDownloaded") {
                         let t = at.and_utc().timestamp_micros();
                         if viewed[i][doc].is_some_and(|v| t - v <= 28 * 86_400_000_000) {
-                            refound(i, t);
+                            lever(i, t, "refinding_documents");
                         }
                         viewed[i][doc] = Some(t);
+                    }
+                    // A copy beside the original: a duplicate stored document.
+                    if op == "FileCopied" {
+                        lever(i, at.and_utc().timestamp_micros(), "duplicate_documents");
                     }
                     let when = at.format("%Y-%m-%dT%H:%M:%S");
                     let object = format!(
