@@ -122,11 +122,9 @@ fn classify(a: LazyFrame) -> LazyFrame {
         .then(lit("communicate"))
         .when(document.clone().and(action_in(&["share", "permission"])))
         .then(lit("share"))
-        .when(
-            document
-                .clone()
-                .and(action_in(&["create", "copy", "edit", "upload", "move", "rename"])),
-        )
+        .when(document.clone().and(action_in(&[
+            "create", "copy", "edit", "upload", "move", "rename",
+        ])))
         .then(lit("store"))
         .when(is("source", "search"))
         .then(lit("search"))

@@ -143,7 +143,7 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
 const NO_TIME: &str = "document row without a readable time";
 const NO_PERSON: &str = "document row without a person";
 const NO_DOCUMENT: &str = "document row without a document";
-const UNKNOWN_ACTION: &str = "document row whose action is none of view, preview, download, edit, create, upload, rename, move, delete, share, search";
+const UNKNOWN_ACTION: &str = "document row whose action is none of view, preview, download, edit, copy, create, upload, rename, move, delete, share, search";
 const BAD_ROW: &str = "document row could not be read (bad quoting or encoding)";
 
 pub(crate) fn read(

@@ -620,6 +620,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
          - `chat/teams-calls/<day>.json`: the IT unit's ad-hoc Teams calls as Graph call records.\n\
          - `documents/google-drive-activities.ndjson`: the sales unit's Google Drive activity (Reports API).\n\
          - `documents/audit.csv`: SharePoint document and search activity as the Microsoft 365 audit log (portal CSV export).\n\
+         - `documents/operations-file-activity.csv`: the operations unit's file server activity as a plain CSV (timestamp, user, action, file).\n\
          - `transactions/<unit>.csv`: each unit's transaction log (case, type, step, person, time); operations' as OCEL 2.0 JSON (`operations.jsonocel`); purchase orders are handled in every unit.\n\
          - `roster.csv`: the HR roster (unit, level, manager, FTE, hourly cost, time zone, working hours).\n\
          - `truth/truth.csv`, `truth/truth.parquet`: the ground truth, hours per person, week and process.\n\n\

@@ -80,6 +80,12 @@ pub(crate) fn audit_log(
     let mut google = std::io::BufWriter::new(fs_err::File::create(
         path.with_file_name("google-drive-activities.ndjson"),
     )?);
+    // The operations unit keeps its documents on a self-hosted file server whose activity
+    // log exports as a plain CSV (wecon's generic document CSV).
+    let mut files = std::io::BufWriter::new(fs_err::File::create(
+        path.with_file_name("operations-file-activity.csv"),
+    )?);
+    writeln!(files, "timestamp,user,action,file")?;
     let mut out = String::from("CreationDate,UserIds,Operations,AuditData\n");
     let mut n = 0;
     // Per person: when each of their team's documents was last viewed (µs UTC).
@@ -142,6 +148,23 @@ pub(crate) fn audit_log(
                         n += 1;
                         continue;
                     }
+                    if p.unit == "operations" {
+                        let (action, file) = match op {
+                            "FileAccessed" => ("view", object.as_str()),
+                            "FileModified" => ("edit", object.as_str()),
+                            "SearchQueryPerformed" => ("search", ""),
+                            "FileUploaded" => ("upload", object.as_str()),
+                            "FilePreviewed" => ("preview", object.as_str()),
+                            "FileCopied" => ("copy", object.as_str()),
+                            "SharingSet" => ("share", object.as_str()),
+                            _ => ("download", object.as_str()),
+                        };
+                        let file =
+                            file.replace("https://northwind.sharepoint.com/sites/", "/srv/files/");
+                        writeln!(files, "{when}Z,{},{action},{file}", p.address)?;
+                        n += 1;
+                        continue;
+                    }
                     let record = if op == "SearchQueryPerformed" {
                         format!(
                             r#"{{"CreationTime":"{when}","Operation":"{op}","Workload":"SharePoint","UserId":"{}"}}"#,
@@ -168,6 +191,7 @@ pub(crate) fn audit_log(
     }
     file.flush()?;
     google.flush()?;
+    files.flush()?;
     Ok(n)
 }
 
