@@ -33,6 +33,11 @@ pub struct SynthArgs {
     /// (`large_meetings`, `reply_all`, `attachments`, `cc`; 1 = unchanged, 0.5 = halved).
     #[arg(long, value_name = "FILE")]
     scenario: Option<PathBuf>,
+    /// Also write the organisation as Microsoft Viva Insights exports it, into `viva/`: a
+    /// meeting query and a person query. Viva's ids do not link to addresses, so these
+    /// describe the same people a second time: ingest `viva/` on its own.
+    #[arg(long)]
+    viva: bool,
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -53,6 +58,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
     let opts = SynthOptions {
         behaviour: scenario.behaviour,
         scenario: scenario.description,
+        viva: args.viva,
         people: args.people,
         weeks: args.weeks,
         seed: args.seed,

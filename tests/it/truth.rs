@@ -188,3 +188,71 @@ fn mbox_mailboxes_measure_the_same_as_maildirs() {
     assert!(tables[0].lines().count() > 20);
     assert_eq!(tables[0], tables[1]);
 }
+
+#[test]
+fn viva_exports_of_the_organisation_read_back() {
+    // `--viva` writes the organisation as Viva Insights exports it; read on its own, every row
+    // is accepted, the person query's hours are the ground truth's, and the meeting query's
+    // occurrences keep their lengths.
+    let dir = tempfile::tempdir().unwrap();
+    let org = dir.path().join("s");
+    let ds = dir.path().join("ds");
+    let o = org.to_string_lossy();
+    wecon(&[
+        "synth", "--people", "24", "--weeks", "2", "--seed", "5", "--viva", "--out", &o,
+    ]);
+    crate::helpers::ingest(&org.join("viva"), &ds, &[]);
+    let rows = |f: &str| {
+        std::fs::read_to_string(org.join("viva").join(f))
+            .unwrap()
+            .lines()
+            .count()
+            - 1
+    };
+    let (meetings, persons) = (rows("meeting-query.csv"), rows("person-query.csv"));
+    assert!(meetings > 50 && persons == 48, "{meetings} {persons}");
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select sum(records_read) r, sum(records_accepted) a from ingest_log"
+        ),
+        format!("r,a\n{},{}\n", meetings + persons, meetings + persons)
+    );
+    let truth: f64 = parse(
+        &std::fs::read_to_string(org.join("truth/truth.csv")).unwrap(),
+        3,
+    )
+    .values()
+    .sum();
+    let viva: f64 = query_csv(
+        &ds,
+        "select sum(value) from imported_metrics where metric = 'collaboration_hours'",
+    )
+    .lines()
+    .nth(1)
+    .unwrap()
+    .parse()
+    .unwrap();
+    assert!((viva - truth).abs() < 1e-6, "{viva} vs {truth}");
+    let duration: f64 = std::fs::read_to_string(org.join("viva/meeting-query.csv"))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(6).unwrap().parse::<f64>().unwrap())
+        .sum();
+    let ours: f64 = query_csv(
+        &ds,
+        "select sum(date_part('epoch', end_utc) - date_part('epoch', start_utc)) / 3600.0 \
+         from activities where source = 'calendar'",
+    )
+    .lines()
+    .nth(1)
+    .unwrap()
+    .parse()
+    .unwrap();
+    assert!((ours - duration).abs() < 1e-6, "{ours} vs {duration}");
+    assert_eq!(
+        query_csv(&ds, "select count(distinct person_id) n from people"),
+        "n\n24\n"
+    );
+}

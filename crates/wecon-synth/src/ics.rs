@@ -39,9 +39,55 @@ pub(crate) struct Meeting {
     pub notice_hours: i64,
 }
 
+/// One held occurrence of a meeting: its local start and length, and whether it was moved
+/// (a RECURRENCE-ID override, with its own invitation).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Occurrence {
+    pub start: NaiveDateTime,
+    pub minutes: i64,
+    pub moved: bool,
+}
+
 impl Meeting {
     fn involves(&self, i: usize) -> bool {
         self.organizer == i || self.attendees.iter().any(|a| a.person == i)
+    }
+
+    /// The occurrences over `weeks` weeks: a series weekly, less its excluded dates, with
+    /// its moved ones where they were moved to.
+    pub(crate) fn occurrences(&self, weeks: u32) -> Vec<Occurrence> {
+        let instances = if self.rrule.is_some() { weeks } else { 1 };
+        (0..instances)
+            .filter_map(|k| {
+                let nominal = self.start + Duration::days(7 * i64::from(k));
+                if self.exdates.contains(&nominal) {
+                    return None;
+                }
+                Some(
+                    match self.overrides.iter().find(|o| o.recurrence_id == nominal) {
+                        Some(o) => Occurrence {
+                            start: o.start,
+                            minutes: o.minutes,
+                            moved: true,
+                        },
+                        None => Occurrence {
+                            start: nominal,
+                            minutes: self.minutes,
+                            moved: false,
+                        },
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// Everybody on the meeting: the organiser and the invited people (not rooms).
+    pub(crate) fn people(&self) -> Vec<usize> {
+        let mut people: Vec<usize> = self.attendees.iter().map(|a| a.person).collect();
+        people.push(self.organizer);
+        people.sort_unstable();
+        people.dedup();
+        people
     }
 }
 

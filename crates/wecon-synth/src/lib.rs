@@ -9,6 +9,7 @@
 mod ics;
 mod rng;
 mod truth;
+mod viva;
 mod work;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub struct SynthOptions {
     pub behaviour: Behaviour,
     /// What the change is, for the output's README.
     pub scenario: Option<String>,
+    /// Also write the organisation as Viva Insights exports it (`viva/`).
+    pub viva: bool,
 }
 
 /// A change in behaviour, for a follow-up with a known effect: each figure is the share of
@@ -124,6 +127,7 @@ impl Default for SynthOptions {
             mail_format: MailFormat::Maildir,
             behaviour: Behaviour::default(),
             scenario: None,
+            viva: false,
             start: NaiveDate::from_ymd_opt(2026, 3, 2).unwrap_or_default(),
         }
     }
@@ -332,6 +336,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         "chat",
         "documents",
         "transactions",
+        "viva",
         TRUTH_DIR,
     ] {
         let d = out.join(sub);
@@ -520,7 +525,13 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
             let day = start + Duration::days(7 * week as i64 + weekday);
             let first = week == 0 && weekday == 0;
             slack.day(day, first, &staff, &mut |p, t, process| {
-                truth.mail(p, t, truth::CHAT_SECONDS, process, truth::flag::SENT)
+                truth.mail(
+                    p,
+                    t,
+                    truth::CHAT_SECONDS,
+                    process,
+                    truth::flag::SENT | truth::flag::CHAT,
+                )
             })?;
             summary.calls += work::teams_calls(
                 &out.join("chat/teams-calls"),
@@ -605,8 +616,20 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     }
     let rows = roster(&staff, opts.seed);
     fs_err::write(out.join("roster.csv"), roster_csv(&staff, &rows))?;
-    let patterns: Vec<WorkPattern> = rows.into_iter().map(|r| r.work).collect();
-    truth.write(&out.join(TRUTH_DIR), &staff, &patterns)?;
+    let patterns: Vec<WorkPattern> = rows.iter().map(|r| r.work.clone()).collect();
+    let channels = truth.write(&out.join(TRUTH_DIR), &staff, &patterns)?;
+    if opts.viva {
+        let dir = out.join("viva");
+        fs_err::create_dir_all(&dir)?;
+        fs_err::write(
+            dir.join("meeting-query.csv"),
+            viva::meeting_query(&staff, &rows, &meetings, opts.weeks),
+        )?;
+        fs_err::write(
+            dir.join("person-query.csv"),
+            viva::person_query(&staff, &rows, &channels),
+        )?;
+    }
 
     let mut readme = String::new();
     let _ = writeln!(

@@ -59,7 +59,13 @@ pub(crate) mod flag {
     pub const REPLY_ALL: u8 = 8;
     /// Mail with an attachment.
     pub const ATTACHMENT: u8 = 16;
+    /// A chat post, not a mail.
+    pub const CHAT: u8 = 32;
 }
+
+/// Hours per person, week and channel (`email`, `chat`, `meeting`, `call`), as the
+/// generator's Viva person query reports them.
+pub(crate) type ChannelSeconds = BTreeMap<(usize, NaiveDate, &'static str), f64>;
 
 const MAIL_LEVERS: [(u8, &str); 4] = [
     (flag::CC_ONLY, "cc_only_mail"),
@@ -112,6 +118,7 @@ pub(crate) struct Ledger {
     levers: BTreeMap<(usize, NaiveDate, &'static str), (f64, u64)>,
     /// Per person: every span of counted time (for overlaps, multitasking and focus).
     busy: Vec<Vec<Busy>>,
+    channels: ChannelSeconds,
 }
 
 fn week_of(us: i64) -> NaiveDate {
@@ -130,6 +137,7 @@ impl Ledger {
             seconds: BTreeMap::new(),
             levers: BTreeMap::new(),
             busy: vec![Vec::new(); people],
+            channels: BTreeMap::new(),
         }
     }
 
@@ -166,6 +174,12 @@ impl Ledger {
     fn count(&mut self, person: usize, m: Message, counted: f64) {
         let week = week_of(m.start_us);
         *self.seconds.entry((person, week, m.process)).or_default() += counted;
+        let channel = if m.flags & flag::CHAT != 0 {
+            "chat"
+        } else {
+            "email"
+        };
+        *self.channels.entry((person, week, channel)).or_default() += counted;
         if counted <= 0.0 {
             return;
         }
@@ -215,6 +229,10 @@ impl Ledger {
                 .seconds
                 .entry((p, week_of(start_us), process))
                 .or_default() += seconds;
+            *self
+                .channels
+                .entry((p, week_of(start_us), "call"))
+                .or_default() += seconds;
             self.busy[p].push(Busy {
                 start_us,
                 end_us: start_us + (seconds * 1e6) as i64,
@@ -228,10 +246,7 @@ impl Ledger {
         if m.cancelled || m.attendees.is_empty() {
             return;
         }
-        let mut people: Vec<usize> = m.attendees.iter().map(|a| a.person).collect();
-        people.push(m.organizer);
-        people.sort_unstable();
-        people.dedup();
+        let people = m.people();
         if people.len() < 2 {
             return;
         }
@@ -254,17 +269,13 @@ impl Ledger {
         // The invitation (CREATED) of the series, and of each moved occurrence its own.
         let notice_us = m.notice_hours * 3_600_000_000;
         let series_created = utc(&m.start).map(|s| s - notice_us);
-        let instances = if m.rrule.is_some() { weeks } else { 1 };
-        for k in 0..instances {
-            let nominal = m.start + Duration::days(7 * k as i64);
-            if m.exdates.contains(&nominal) {
-                continue;
-            }
-            let (start, minutes, created) =
-                match m.overrides.iter().find(|o| o.recurrence_id == nominal) {
-                    Some(o) => (o.start, o.minutes, utc(&o.start).map(|s| s - notice_us)),
-                    None => (nominal, m.minutes, series_created),
-                };
+        for o in m.occurrences(weeks) {
+            let (start, minutes) = (o.start, o.minutes);
+            let created = if o.moved {
+                utc(&start).map(|s| s - notice_us)
+            } else {
+                series_created
+            };
             let Some(start_us) = utc(&start) else {
                 continue;
             };
@@ -272,6 +283,7 @@ impl Ledger {
             let week = week_of(start_us);
             for &p in &counted {
                 *self.seconds.entry((p, week, process)).or_default() += seconds;
+                *self.channels.entry((p, week, "meeting")).or_default() += seconds;
                 self.busy[p].push(Busy {
                     start_us,
                     end_us: start_us + minutes * 60_000_000,
@@ -388,13 +400,14 @@ impl Ledger {
     }
 
     /// Applies the cut-short rule to mail, works out the levers that need a person's whole
-    /// time, and writes `truth.csv`/`.parquet` and `levers.csv`/`.parquet`.
+    /// time, and writes `truth.csv`/`.parquet` and `levers.csv`/`.parquet`. Returns the
+    /// hours per channel.
     pub(crate) fn write(
         mut self,
         dir: &Path,
         staff: &[SynthPerson],
         patterns: &[WorkPattern],
-    ) -> Result<(), SynthError> {
+    ) -> Result<ChannelSeconds, SynthError> {
         self.settle();
         // Each person's last mail has no next one to cut it short.
         for (p, mail) in std::mem::take(&mut self.mail).into_iter().enumerate() {
@@ -465,7 +478,8 @@ impl Ledger {
             &dir.join("levers.parquet"),
             &["person", "week", "lever", "base_hours", "events"],
             columns,
-        )
+        )?;
+        Ok(self.channels)
     }
 }
 
