@@ -637,7 +637,7 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         "# Sample organisation (synthetic)\n\nWritten by `wecon synth --out {} --people {} --weeks {} --seed {} --start {}`; do not edit by hand.\n\n\
          - `mail/<address>/`: one maildir per mailbox (`cur/`, `new/` for unseen mail, `.Sent/`).\n\
          - `calendar/<address>.ics`: one iCalendar export per person.\n\
-         - `chat/slack/`: the Slack workspace export (one channel per team; joins and a bot's reminders included).\n\
+         - `chat/slack/`: the Slack workspace export (one channel per team, direct messages between teammates; joins and a bot's reminders included).\n\
          - `chat/teams/`: the IT unit's Teams channel messages as Microsoft Graph returns them, a page per day.\n\
          - `chat/mattermost/export.jsonl`: the operations unit's Mattermost bulk export.\n\
          - `chat/teams-calls/<day>.json`: the IT unit's ad-hoc Teams calls as Graph call records.\n\

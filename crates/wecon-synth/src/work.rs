@@ -391,6 +391,23 @@ impl SlackExport {
             |v: &Vec<serde_json::Value>| serde_json::to_string_pretty(v).unwrap_or_default();
         fs_err::write(root.join("users.json"), pretty(&users))?;
         fs_err::write(root.join("channels.json"), pretty(&list))?;
+        // Direct messages between teammates of the Slack teams: every pair a DM.
+        let dms: Vec<serde_json::Value> = channels
+            .iter()
+            .filter(|(name, _)| !is_teams(name) && !is_mattermost(name))
+            .flat_map(|(_, members)| {
+                members.iter().flat_map(move |&a| {
+                    members.iter().filter(move |&&b| a < b).map(move |&b| {
+                        serde_json::json!({
+                            "id": dm_id(a, b),
+                            "created": 1_700_000_000,
+                            "members": [slack_user_id(a), slack_user_id(b)],
+                        })
+                    })
+                })
+            })
+            .collect();
+        fs_err::write(root.join("dms.json"), pretty(&dms))?;
         // The operations unit chats in a self-hosted Mattermost: its bulk export starts with
         // the version, team, channels and users, then posts follow day by day.
         let mm_dir = root.with_file_name("mattermost");
@@ -520,8 +537,69 @@ impl SlackExport {
                 serde_json::to_string_pretty(&list).unwrap_or_default(),
             )?;
         }
+        self.direct_messages(day, staff, record)
+    }
+
+    /// A day's direct messages: now and then a person writes to a teammate, who answers;
+    /// each conversation's posts go to its folder (named by the DM's id).
+    fn direct_messages(
+        &mut self,
+        day: NaiveDate,
+        staff: &[SynthPerson],
+        record: &mut dyn FnMut(usize, i64, &'static str),
+    ) -> std::io::Result<()> {
+        let mut conversations: std::collections::BTreeMap<String, Vec<(i64, serde_json::Value)>> =
+            Default::default();
+        for (name, members) in &self.channels {
+            if is_teams(name) || is_mattermost(name) || members.len() < 2 {
+                continue;
+            }
+            for &a in members {
+                if !self.rng.chance(0.3) {
+                    continue;
+                }
+                let b = members[self.rng.below(members.len())];
+                if b == a {
+                    continue;
+                }
+                let posts = 1 + self.rng.below(3);
+                // Seconds ending in 41, two minutes apart.
+                let first = (self.rng.below(8 * 60) as i64) * 60 + 41;
+                for k in 0..posts {
+                    let who = if k % 2 == 0 { a } else { b };
+                    let at = local(&staff[who], day, first + 120 * k as i64).timestamp_micros()
+                        + 200
+                        + who as i64;
+                    let (line, transactional) = CHAT_LINES[self.rng.below(CHAT_LINES.len())];
+                    let text = line.replace("{n}", &(1000 + self.rng.below(9000)).to_string());
+                    record(who, at, crate::truth::mail_process(transactional, false));
+                    self.posts += 1;
+                    conversations.entry(dm_id(a.min(b), a.max(b))).or_default().push((
+                        at,
+                        serde_json::json!({
+                            "type": "message", "user": slack_user_id(who), "text": text, "ts": ts(at),
+                        }),
+                    ));
+                }
+            }
+        }
+        for (id, mut messages) in conversations {
+            messages.sort_by_key(|(t, _)| *t);
+            let list: Vec<serde_json::Value> = messages.into_iter().map(|(_, m)| m).collect();
+            let dir = self.root.join(id);
+            fs_err::create_dir_all(&dir)?;
+            fs_err::write(
+                dir.join(format!("{day}.json")),
+                serde_json::to_string_pretty(&list).unwrap_or_default(),
+            )?;
+        }
         Ok(())
     }
+}
+
+/// The id of the DM between people `a < b` (its folder's name in the export).
+fn dm_id(a: usize, b: usize) -> String {
+    format!("D{:05}{:05}", a + 1, b + 1)
 }
 
 /// Channels of the operations unit are in Mattermost.
