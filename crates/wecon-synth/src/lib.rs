@@ -359,7 +359,8 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
     let mut slack = work::SlackExport::new(&out.join("chat/slack"), &staff, opts.seed)?;
     let mut call_rng = Rng::new(opts.seed ^ 0xCA11_CA11);
 
-    // Mail: each person sends a few messages each working day.
+    // Mail: each person sends a few messages each working day (managers more: 4 to 10, staff
+    // 2 to 8).
     // The last message each person received, which they may answer.
     let mut last_received: Vec<Option<Received>> = vec![None; staff.len()];
     let mut truth = truth::Ledger::new(staff.len());
@@ -367,7 +368,9 @@ pub fn write_organisation(out: &Path, opts: &SynthOptions) -> Result<SynthSummar
         for weekday in 0..5 {
             let day = start + Duration::days(7 * week as i64 + weekday);
             for (s, sender) in staff.iter().enumerate() {
-                let n = 2 + rng.below(7);
+                // Role profiles: managers write more mail than their staff.
+                let base = if sender.manager.is_none() { 4 } else { 2 };
+                let n = base + rng.below(7);
                 let mut minute = rng.below(60) as i64;
                 for _ in 0..n {
                     minute += 20 + rng.below(90) as i64;
