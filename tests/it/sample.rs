@@ -193,12 +193,31 @@ fn example_report_is_current() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
     wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
-    for f in ["index.html", "summary.md"] {
-        let fresh = std::fs::read_to_string(out.join("report").join(f)).unwrap();
-        let kept = std::fs::read_to_string(root().join("reports/sample").join(f)).unwrap();
+    // Every file of the report (page, summary, chart SVGs, figure tables), and no other.
+    let report = out.join("report");
+    let kept_dir = root().join("reports/example");
+    let relative = |dir: &std::path::Path| -> Vec<std::path::PathBuf> {
+        let mut v: Vec<_> = files_under(dir)
+            .into_iter()
+            .map(|f| f.strip_prefix(dir).unwrap().to_path_buf())
+            .collect();
+        v.sort();
+        v
+    };
+    let files = relative(&report);
+    assert!(files.len() > 10, "{files:?}");
+    assert_eq!(
+        files,
+        relative(&kept_dir),
+        "reports/example/ is stale: regenerate it as the README says"
+    );
+    for f in files {
+        let fresh = std::fs::read(report.join(&f)).unwrap();
+        let kept = std::fs::read(kept_dir.join(&f)).unwrap();
         assert!(
             fresh == kept,
-            "reports/sample/{f} is stale: regenerate it as the README says"
+            "reports/example/{} is stale: regenerate it as the README says",
+            f.display()
         );
     }
 }
@@ -324,4 +343,40 @@ fn a_custom_profile_times_documents_searches_and_transactions() {
     };
     let (was, now) = (collaboration(&out.join("results")), collaboration(&results));
     assert!(now <= was + 1e-9 && now > 0.9 * was, "{was} → {now}");
+}
+
+#[test]
+fn no_group_below_the_minimum_size_reaches_the_report() {
+    // With a minimum of 6, every unit of the sample (5 people) is too small: no unit shows in
+    // the report's page, its charts or its tables.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r");
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &out.to_string_lossy(),
+        "--by",
+        "unit",
+        "--min-group-size",
+        "6",
+    ]);
+    let report = out.join("report");
+    for f in files_under(&report) {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for unit in ["finance", "sales", "operations"] {
+            assert!(
+                !text.contains(unit),
+                "{} shows the group {unit}",
+                f.display()
+            );
+        }
+    }
+    let groups = std::fs::read_to_string(report.join("tables/groups.csv")).unwrap();
+    assert_eq!(groups.lines().count(), 1, "{groups}");
+    // With the default of 5 the units are there.
+    let five = dir.path().join("five");
+    wecon(&["run", "sample-data", "--out", &five.to_string_lossy()]);
+    let groups = std::fs::read_to_string(five.join("report/tables/groups.csv")).unwrap();
+    assert!(groups.contains(",finance,"), "{groups}");
 }

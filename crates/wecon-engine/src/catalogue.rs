@@ -53,6 +53,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/person_week_after_hours.sql"),
     ),
     (
+        "activity_heatmap",
+        include_str!("../../../queries/activity_heatmap.sql"),
+    ),
+    (
         "person_week_focus",
         include_str!("../../../queries/person_week_focus.sql"),
     ),

@@ -5,6 +5,7 @@
 //! writes them atomically.
 
 mod chart;
+mod sections;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -16,6 +17,7 @@ use wecon_engine::{RunInfo, read_run_info};
 use wecon_model::Process;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file};
 
+pub use sections::{GroupHours, Measure, Meetings, Network, Patterns, Quality, Surplus};
 pub use tables::{Table, read_table};
 
 /// The smallest group shown unless the user explicitly lowers it (METRICS.md §4).
@@ -93,6 +95,89 @@ pub struct ReportData {
     pub rejections: Table,
     pub seen: Table,
     pub constants: Vec<(String, String)>,
+    pub references: Vec<Reference>,
+    pub groups: Vec<GroupHours>,
+    pub meetings: Meetings,
+    pub patterns: Patterns,
+    pub network: Network,
+    pub surplus: Surplus,
+    pub quality: Quality,
+}
+
+/// A published figure (METRICS.md §7) beside the organisation's own.
+#[derive(Debug, Clone, Serialize)]
+pub struct Reference {
+    pub source: &'static str,
+    pub figure: &'static str,
+    pub ours: String,
+}
+
+fn references(
+    summary: &[ProcessHours],
+    total: f64,
+    meetings: &Meetings,
+    patterns: &Patterns,
+) -> Vec<Reference> {
+    let h = |names: &[&str]| -> f64 {
+        summary
+            .iter()
+            .filter(|p| names.contains(&p.process.as_str()))
+            .map(|p| p.hours)
+            .sum()
+    };
+    let mix = |name: &str| {
+        meetings
+            .mix
+            .iter()
+            .find(|m| m.name == name)
+            .map_or(0.0, |m| m.value)
+    };
+    let communicating = h(&["communicate", "consult", "meet", "share"]);
+    vec![
+        Reference {
+            source: "McKinsey Global Institute, The social economy (2012)",
+            figure: "interaction workers: 28% of the week on email (~13 h), 19% searching and gathering (~9.3 h), 14% communicating internally",
+            ours: format!(
+                "mail and chat (communicate, share): {:.1} h per person-week; search: {:.1} h",
+                h(&["communicate", "share"]),
+                h(&["search"])
+            ),
+        },
+        Reference {
+            source: "IDC, The Hidden Costs of Information Work (2005)",
+            figure: "hours a week: email 14.5, create documents 13.3, search 9.5, gather 8.3, file and organise 6.8, approvals 4.3, routing 4.0",
+            ours: format!(
+                "communicate + share {:.1} h, store {:.1} h, search {:.1} h, transact {:.1} h",
+                h(&["communicate", "share"]),
+                h(&["store"]),
+                h(&["search"]),
+                h(&["transact"])
+            ),
+        },
+        Reference {
+            source: "Microsoft Work Trend Index (2023)",
+            figure: "57% of time communicating, 43% creating; 68% lack uninterrupted focus time",
+            ours: format!(
+                "communicating (communicate, consult, meet, share): {:.0}% of measured hours; {:.0}% of person-weeks without a 2-hour block free of meetings",
+                if total > 0.0 {
+                    100.0 * communicating / total
+                } else {
+                    0.0
+                },
+                patterns.no_focus_share * 100.0
+            ),
+        },
+        Reference {
+            source: "Doodle, State of Meetings (2019)",
+            figure: "about 2 of 3 weekly meeting hours judged pointless",
+            ours: format!(
+                "{:.1} meeting hours per person-week, of which large (9+) attended without organising {:.1} h, longer than an hour {:.1} h",
+                mix("meeting_hours"),
+                mix("large_attended_hours"),
+                mix("long_hours")
+            ),
+        },
+    ]
 }
 
 /// Reads a results folder and computes what the report shows.
@@ -135,7 +220,7 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
     }
     let n_pw = person_weeks.len().max(1) as f64;
     let total: f64 = totals.iter().sum();
-    let summary = Process::ALL
+    let summary: Vec<ProcessHours> = Process::ALL
         .iter()
         .zip(&totals)
         .map(|(p, h)| ProcessHours {
@@ -157,7 +242,23 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
         .collect();
 
     let constants = run.profile.constants();
+    let shown: BTreeSet<String> = people_by_week
+        .keys()
+        .filter(|w| !suppressed.contains(*w))
+        .map(|w| w.to_string())
+        .collect();
+    let meetings = sections::meetings(results, &shown)?;
+    let patterns = sections::patterns(results, &shown, opts.min_group_size)?;
+    let summary: Vec<ProcessHours> = summary;
+    let references = references(&summary, total / n_pw, &meetings, &patterns);
     Ok(ReportData {
+        references,
+        groups: sections::groups(results)?,
+        meetings,
+        patterns,
+        network: sections::network(results, &shown)?,
+        surplus: sections::surplus(results, &shown)?,
+        quality: sections::quality(results)?,
         min_group_size: opts.min_group_size,
         min_group_size_lowered: opts.min_group_size < DEFAULT_MIN_GROUP_SIZE,
         people: people.len(),
@@ -188,13 +289,249 @@ fn environment() -> Result<Environment<'static>, ReportError> {
     Ok(env)
 }
 
+/// Every chart of the report, as SVG, by name.
+pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>, ReportError> {
+    let pairs = |m: &[Measure]| -> Vec<(String, f64)> {
+        m.iter().map(|x| (x.name.clone(), x.value)).collect()
+    };
+    let counts = |b: &[(String, usize)]| -> Vec<(String, f64)> {
+        b.iter().map(|(l, n)| (l.clone(), *n as f64)).collect()
+    };
+    let mut charts = BTreeMap::new();
+    charts.insert("trend", chart::weekly_svg(data)?);
+    charts.insert(
+        "summary",
+        chart::bars_svg(
+            "Hours per person-week by information process",
+            &data
+                .summary
+                .iter()
+                .map(|p| (p.process.clone(), p.hours))
+                .collect::<Vec<_>>(),
+            "hours per person-week",
+        )?,
+    );
+    if !data.groups.is_empty() {
+        charts.insert("groups", chart::groups_svg(&data.groups)?);
+    }
+    if !data.meetings.mix.is_empty() {
+        charts.insert(
+            "meetings",
+            chart::bars_svg(
+                "Meeting hours per person-week, by kind",
+                &pairs(&data.meetings.mix),
+                "hours per person-week",
+            )?,
+        );
+    }
+    if !data.meetings.load.is_empty() {
+        charts.insert(
+            "meeting_load",
+            chart::bars_svg(
+                "Person-weeks by meeting hours (overlaps counted once)",
+                &counts(&data.meetings.load),
+                "person-weeks",
+            )?,
+        );
+    }
+    if !data.patterns.heat.is_empty() {
+        charts.insert("heatmap", chart::heatmap_svg(&data.patterns.heat)?);
+    }
+    if !data.network.internal.is_empty() {
+        charts.insert(
+            "network",
+            chart::bars_svg(
+                "Person-weeks by internal network size (people)",
+                &counts(&data.network.internal),
+                "person-weeks",
+            )?,
+        );
+    }
+    if !data.surplus.levers.is_empty() {
+        charts.insert("waterfall", chart::waterfall_svg(&data.surplus)?);
+    }
+    Ok(charts)
+}
+
 /// The self-contained HTML report.
 pub fn render_html(data: &ReportData) -> Result<String, ReportError> {
-    let svg = chart::weekly_svg(data)?;
+    let charts = render_charts(data)?;
     let env = environment()?;
-    Ok(env
-        .get_template("index.html")?
-        .render(context! { d => data, chart => svg, processes => process_names() })?)
+    Ok(env.get_template("index.html")?.render(context! {
+        d => data,
+        charts => charts,
+        processes => process_names(),
+    })?)
+}
+
+/// CSV text of a header and rows (fields quoted where they need it).
+fn csv(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let field = |f: &str| {
+        if f.contains([',', '"', '\n']) {
+            format!("\"{}\"", f.replace('"', "\"\""))
+        } else {
+            f.to_string()
+        }
+    };
+    let mut out = header.join(",");
+    out.push('\n');
+    for r in rows {
+        out.push_str(&r.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// The figures the report shows, each as a CSV table (`tables/NAME.csv`).
+pub fn figure_tables(data: &ReportData) -> Vec<(&'static str, String)> {
+    // Rounded to a nanounit: sums taken in another order differ in the last bits.
+    let num = |v: f64| format!("{:.6}", (v * 1e9).round() / 1e9);
+    let measure_rows = |m: &[Measure]| {
+        m.iter()
+            .map(|x| vec![x.name.clone(), num(x.value)])
+            .collect::<Vec<_>>()
+    };
+    let mut header = vec!["week", "people"];
+    header.extend(process_names());
+    let mut group_header = vec!["attribute", "group", "people", "weeks"];
+    group_header.extend(process_names());
+    vec![
+        (
+            "summary",
+            csv(
+                &["process", "hours_per_person_week", "share_percent"],
+                data.summary
+                    .iter()
+                    .map(|p| vec![p.process.clone(), num(p.hours), num(p.share)]),
+            ),
+        ),
+        (
+            "references",
+            csv(
+                &["source", "figure", "this_organisation"],
+                data.references
+                    .iter()
+                    .map(|r| vec![r.source.into(), r.figure.into(), r.ours.clone()]),
+            ),
+        ),
+        (
+            "trend",
+            csv(
+                &header,
+                data.weeks.iter().map(|w| {
+                    let mut r = vec![w.week.clone(), w.people.to_string()];
+                    r.extend(w.hours.iter().map(|h| num(*h)));
+                    r
+                }),
+            ),
+        ),
+        (
+            "groups",
+            csv(
+                &group_header,
+                data.groups.iter().map(|g| {
+                    let mut r = vec![
+                        g.attribute.clone(),
+                        g.group.clone(),
+                        num(g.people),
+                        g.weeks.to_string(),
+                    ];
+                    r.extend(g.hours.iter().map(|h| num(*h)));
+                    r
+                }),
+            ),
+        ),
+        (
+            "meetings",
+            csv(
+                &["measure", "hours_per_person_week"],
+                measure_rows(&data.meetings.mix),
+            ),
+        ),
+        (
+            "meeting_load",
+            csv(
+                &["meeting_hours", "person_weeks"],
+                data.meetings
+                    .load
+                    .iter()
+                    .map(|(l, n)| vec![l.clone(), n.to_string()]),
+            ),
+        ),
+        (
+            "heatmap",
+            csv(
+                &["weekday", "hour", "hours_per_person_week"],
+                data.patterns.heat.iter().enumerate().flat_map(|(d, row)| {
+                    row.iter().enumerate().map(move |(h, v)| {
+                        vec![
+                            (d + 1).to_string(),
+                            h.to_string(),
+                            v.map(num).unwrap_or_else(|| "hidden".into()),
+                        ]
+                    })
+                }),
+            ),
+        ),
+        (
+            "working_patterns",
+            csv(
+                &["measure", "hours_per_person_week"],
+                measure_rows(&data.patterns.after_hours)
+                    .into_iter()
+                    .chain(measure_rows(&data.patterns.focus)),
+            ),
+        ),
+        (
+            "network",
+            csv(
+                &["measure", "average_per_person_week"],
+                measure_rows(&data.network.means),
+            ),
+        ),
+        (
+            "network_sizes",
+            csv(
+                &["internal_network", "person_weeks"],
+                data.network
+                    .internal
+                    .iter()
+                    .map(|(l, n)| vec![l.clone(), n.to_string()]),
+            ),
+        ),
+        (
+            "surplus_levers",
+            csv(
+                &["lever", "hours_per_person_week"],
+                measure_rows(&data.surplus.levers).into_iter().chain([
+                    vec!["counted_twice".into(), num(-data.surplus.overlap_hours)],
+                    vec!["reclaimable".into(), num(data.surplus.reclaimable_hours)],
+                ]),
+            ),
+        ),
+        (
+            "surplus_totals",
+            csv(
+                &["measure", "value"],
+                [
+                    ("timed_hours_per_person_week", data.surplus.timed_hours),
+                    ("lever_hours_per_person_week", data.surplus.lever_hours),
+                    (
+                        "reclaimable_hours_per_person_week",
+                        data.surplus.reclaimable_hours,
+                    ),
+                    (
+                        "focus_regained_hours_per_person_week",
+                        data.surplus.focus_regained_hours,
+                    ),
+                    ("fte_per_week", data.surplus.fte),
+                    ("cost_per_week", data.surplus.cost),
+                ]
+                .into_iter()
+                .map(|(n, v)| vec![n.to_string(), num(v)]),
+            ),
+        ),
+    ]
 }
 
 /// The Markdown summary.
@@ -219,6 +556,14 @@ pub fn write_report(
     let partial = partial_dir(out)?;
     write_file(&partial.join("index.html"), render_html(&data)?)?;
     write_file(&partial.join("summary.md"), render_markdown(&data)?)?;
+    fs_err::create_dir_all(partial.join("tables"))?;
+    fs_err::create_dir_all(partial.join("charts"))?;
+    for (name, text) in figure_tables(&data) {
+        write_file(&partial.join("tables").join(format!("{name}.csv")), text)?;
+    }
+    for (name, svg) in render_charts(&data)? {
+        write_file(&partial.join("charts").join(format!("{name}.svg")), svg)?;
+    }
     replace_dir(&partial, out)?;
     Ok(data)
 }

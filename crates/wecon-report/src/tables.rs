@@ -43,11 +43,29 @@ pub fn read_table(path: &Path) -> Result<Table, ReportError> {
             .iter()
             .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
             .collect::<Result<Vec<_>, _>>()?;
+        // Decimals are shown to two places, rounded to a nanounit first: sums taken in
+        // another order differ in the last bits and must not change the report.
+        let decimals: Vec<Option<Float64Array>> = b
+            .columns()
+            .iter()
+            .map(|c| {
+                matches!(c.data_type(), DataType::Float64 | DataType::Float32)
+                    .then(|| cast(c, &DataType::Float64).ok())
+                    .flatten()
+                    .and_then(|a| a.as_any().downcast_ref::<Float64Array>().cloned())
+            })
+            .collect();
         for row in 0..b.num_rows() {
             table.rows.push(
                 formatters
                     .iter()
-                    .map(|f| f.value(row).to_string())
+                    .zip(&decimals)
+                    .map(|(f, d)| match d {
+                        Some(a) if !a.is_null(row) => {
+                            format!("{:.2}", (a.value(row) * 1e9).round() / 1e9)
+                        }
+                        _ => f.value(row).to_string(),
+                    })
                     .collect(),
             );
         }

@@ -1,0 +1,417 @@
+//! The report's sections beyond the summary and trend: groups, meetings, working patterns,
+//! network, surplus, and the data-quality counts, each computed from the results tables
+//! (organisation-wide figures over the weeks the minimum group size lets through; group
+//! figures only for groups the group queries kept).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::ReportError;
+use crate::tables::{Table, read_table};
+
+/// A table if the results have it (older results folders, or queries not run).
+pub(crate) fn optional(results: &Path, name: &str) -> Result<Option<Table>, ReportError> {
+    let path = results.join(format!("{name}.parquet"));
+    if path.is_file() {
+        Ok(Some(read_table(&path)?))
+    } else {
+        Ok(None)
+    }
+}
+
+/// Means per person-week of some columns of a person-week table, over the weeks shown.
+fn means(
+    t: &Table,
+    table: &str,
+    columns: &[&str],
+    weeks: &BTreeSet<String>,
+) -> Result<Vec<f64>, ReportError> {
+    let week = t.column_strings(table, "week")?;
+    let keep: Vec<bool> = week.iter().map(|w| weeks.contains(w)).collect();
+    let n = keep.iter().filter(|k| **k).count().max(1) as f64;
+    columns
+        .iter()
+        .map(|c| {
+            let v = t.column_f64(table, c)?;
+            Ok(v.iter()
+                .zip(&keep)
+                .filter(|(_, k)| **k)
+                .map(|(x, _)| if x.is_finite() { *x } else { 0.0 })
+                .sum::<f64>()
+                / n)
+        })
+        .collect()
+}
+
+/// Counts of person-week values in bins `[edges[i], edges[i+1])`, the last open-ended.
+fn histogram(values: &[f64], edges: &[f64]) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = edges
+        .iter()
+        .enumerate()
+        .map(|(i, lo)| {
+            let label = match edges.get(i + 1) {
+                Some(hi) => format!("{lo}–{hi}"),
+                None => format!("{lo}+"),
+            };
+            (label, 0)
+        })
+        .collect();
+    for v in values {
+        if let Some(i) = edges.iter().rposition(|e| v >= e) {
+            out[i].1 += 1;
+        }
+    }
+    out
+}
+
+/// A named figure per person-week.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Measure {
+    pub name: String,
+    pub value: f64,
+}
+
+fn measures(names: &[&str], values: Vec<f64>) -> Vec<Measure> {
+    names
+        .iter()
+        .zip(values)
+        .map(|(n, v)| Measure {
+            name: n.to_string(),
+            value: v,
+        })
+        .collect()
+}
+
+/// One group's average week.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupHours {
+    pub attribute: String,
+    pub group: String,
+    /// Average active people over the weeks shown.
+    pub people: f64,
+    pub weeks: usize,
+    /// Hours per person-week per process, in `Process::ALL` order.
+    pub hours: Vec<f64>,
+}
+
+/// Groups from `group_week_process`: its rows are only groups of at least the minimum size.
+pub(crate) fn groups(results: &Path) -> Result<Vec<GroupHours>, ReportError> {
+    let Some(t) = optional(results, "group_week_process")? else {
+        return Ok(Vec::new());
+    };
+    let name = "group_week_process";
+    let attributes: Vec<&String> = t
+        .columns
+        .iter()
+        .filter(|c| !["week", "process", "hours_per_person", "people"].contains(&c.as_str()))
+        .collect();
+    let week = t.column_strings(name, "week")?;
+    let process = t.column_strings(name, "process")?;
+    let hours = t.column_f64(name, "hours_per_person")?;
+    let people = t.column_f64(name, "people")?;
+    let values: Vec<Vec<String>> = attributes
+        .iter()
+        .map(|a| t.column_strings(name, a))
+        .collect::<Result<_, _>>()?;
+    let attribute = attributes
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    // (group) → week → (people, hours per process)
+    let mut by: BTreeMap<String, BTreeMap<&str, (f64, Vec<f64>)>> = BTreeMap::new();
+    for i in 0..week.len() {
+        let group = values
+            .iter()
+            .map(|v| v[i].as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let Some(k) = wecon_model::Process::ALL
+            .iter()
+            .position(|p| p.as_str() == process[i])
+        else {
+            continue;
+        };
+        let e = by
+            .entry(group)
+            .or_default()
+            .entry(&week[i])
+            .or_insert_with(|| (people[i], vec![0.0; wecon_model::Process::ALL.len()]));
+        e.1[k] += hours[i];
+    }
+    Ok(by
+        .into_iter()
+        .map(|(group, weeks)| {
+            let n = weeks.len() as f64;
+            let mut hours = vec![0.0; wecon_model::Process::ALL.len()];
+            let mut people = 0.0;
+            for (p, h) in weeks.values() {
+                people += p;
+                for (a, b) in hours.iter_mut().zip(h) {
+                    *a += b;
+                }
+            }
+            GroupHours {
+                attribute: attribute.clone(),
+                group,
+                people: people / n,
+                weeks: weeks.len(),
+                hours: hours.iter().map(|h| h / n).collect(),
+            }
+        })
+        .collect())
+}
+
+/// Meetings: the mix per person-week and the distribution of meeting hours.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Meetings {
+    pub mix: Vec<Measure>,
+    pub load: Vec<(String, usize)>,
+}
+
+pub(crate) fn meetings(results: &Path, weeks: &BTreeSet<String>) -> Result<Meetings, ReportError> {
+    let mut out = Meetings::default();
+    if let Some(t) = optional(results, "person_week_meeting_quality")? {
+        let names = [
+            "meeting_hours",
+            "small_hours",
+            "large_hours",
+            "large_attended_hours",
+            "long_hours",
+            "recurring_hours",
+            "short_notice_hours",
+            "notice_unknown_hours",
+            "organised_hours",
+            "online_hours",
+            "redundant_hours",
+        ];
+        out.mix = measures(
+            &names,
+            means(&t, "person_week_meeting_quality", &names, weeks)?,
+        );
+    }
+    if let Some(t) = optional(results, "person_week_meetings")? {
+        let names = ["adjusted_hours", "conflicting_hours"];
+        out.mix.extend(measures(
+            &names,
+            means(&t, "person_week_meetings", &names, weeks)?,
+        ));
+        let week = t.column_strings("person_week_meetings", "week")?;
+        let hours: Vec<f64> = t
+            .column_f64("person_week_meetings", "adjusted_hours")?
+            .into_iter()
+            .zip(&week)
+            .filter(|(_, w)| weeks.contains(*w))
+            .map(|(h, _)| h)
+            .collect();
+        out.load = histogram(&hours, &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0]);
+    }
+    Ok(out)
+}
+
+/// Working patterns: focus and fragmentation, after-hours time, and the week's heat map.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Patterns {
+    pub focus: Vec<Measure>,
+    pub after_hours: Vec<Measure>,
+    /// `heat[weekday 0..7][hour 0..24]`: hours per person-week, `None` where fewer people
+    /// than the minimum group size have time in the slot.
+    pub heat: Vec<Vec<Option<f64>>>,
+    pub heat_hidden: usize,
+    /// Share (0–1) of person-weeks without a 2-hour block free of meetings (legacy focus).
+    pub no_focus_share: f64,
+}
+
+pub(crate) fn patterns(
+    results: &Path,
+    weeks: &BTreeSet<String>,
+    min_group_size: usize,
+) -> Result<Patterns, ReportError> {
+    let mut out = Patterns::default();
+    if let Some(t) = optional(results, "person_week_focus")? {
+        let names = [
+            "working_hours",
+            "interrupted_hours",
+            "focus_hours",
+            "fragmented_hours",
+            "legacy_focus_hours",
+        ];
+        out.focus = measures(&names, means(&t, "person_week_focus", &names, weeks)?);
+        let week = t.column_strings("person_week_focus", "week")?;
+        let legacy = t.column_f64("person_week_focus", "legacy_focus_hours")?;
+        let shown: Vec<f64> = legacy
+            .into_iter()
+            .zip(&week)
+            .filter(|(_, w)| weeks.contains(*w))
+            .map(|(v, _)| v)
+            .collect();
+        out.no_focus_share =
+            shown.iter().filter(|v| **v <= 0.0).count() as f64 / shown.len().max(1) as f64;
+    }
+    if let Some(t) = optional(results, "person_week_after_hours")? {
+        let names = [
+            "after_hours",
+            "after_hours_meetings",
+            "after_hours_messages",
+        ];
+        out.after_hours = measures(&names, means(&t, "person_week_after_hours", &names, weeks)?);
+    }
+    if let Some(t) = optional(results, "activity_heatmap")? {
+        let name = "activity_heatmap";
+        let day = t.column_f64(name, "weekday")?;
+        let hour = t.column_f64(name, "hour")?;
+        let h = t.column_f64(name, "hours_per_person_week")?;
+        let people = t.column_f64(name, "people")?;
+        out.heat = vec![vec![Some(0.0); 24]; 7];
+        for i in 0..day.len() {
+            let (d, hr) = (day[i] as usize, hour[i] as usize);
+            if !(1..=7).contains(&d) || hr > 23 {
+                continue;
+            }
+            if (people[i] as usize) < min_group_size {
+                out.heat[d - 1][hr] = None;
+                out.heat_hidden += 1;
+            } else {
+                out.heat[d - 1][hr] = Some(h[i]);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Network sizes: means and the distribution of internal network sizes.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Network {
+    pub means: Vec<Measure>,
+    pub internal: Vec<(String, usize)>,
+}
+
+pub(crate) fn network(results: &Path, weeks: &BTreeSet<String>) -> Result<Network, ReportError> {
+    let Some(t) = optional(results, "person_week_network")? else {
+        return Ok(Network::default());
+    };
+    let name = "person_week_network";
+    let names = ["internal_network", "external_network", "interactions"];
+    let week = t.column_strings(name, "week")?;
+    let internal: Vec<f64> = t
+        .column_f64(name, "internal_network")?
+        .into_iter()
+        .zip(&week)
+        .filter(|(_, w)| weeks.contains(*w))
+        .map(|(v, _)| v)
+        .collect();
+    Ok(Network {
+        means: measures(&names, means(&t, name, &names, weeks)?),
+        internal: histogram(&internal, &[0.0, 1.0, 6.0, 11.0, 21.0, 51.0]),
+    })
+}
+
+/// The surplus: each lever's hours per person-week, the overlap between them, the
+/// reclaimable total, and what that is as FTE, cost and care.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Surplus {
+    pub timed_hours: f64,
+    pub levers: Vec<Measure>,
+    pub lever_hours: f64,
+    pub overlap_hours: f64,
+    pub reclaimable_hours: f64,
+    pub focus_regained_hours: f64,
+    /// Per week, averaged over the weeks shown: the organisation's totals.
+    pub fte: f64,
+    pub cost: f64,
+    pub candidates: Option<Table>,
+    pub redistribution: Option<Table>,
+}
+
+pub(crate) fn surplus(results: &Path, weeks: &BTreeSet<String>) -> Result<Surplus, ReportError> {
+    let mut out = Surplus::default();
+    let Some(t) = optional(results, "surplus_person_week")? else {
+        return Ok(out);
+    };
+    let name = "surplus_person_week";
+    let m = means(
+        &t,
+        name,
+        &[
+            "timed_hours",
+            "lever_hours",
+            "reclaimable_hours",
+            "focus_regained_hours",
+        ],
+        weeks,
+    )?;
+    (
+        out.timed_hours,
+        out.lever_hours,
+        out.reclaimable_hours,
+        out.focus_regained_hours,
+    ) = (m[0], m[1], m[2], m[3]);
+    out.overlap_hours = (out.lever_hours - out.reclaimable_hours).max(0.0);
+    let week = t.column_strings(name, "week")?;
+    let n_weeks = week
+        .iter()
+        .filter(|w| weeks.contains(*w))
+        .collect::<BTreeSet<_>>()
+        .len()
+        .max(1) as f64;
+    for (col, target) in [("fte", &mut out.fte), ("cost", &mut out.cost)] {
+        *target = t
+            .column_f64(name, col)?
+            .iter()
+            .zip(&week)
+            .filter(|(v, w)| weeks.contains(*w) && v.is_finite())
+            .map(|(v, _)| v)
+            .sum::<f64>()
+            / n_weeks;
+    }
+    let person_weeks = week.iter().filter(|w| weeks.contains(*w)).count().max(1) as f64;
+    if let Some(l) = optional(results, "surplus_person_week_lever")? {
+        let name = "surplus_person_week_lever";
+        let lw = l.column_strings(name, "week")?;
+        let lever = l.column_strings(name, "lever")?;
+        let hours = l.column_f64(name, "hours")?;
+        let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
+        for i in 0..lw.len() {
+            if weeks.contains(&lw[i]) {
+                *sums.entry(&lever[i]).or_default() += hours[i];
+            }
+        }
+        let mut levers: Vec<Measure> = sums
+            .into_iter()
+            .map(|(n, h)| Measure {
+                name: n.to_string(),
+                value: h / person_weeks,
+            })
+            .collect();
+        levers.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.name.cmp(&b.name)));
+        out.levers = levers;
+    }
+    out.candidates = optional(results, "shared_service_candidates")?;
+    out.redistribution = optional(results, "surplus_redistribution")?;
+    Ok(out)
+}
+
+/// Validation: the checks that found something, how many, and the person-weeks left out of
+/// group figures (counts only: the subjects are people).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Quality {
+    pub checks: Vec<(String, usize)>,
+    pub excluded_person_weeks: usize,
+}
+
+pub(crate) fn quality(results: &Path) -> Result<Quality, ReportError> {
+    let mut out = Quality::default();
+    if let Some(t) = optional(results, "validation")? {
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for c in t.column_strings("validation", "check")? {
+            *counts.entry(c).or_default() += 1;
+        }
+        out.checks = counts.into_iter().collect();
+    }
+    if let Some(t) = optional(results, "validation_exclusions")? {
+        out.excluded_person_weeks = t.rows.len();
+    }
+    Ok(out)
+}
