@@ -5,6 +5,7 @@
 //! writes them atomically.
 
 mod chart;
+pub mod png;
 mod sections;
 mod tables;
 
@@ -562,6 +563,10 @@ pub fn write_report(
         write_file(&partial.join("tables").join(format!("{name}.csv")), text)?;
     }
     for (name, svg) in render_charts(&data)? {
+        write_file(
+            &partial.join("charts").join(format!("{name}.png")),
+            png::png_of(&svg)?,
+        )?;
         write_file(&partial.join("charts").join(format!("{name}.svg")), svg)?;
     }
     replace_dir(&partial, out)?;
