@@ -115,20 +115,58 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
 /// A blue for single-series charts.
 const BAR: RGBColor = RGBColor(0, 114, 178);
 
-/// Horizontal bars, one per labelled value, largest scale first.
-pub(crate) fn bars_svg(
+/// The label of the category row a y value (its centre, `i + 0.5`) falls on, rows listed
+/// top to bottom; empty between rows.
+fn category(labels: &[String], y: f64) -> String {
+    let k = y - 0.5;
+    let i = k.round();
+    if (k - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
+        labels[labels.len() - 1 - i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
+/// One row of a horizontal bar chart: its label and its segments (from, to, colour).
+type Row = (String, Vec<(f64, f64, RGBColor)>);
+
+/// Horizontal bars, a row per label (top to bottom), each of one or more segments; with a
+/// legend of the segments' colours on the right when `legend` names them.
+fn rows_svg(
     title: &str,
-    items: &[(String, f64)],
+    rows: &[Row],
     unit: &str,
+    legend: &[(&str, RGBColor)],
 ) -> Result<String, ReportError> {
     let mut svg = String::new();
-    let height = 70 + 26 * items.len().max(1) as u32;
+    let n = rows.len().max(1);
+    let height = (80 + 26 * n as u32).max(if legend.is_empty() {
+        0
+    } else {
+        60 + 24 * legend.len() as u32
+    });
     {
-        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_error)?;
-        let top = items.iter().map(|i| i.1).fold(0.0, f64::max).max(1e-9) * 1.15;
-        let n = items.len().max(1);
-        let labels: Vec<String> = items.iter().map(|i| i.0.clone()).collect();
+        let whole = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
+        whole.fill(&WHITE).map_err(chart_error)?;
+        let (root, key) = whole.split_horizontally(if legend.is_empty() { 860 } else { 720 });
+        let mut y = 50;
+        for (name, colour) in legend {
+            key.draw(&Rectangle::new(
+                [(8, y), (22, y + 14)],
+                colour.mix(0.85).filled(),
+            ))
+            .map_err(chart_error)?;
+            key.draw(&Text::new(*name, (30, y + 1), ("sans-serif", 14)))
+                .map_err(chart_error)?;
+            y += 24;
+        }
+        let top = rows
+            .iter()
+            .flat_map(|r| r.1.iter().map(|s| s.1))
+            .fold(0.0, f64::max)
+            .max(1e-9)
+            * 1.15;
+        let labels: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 17))
             .margin(10)
@@ -141,90 +179,72 @@ pub(crate) fn bars_svg(
             .configure_mesh()
             .disable_y_mesh()
             .y_labels(n * 2 + 1)
-            .y_label_formatter(&|y| {
-                let k = y - 0.5;
-                let i = k.round();
-                if (k - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y: &f64| category(&labels, *y))
             .x_desc(unit)
             .draw()
             .map_err(chart_error)?;
-        chart
-            .draw_series(items.iter().enumerate().map(|(i, (_, v))| {
-                let y = (n - 1 - i) as f64;
-                Rectangle::new([(0.0, y + 0.15), (*v, y + 0.85)], BAR.mix(0.85).filled())
-            }))
-            .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
+        for (i, (_, segments)) in rows.iter().enumerate() {
+            let y = (n - 1 - i) as f64;
+            chart
+                .draw_series(segments.iter().filter(|s| s.1 > s.0).map(|(a, b, c)| {
+                    Rectangle::new([(*a, y + 0.15), (*b, y + 0.85)], c.mix(0.85).filled())
+                }))
+                .map_err(chart_error)?;
+        }
+        whole.present().map_err(chart_error)?;
     }
     Ok(svg)
 }
 
+/// Horizontal bars, one per labelled value.
+pub(crate) fn bars_svg(
+    title: &str,
+    items: &[(String, f64)],
+    unit: &str,
+) -> Result<String, ReportError> {
+    let rows: Vec<Row> = items
+        .iter()
+        .map(|(l, v)| (l.clone(), vec![(0.0, *v, BAR)]))
+        .collect();
+    rows_svg(title, &rows, unit, &[])
+}
+
 /// One horizontal bar per group, stacked by process.
 pub(crate) fn groups_svg(groups: &[crate::sections::GroupHours]) -> Result<String, ReportError> {
-    let mut svg = String::new();
-    let height = 90 + 30 * groups.len().max(1) as u32;
-    {
-        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_error)?;
-        let n = groups.len().max(1);
-        let top = groups
-            .iter()
-            .map(|g| g.hours.iter().sum::<f64>())
-            .fold(0.0, f64::max)
-            .max(1e-9)
-            * 1.15;
-        let labels: Vec<String> = groups.iter().map(|g| g.group.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Hours per person-week in each group, by process",
-                ("sans-serif", 17),
-            )
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(30)
-            .y_label_area_size(160)
-            .build_cartesian_2d(0.0..top, 0.0..n as f64)
-            .map_err(chart_error)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n * 2 + 1)
-            .y_label_formatter(&|y| {
-                let k = y - 0.5;
-                let i = k.round();
-                if (k - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .x_desc("hours per person-week")
-            .draw()
-            .map_err(chart_error)?;
-        for (i, g) in groups.iter().enumerate() {
-            let y = (n - 1 - i) as f64;
-            let mut x = 0.0;
-            for (k, h) in g.hours.iter().enumerate() {
-                if *h <= 0.0 {
-                    continue;
-                }
-                chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(x, y + 0.15), (x + h, y + 0.85)],
-                        COLOURS[k].mix(0.85).filled(),
-                    )))
-                    .map_err(chart_error)?;
-                x += h;
-            }
-        }
-        root.present().map_err(chart_error)?;
-    }
-    Ok(svg)
+    let rows: Vec<Row> = groups
+        .iter()
+        .map(|g| {
+            let mut at = 0.0;
+            let segments = g
+                .hours
+                .iter()
+                .zip(COLOURS)
+                .map(|(h, c)| {
+                    at += h;
+                    (at - h, at, c)
+                })
+                .collect();
+            (g.group.clone(), segments)
+        })
+        .collect();
+    // The processes some group has hours in.
+    let legend: Vec<(&str, RGBColor)> = wecon_model::Process::ALL
+        .iter()
+        .zip(COLOURS)
+        .enumerate()
+        .filter(|(k, _)| {
+            groups
+                .iter()
+                .any(|g| g.hours.get(*k).is_some_and(|h| *h > 0.0))
+        })
+        .map(|(_, (p, c))| (p.as_str(), c))
+        .collect();
+    rows_svg(
+        "Hours per person-week in each group, by process",
+        &rows,
+        "hours per person-week",
+        &legend,
+    )
 }
 
 /// Weekday × hour heat map of hours per person-week; hidden cells hatched grey.
@@ -240,7 +260,9 @@ pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>]) -> Result<String, ReportErr
             .copied()
             .fold(0.0, f64::max)
             .max(1e-9);
-        const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+        let days: Vec<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+            .map(String::from)
+            .to_vec();
         let mut chart = ChartBuilder::on(&root)
             .caption(
                 "When counted time falls (people's own time zones), hours per person-week",
@@ -257,15 +279,7 @@ pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>]) -> Result<String, ReportErr
             .x_labels(13)
             .x_label_formatter(&|x: &f64| format!("{:02}", x.round() as i64))
             .y_labels(15)
-            .y_label_formatter(&|y: &f64| {
-                let k = y - 0.5;
-                let i = k.round();
-                if (k - i).abs() < 1e-6 && (0.0..7.0).contains(&i) {
-                    DAYS[6 - i as usize].to_string()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|y: &f64| category(&days, *y))
             .x_desc("hour of the day")
             .draw()
             .map_err(chart_error)?;
@@ -297,68 +311,27 @@ pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>]) -> Result<String, ReportErr
 /// The surplus as a waterfall: each lever's hours added up, the time several levers counted
 /// twice taken off, and what remains reclaimable.
 pub(crate) fn waterfall_svg(s: &crate::sections::Surplus) -> Result<String, ReportError> {
-    // (label, start, end, colour)
-    let mut steps: Vec<(String, f64, f64, RGBColor)> = Vec::new();
-    // Build it the readable way: from zero up, lever by lever, then the overlap back down.
+    let mut rows: Vec<Row> = Vec::new();
     let mut at = 0.0;
     for l in &s.levers {
-        steps.push((l.name.clone(), at, at + l.value, RGBColor(213, 94, 0)));
+        rows.push((
+            l.name.clone(),
+            vec![(at, at + l.value, RGBColor(213, 94, 0))],
+        ));
         at += l.value;
     }
-    steps.push((
+    rows.push((
         "counted twice (removed)".into(),
-        at - s.overlap_hours,
-        at,
-        RGBColor(150, 150, 150),
+        vec![(at - s.overlap_hours, at, RGBColor(150, 150, 150))],
     ));
-    steps.push((
+    rows.push((
         "reclaimable".into(),
-        0.0,
-        s.reclaimable_hours,
-        RGBColor(0, 158, 115),
+        vec![(0.0, s.reclaimable_hours, RGBColor(0, 158, 115))],
     ));
-    let mut svg = String::new();
-    let n = steps.len().max(1);
-    let height = 80 + 26 * n as u32;
-    {
-        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(chart_error)?;
-        let top = steps.iter().map(|s| s.2).fold(0.0, f64::max).max(1e-9) * 1.1;
-        let labels: Vec<String> = steps.iter().map(|s| s.0.clone()).collect();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Reclaimable hours per person-week, lever by lever",
-                ("sans-serif", 17),
-            )
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(30)
-            .y_label_area_size(200)
-            .build_cartesian_2d(0.0..top, 0.0..n as f64)
-            .map_err(chart_error)?;
-        chart
-            .configure_mesh()
-            .disable_y_mesh()
-            .y_labels(n * 2 + 1)
-            .y_label_formatter(&|y| {
-                let k = y - 0.5;
-                let i = k.round();
-                if (k - i).abs() < 1e-6 && i >= 0.0 {
-                    labels.get(n - 1 - i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .x_desc("hours per person-week")
-            .draw()
-            .map_err(chart_error)?;
-        chart
-            .draw_series(steps.iter().enumerate().map(|(i, (_, a, b, c))| {
-                let y = (n - 1 - i) as f64;
-                Rectangle::new([(*a, y + 0.15), (*b, y + 0.85)], c.mix(0.85).filled())
-            }))
-            .map_err(chart_error)?;
-        root.present().map_err(chart_error)?;
-    }
-    Ok(svg)
+    rows_svg(
+        "Reclaimable hours per person-week, lever by lever",
+        &rows,
+        "hours per person-week",
+        &[],
+    )
 }
