@@ -8,7 +8,8 @@ use wecon_report::{DEFAULT_MIN_GROUP_SIZE, ReportOptions};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// A results folder written by `wecon analyze`.
+    /// A results folder written by `wecon analyze`, or a `wecon compare` folder (then the
+    /// report is the before/after page).
     results: PathBuf,
     /// The report folder to write (index.html, summary.md; replaced atomically).
     #[arg(long)]
@@ -32,6 +33,15 @@ impl PrivacyFlags {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
+    if wecon_report::is_compare(&args.results) {
+        let groups = wecon_report::write_compare_report(&args.results, &args.out)
+            .with_context(|| format!("failed to report on `{}`", args.results.display()))?;
+        eprintln!(
+            "wrote `{}` (before and after, {groups} groups)",
+            args.out.join("index.html").display()
+        );
+        return Ok(());
+    }
     report(&args.results, &args.out, &args.privacy)
 }
 

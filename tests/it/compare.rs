@@ -166,6 +166,19 @@ fn a_halving_of_large_meetings_is_detected_with_an_interval_holding_the_true_eff
     }
     let summary = std::fs::read_to_string(d("c/summary.md")).unwrap();
     assert!(summary.contains("## unit = finance"), "{summary}");
+    // `wecon report` on a compare folder renders the before/after page.
+    wecon(&["report", &s(&d("c")), "--out", &s(&d("page"))]);
+    let page = std::fs::read_to_string(d("page/index.html")).unwrap();
+    assert!(
+        page.contains("Before and after") && page.contains("<svg"),
+        "{page}"
+    );
+    assert!(page.contains("unit = finance") && page.contains("<td>meet</td>"));
+    assert!(
+        std::fs::read(d("page/charts/change.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
 
     // A minimum group size above the units' sizes leaves them out, and says so.
     wecon(&[

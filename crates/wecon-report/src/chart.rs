@@ -117,7 +117,7 @@ const BAR: RGBColor = RGBColor(0, 114, 178);
 
 /// The label of the category row a y value (its centre, `i + 0.5`) falls on, rows listed
 /// top to bottom; empty between rows.
-fn category(labels: &[String], y: f64) -> String {
+pub(crate) fn category(labels: &[String], y: f64) -> String {
     let k = y - 0.5;
     let i = k.round();
     if (k - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {

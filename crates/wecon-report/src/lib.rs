@@ -5,6 +5,7 @@
 //! writes them atomically.
 
 mod chart;
+mod compare;
 pub mod png;
 mod sections;
 mod tables;
@@ -18,6 +19,7 @@ use wecon_engine::{RunInfo, read_run_info};
 use wecon_model::Process;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file};
 
+pub use compare::{is_compare, write_compare_report};
 pub use sections::{GroupHours, Measure, Meetings, Network, Patterns, Quality, Surplus};
 pub use tables::{Table, read_table};
 
