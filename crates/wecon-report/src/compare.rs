@@ -172,6 +172,7 @@ pub fn write_compare_report(dir: &Path, out: &Path) -> Result<usize, ReportError
         None => String::new(),
     };
     let mut env = minijinja::Environment::new();
+    env.add_template("style.css", crate::CSS)?;
     env.add_template("compare.html", HTML)?;
     env.add_filter("h", |h: f64| format!("{:+.2}", (h * 1e9).round() / 1e9));
     env.add_filter("v", |h: f64| format!("{:.2}", (h * 1e9).round() / 1e9));

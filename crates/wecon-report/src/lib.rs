@@ -279,10 +279,13 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
 }
 
 const HTML: &str = include_str!("templates/index.html");
+/// The pages' shared style sheet, included inline (the pages load nothing).
+pub(crate) const CSS: &str = include_str!("templates/style.css");
 const MARKDOWN: &str = include_str!("templates/summary.md");
 
 fn environment() -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
+    env.add_template("style.css", CSS)?;
     env.add_template("index.html", HTML)?;
     env.add_template("summary.md", MARKDOWN)?;
     // Rounded to a nanohour first: sums taken in another order (parallel aggregation, another
