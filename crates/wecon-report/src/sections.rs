@@ -415,3 +415,19 @@ pub(crate) fn quality(results: &Path) -> Result<Quality, ReportError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histogram_bins_are_half_open_and_the_last_is_open_ended() {
+        let bins = histogram(&[0.0, 0.5, 1.0, 5.9, 6.0, 100.0], &[0.0, 1.0, 6.0]);
+        assert_eq!(
+            bins,
+            vec![("0–1".into(), 2), ("1–6".into(), 2), ("6+".into(), 2)]
+        );
+        // Below the first edge: not counted.
+        assert_eq!(histogram(&[-1.0], &[0.0])[0].1, 0);
+    }
+}
