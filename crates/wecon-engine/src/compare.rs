@@ -173,16 +173,12 @@ async fn read_period(
             dir.display()
         )));
     }
-    let exclusion = if keep_excluded {
-        ""
-    } else {
-        "LEFT JOIN validation_exclusions e ON e.person_id = pw.person_id AND e.week = pw.week
-         WHERE e.person_id IS NULL"
-    };
+    // The person-weeks the group figures count: the same exclusions.
     let counted = format!(
         "WITH counted AS (
-            SELECT pw.person_id, pw.week, pw.process, pw.hours FROM person_week_process pw {exclusion}
-        )"
+            {}
+        )",
+        crate::groups::counted(!keep_excluded).0
     );
     let group_select: String = columns
         .iter()

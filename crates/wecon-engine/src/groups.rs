@@ -146,7 +146,7 @@ ORDER BY h.week, {names_h}"
 }
 
 /// The person-weeks group figures count, as a CTE body, and how the SQL comment says so.
-fn counted(exclude: bool) -> (&'static str, &'static str) {
+pub(crate) fn counted(exclude: bool) -> (&'static str, &'static str) {
     if exclude {
         (
             "SELECT pw.* FROM person_week_process pw

@@ -21,6 +21,27 @@ pub(crate) fn optional(results: &Path, name: &str) -> Result<Option<Table>, Repo
     }
 }
 
+/// A numeric column's values in the weeks shown.
+fn shown(
+    t: &Table,
+    table: &str,
+    column: &str,
+    weeks: &BTreeSet<String>,
+) -> Result<Vec<f64>, ReportError> {
+    let week = t.column_strings(table, "week")?;
+    Ok(t.column_f64(table, column)?
+        .into_iter()
+        .zip(&week)
+        .filter(|(_, w)| weeks.contains(*w))
+        .map(|(v, _)| v)
+        .collect())
+}
+
+/// The sum of the finite values.
+fn finite_sum(v: &[f64]) -> f64 {
+    v.iter().filter(|x| x.is_finite()).sum()
+}
+
 /// Means per person-week of some columns of a person-week table, over the weeks shown.
 fn means(
     t: &Table,
@@ -28,19 +49,11 @@ fn means(
     columns: &[&str],
     weeks: &BTreeSet<String>,
 ) -> Result<Vec<f64>, ReportError> {
-    let week = t.column_strings(table, "week")?;
-    let keep: Vec<bool> = week.iter().map(|w| weeks.contains(w)).collect();
-    let n = keep.iter().filter(|k| **k).count().max(1) as f64;
     columns
         .iter()
         .map(|c| {
-            let v = t.column_f64(table, c)?;
-            Ok(v.iter()
-                .zip(&keep)
-                .filter(|(_, k)| **k)
-                .map(|(x, _)| if x.is_finite() { *x } else { 0.0 })
-                .sum::<f64>()
-                / n)
+            let v = shown(t, table, c, weeks)?;
+            Ok(finite_sum(&v) / v.len().max(1) as f64)
         })
         .collect()
 }
@@ -198,14 +211,7 @@ pub(crate) fn meetings(results: &Path, weeks: &BTreeSet<String>) -> Result<Meeti
             &names,
             means(&t, "person_week_meetings", &names, weeks)?,
         ));
-        let week = t.column_strings("person_week_meetings", "week")?;
-        let hours: Vec<f64> = t
-            .column_f64("person_week_meetings", "adjusted_hours")?
-            .into_iter()
-            .zip(&week)
-            .filter(|(_, w)| weeks.contains(*w))
-            .map(|(h, _)| h)
-            .collect();
+        let hours = shown(&t, "person_week_meetings", "adjusted_hours", weeks)?;
         out.load = histogram(&hours, &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0]);
     }
     Ok(out)
@@ -239,16 +245,9 @@ pub(crate) fn patterns(
             "legacy_focus_hours",
         ];
         out.focus = measures(&names, means(&t, "person_week_focus", &names, weeks)?);
-        let week = t.column_strings("person_week_focus", "week")?;
-        let legacy = t.column_f64("person_week_focus", "legacy_focus_hours")?;
-        let shown: Vec<f64> = legacy
-            .into_iter()
-            .zip(&week)
-            .filter(|(_, w)| weeks.contains(*w))
-            .map(|(v, _)| v)
-            .collect();
+        let legacy = shown(&t, "person_week_focus", "legacy_focus_hours", weeks)?;
         out.no_focus_share =
-            shown.iter().filter(|v| **v <= 0.0).count() as f64 / shown.len().max(1) as f64;
+            legacy.iter().filter(|v| **v <= 0.0).count() as f64 / legacy.len().max(1) as f64;
     }
     if let Some(t) = optional(results, "person_week_after_hours")? {
         let names = [
@@ -294,14 +293,7 @@ pub(crate) fn network(results: &Path, weeks: &BTreeSet<String>) -> Result<Networ
     };
     let name = "person_week_network";
     let names = ["internal_network", "external_network", "interactions"];
-    let week = t.column_strings(name, "week")?;
-    let internal: Vec<f64> = t
-        .column_f64(name, "internal_network")?
-        .into_iter()
-        .zip(&week)
-        .filter(|(_, w)| weeks.contains(*w))
-        .map(|(v, _)| v)
-        .collect();
+    let internal = shown(&t, name, "internal_network", weeks)?;
     Ok(Network {
         means: measures(&names, means(&t, name, &names, weeks)?),
         internal: histogram(&internal, &[0.0, 1.0, 6.0, 11.0, 21.0, 51.0]),
@@ -357,14 +349,7 @@ pub(crate) fn surplus(results: &Path, weeks: &BTreeSet<String>) -> Result<Surplu
         .len()
         .max(1) as f64;
     for (col, target) in [("fte", &mut out.fte), ("cost", &mut out.cost)] {
-        *target = t
-            .column_f64(name, col)?
-            .iter()
-            .zip(&week)
-            .filter(|(v, w)| weeks.contains(*w) && v.is_finite())
-            .map(|(v, _)| v)
-            .sum::<f64>()
-            / n_weeks;
+        *target = finite_sum(&shown(&t, name, col, weeks)?) / n_weeks;
     }
     let person_weeks = week.iter().filter(|w| weeks.contains(*w)).count().max(1) as f64;
     if let Some(l) = optional(results, "surplus_person_week_lever")? {
