@@ -161,7 +161,7 @@ fn change_svg(g: &GroupChange) -> Result<String, ReportError> {
     Ok(svg)
 }
 
-const HTML: &str = include_str!("templates/compare.html");
+pub(crate) const HTML: &str = include_str!("templates/compare.html");
 
 /// Renders a compare folder's before/after page into `out` (`index.html`, the chart as SVG
 /// and PNG), atomically.
@@ -171,12 +171,7 @@ pub fn write_compare_report(dir: &Path, out: &Path) -> Result<usize, ReportError
         Some(g) => change_svg(g)?,
         None => String::new(),
     };
-    let mut env = minijinja::Environment::new();
-    env.add_template("style.css", crate::CSS)?;
-    env.add_template("compare.html", HTML)?;
-    env.add_filter("h", |h: f64| format!("{:+.2}", (h * 1e9).round() / 1e9));
-    env.add_filter("v", |h: f64| format!("{:.2}", (h * 1e9).round() / 1e9));
-    let html = env
+    let html = crate::environment()?
         .get_template("compare.html")?
         .render(context! { groups => groups, info => info, chart => svg })?;
     let partial = wecon_model::atomic::partial_dir(out)?;

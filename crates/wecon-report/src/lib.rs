@@ -283,14 +283,20 @@ const HTML: &str = include_str!("templates/index.html");
 pub(crate) const CSS: &str = include_str!("templates/style.css");
 const MARKDOWN: &str = include_str!("templates/summary.md");
 
-fn environment() -> Result<Environment<'static>, ReportError> {
+/// Every page's templates and number filters.
+pub(crate) fn environment() -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
     env.add_template("style.css", CSS)?;
     env.add_template("index.html", HTML)?;
     env.add_template("summary.md", MARKDOWN)?;
+    env.add_template("compare.html", compare::HTML)?;
     // Rounded to a nanohour first: sums taken in another order (parallel aggregation, another
     // key's person order) differ in the last bits and must not flip the second decimal.
     env.add_filter("hours", |h: f64| format!("{:.2}", (h * 1e9).round() / 1e9));
+    // The same, signed: a change.
+    env.add_filter("change", |h: f64| {
+        format!("{:+.2}", (h * 1e9).round() / 1e9)
+    });
     env.add_filter("pct", |h: f64| format!("{h:.1}%"));
     Ok(env)
 }
