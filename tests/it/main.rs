@@ -2,6 +2,7 @@
 
 mod archives;
 mod audit;
+mod browser;
 mod chat;
 mod compare;
 mod corpora;
