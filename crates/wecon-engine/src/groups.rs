@@ -35,8 +35,9 @@ pub(crate) fn column(attribute: &str) -> Result<(String, String), String> {
 }
 
 /// The group queries for `by`: `group_week_process` (groups of at least `min` active
-/// people), `group_week_suppressed` (the group-weeks left out, and their size) and
-/// `group_week_surplus` (reclaimable hours per person, FTE and cost). With
+/// people), `group_week_suppressed` (the group-weeks left out, and their size),
+/// `group_week_surplus` (reclaimable hours per person, FTE and cost) and
+/// `group_collaboration` (interactions between groups). With
 /// `exclude`, the person-weeks `validation_exclusions` lists are left out first (METRICS.md
 /// §5: validation before group figures).
 pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<UserQuery>, String> {
@@ -142,7 +143,97 @@ WHERE s.people >= {min}
 ORDER BY h.week, {names_h}"
         ),
     };
-    Ok(vec![process, suppressed, surplus, redistribution])
+    let with_names = cols
+        .iter()
+        .map(|(_, n)| format!("with_{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let with_select = cols
+        .iter()
+        .map(|(_, n)| {
+            format!(
+                "CASE WHEN n.external THEN '(external)' \
+                 WHEN m.person_id IS NULL THEN '(not in roster)' ELSE m.{n} END AS with_{n}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(",\n           ");
+    let member_join = cols
+        .iter()
+        .map(|(_, n)| format!("c.with_{n} = g.{n}"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    let collaboration = UserQuery {
+        name: "group_collaboration".into(),
+        sql: format!(
+            "-- group_collaboration: how much each group ({attributes}) works with each other group.
+--
+-- Definition (METRICS.md §3, §4): {counted_doc}the meaningful interactions of each active
+-- person in the week (`network_pair_weeks`) are attributed to the other party's group
+-- (`with_*` columns: the other's roster attributes, `(external)` for people outside the
+-- organisation, `(not in roster)` for internal addresses the roster does not hold) and
+-- divided by the group's active people: `interactions_per_person` (meaningful interactions)
+-- and `contacts_per_person` (distinct people). A person's own group counts too, except
+-- the person. Rows appear only where the group has at least {min} active people that week and
+-- the other group at least {min} people in the roster (others are left out, not merged).
+-- Source: METRICS.md §3 (networks, collaboration across groups) and §4 (minimum group size).
+{sizes},
+member AS (
+    SELECT p.person_id, {select} FROM people p
+),
+member_sizes AS (
+    SELECT {names}, COUNT(*) AS people FROM member GROUP BY {names}
+),
+links AS (
+    SELECT a.week, {names_a},
+           {with_select},
+           n.n
+    FROM active a
+    JOIN network_pair_weeks n ON n.person_id = a.person_id AND n.week = a.week
+    LEFT JOIN member m ON m.person_id = n.other
+    WHERE n.other <> a.person_id
+),
+cells AS (
+    SELECT week, {names}, {with_names},
+           SUM(n) AS interactions, COUNT(*) AS contacts
+    FROM links
+    GROUP BY week, {names}, {with_names}
+)
+SELECT c.week, {names_c}, {with_names_c},
+       CAST(c.interactions AS DOUBLE) / s.people AS interactions_per_person,
+       CAST(c.contacts AS DOUBLE) / s.people AS contacts_per_person,
+       s.people
+FROM cells c
+JOIN sizes s ON c.week = s.week AND {join_sizes}
+LEFT JOIN member_sizes g ON {member_join}
+WHERE s.people >= {min}
+  AND (g.people >= {min} OR {outside})
+ORDER BY c.week, {names_c}, {with_names_c}",
+            names_c = names_of("c."),
+            with_names_c = cols
+                .iter()
+                .map(|(_, n)| format!("c.with_{n}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            join_sizes = cols
+                .iter()
+                .map(|(_, n)| format!("c.{n} = s.{n}"))
+                .collect::<Vec<_>>()
+                .join(" AND "),
+            outside = cols
+                .iter()
+                .map(|(_, n)| format!("c.with_{n} IN ('(external)', '(not in roster)')"))
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        ),
+    };
+    Ok(vec![
+        process,
+        suppressed,
+        surplus,
+        collaboration,
+        redistribution,
+    ])
 }
 
 /// The person-weeks group figures count, as a CTE body, and how the SQL comment says so.

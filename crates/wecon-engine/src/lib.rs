@@ -207,7 +207,14 @@ pub async fn open(dir: &Path) -> Result<(SessionContext, Opened), EngineError> {
 
 /// Runs one SQL statement and collects its result.
 pub async fn sql(ctx: &SessionContext, statement: &str) -> Result<Vec<RecordBatch>, EngineError> {
-    Ok(ctx.sql(statement).await?.collect().await?)
+    let df = ctx.sql(statement).await?;
+    let schema = Arc::new(df.schema().as_arrow().clone());
+    let mut batches = df.collect().await?;
+    // An empty result still has its columns (a CSV of no rows is its header).
+    if batches.is_empty() {
+        batches.push(RecordBatch::new_empty(schema));
+    }
+    Ok(batches)
 }
 
 /// Runs the metric library over `dataset` under `profile` and writes the results folder.

@@ -1,6 +1,7 @@
 //! Charts drawn with plotters into SVG strings that the HTML report inlines.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::{ReportData, ReportError};
 
@@ -247,49 +248,104 @@ pub(crate) fn groups_svg(groups: &[crate::sections::GroupHours]) -> Result<Strin
     )
 }
 
-/// Weekday × hour heat map of hours per person-week; hidden cells hatched grey.
+/// Weekday × hour heat map of hours per person-week; hidden cells grey.
 pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>]) -> Result<String, ReportError> {
+    let days: Vec<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        .map(String::from)
+        .to_vec();
+    let hours: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
+    matrix_svg(
+        "When counted time falls (people's own time zones), hours per person-week",
+        &days,
+        &hours,
+        heat,
+        "hour of the day",
+        false,
+    )
+}
+
+/// Interactions per person-week of each group (rows) with each group (columns).
+pub(crate) fn collaboration_svg(c: &crate::sections::Collaboration) -> Result<String, ReportError> {
+    let cells: Vec<Vec<Option<f64>>> = c
+        .interactions
+        .iter()
+        .map(|r| r.iter().map(|v| Some(*v)).collect())
+        .collect();
+    matrix_svg(
+        &format!(
+            "Interactions per person-week between groups ({}): row group with column group",
+            c.attribute
+        ),
+        &c.groups,
+        &c.with,
+        &cells,
+        "with",
+        true,
+    )
+}
+
+/// A matrix of shaded cells, rows top to bottom and columns left to right, darker for more;
+/// `None` cells (hidden) grey. With `values`, each cell shows its number.
+fn matrix_svg(
+    title: &str,
+    rows: &[String],
+    columns: &[String],
+    cells: &[Vec<Option<f64>>],
+    x_desc: &str,
+    values: bool,
+) -> Result<String, ReportError> {
     let mut svg = String::new();
+    let (n_rows, n_cols) = (rows.len().max(1), columns.len().max(1));
+    let label_width = rows
+        .iter()
+        .map(|r| r.chars().count() as u32 * 8 + 16)
+        .max()
+        .unwrap_or(50)
+        .clamp(50, 220);
+    let height = (110 + 32 * n_rows as u32).max(300);
     {
-        let root = SVGBackend::with_string(&mut svg, (860, 300)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (860, height)).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let top = heat
+        let top = cells
             .iter()
             .flatten()
             .flatten()
             .copied()
             .fold(0.0, f64::max)
             .max(1e-9);
-        let days: Vec<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-            .map(String::from)
-            .to_vec();
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "When counted time falls (people's own time zones), hours per person-week",
-                ("sans-serif", 17),
-            )
+            .caption(title, ("sans-serif", 17))
             .margin(10)
-            .x_label_area_size(30)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0.0..24.0, 0.0..7.0)
+            .margin_right(20)
+            .x_label_area_size(40)
+            .y_label_area_size(label_width)
+            .build_cartesian_2d(0.0..n_cols as f64, 0.0..n_rows as f64)
             .map_err(chart_error)?;
         chart
             .configure_mesh()
             .disable_mesh()
-            .x_labels(13)
-            .x_label_formatter(&|x: &f64| format!("{:02}", x.round() as i64))
-            .y_labels(15)
-            .y_label_formatter(&|y: &f64| category(&days, *y))
-            .x_desc("hour of the day")
+            .x_labels(n_cols * 2 + 1)
+            .x_label_formatter(&|x: &f64| {
+                let k = x - 0.5;
+                let i = k.round();
+                if (k - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < columns.len() {
+                    columns[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .y_labels(n_rows * 2 + 1)
+            .y_label_formatter(&|y: &f64| category(rows, *y))
+            .x_desc(x_desc)
             .draw()
             .map_err(chart_error)?;
-        for (d, row) in heat.iter().enumerate().take(7) {
-            let y = (6 - d) as f64;
-            for (h, v) in row.iter().enumerate().take(24) {
-                let x = h as f64;
-                let style = match v {
-                    Some(v) => {
-                        let t = (v / top).clamp(0.0, 1.0);
+        for (r, row) in cells.iter().enumerate().take(n_rows) {
+            let y = (n_rows - 1 - r) as f64;
+            for (c, v) in row.iter().enumerate().take(n_cols) {
+                let x = c as f64;
+                let t = v.map(|v| (v / top).clamp(0.0, 1.0));
+                let style = match t {
+                    Some(t) => {
                         let c = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
                         RGBColor(c(247.0, 8.0), c(251.0, 69.0), c(255.0, 148.0)).filled()
                     }
@@ -301,7 +357,96 @@ pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>]) -> Result<String, ReportErr
                         style,
                     )))
                     .map_err(chart_error)?;
+                if let (true, Some(v), Some(t)) = (values, v, t) {
+                    let ink = if t > 0.55 { WHITE } else { BLACK };
+                    let text = format!("{:.1}", (v * 1e9).round() / 1e9);
+                    let style = ("sans-serif", 13)
+                        .into_font()
+                        .color(&ink)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    chart
+                        .draw_series(std::iter::once(Text::new(text, (x + 0.5, y + 0.5), style)))
+                        .map_err(chart_error)?;
+                }
             }
+        }
+        root.present().map_err(chart_error)?;
+    }
+    Ok(svg)
+}
+
+/// Each group's hours per person per week (all processes), a line per group.
+pub(crate) fn group_trend_svg(
+    groups: &[crate::sections::GroupHours],
+) -> Result<String, ReportError> {
+    let weeks: Vec<String> = groups
+        .iter()
+        .flat_map(|g| g.trend.iter().map(|(w, _)| w.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (860, 360)).into_drawing_area();
+        root.fill(&WHITE).map_err(chart_error)?;
+        let (plot, legend) = root.split_horizontally(700);
+        let top = groups
+            .iter()
+            .flat_map(|g| g.trend.iter().map(|t| t.1))
+            .fold(0.0, f64::max)
+            .max(1.0)
+            * 1.1;
+        let n = weeks.len();
+        let mut chart = ChartBuilder::on(&plot)
+            .caption(
+                format!(
+                    "Hours per person per week in each group ({})",
+                    groups.first().map(|g| g.attribute.as_str()).unwrap_or("")
+                ),
+                ("sans-serif", 17),
+            )
+            .margin(12)
+            .margin_right(28)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..(n.max(2) - 1) as f64, 0.0..top)
+            .map_err(chart_error)?;
+        chart
+            .configure_mesh()
+            .x_labels(n.clamp(2, 10))
+            .x_label_formatter(&|x| {
+                let i = x.round() as usize;
+                if (x - i as f64).abs() < 1e-6 {
+                    weeks.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("week starting (UTC)")
+            .y_desc("hours per person")
+            .draw()
+            .map_err(chart_error)?;
+        let mut y = 50;
+        for (k, g) in groups.iter().enumerate() {
+            let colour = COLOURS[k % COLOURS.len()];
+            let points: Vec<(f64, f64)> = g
+                .trend
+                .iter()
+                .filter_map(|(w, h)| weeks.iter().position(|x| x == w).map(|i| (i as f64, *h)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(points.clone(), colour.stroke_width(2)))
+                .map_err(chart_error)?;
+            chart
+                .draw_series(points.iter().map(|p| Circle::new(*p, 3, colour.filled())))
+                .map_err(chart_error)?;
+            legend
+                .draw(&Rectangle::new([(8, y + 5), (22, y + 9)], colour.filled()))
+                .map_err(chart_error)?;
+            legend
+                .draw(&Text::new(g.group.clone(), (30, y), ("sans-serif", 14)))
+                .map_err(chart_error)?;
+            y += 22;
         }
         root.present().map_err(chart_error)?;
     }

@@ -20,7 +20,9 @@ use wecon_model::Process;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file};
 
 pub use compare::{is_compare, write_compare_report};
-pub use sections::{GroupHours, Measure, Meetings, Network, Patterns, Quality, Surplus};
+pub use sections::{
+    Collaboration, GroupHours, Measure, Meetings, Network, Patterns, Quality, Surplus,
+};
 pub use tables::{Table, read_table};
 
 /// The smallest group shown unless the user explicitly lowers it (METRICS.md §4).
@@ -100,6 +102,7 @@ pub struct ReportData {
     pub constants: Vec<(String, String)>,
     pub references: Vec<Reference>,
     pub groups: Vec<GroupHours>,
+    pub collaboration: Collaboration,
     pub meetings: Meetings,
     pub patterns: Patterns,
     pub network: Network,
@@ -254,9 +257,11 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
     let patterns = sections::patterns(results, &shown, opts.min_group_size)?;
     let summary: Vec<ProcessHours> = summary;
     let references = references(&summary, total / n_pw, &meetings, &patterns);
+    let groups = sections::groups(results)?;
     Ok(ReportData {
         references,
-        groups: sections::groups(results)?,
+        collaboration: sections::collaboration(results, &groups)?,
+        groups,
         meetings,
         patterns,
         network: sections::network(results, &shown)?,
@@ -325,6 +330,13 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
     );
     if !data.groups.is_empty() {
         charts.insert("groups", chart::groups_svg(&data.groups)?);
+        charts.insert("group_trend", chart::group_trend_svg(&data.groups)?);
+    }
+    if !data.collaboration.groups.is_empty() {
+        charts.insert(
+            "collaboration",
+            chart::collaboration_svg(&data.collaboration)?,
+        );
     }
     if !data.meetings.mix.is_empty() {
         charts.insert(
@@ -451,6 +463,45 @@ pub fn figure_tables(data: &ReportData) -> Vec<(&'static str, String)> {
                     r.extend(g.hours.iter().map(|h| num(*h)));
                     r
                 }),
+            ),
+        ),
+        (
+            "group_trend",
+            csv(
+                &["attribute", "group", "week", "hours_per_person"],
+                data.groups.iter().flat_map(|g| {
+                    g.trend.iter().map(|(w, h)| {
+                        vec![g.attribute.clone(), g.group.clone(), w.clone(), num(*h)]
+                    })
+                }),
+            ),
+        ),
+        (
+            "collaboration",
+            csv(
+                &[
+                    "attribute",
+                    "group",
+                    "with",
+                    "interactions_per_person_week",
+                    "contacts_per_person_week",
+                ],
+                data.collaboration
+                    .groups
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(r, g)| {
+                        let c = &data.collaboration;
+                        c.with.iter().enumerate().map(move |(k, w)| {
+                            vec![
+                                c.attribute.clone(),
+                                g.clone(),
+                                w.clone(),
+                                num(c.interactions[r][k]),
+                                num(c.contacts[r][k]),
+                            ]
+                        })
+                    }),
             ),
         ),
         (

@@ -107,6 +107,8 @@ pub struct GroupHours {
     pub weeks: usize,
     /// Hours per person-week per process, in `Process::ALL` order.
     pub hours: Vec<f64>,
+    /// Each shown week and the group's hours per person that week (all processes).
+    pub trend: Vec<(String, f64)>,
 }
 
 /// Groups from `group_week_process`: its rows are only groups of at least the minimum size.
@@ -115,32 +117,21 @@ pub(crate) fn groups(results: &Path) -> Result<Vec<GroupHours>, ReportError> {
         return Ok(Vec::new());
     };
     let name = "group_week_process";
-    let attributes: Vec<&String> = t
+    let attributes: Vec<String> = t
         .columns
         .iter()
         .filter(|c| !["week", "process", "hours_per_person", "people"].contains(&c.as_str()))
+        .cloned()
         .collect();
     let week = t.column_strings(name, "week")?;
     let process = t.column_strings(name, "process")?;
     let hours = t.column_f64(name, "hours_per_person")?;
     let people = t.column_f64(name, "people")?;
-    let values: Vec<Vec<String>> = attributes
-        .iter()
-        .map(|a| t.column_strings(name, a))
-        .collect::<Result<_, _>>()?;
-    let attribute = attributes
-        .iter()
-        .map(|a| a.as_str())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let keys = group_keys(&t, name, &attributes)?;
+    let attribute = attributes.join(", ");
     // (group) → week → (people, hours per process)
     let mut by: BTreeMap<String, BTreeMap<&str, (f64, Vec<f64>)>> = BTreeMap::new();
-    for i in 0..week.len() {
-        let group = values
-            .iter()
-            .map(|v| v[i].as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+    for (i, group) in keys.into_iter().enumerate() {
         let Some(k) = wecon_model::Process::ALL
             .iter()
             .position(|p| p.as_str() == process[i])
@@ -172,6 +163,10 @@ pub(crate) fn groups(results: &Path) -> Result<Vec<GroupHours>, ReportError> {
                 people: people / n,
                 weeks: weeks.len(),
                 hours: hours.iter().map(|h| h / n).collect(),
+                trend: weeks
+                    .iter()
+                    .map(|(w, (_, h))| (w.to_string(), h.iter().sum()))
+                    .collect(),
             }
         })
         .collect())
@@ -276,6 +271,98 @@ pub(crate) fn patterns(
                 out.heat[d - 1][hr] = Some(h[i]);
             }
         }
+    }
+    Ok(out)
+}
+
+/// Interactions between groups: each shown group's meaningful interactions per person-week
+/// with each other group (rows: the groups; columns: the same groups that have at least the
+/// minimum size in the roster, then people outside the organisation and internal addresses
+/// the roster lacks).
+#[derive(Debug, Clone, Serialize, Default, PartialEq)]
+pub struct Collaboration {
+    pub attribute: String,
+    pub groups: Vec<String>,
+    pub with: Vec<String>,
+    /// `interactions[group][with]`, per person-week of the group, over the weeks it is shown.
+    pub interactions: Vec<Vec<f64>>,
+    /// Distinct people met, likewise.
+    pub contacts: Vec<Vec<f64>>,
+}
+
+/// The group of each row of a group table: its attribute columns' values joined.
+fn group_keys(t: &Table, table: &str, attributes: &[String]) -> Result<Vec<String>, ReportError> {
+    let values: Vec<Vec<String>> = attributes
+        .iter()
+        .map(|a| t.column_strings(table, a))
+        .collect::<Result<_, _>>()?;
+    Ok((0..t.rows.len())
+        .map(|i| {
+            values
+                .iter()
+                .map(|v| v[i].as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect())
+}
+
+/// From `group_collaboration`, averaged over each group's shown weeks (`groups`: a group
+/// with no interaction in a shown week counts that week as zero).
+pub(crate) fn collaboration(
+    results: &Path,
+    groups: &[GroupHours],
+) -> Result<Collaboration, ReportError> {
+    let name = "group_collaboration";
+    let Some(t) = optional(results, name)? else {
+        return Ok(Collaboration::default());
+    };
+    let attributes: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| {
+            !c.starts_with("with_")
+                && ![
+                    "week",
+                    "interactions_per_person",
+                    "contacts_per_person",
+                    "people",
+                ]
+                .contains(&c.as_str())
+        })
+        .cloned()
+        .collect();
+    let with_attributes: Vec<String> = attributes.iter().map(|a| format!("with_{a}")).collect();
+    let group = group_keys(&t, name, &attributes)?;
+    let with = group_keys(&t, name, &with_attributes)?;
+    let interactions = t.column_f64(name, "interactions_per_person")?;
+    let contacts = t.column_f64(name, "contacts_per_person")?;
+    let weeks: BTreeMap<&str, usize> = groups.iter().map(|g| (g.group.as_str(), g.weeks)).collect();
+    let rows: Vec<String> = groups.iter().map(|g| g.group.clone()).collect();
+    // Groups first, in the rows' order, then the outside columns.
+    let mut columns: Vec<String> = rows.iter().filter(|g| with.contains(g)).cloned().collect();
+    for w in &with {
+        if !columns.contains(w) {
+            columns.push(w.clone());
+        }
+    }
+    let mut out = Collaboration {
+        attribute: attributes.join(", "),
+        interactions: vec![vec![0.0; columns.len()]; rows.len()],
+        contacts: vec![vec![0.0; columns.len()]; rows.len()],
+        groups: rows,
+        with: columns,
+    };
+    for i in 0..group.len() {
+        let (Some(r), Some(c)) = (
+            out.groups.iter().position(|g| *g == group[i]),
+            out.with.iter().position(|g| *g == with[i]),
+        ) else {
+            continue;
+        };
+        let n = weeks[group[i].as_str()].max(1) as f64;
+        out.interactions[r][c] += interactions[i] / n;
+        out.contacts[r][c] += contacts[i] / n;
     }
     Ok(out)
 }
