@@ -89,6 +89,23 @@ fn run_on_sample_data_matches_its_contents() {
         ),
         "unit,n\nfinance,5\nit,5\noperations,5\nsales,5\n"
     );
+    // The notice bands hold every meeting hour once: their short-notice part (under 24 h)
+    // and their unknown part are what each person's meeting quality counts.
+    let per_person_week = |sql: &str| query_csv(&out.join("results"), sql);
+    assert_eq!(
+        per_person_week(
+            "select round(sum(hours_per_person_week), 9) m, \
+             round(sum(case when band <= 2 then hours_per_person_week else 0 end), 9) s, \
+             round(sum(case when notice = 'unknown' then hours_per_person_week else 0 end), 9) u \
+             from meeting_notice"
+        ),
+        per_person_week(
+            "select round(sum(meeting_hours) / n, 9) m, round(sum(short_notice_hours) / n, 9) s, \
+             round(sum(notice_unknown_hours) / n, 9) u from person_week_meeting_quality \
+             cross join (select count(*) n from (select distinct person_id, week from person_week_process)) \
+             group by n"
+        )
+    );
     // The report shows the processes and the chart.
     let html = std::fs::read_to_string(out.join("report/index.html")).unwrap();
     assert!(

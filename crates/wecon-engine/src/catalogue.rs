@@ -57,6 +57,10 @@ const QUERIES: &[(&str, &str)] = &[
         include_str!("../../../queries/activity_heatmap.sql"),
     ),
     (
+        "meeting_notice",
+        include_str!("../../../queries/meeting_notice.sql"),
+    ),
+    (
         "person_week_focus",
         include_str!("../../../queries/person_week_focus.sql"),
     ),

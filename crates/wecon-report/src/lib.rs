@@ -253,7 +253,7 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
         .filter(|w| !suppressed.contains(*w))
         .map(|w| w.to_string())
         .collect();
-    let meetings = sections::meetings(results, &shown)?;
+    let meetings = sections::meetings(results, &shown, opts.min_group_size)?;
     let patterns = sections::patterns(results, &shown, opts.min_group_size)?;
     let summary: Vec<ProcessHours> = summary;
     let references = references(&summary, total / n_pw, &meetings, &patterns);
@@ -355,6 +355,21 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
                 "Person-weeks by meeting hours (overlaps counted once)",
                 &counts(&data.meetings.load),
                 "person-weeks",
+            )?,
+        );
+    }
+    if data.meetings.notice.iter().any(|n| n.1.is_some()) {
+        charts.insert(
+            "meeting_notice",
+            chart::bars_svg(
+                "Meeting hours per person-week, by how far ahead the meeting was created",
+                &data
+                    .meetings
+                    .notice
+                    .iter()
+                    .filter_map(|(b, h)| h.map(|h| (b.clone(), h)))
+                    .collect::<Vec<_>>(),
+                "hours per person-week",
             )?,
         );
     }
@@ -519,6 +534,16 @@ pub fn figure_tables(data: &ReportData) -> Vec<(&'static str, String)> {
                     .load
                     .iter()
                     .map(|(l, n)| vec![l.clone(), n.to_string()]),
+            ),
+        ),
+        (
+            "meeting_notice",
+            csv(
+                &["notice", "hours_per_person_week"],
+                data.meetings
+                    .notice
+                    .iter()
+                    .map(|(b, h)| vec![b.clone(), h.map(num).unwrap_or_else(|| "hidden".into())]),
             ),
         ),
         (

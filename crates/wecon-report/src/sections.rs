@@ -172,15 +172,35 @@ pub(crate) fn groups(results: &Path) -> Result<Vec<GroupHours>, ReportError> {
         .collect())
 }
 
-/// Meetings: the mix per person-week and the distribution of meeting hours.
+/// Meetings: the mix per person-week, the distribution of meeting hours, and how far ahead
+/// meetings are planned.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Meetings {
     pub mix: Vec<Measure>,
     pub load: Vec<(String, usize)>,
+    /// Notice bands in order: meeting hours per person-week, `None` where fewer people than
+    /// the minimum group size have such meetings.
+    pub notice: Vec<(String, Option<f64>)>,
 }
 
-pub(crate) fn meetings(results: &Path, weeks: &BTreeSet<String>) -> Result<Meetings, ReportError> {
+pub(crate) fn meetings(
+    results: &Path,
+    weeks: &BTreeSet<String>,
+    min_group_size: usize,
+) -> Result<Meetings, ReportError> {
     let mut out = Meetings::default();
+    if let Some(t) = optional(results, "meeting_notice")? {
+        let name = "meeting_notice";
+        let band = t.column_strings(name, "notice")?;
+        let hours = t.column_f64(name, "hours_per_person_week")?;
+        let people = t.column_f64(name, "people")?;
+        out.notice = (0..band.len())
+            .map(|i| {
+                let shown = people[i] as usize >= min_group_size;
+                (band[i].clone(), shown.then_some(hours[i]))
+            })
+            .collect();
+    }
     if let Some(t) = optional(results, "person_week_meeting_quality")? {
         let names = [
             "meeting_hours",
