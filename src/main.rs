@@ -2,6 +2,7 @@
 //! and prints errors with their whole cause chain. No logic worth testing lives only here.
 
 mod commands;
+mod progress;
 
 use std::process::ExitCode;
 

@@ -81,9 +81,15 @@ pub(super) fn analyze(
         extra.extend(wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?);
     }
     let info = super::runtime()?
-        .block_on(wecon_engine::analyze(dataset, out, &profile, &extra))
+        .block_on(wecon_engine::analyze(
+            dataset,
+            out,
+            &profile,
+            &extra,
+            &super::progress(),
+        ))
         .with_context(|| format!("failed to analyze `{}`", dataset.display()))?;
-    eprintln!(
+    super::note!(
         "wrote {} result tables to `{}` under profile `{}`",
         info.tables.len(),
         out.display(),

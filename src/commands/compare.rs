@@ -87,7 +87,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
             )
         })?;
     if let Some((d, lo, hi)) = s.all_change {
-        eprintln!(
+        super::note!(
             "hours per person-week changed by {d:+.2} ({:.0}% CI {lo:+.2} to {hi:+.2}); {} → {} people, {} in both",
             s.confidence * 100.0,
             s.baseline_people,
@@ -104,7 +104,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
             s.baseline_profile, s.followup_profile
         );
     }
-    eprintln!(
+    super::note!(
         "wrote `{}` ({} groups shown, {} below the minimum group size)",
         args.out.join("summary.md").display(),
         s.groups_shown,

@@ -10,6 +10,8 @@ mod sources;
 mod synth;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, Result};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -25,7 +27,32 @@ use wecon_ingest::KeySource;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// No progress bars or log lines, and no summaries: only warnings and errors.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
+
+/// Whether `--quiet` was given.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Progress shown as the terminal and `--quiet` allow.
+pub(crate) fn progress() -> crate::progress::Shown {
+    crate::progress::Shown::new(quiet())
+}
+
+/// An informational line on stderr, unless `--quiet`.
+macro_rules! note {
+    ($($t:tt)*) => {
+        if !$crate::commands::quiet() {
+            eprintln!($($t)*);
+        }
+    };
+}
+pub(crate) use note;
 
 #[derive(Debug, Subcommand)]
 enum Command {
@@ -52,6 +79,7 @@ enum Command {
 
 /// Runs the chosen subcommand.
 pub fn dispatch(cli: Cli) -> Result<()> {
+    QUIET.store(cli.quiet, Ordering::Relaxed);
     match cli.command {
         Command::Ingest(a) => ingest::run(a),
         Command::Analyze(a) => analyze::run(a),
@@ -110,6 +138,7 @@ impl IngestFlags {
                 .iter()
                 .map(|(c, f)| (c.to_ascii_lowercase(), f.clone()))
                 .collect(),
+            progress: Arc::new(progress()),
         }
     }
 }
@@ -149,7 +178,7 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
     let summary = wecon_ingest::ingest(sources, out, &flags.options())
         .with_context(|| format!("failed to ingest into `{}`", out.display()))?;
     let m = &summary.manifest;
-    eprintln!(
+    note!(
         "ingested {} activities of {} people into `{}`: {} records read, {} accepted, {} rejected",
         m.activities,
         m.people,
@@ -158,10 +187,10 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
         m.records_accepted,
         m.records_rejected
     );
-    eprintln!("pseudonymisation key: {}", m.key);
+    note!("pseudonymisation key: {}", m.key);
     let skipped = summary.skipped_files();
     if skipped > 0 {
-        eprintln!(
+        note!(
             "skipped {skipped} files that are not exports (documentation, ground truth); listed in the ingest_log"
         );
     }
@@ -171,7 +200,7 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
              (people.found_in without `roster`)"
         );
     }
-    if !summary.manifest.flagged.is_empty() {
+    if !summary.manifest.flagged.is_empty() && !quiet() {
         eprintln!("accepted with a data-quality flag (column `flags` of activities):");
         for (flag, n) in &summary.manifest.flagged {
             eprintln!("  {n:>8}  {flag}");

@@ -36,7 +36,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
     if wecon_report::is_compare(&args.results) {
         let groups = wecon_report::write_compare_report(&args.results, &args.out)
             .with_context(|| format!("failed to report on `{}`", args.results.display()))?;
-        eprintln!(
+        super::note!(
             "wrote `{}` (before and after, {groups} groups)",
             args.out.join("index.html").display()
         );
@@ -57,7 +57,7 @@ pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags) -> Resu
     }
     let data = wecon_report::write_report(results, out, opts)
         .with_context(|| format!("failed to report on `{}`", results.display()))?;
-    eprintln!(
+    super::note!(
         "wrote `{}` ({} people, {} person-weeks{})",
         out.join("index.html").display(),
         data.people,

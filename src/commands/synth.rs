@@ -74,7 +74,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
             args.out.display()
         )
     })?;
-    eprintln!(
+    super::note!(
         "wrote {} people, {} messages ({} message files), {} meetings, {} chat posts, {} calls, {} document events and {} transaction steps to `{}`",
         s.people,
         s.messages,

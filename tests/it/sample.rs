@@ -37,7 +37,50 @@ fn sample_data_is_what_the_generator_writes() {
 fn run_on_sample_data_matches_its_contents() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    let run = wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    // Not on a terminal, progress is plain log lines: each phase's work, then what it did.
+    let said = String::from_utf8_lossy(&run.stderr);
+    let phase = |name: &str| {
+        let to_do = said
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: "))?.strip_suffix(" to do"))
+            .unwrap_or_else(|| panic!("{name}: {said}"))
+            .to_string();
+        let done = said
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: done, ")))
+            .unwrap_or_else(|| panic!("{name}: {said}"))
+            .to_string();
+        (to_do, done)
+    };
+    // Everything to read is read (every input's bytes are counted once, calendars too).
+    let (to_do, done) = phase("reading exports");
+    assert!(to_do.ends_with("MiB"), "{to_do}");
+    assert!(
+        done.starts_with(&format!("{to_do} in ")),
+        "{to_do} / {done}"
+    );
+    assert!(done.ends_with(" activities"), "{done}");
+    let (to_do, done) = phase("running the metric library");
+    assert!(
+        done.starts_with(&format!("{to_do} in ")),
+        "{to_do} / {done}"
+    );
+    assert!(said.contains("wrote `"), "{said}");
+    // With --quiet: no progress, no summaries; the rejected records are still said.
+    let quiet = wecon(&[
+        "run",
+        "--quiet",
+        "sample-data",
+        "--out",
+        &dir.path().join("q").to_string_lossy(),
+    ]);
+    let said = String::from_utf8_lossy(&quiet.stderr);
+    assert!(
+        !said.contains("reading exports") && !said.contains("wrote") && !said.contains("ingested"),
+        "{said}"
+    );
+    assert!(said.contains("rejected records by reason"), "{said}");
     for f in [
         "dataset/manifest.json",
         "results/run.json",

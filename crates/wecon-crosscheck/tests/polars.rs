@@ -37,13 +37,20 @@ fn run(sources: &[PathBuf], profile: &str) -> Run {
         roster: None,
         owner: None,
         map: HashMap::new(),
+        progress: std::sync::Arc::new(wecon_model::progress::Silent),
     };
     wecon_ingest::ingest(sources, &dataset, &opts).unwrap();
     let profile = Profile::load(profile).unwrap();
     let groups = wecon_engine::group_queries(&["unit".into()], MIN_GROUP as usize, true).unwrap();
     tokio::runtime::Runtime::new()
         .unwrap()
-        .block_on(wecon_engine::analyze(&dataset, &results, &profile, &groups))
+        .block_on(wecon_engine::analyze(
+            &dataset,
+            &results,
+            &profile,
+            &groups,
+            &wecon_model::progress::Silent,
+        ))
         .unwrap();
     Run {
         _dir: dir,

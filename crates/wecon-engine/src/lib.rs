@@ -21,6 +21,7 @@ use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
+use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{ACTIVITIES, IMPORTED_METRICS, INGEST_LOG, PEOPLE};
 
 pub use catalogue::{Query, UserQuery, queries, query, query_names, user_queries};
@@ -217,12 +218,14 @@ pub async fn sql(ctx: &SessionContext, statement: &str) -> Result<Vec<RecordBatc
     Ok(batches)
 }
 
-/// Runs the metric library over `dataset` under `profile` and writes the results folder.
+/// Runs the metric library over `dataset` under `profile` and writes the results folder,
+/// telling `progress` of each query as it is done.
 pub async fn analyze(
     dataset: &Path,
     out: &Path,
     profile: &Profile,
     extra: &[UserQuery],
+    progress: &dyn Progress,
 ) -> Result<RunInfo, EngineError> {
     if !is_dataset(dataset) {
         return Err(EngineError::Layout(format!(
@@ -263,7 +266,15 @@ pub async fn analyze(
                 .map(|q| (q.name.clone(), q.sql.clone(), q.is_view(), q.doc())),
         )
         .collect();
+    progress.phase(
+        "running the metric library",
+        all.len() as u64,
+        Unit::Items("queries"),
+        "result rows",
+    );
+    let mut rows = 0u64;
     for (name, sql, is_view, doc) in all {
+        progress.advance(0, rows, &name);
         definitions.push((name.clone(), doc));
         let fail = |source| EngineError::Query {
             name: name.clone(),
@@ -287,6 +298,7 @@ pub async fn analyze(
                 .map_err(fail)?;
                 seconds.insert(name.clone(), started.elapsed().as_secs_f64());
             }
+            progress.advance(1, rows, &name);
             continue;
         }
         let schema = Arc::new(df.schema().as_arrow().clone());
@@ -300,7 +312,10 @@ pub async fn analyze(
             &partial.join(format!("{name}.csv")),
             format_batches(&batches, OutputFormat::Csv)?,
         )?;
-        row_counts.insert(name.clone(), batches.iter().map(|b| b.num_rows()).sum());
+        let n: usize = batches.iter().map(|b| b.num_rows()).sum();
+        rows += n as u64;
+        progress.advance(1, rows, &name);
+        row_counts.insert(name.clone(), n);
         seconds.insert(name.clone(), started.elapsed().as_secs_f64());
         ctx.register_table(
             name.as_str(),
@@ -308,6 +323,7 @@ pub async fn analyze(
         )?;
         tables.push(name);
     }
+    progress.finish();
     let date_range = date_range(&ctx).await?;
     let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
     let info = RunInfo {

@@ -45,6 +45,57 @@ pub(crate) enum Input {
     Skipped(PathBuf, &'static str),
 }
 
+/// The bytes an input will be read from (0 for what is not read), for progress.
+pub(crate) fn input_bytes(input: &Input) -> u64 {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    match input {
+        Input::MailTree { files, .. } => files.iter().map(|f| size(&f.path)).sum(),
+        Input::Slack(root) => walkdir::WalkDir::new(root)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+            .sum(),
+        Input::Mbox(p)
+        | Input::Calendar(p)
+        | Input::VivaMeetings(p)
+        | Input::DocumentCsv(p)
+        | Input::VivaPersons(p)
+        | Input::Transactions(p, _)
+        | Input::Chat(p, _)
+        | Input::Audit(p, _) => size(p),
+        Input::Roster(_)
+        | Input::Archive(_)
+        | Input::Pst(_)
+        | Input::Unrecognised(..)
+        | Input::Skipped(..) => 0,
+    }
+}
+
+/// A short name of an input for progress lines: its mailbox or file name.
+pub(crate) fn input_name(input: &Input) -> String {
+    let path = match input {
+        Input::MailTree { name, .. } => return name.clone(),
+        Input::Mbox(p)
+        | Input::Calendar(p)
+        | Input::Roster(p)
+        | Input::VivaMeetings(p)
+        | Input::DocumentCsv(p)
+        | Input::VivaPersons(p)
+        | Input::Transactions(p, _)
+        | Input::Chat(p, _)
+        | Input::Audit(p, _)
+        | Input::Archive(p)
+        | Input::Pst(p)
+        | Input::Slack(p)
+        | Input::Unrecognised(p, _)
+        | Input::Skipped(p, _) => p,
+    };
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// One message file within a mail tree.
 #[derive(Debug, Clone)]
 pub(crate) struct MessageFile {

@@ -29,9 +29,11 @@ mod writer;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
 pub use formats::{FORMATS, Format};
@@ -92,6 +94,8 @@ pub struct IngestOptions {
     /// Column renames for CSVs of document activity: column (lower case) → wecon field
     /// (`time`, `person`, `action`, `document`).
     pub map: HashMap<String, String>,
+    /// Told of the reading as it goes.
+    pub progress: Arc<dyn Progress>,
 }
 
 /// What a dataset says about itself (`manifest.json`).
@@ -302,170 +306,187 @@ pub fn ingest(
         logs.insert(file, entry);
     }
 
+    let progress = &opts.progress;
+    progress.phase(
+        "reading exports",
+        inputs.par_iter().map(discover::input_bytes).sum(),
+        Unit::Bytes,
+        "activities",
+    );
     for input in inputs {
-        match input {
-            Input::MailTree { root, name, files } => {
-                let key = |file: &str| folder_key(&root, file);
-                // Each file is read and parsed by the same task, so reading one overlaps
-                // parsing another and no raw message outlives its parse.
-                let parsed: Vec<mail::Parsed> = files
-                    .par_iter()
-                    .map(|f| {
-                        let (bytes, truncated) = match read_capped(&f.path) {
-                            Ok((b, t)) => (Ok(b), t),
-                            Err(e) => (Err(e), false),
-                        };
-                        let raw = mail::RawMessage {
-                            file: f.path.display().to_string(),
-                            record: f
-                                .path
-                                .file_name()
-                                .map(|n| n.to_string_lossy().into_owned())
-                                .unwrap_or_default(),
-                            folder: f.folder.clone(),
-                            seen: f.seen,
-                            envelope_date: None,
-                            truncated,
-                            bytes,
-                        };
-                        mail::parse_raw(raw, &key)
-                    })
-                    .collect();
-                let mailbox = mail::Mailbox {
-                    name: &name,
-                    format: "maildir",
-                    count_bytes: true,
-                    owner: opts.owner.as_deref(),
-                    log_key: &key,
-                    identities: &identities,
-                };
-                let (acts, found) =
-                    mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
-                invites.extend(found);
-                add_people(&mut people, &acts, "mailbox");
-                activities.add(acts)?;
-            }
-            Input::Mbox(path) => {
-                let file = path.display().to_string();
-                let key = |_: &str| file.clone();
-                let parsed = match parse_mbox(&path, &key) {
-                    Ok((parsed, bytes)) => {
-                        let entry = logs
-                            .entry(file.clone())
-                            .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
-                        entry.bytes = bytes;
-                        parsed
-                    }
-                    Err(_) => {
-                        logs.entry(file.clone())
-                            .or_insert_with(|| IngestLogEntry::new(&file, "mbox"))
-                            .reject(records::UNREADABLE);
-                        continue;
-                    }
-                };
-                let name = path
-                    .file_stem()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let mailbox = mail::Mailbox {
-                    name: &name,
-                    format: "mbox",
-                    count_bytes: false,
-                    owner: opts.owner.as_deref(),
-                    log_key: &key,
-                    identities: &identities,
-                };
-                let (acts, found) =
-                    mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
-                invites.extend(found);
-                add_people(&mut people, &acts, "mailbox");
-                activities.add(acts)?;
-            }
-            Input::Calendar(path) => calendars.push(path),
-            // Logs of many people's records: each reader returns its activities and the
-            // file's log entry; everybody they name is a person found in that kind of log.
-            Input::DocumentCsv(_)
-            | Input::Chat(..)
-            | Input::Transactions(..)
-            | Input::Audit(..) => {
-                let (acts, entry, kind) = match &input {
-                    Input::DocumentCsv(path) => {
-                        let (a, e) =
-                            documents::read(path, &opts.map, &window, &pseudo, &identities);
-                        (a, e, "document log")
-                    }
-                    Input::Chat(path, k) => {
-                        let (a, e) = chat_json::read(path, *k, &window, &pseudo, &identities);
-                        (a, e, "chat export")
-                    }
-                    Input::Transactions(path, true) => {
-                        let (a, e) = transactions::read_csv(path, &window, &pseudo, &identities);
-                        (a, e, "transaction log")
-                    }
-                    Input::Transactions(path, false) => {
-                        let (a, e) = transactions::read_ocel(path, &window, &pseudo, &identities);
-                        (a, e, "transaction log")
-                    }
-                    Input::Audit(path, k) => {
-                        let (a, e) = audit::read_audit(path, *k, &window, &pseudo, &identities);
-                        (a, e, "audit log")
-                    }
-                    _ => continue,
-                };
-                add_people_each(&mut people, &acts, kind);
-                activities.add(acts)?;
-                logs.insert(entry.source_file.clone(), entry);
-            }
-            Input::Slack(root) => {
-                let (acts, authors) =
-                    slack::read_export(&root, &window, &pseudo, &identities, &mut logs);
-                for p in authors {
-                    people.entry(p.person_id.clone()).or_insert(p);
+        let (size, item) = (discover::input_bytes(&input), discover::input_name(&input));
+        let deferred = matches!(input, Input::Calendar(_));
+        'read: {
+            match input {
+                Input::MailTree { root, name, files } => {
+                    let key = |file: &str| folder_key(&root, file);
+                    // Each file is read and parsed by the same task, so reading one overlaps
+                    // parsing another and no raw message outlives its parse.
+                    let parsed: Vec<mail::Parsed> = files
+                        .par_iter()
+                        .map(|f| {
+                            let (bytes, truncated) = match read_capped(&f.path) {
+                                Ok((b, t)) => (Ok(b), t),
+                                Err(e) => (Err(e), false),
+                            };
+                            let raw = mail::RawMessage {
+                                file: f.path.display().to_string(),
+                                record: f
+                                    .path
+                                    .file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default(),
+                                folder: f.folder.clone(),
+                                seen: f.seen,
+                                envelope_date: None,
+                                truncated,
+                                bytes,
+                            };
+                            mail::parse_raw(raw, &key)
+                        })
+                        .collect();
+                    let mailbox = mail::Mailbox {
+                        name: &name,
+                        format: "maildir",
+                        count_bytes: true,
+                        owner: opts.owner.as_deref(),
+                        log_key: &key,
+                        identities: &identities,
+                    };
+                    let (acts, found) =
+                        mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
+                    invites.extend(found);
+                    add_people(&mut people, &acts, "mailbox");
+                    activities.add(acts)?;
                 }
-                activities.add(acts)?;
-            }
-            Input::VivaPersons(path) => {
-                let (metrics, persons, entry) = viva_person::read_person_query(&path, &pseudo);
-                for p in persons {
-                    people.entry(p.person_id.clone()).or_insert(p);
+                Input::Mbox(path) => {
+                    let file = path.display().to_string();
+                    let key = |_: &str| file.clone();
+                    let parsed = match parse_mbox(&path, &key) {
+                        Ok((parsed, bytes)) => {
+                            let entry = logs
+                                .entry(file.clone())
+                                .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
+                            entry.bytes = bytes;
+                            parsed
+                        }
+                        Err(_) => {
+                            logs.entry(file.clone())
+                                .or_insert_with(|| IngestLogEntry::new(&file, "mbox"))
+                                .reject(records::UNREADABLE);
+                            break 'read;
+                        }
+                    };
+                    let name = path
+                        .file_stem()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    let mailbox = mail::Mailbox {
+                        name: &name,
+                        format: "mbox",
+                        count_bytes: false,
+                        owner: opts.owner.as_deref(),
+                        log_key: &key,
+                        identities: &identities,
+                    };
+                    let (acts, found) =
+                        mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
+                    invites.extend(found);
+                    add_people(&mut people, &acts, "mailbox");
+                    activities.add(acts)?;
                 }
-                imported.extend(metrics);
-                logs.insert(entry.source_file.clone(), entry);
-            }
-            Input::VivaMeetings(path) => {
-                let file = path.display().to_string();
-                let mut entry = IngestLogEntry::new(&file, "viva_meetings");
-                entry.bytes = std::fs::metadata(&path)
-                    .map(|m| m.len() as i64)
-                    .unwrap_or(0);
-                let (acts, organisers) =
-                    viva::read_meeting_query(&path, &window, &pseudo, &mut entry);
-                for p in organisers {
-                    people.entry(p.person_id.clone()).or_insert(p);
+                Input::Calendar(path) => calendars.push(path),
+                // Logs of many people's records: each reader returns its activities and the
+                // file's log entry; everybody they name is a person found in that kind of log.
+                Input::DocumentCsv(_)
+                | Input::Chat(..)
+                | Input::Transactions(..)
+                | Input::Audit(..) => {
+                    let (acts, entry, kind) = match &input {
+                        Input::DocumentCsv(path) => {
+                            let (a, e) =
+                                documents::read(path, &opts.map, &window, &pseudo, &identities);
+                            (a, e, "document log")
+                        }
+                        Input::Chat(path, k) => {
+                            let (a, e) = chat_json::read(path, *k, &window, &pseudo, &identities);
+                            (a, e, "chat export")
+                        }
+                        Input::Transactions(path, true) => {
+                            let (a, e) =
+                                transactions::read_csv(path, &window, &pseudo, &identities);
+                            (a, e, "transaction log")
+                        }
+                        Input::Transactions(path, false) => {
+                            let (a, e) =
+                                transactions::read_ocel(path, &window, &pseudo, &identities);
+                            (a, e, "transaction log")
+                        }
+                        Input::Audit(path, k) => {
+                            let (a, e) = audit::read_audit(path, *k, &window, &pseudo, &identities);
+                            (a, e, "audit log")
+                        }
+                        _ => break 'read,
+                    };
+                    add_people_each(&mut people, &acts, kind);
+                    activities.add(acts)?;
+                    logs.insert(entry.source_file.clone(), entry);
                 }
-                activities.add(acts)?;
-                logs.insert(file, entry);
+                Input::Slack(root) => {
+                    let (acts, authors) =
+                        slack::read_export(&root, &window, &pseudo, &identities, &mut logs);
+                    for p in authors {
+                        people.entry(p.person_id.clone()).or_insert(p);
+                    }
+                    activities.add(acts)?;
+                }
+                Input::VivaPersons(path) => {
+                    let (metrics, persons, entry) = viva_person::read_person_query(&path, &pseudo);
+                    for p in persons {
+                        people.entry(p.person_id.clone()).or_insert(p);
+                    }
+                    imported.extend(metrics);
+                    logs.insert(entry.source_file.clone(), entry);
+                }
+                Input::VivaMeetings(path) => {
+                    let file = path.display().to_string();
+                    let mut entry = IngestLogEntry::new(&file, "viva_meetings");
+                    entry.bytes = std::fs::metadata(&path)
+                        .map(|m| m.len() as i64)
+                        .unwrap_or(0);
+                    let (acts, organisers) =
+                        viva::read_meeting_query(&path, &window, &pseudo, &mut entry);
+                    for p in organisers {
+                        people.entry(p.person_id.clone()).or_insert(p);
+                    }
+                    activities.add(acts)?;
+                    logs.insert(file, entry);
+                }
+                Input::Roster(_) | Input::Archive(_) | Input::Pst(_) => {}
+                Input::Skipped(path, reason) => {
+                    let file = path.display().to_string();
+                    let mut entry = IngestLogEntry::new(&file, "skipped");
+                    entry.bytes = std::fs::symlink_metadata(&path)
+                        .map(|m| m.len() as i64)
+                        .unwrap_or(0);
+                    entry.reasons.insert(reason.to_string(), 0);
+                    logs.insert(file, entry);
+                }
+                Input::Unrecognised(path, reason) => {
+                    let file = path.display().to_string();
+                    let entry = logs
+                        .entry(file.clone())
+                        .or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
+                    entry.bytes = std::fs::symlink_metadata(&path)
+                        .map(|m| m.len() as i64)
+                        .unwrap_or(0);
+                    entry.reject(reason);
+                }
             }
-            Input::Roster(_) | Input::Archive(_) | Input::Pst(_) => {}
-            Input::Skipped(path, reason) => {
-                let file = path.display().to_string();
-                let mut entry = IngestLogEntry::new(&file, "skipped");
-                entry.bytes = std::fs::symlink_metadata(&path)
-                    .map(|m| m.len() as i64)
-                    .unwrap_or(0);
-                entry.reasons.insert(reason.to_string(), 0);
-                logs.insert(file, entry);
-            }
-            Input::Unrecognised(path, reason) => {
-                let file = path.display().to_string();
-                let entry = logs
-                    .entry(file.clone())
-                    .or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
-                entry.bytes = std::fs::symlink_metadata(&path)
-                    .map(|m| m.len() as i64)
-                    .unwrap_or(0);
-                entry.reject(reason);
-            }
+        }
+        // Calendars are read after the rest, and count then.
+        if !deferred {
+            progress.advance(size, activities.count as u64, &item);
         }
     }
 
@@ -530,6 +551,11 @@ pub fn ingest(
         if batch.is_empty() {
             break;
         }
+        let batch_bytes: i64 = batch
+            .iter()
+            .filter(|c| c.invite.is_none())
+            .map(|c| c.log.bytes)
+            .sum();
         let expanded: Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)> = batch
             .into_par_iter()
             .map(|mut c| {
@@ -566,7 +592,13 @@ pub fn ingest(
                 }
             }
         }
+        progress.advance(
+            batch_bytes.max(0) as u64,
+            activities.count as u64,
+            "calendars",
+        );
     }
+    progress.finish();
     let kept = keep_invited_meetings(from_invites, &activities.calendar_series, &mut logs);
     activities.add(kept)?;
     activities.flag_far_out()?;

@@ -4,9 +4,11 @@
 //! The column names defined here are a contract: SQL in `queries/`, the report and
 //! external tools rely on them. Change them only together with the SQL and the README.
 //! Its only I/O is [`atomic`]: the temp-file-then-rename output helpers every stage shares.
+//! [`progress`] is how the stages report a long step to whoever shows it.
 
 pub mod atomic;
 mod process;
+pub mod progress;
 mod pseudonym;
 pub mod schema;
 
