@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use wecon_report::{DEFAULT_MIN_GROUP_SIZE, ReportOptions};
+use wecon_report::{DEFAULT_MIN_GROUP_SIZE, Lang, ReportOptions};
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
@@ -16,6 +16,23 @@ pub struct ReportArgs {
     out: PathBuf,
     #[command(flatten)]
     privacy: PrivacyFlags,
+    #[command(flatten)]
+    lang: LangFlag,
+}
+
+/// The report's language.
+#[derive(Debug, Args)]
+pub struct LangFlag {
+    /// The language of the report's pages and charts: en (English) or nl (Dutch). The CSV
+    /// tables keep the results' identifiers whatever the language.
+    #[arg(long, default_value = "en", value_parser = ["en", "nl"])]
+    lang: String,
+}
+
+impl LangFlag {
+    pub(super) fn lang(&self) -> Lang {
+        Lang::from_code(&self.lang).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Args)]
@@ -34,7 +51,7 @@ impl PrivacyFlags {
 
 pub fn run(args: ReportArgs) -> Result<()> {
     if wecon_report::is_compare(&args.results) {
-        let groups = wecon_report::write_compare_report(&args.results, &args.out)
+        let groups = wecon_report::write_compare_report(&args.results, &args.out, args.lang.lang())
             .with_context(|| format!("failed to report on `{}`", args.results.display()))?;
         super::note!(
             "wrote `{}` (before and after, {groups} groups)",
@@ -42,12 +59,13 @@ pub fn run(args: ReportArgs) -> Result<()> {
         );
         return Ok(());
     }
-    report(&args.results, &args.out, &args.privacy)
+    report(&args.results, &args.out, &args.privacy, args.lang.lang())
 }
 
-pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags) -> Result<()> {
+pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags, lang: Lang) -> Result<()> {
     let opts = ReportOptions {
         min_group_size: privacy.min_group_size as usize,
+        lang,
     };
     if opts.min_group_size < DEFAULT_MIN_GROUP_SIZE {
         eprintln!(

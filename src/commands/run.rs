@@ -6,7 +6,7 @@ use anyhow::Result;
 use clap::Args;
 
 use super::analyze::ProfileFlag;
-use super::report::PrivacyFlags;
+use super::report::{LangFlag, PrivacyFlags};
 use super::{IngestFlags, ingest_and_tell};
 
 #[derive(Debug, Args)]
@@ -23,6 +23,8 @@ pub struct RunArgs {
     profile: ProfileFlag,
     #[command(flatten)]
     privacy: PrivacyFlags,
+    #[command(flatten)]
+    lang: LangFlag,
 }
 
 pub fn run(args: RunArgs) -> Result<()> {
@@ -31,5 +33,5 @@ pub fn run(args: RunArgs) -> Result<()> {
     let report = args.out.join("report");
     ingest_and_tell(&args.sources, &dataset, &args.flags)?;
     super::analyze::analyze(&dataset, &results, &args.profile, &args.privacy)?;
-    super::report::report(&results, &report, &args.privacy)
+    super::report::report(&results, &report, &args.privacy, args.lang.lang())
 }

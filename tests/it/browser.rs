@@ -3,7 +3,8 @@
 //! keeps equal to a fresh `wecon run sample-data`. A probe script, added to a copy of the page,
 //! reports every chart's rendered size and marks and every resource the page fetched; any other
 //! console message is an error (the report has no script of its own). A second run takes a
-//! screenshot of the whole page (kept as `target/tmp/report-screenshot.png` to look at).
+//! screenshot of the whole page (kept as `target/tmp/report-screenshot.png` to look at). The
+//! Dutch report (`--lang nl`) is probed too.
 
 use crate::helpers::root;
 use std::path::{Path, PathBuf};
@@ -176,6 +177,19 @@ fn the_sample_report_renders_in_chromium() {
         "{:?}",
         p.report
     );
+    // The same report in Dutch.
+    let nl = dir.path().join("nl");
+    crate::helpers::wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &nl.to_string_lossy(),
+        "--lang",
+        "nl",
+    ]);
+    let dutch = std::fs::read_to_string(nl.join("report/index.html")).unwrap();
+    let found = problems(&probe(&browser, &dutch, dir.path()), svgs);
+    assert!(found.is_empty(), "the Dutch report in Chromium: {found:?}");
 
     // A screenshot of the whole page, as printed: not blank.
     let height = p.report["height"].as_u64().unwrap().clamp(800, 16_000);

@@ -460,3 +460,77 @@ fn no_group_below_the_minimum_size_reaches_the_report() {
     let groups = std::fs::read_to_string(five.join("report/tables/groups.csv")).unwrap();
     assert!(groups.contains(",finance,"), "{groups}");
 }
+
+#[test]
+fn the_report_in_dutch() {
+    // `--lang nl`: the pages and charts in Dutch, numbers with a decimal comma; the CSV
+    // tables keep the results' identifiers and decimal points (only the published figures'
+    // prose is translated).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("nl");
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &out.to_string_lossy(),
+        "--lang",
+        "nl",
+    ]);
+    let report = out.join("report");
+    let html = std::fs::read_to_string(report.join("index.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"nl\">"));
+    for dutch in [
+        "<h1>Waar informatiewerk heen gaat</h1>",
+        "<h2>3. Vergaderingen</h2>",
+        "<h2>8. Methode</h2>",
+        "<td>vergaderen</td>",
+        "terug te winnen",
+        "Uren per persoon per week, per informatieproces",
+        "uur van de dag",
+        "\nma\n</text>",
+    ] {
+        assert!(html.contains(dutch), "{dutch}");
+    }
+    // The metric definitions are the SQL files' own comments, in English.
+    let page = &html[..html.find("<pre>").unwrap()];
+    for english in [
+        "Where information work goes",
+        "<h2>3. Meetings",
+        "hours per person-week",
+        "<td>meet</td>",
+        "hour of the day",
+        "\nMon\n</text>",
+    ] {
+        assert!(!page.contains(english), "{english}");
+    }
+    // Hours with a decimal comma in the tables.
+    let summary_row = html
+        .lines()
+        .find(|l| l.starts_with("<tr><td>vergaderen</td>"))
+        .unwrap();
+    assert!(
+        summary_row.contains(",") && !summary_row.contains('.'),
+        "{summary_row}"
+    );
+    let md = std::fs::read_to_string(report.join("summary.md")).unwrap();
+    assert!(md.starts_with("# Waar informatiewerk heen gaat\n"), "{md}");
+    assert!(md.contains("| vergaderen | "), "{md}");
+    // The same CSV tables as the English report of the same results.
+    let en = dir.path().join("en");
+    wecon(&[
+        "report",
+        &out.join("results").to_string_lossy(),
+        "--out",
+        &en.to_string_lossy(),
+    ]);
+    for f in files_under(&en.join("tables")) {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let dutch = std::fs::read_to_string(report.join("tables").join(&name)).unwrap();
+        let english = std::fs::read_to_string(&f).unwrap();
+        if name == "references.csv" {
+            assert_ne!(dutch, english);
+        } else {
+            assert_eq!(dutch, english, "{name}");
+        }
+    }
+}

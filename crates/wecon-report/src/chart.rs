@@ -3,7 +3,7 @@
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use crate::{ReportData, ReportError};
+use crate::{Labels, ReportData, ReportError};
 
 /// One colour per process, in `Process::ALL` order (colour-blind-safe Okabe–Ito palette).
 pub(crate) const COLOURS: [RGBColor; 7] = [
@@ -20,8 +20,20 @@ fn chart_error(e: impl std::fmt::Display) -> ReportError {
     ReportError::Chart(e.to_string())
 }
 
+/// An axis tick in the language's way: up to two decimals, trailing zeros dropped.
+pub(crate) fn tick(l: &Labels, v: f64) -> String {
+    let s = l.num(v, 2);
+    if s.contains(['.', ',']) {
+        s.trim_end_matches('0')
+            .trim_end_matches(['.', ','])
+            .to_string()
+    } else {
+        s
+    }
+}
+
 /// Hours per person per week, stacked by process.
-pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
+pub(crate) fn weekly_svg(data: &ReportData, l: &Labels) -> Result<String, ReportError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (860, 420)).into_drawing_area();
@@ -50,10 +62,7 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
         let x_max = (n.max(2) - 1) as f64;
         let labels: Vec<String> = data.weeks.iter().map(|w| w.week.clone()).collect();
         let mut chart = ChartBuilder::on(&plot)
-            .caption(
-                "Hours per person per week, by information process",
-                ("sans-serif", 18),
-            )
+            .caption(l.get("chart.trend"), ("sans-serif", 18))
             .margin(12)
             .margin_right(28)
             .x_label_area_size(40)
@@ -71,8 +80,9 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
                     String::new()
                 }
             })
-            .x_desc("week starting (UTC)")
-            .y_desc("hours per person")
+            .y_label_formatter(&|y| tick(l, *y))
+            .x_desc(l.get("chart.week_axis"))
+            .y_desc(l.get("chart.hours_per_person"))
             .draw()
             .map_err(chart_error)?;
         // Draw from the top layer down so each lower layer covers the one above it.
@@ -102,7 +112,7 @@ pub(crate) fn weekly_svg(data: &ReportData) -> Result<String, ReportError> {
                     COLOURS[k].mix(0.85).filled(),
                 ))
                 .map_err(chart_error)?;
-            let name = wecon_model::Process::ALL[k].as_str();
+            let name = l.name("process", wecon_model::Process::ALL[k].as_str());
             legend
                 .draw(&Text::new(name, (30, y + 1), ("sans-serif", 14)))
                 .map_err(chart_error)?;
@@ -134,10 +144,11 @@ type Row = (String, Vec<(f64, f64, RGBColor)>);
 /// Horizontal bars, a row per label (top to bottom), each of one or more segments; with a
 /// legend of the segments' colours on the right when `legend` names them.
 fn rows_svg(
+    l: &Labels,
     title: &str,
     rows: &[Row],
     unit: &str,
-    legend: &[(&str, RGBColor)],
+    legend: &[(String, RGBColor)],
 ) -> Result<String, ReportError> {
     let mut svg = String::new();
     let n = rows.len().max(1);
@@ -157,7 +168,7 @@ fn rows_svg(
                 colour.mix(0.85).filled(),
             ))
             .map_err(chart_error)?;
-            key.draw(&Text::new(*name, (30, y + 1), ("sans-serif", 14)))
+            key.draw(&Text::new(name.as_str(), (30, y + 1), ("sans-serif", 14)))
                 .map_err(chart_error)?;
             y += 24;
         }
@@ -181,6 +192,7 @@ fn rows_svg(
             .disable_y_mesh()
             .y_labels(n * 2 + 1)
             .y_label_formatter(&|y: &f64| category(&labels, *y))
+            .x_label_formatter(&|x: &f64| tick(l, *x))
             .x_desc(unit)
             .draw()
             .map_err(chart_error)?;
@@ -199,19 +211,23 @@ fn rows_svg(
 
 /// Horizontal bars, one per labelled value.
 pub(crate) fn bars_svg(
+    l: &Labels,
     title: &str,
     items: &[(String, f64)],
     unit: &str,
 ) -> Result<String, ReportError> {
     let rows: Vec<Row> = items
         .iter()
-        .map(|(l, v)| (l.clone(), vec![(0.0, *v, BAR)]))
+        .map(|(name, v)| (name.clone(), vec![(0.0, *v, BAR)]))
         .collect();
-    rows_svg(title, &rows, unit, &[])
+    rows_svg(l, title, &rows, unit, &[])
 }
 
 /// One horizontal bar per group, stacked by process.
-pub(crate) fn groups_svg(groups: &[crate::sections::GroupHours]) -> Result<String, ReportError> {
+pub(crate) fn groups_svg(
+    groups: &[crate::sections::GroupHours],
+    l: &Labels,
+) -> Result<String, ReportError> {
     let rows: Vec<Row> = groups
         .iter()
         .map(|g| {
@@ -229,7 +245,7 @@ pub(crate) fn groups_svg(groups: &[crate::sections::GroupHours]) -> Result<Strin
         })
         .collect();
     // The processes some group has hours in.
-    let legend: Vec<(&str, RGBColor)> = wecon_model::Process::ALL
+    let legend: Vec<(String, RGBColor)> = wecon_model::Process::ALL
         .iter()
         .zip(COLOURS)
         .enumerate()
@@ -238,48 +254,53 @@ pub(crate) fn groups_svg(groups: &[crate::sections::GroupHours]) -> Result<Strin
                 .iter()
                 .any(|g| g.hours.get(*k).is_some_and(|h| *h > 0.0))
         })
-        .map(|(_, (p, c))| (p.as_str(), c))
+        .map(|(_, (p, c))| (l.name("process", p.as_str()), c))
         .collect();
     rows_svg(
-        "Hours per person-week in each group, by process",
+        l,
+        l.get("chart.groups"),
         &rows,
-        "hours per person-week",
+        l.get("chart.hours_ppw"),
         &legend,
     )
 }
 
 /// Weekday × hour heat map of hours per person-week; hidden cells grey.
-pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>]) -> Result<String, ReportError> {
-    let days: Vec<String> = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+pub(crate) fn heatmap_svg(heat: &[Vec<Option<f64>>], l: &Labels) -> Result<String, ReportError> {
+    let days: Vec<String> = l
+        .get("chart.days")
+        .split_whitespace()
         .map(String::from)
-        .to_vec();
+        .collect();
     let hours: Vec<String> = (0..24).map(|h| format!("{h:02}")).collect();
     matrix_svg(
-        "When counted time falls (people's own time zones), hours per person-week",
+        l,
+        l.get("chart.heatmap"),
         &days,
         &hours,
         heat,
-        "hour of the day",
+        l.get("chart.hour_of_day"),
         false,
     )
 }
 
 /// Interactions per person-week of each group (rows) with each group (columns).
-pub(crate) fn collaboration_svg(c: &crate::sections::Collaboration) -> Result<String, ReportError> {
+pub(crate) fn collaboration_svg(
+    c: &crate::sections::Collaboration,
+    l: &Labels,
+) -> Result<String, ReportError> {
     let cells: Vec<Vec<Option<f64>>> = c
         .interactions
         .iter()
         .map(|r| r.iter().map(|v| Some(*v)).collect())
         .collect();
     matrix_svg(
-        &format!(
-            "Interactions per person-week between groups ({}): row group with column group",
-            c.attribute
-        ),
+        l,
+        &l.fill("chart.collaboration", std::slice::from_ref(&c.attribute)),
         &c.groups,
         &c.with,
         &cells,
-        "with",
+        l.get("chart.with"),
         true,
     )
 }
@@ -287,6 +308,7 @@ pub(crate) fn collaboration_svg(c: &crate::sections::Collaboration) -> Result<St
 /// A matrix of shaded cells, rows top to bottom and columns left to right, darker for more;
 /// `None` cells (hidden) grey. With `values`, each cell shows its number.
 fn matrix_svg(
+    l: &Labels,
     title: &str,
     rows: &[String],
     columns: &[String],
@@ -359,7 +381,7 @@ fn matrix_svg(
                     .map_err(chart_error)?;
                 if let (true, Some(v), Some(t)) = (values, v, t) {
                     let ink = if t > 0.55 { WHITE } else { BLACK };
-                    let text = format!("{:.1}", (v * 1e9).round() / 1e9);
+                    let text = l.num(*v, 1);
                     let style = ("sans-serif", 13)
                         .into_font()
                         .color(&ink)
@@ -378,6 +400,7 @@ fn matrix_svg(
 /// Each group's hours per person per week (all processes), a line per group.
 pub(crate) fn group_trend_svg(
     groups: &[crate::sections::GroupHours],
+    l: &Labels,
 ) -> Result<String, ReportError> {
     let weeks: Vec<String> = groups
         .iter()
@@ -399,9 +422,12 @@ pub(crate) fn group_trend_svg(
         let n = weeks.len();
         let mut chart = ChartBuilder::on(&plot)
             .caption(
-                format!(
-                    "Hours per person per week in each group ({})",
-                    groups.first().map(|g| g.attribute.as_str()).unwrap_or("")
+                l.fill(
+                    "chart.group_trend",
+                    &[groups
+                        .first()
+                        .map(|g| g.attribute.clone())
+                        .unwrap_or_default()],
                 ),
                 ("sans-serif", 17),
             )
@@ -422,8 +448,9 @@ pub(crate) fn group_trend_svg(
                     String::new()
                 }
             })
-            .x_desc("week starting (UTC)")
-            .y_desc("hours per person")
+            .y_label_formatter(&|y| tick(l, *y))
+            .x_desc(l.get("chart.week_axis"))
+            .y_desc(l.get("chart.hours_per_person"))
             .draw()
             .map_err(chart_error)?;
         let mut y = 50;
@@ -455,28 +482,32 @@ pub(crate) fn group_trend_svg(
 
 /// The surplus as a waterfall: each lever's hours added up, the time several levers counted
 /// twice taken off, and what remains reclaimable.
-pub(crate) fn waterfall_svg(s: &crate::sections::Surplus) -> Result<String, ReportError> {
+pub(crate) fn waterfall_svg(
+    s: &crate::sections::Surplus,
+    l: &Labels,
+) -> Result<String, ReportError> {
     let mut rows: Vec<Row> = Vec::new();
     let mut at = 0.0;
-    for l in &s.levers {
+    for lever in &s.levers {
         rows.push((
-            l.name.clone(),
-            vec![(at, at + l.value, RGBColor(213, 94, 0))],
+            l.name("lever", &lever.name),
+            vec![(at, at + lever.value, RGBColor(213, 94, 0))],
         ));
-        at += l.value;
+        at += lever.value;
     }
     rows.push((
-        "counted twice (removed)".into(),
+        l.get("chart.counted_twice").to_string(),
         vec![(at - s.overlap_hours, at, RGBColor(150, 150, 150))],
     ));
     rows.push((
-        "reclaimable".into(),
+        l.get("chart.reclaimable").to_string(),
         vec![(0.0, s.reclaimable_hours, RGBColor(0, 158, 115))],
     ));
     rows_svg(
-        "Reclaimable hours per person-week, lever by lever",
+        l,
+        l.get("chart.waterfall"),
         &rows,
-        "hours per person-week",
+        l.get("chart.hours_ppw"),
         &[],
     )
 }

@@ -7,8 +7,8 @@ use minijinja::context;
 use plotters::prelude::*;
 use serde::Serialize;
 
-use crate::ReportError;
 use crate::tables::read_table;
+use crate::{Labels, Lang, ReportError};
 
 /// One measure's change in one group.
 #[derive(Debug, Clone, Serialize)]
@@ -93,7 +93,7 @@ fn load(dir: &Path) -> Result<(Vec<GroupChange>, serde_json::Value), ReportError
 }
 
 /// The organisation's change per measure, a bar from zero with its interval as a whisker.
-fn change_svg(g: &GroupChange) -> Result<String, ReportError> {
+fn change_svg(g: &GroupChange, l: &Labels) -> Result<String, ReportError> {
     let err = |e: &dyn std::fmt::Display| ReportError::Chart(e.to_string());
     let rows = &g.changes;
     let n = rows.len().max(1);
@@ -103,16 +103,13 @@ fn change_svg(g: &GroupChange) -> Result<String, ReportError> {
         .map(|c| c.high.max(c.change))
         .fold(0.0, f64::max);
     let pad = ((hi - lo) * 0.1).max(0.01);
-    let labels: Vec<String> = rows.iter().map(|c| c.measure.clone()).collect();
+    let labels: Vec<String> = rows.iter().map(|c| l.name("process", &c.measure)).collect();
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (860, 80 + 26 * n as u32)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| err(&e))?;
         let mut chart = ChartBuilder::on(&root)
-            .caption(
-                "Change in hours per person-week, with its interval",
-                ("sans-serif", 17),
-            )
+            .caption(l.get("chart.change"), ("sans-serif", 17))
             .margin(10)
             .margin_right(30)
             .x_label_area_size(30)
@@ -124,7 +121,8 @@ fn change_svg(g: &GroupChange) -> Result<String, ReportError> {
             .disable_y_mesh()
             .y_labels(n * 2 + 1)
             .y_label_formatter(&|y: &f64| crate::chart::category(&labels, *y))
-            .x_desc("follow-up minus baseline, hours per person-week")
+            .x_label_formatter(&|x: &f64| crate::chart::tick(l, *x))
+            .x_desc(l.get("chart.change_axis"))
             .draw()
             .map_err(|e| err(&e))?;
         for (i, c) in rows.iter().enumerate() {
@@ -165,15 +163,22 @@ pub(crate) const HTML: &str = include_str!("templates/compare.html");
 
 /// Renders a compare folder's before/after page into `out` (`index.html`, the chart as SVG
 /// and PNG), atomically.
-pub fn write_compare_report(dir: &Path, out: &Path) -> Result<usize, ReportError> {
+pub fn write_compare_report(dir: &Path, out: &Path, lang: Lang) -> Result<usize, ReportError> {
     let (groups, info) = load(dir)?;
+    let labels = Labels::new(lang)?;
     let svg = match groups.first() {
-        Some(g) => change_svg(g)?,
+        Some(g) => change_svg(g, &labels)?,
         None => String::new(),
     };
-    let html = crate::environment()?
+    let html = crate::environment(&labels)?
         .get_template("compare.html")?
-        .render(context! { groups => groups, info => info, chart => svg })?;
+        .render(context! {
+            groups => groups,
+            info => info,
+            chart => svg,
+            t => labels.tree(),
+            lang => lang.code(),
+        })?;
     let partial = wecon_model::atomic::partial_dir(out)?;
     wecon_model::atomic::write_file(&partial.join("index.html"), html)?;
     if !svg.is_empty() {

@@ -6,6 +6,7 @@
 
 mod chart;
 mod compare;
+mod labels;
 pub mod png;
 mod sections;
 mod tables;
@@ -20,6 +21,7 @@ use wecon_model::Process;
 use wecon_model::atomic::{partial_dir, replace_dir, write_file};
 
 pub use compare::{is_compare, write_compare_report};
+pub use labels::{Labels, Lang};
 pub use sections::{
     Collaboration, GroupHours, Measure, Meetings, Network, Patterns, Quality, Surplus,
 };
@@ -43,6 +45,8 @@ pub enum ReportError {
     Template(#[from] minijinja::Error),
     #[error("failed to draw the chart: {0}")]
     Chart(String),
+    #[error("the label catalogue is broken: {0}")]
+    Labels(String),
     #[error("results table `{table}` is missing column `{column}` of type {expected}")]
     Column {
         table: String,
@@ -55,12 +59,15 @@ pub enum ReportError {
 #[derive(Debug, Clone, Copy)]
 pub struct ReportOptions {
     pub min_group_size: usize,
+    /// The language of the pages and charts (the CSV tables keep identifiers).
+    pub lang: Lang,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
         Self {
             min_group_size: DEFAULT_MIN_GROUP_SIZE,
+            lang: Lang::En,
         }
     }
 }
@@ -87,6 +94,7 @@ pub struct WeekHours {
 /// Everything the report shows, computed from the results folder.
 #[derive(Debug, Clone, Serialize)]
 pub struct ReportData {
+    pub lang: Lang,
     pub run: RunInfo,
     pub min_group_size: usize,
     pub min_group_size_lowered: bool,
@@ -114,11 +122,12 @@ pub struct ReportData {
 #[derive(Debug, Clone, Serialize)]
 pub struct Reference {
     pub source: &'static str,
-    pub figure: &'static str,
+    pub figure: String,
     pub ours: String,
 }
 
 fn references(
+    l: &Labels,
     summary: &[ProcessHours],
     total: f64,
     meetings: &Meetings,
@@ -139,50 +148,50 @@ fn references(
             .map_or(0.0, |m| m.value)
     };
     let communicating = h(&["communicate", "consult", "meet", "share"]);
+    let one = |v: f64| l.num(v, 1);
+    let whole = |v: f64| l.num(v, 0);
+    let reference = |source, key: &str, ours: Vec<String>| Reference {
+        source,
+        figure: l.get(&format!("ref.{key}")).to_string(),
+        ours: l.fill(&format!("ref.{key}_ours"), &ours),
+    };
     vec![
-        Reference {
-            source: "McKinsey Global Institute, The social economy (2012)",
-            figure: "interaction workers: 28% of the week on email (~13 h), 19% searching and gathering (~9.3 h), 14% communicating internally",
-            ours: format!(
-                "mail and chat (communicate, share): {:.1} h per person-week; search: {:.1} h",
-                h(&["communicate", "share"]),
-                h(&["search"])
-            ),
-        },
-        Reference {
-            source: "IDC, The Hidden Costs of Information Work (2005)",
-            figure: "hours a week: email 14.5, create documents 13.3, search 9.5, gather 8.3, file and organise 6.8, approvals 4.3, routing 4.0",
-            ours: format!(
-                "communicate + share {:.1} h, store {:.1} h, search {:.1} h, transact {:.1} h",
-                h(&["communicate", "share"]),
-                h(&["store"]),
-                h(&["search"]),
-                h(&["transact"])
-            ),
-        },
-        Reference {
-            source: "Microsoft Work Trend Index (2023)",
-            figure: "57% of time communicating, 43% creating; 68% lack uninterrupted focus time",
-            ours: format!(
-                "communicating (communicate, consult, meet, share): {:.0}% of measured hours; {:.0}% of person-weeks without a 2-hour block free of meetings",
-                if total > 0.0 {
+        reference(
+            "McKinsey Global Institute, The social economy (2012)",
+            "mckinsey",
+            vec![one(h(&["communicate", "share"])), one(h(&["search"]))],
+        ),
+        reference(
+            "IDC, The Hidden Costs of Information Work (2005)",
+            "idc",
+            vec![
+                one(h(&["communicate", "share"])),
+                one(h(&["store"])),
+                one(h(&["search"])),
+                one(h(&["transact"])),
+            ],
+        ),
+        reference(
+            "Microsoft Work Trend Index (2023)",
+            "wti",
+            vec![
+                whole(if total > 0.0 {
                     100.0 * communicating / total
                 } else {
                     0.0
-                },
-                patterns.no_focus_share * 100.0
-            ),
-        },
-        Reference {
-            source: "Doodle, State of Meetings (2019)",
-            figure: "about 2 of 3 weekly meeting hours judged pointless",
-            ours: format!(
-                "{:.1} meeting hours per person-week, of which large (9+) attended without organising {:.1} h, longer than an hour {:.1} h",
-                mix("meeting_hours"),
-                mix("large_attended_hours"),
-                mix("long_hours")
-            ),
-        },
+                }),
+                whole(patterns.no_focus_share * 100.0),
+            ],
+        ),
+        reference(
+            "Doodle, State of Meetings (2019)",
+            "doodle",
+            vec![
+                one(mix("meeting_hours")),
+                one(mix("large_attended_hours")),
+                one(mix("long_hours")),
+            ],
+        ),
     ]
 }
 
@@ -256,9 +265,11 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
     let meetings = sections::meetings(results, &shown, opts.min_group_size)?;
     let patterns = sections::patterns(results, &shown, opts.min_group_size)?;
     let summary: Vec<ProcessHours> = summary;
-    let references = references(&summary, total / n_pw, &meetings, &patterns);
+    let labels = Labels::new(opts.lang)?;
+    let references = references(&labels, &summary, total / n_pw, &meetings, &patterns);
     let groups = sections::groups(results)?;
     Ok(ReportData {
+        lang: opts.lang,
         references,
         collaboration: sections::collaboration(results, &groups)?,
         groups,
@@ -283,31 +294,33 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
     })
 }
 
-const HTML: &str = include_str!("templates/index.html");
+pub(crate) const HTML: &str = include_str!("templates/index.html");
 /// The pages' shared style sheet, included inline (the pages load nothing).
 pub(crate) const CSS: &str = include_str!("templates/style.css");
-const MARKDOWN: &str = include_str!("templates/summary.md");
+pub(crate) const MARKDOWN: &str = include_str!("templates/summary.md");
 
-/// Every page's templates and number filters.
-pub(crate) fn environment() -> Result<Environment<'static>, ReportError> {
+/// Every page's templates, with the number and label filters of a language. A label the
+/// catalogue lacks is an error, not an empty string.
+pub(crate) fn environment(labels: &Labels) -> Result<Environment<'static>, ReportError> {
     let mut env = Environment::new();
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::SemiStrict);
     env.add_template("style.css", CSS)?;
     env.add_template("index.html", HTML)?;
     env.add_template("summary.md", MARKDOWN)?;
     env.add_template("compare.html", compare::HTML)?;
-    // Rounded to a nanohour first: sums taken in another order (parallel aggregation, another
-    // key's person order) differ in the last bits and must not flip the second decimal.
-    env.add_filter("hours", |h: f64| format!("{:.2}", (h * 1e9).round() / 1e9));
-    // The same, signed: a change.
-    env.add_filter("change", |h: f64| {
-        format!("{:+.2}", (h * 1e9).round() / 1e9)
-    });
-    env.add_filter("pct", |h: f64| format!("{h:.1}%"));
+    labels::add_filters(&mut env, labels);
     Ok(env)
 }
 
 /// Every chart of the report, as SVG, by name.
 pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>, ReportError> {
+    let l = &Labels::new(data.lang)?;
+    let names = |group: &str, items: Vec<(String, f64)>| -> Vec<(String, f64)> {
+        items
+            .into_iter()
+            .map(|(id, v)| (l.name(group, &id), v))
+            .collect()
+    };
     let pairs = |m: &[Measure]| -> Vec<(String, f64)> {
         m.iter().map(|x| (x.name.clone(), x.value)).collect()
     };
@@ -315,36 +328,40 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
         b.iter().map(|(l, n)| (l.clone(), *n as f64)).collect()
     };
     let mut charts = BTreeMap::new();
-    charts.insert("trend", chart::weekly_svg(data)?);
+    charts.insert("trend", chart::weekly_svg(data, l)?);
     charts.insert(
         "summary",
         chart::bars_svg(
-            "Hours per person-week by information process",
-            &data
-                .summary
-                .iter()
-                .map(|p| (p.process.clone(), p.hours))
-                .collect::<Vec<_>>(),
-            "hours per person-week",
+            l,
+            l.get("chart.summary"),
+            &names(
+                "process",
+                data.summary
+                    .iter()
+                    .map(|p| (p.process.clone(), p.hours))
+                    .collect(),
+            ),
+            l.get("chart.hours_ppw"),
         )?,
     );
     if !data.groups.is_empty() {
-        charts.insert("groups", chart::groups_svg(&data.groups)?);
-        charts.insert("group_trend", chart::group_trend_svg(&data.groups)?);
+        charts.insert("groups", chart::groups_svg(&data.groups, l)?);
+        charts.insert("group_trend", chart::group_trend_svg(&data.groups, l)?);
     }
     if !data.collaboration.groups.is_empty() {
         charts.insert(
             "collaboration",
-            chart::collaboration_svg(&data.collaboration)?,
+            chart::collaboration_svg(&data.collaboration, l)?,
         );
     }
     if !data.meetings.mix.is_empty() {
         charts.insert(
             "meetings",
             chart::bars_svg(
-                "Meeting hours per person-week, by kind",
-                &pairs(&data.meetings.mix),
-                "hours per person-week",
+                l,
+                l.get("chart.meetings"),
+                &names("measure", pairs(&data.meetings.mix)),
+                l.get("chart.hours_ppw"),
             )?,
         );
     }
@@ -352,9 +369,10 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
         charts.insert(
             "meeting_load",
             chart::bars_svg(
-                "Person-weeks by meeting hours (overlaps counted once)",
+                l,
+                l.get("chart.meeting_load"),
                 &counts(&data.meetings.load),
-                "person-weeks",
+                l.get("chart.person_weeks"),
             )?,
         );
     }
@@ -362,32 +380,36 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
         charts.insert(
             "meeting_notice",
             chart::bars_svg(
-                "Meeting hours per person-week, by how far ahead the meeting was created",
-                &data
-                    .meetings
-                    .notice
-                    .iter()
-                    .filter_map(|(b, h)| h.map(|h| (b.clone(), h)))
-                    .collect::<Vec<_>>(),
-                "hours per person-week",
+                l,
+                l.get("chart.meeting_notice"),
+                &names(
+                    "notice",
+                    data.meetings
+                        .notice
+                        .iter()
+                        .filter_map(|(b, h)| h.map(|h| (b.clone(), h)))
+                        .collect(),
+                ),
+                l.get("chart.hours_ppw"),
             )?,
         );
     }
     if !data.patterns.heat.is_empty() {
-        charts.insert("heatmap", chart::heatmap_svg(&data.patterns.heat)?);
+        charts.insert("heatmap", chart::heatmap_svg(&data.patterns.heat, l)?);
     }
     if !data.network.internal.is_empty() {
         charts.insert(
             "network",
             chart::bars_svg(
-                "Person-weeks by internal network size (people)",
+                l,
+                l.get("chart.network"),
                 &counts(&data.network.internal),
-                "person-weeks",
+                l.get("chart.person_weeks"),
             )?,
         );
     }
     if !data.surplus.levers.is_empty() {
-        charts.insert("waterfall", chart::waterfall_svg(&data.surplus)?);
+        charts.insert("waterfall", chart::waterfall_svg(&data.surplus, l)?);
     }
     Ok(charts)
 }
@@ -395,11 +417,14 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
 /// The self-contained HTML report.
 pub fn render_html(data: &ReportData) -> Result<String, ReportError> {
     let charts = render_charts(data)?;
-    let env = environment()?;
+    let labels = Labels::new(data.lang)?;
+    let env = environment(&labels)?;
     Ok(env.get_template("index.html")?.render(context! {
         d => data,
         charts => charts,
         processes => process_names(),
+        t => labels.tree(),
+        lang => data.lang.code(),
     })?)
 }
 
@@ -450,7 +475,7 @@ pub fn figure_tables(data: &ReportData) -> Vec<(&'static str, String)> {
                 &["source", "figure", "this_organisation"],
                 data.references
                     .iter()
-                    .map(|r| vec![r.source.into(), r.figure.into(), r.ours.clone()]),
+                    .map(|r| vec![r.source.into(), r.figure.clone(), r.ours.clone()]),
             ),
         ),
         (
@@ -624,10 +649,13 @@ pub fn figure_tables(data: &ReportData) -> Vec<(&'static str, String)> {
 
 /// The Markdown summary.
 pub fn render_markdown(data: &ReportData) -> Result<String, ReportError> {
-    let env = environment()?;
-    Ok(env
-        .get_template("summary.md")?
-        .render(context! { d => data, processes => process_names() })?)
+    let labels = Labels::new(data.lang)?;
+    let env = environment(&labels)?;
+    Ok(env.get_template("summary.md")?.render(context! {
+        d => data,
+        processes => process_names(),
+        t => labels.tree(),
+    })?)
 }
 
 fn process_names() -> Vec<&'static str> {
