@@ -262,7 +262,7 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
         .filter(|w| !suppressed.contains(*w))
         .map(|w| w.to_string())
         .collect();
-    let meetings = sections::meetings(results, &shown, opts.min_group_size)?;
+    let meetings = sections::meetings(results, &shown, person_weeks.len(), opts.min_group_size)?;
     let patterns = sections::patterns(results, &shown, opts.min_group_size)?;
     let summary: Vec<ProcessHours> = summary;
     let labels = Labels::new(opts.lang)?;
@@ -404,6 +404,15 @@ pub fn render_charts(data: &ReportData) -> Result<BTreeMap<&'static str, String>
                 l,
                 l.get("chart.network"),
                 &counts(&data.network.internal),
+                l.get("chart.person_weeks"),
+            )?,
+        );
+        charts.insert(
+            "network_external",
+            chart::bars_svg(
+                l,
+                l.get("chart.network_external"),
+                &counts(&data.network.external),
                 l.get("chart.person_weeks"),
             )?,
         );
@@ -605,11 +614,16 @@ pub fn figure_tables(data: &ReportData) -> Vec<(&'static str, String)> {
         (
             "network_sizes",
             csv(
-                &["internal_network", "person_weeks"],
+                &[
+                    "network_size",
+                    "internal_person_weeks",
+                    "external_person_weeks",
+                ],
                 data.network
                     .internal
                     .iter()
-                    .map(|(l, n)| vec![l.clone(), n.to_string()]),
+                    .zip(&data.network.external)
+                    .map(|((l, n), (_, e))| vec![l.clone(), n.to_string(), e.to_string()]),
             ),
         ),
         (

@@ -186,6 +186,7 @@ pub struct Meetings {
 pub(crate) fn meetings(
     results: &Path,
     weeks: &BTreeSet<String>,
+    person_weeks: usize,
     min_group_size: usize,
 ) -> Result<Meetings, ReportError> {
     let mut out = Meetings::default();
@@ -228,6 +229,14 @@ pub(crate) fn meetings(
         ));
         let hours = shown(&t, "person_week_meetings", "adjusted_hours", weeks)?;
         out.load = histogram(&hours, &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0]);
+    }
+    // Rows only where someone wrote during their meetings: over every person-week shown.
+    if let Some(t) = optional(results, "person_week_multitasking")? {
+        let hours = shown(&t, "person_week_multitasking", "multitasking_hours", weeks)?;
+        out.mix.push(Measure {
+            name: "multitasking_hours".into(),
+            value: finite_sum(&hours) / person_weeks.max(1) as f64,
+        });
     }
     Ok(out)
 }
@@ -392,6 +401,7 @@ pub(crate) fn collaboration(
 pub struct Network {
     pub means: Vec<Measure>,
     pub internal: Vec<(String, usize)>,
+    pub external: Vec<(String, usize)>,
 }
 
 pub(crate) fn network(results: &Path, weeks: &BTreeSet<String>) -> Result<Network, ReportError> {
@@ -400,10 +410,13 @@ pub(crate) fn network(results: &Path, weeks: &BTreeSet<String>) -> Result<Networ
     };
     let name = "person_week_network";
     let names = ["internal_network", "external_network", "interactions"];
+    let sizes = [0.0, 1.0, 6.0, 11.0, 21.0, 51.0];
     let internal = shown(&t, name, "internal_network", weeks)?;
+    let external = shown(&t, name, "external_network", weeks)?;
     Ok(Network {
         means: measures(&names, means(&t, name, &names, weeks)?),
-        internal: histogram(&internal, &[0.0, 1.0, 6.0, 11.0, 21.0, 51.0]),
+        internal: histogram(&internal, &sizes),
+        external: histogram(&external, &sizes),
     })
 }
 
