@@ -191,10 +191,28 @@ fn the_sample_report_renders_in_chromium() {
     let found = problems(&probe(&browser, &dutch, dir.path()), svgs);
     assert!(found.is_empty(), "the Dutch report in Chromium: {found:?}");
 
-    // A screenshot of the whole page, as printed: not blank.
-    let height = p.report["height"].as_u64().unwrap().clamp(800, 16_000);
+    // Printed to PDF, as a board pack would be.
+    let pdf = dir.path().join("report.pdf");
     let page = dir.path().join("index.html");
     std::fs::write(&page, &html).unwrap();
+    load(
+        &browser,
+        &page,
+        &dir.path().join("profile"),
+        &[
+            format!("--print-to-pdf={}", pdf.display()),
+            "--no-pdf-header-footer".into(),
+        ],
+    );
+    let printed = std::fs::read(&pdf).expect("chromium printed the report");
+    assert!(
+        printed.starts_with(b"%PDF-") && printed.len() > 50_000,
+        "{}",
+        printed.len()
+    );
+
+    // A screenshot of the whole page: not blank.
+    let height = p.report["height"].as_u64().unwrap().clamp(800, 16_000);
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-screenshot.png");
     let _ = std::fs::remove_file(&shot);
     let lines = load(
