@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::Args;
-use wecon_engine::Profile;
+use wecon_engine::{Keep, Profile};
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
@@ -42,6 +42,15 @@ pub struct ProfileFlag {
     /// workers, implausible working hours: `validation_exclusions`) in group figures.
     #[arg(long)]
     keep_excluded: bool,
+    /// Run the library on an Apache DataFusion Ballista cluster whose scheduler is at
+    /// df://HOST:PORT (`wecon cluster scheduler`); its executors read the dataset and the
+    /// results folder by path.
+    #[arg(long, value_name = "df://HOST:PORT")]
+    cluster: Option<String>,
+    /// Bound the memory queries may use (e.g. 2G, 512M): operators spill to disk beyond it,
+    /// and the tables the library keeps between queries are kept as files, not in memory.
+    #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
+    memory_limit: Option<u64>,
 }
 
 impl ProfileFlag {
@@ -81,13 +90,26 @@ pub(super) fn analyze(
         extra.extend(wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?);
     }
     let info = super::runtime()?
-        .block_on(wecon_engine::analyze(
-            dataset,
-            out,
-            &profile,
-            &extra,
-            &super::progress(),
-        ))
+        .block_on(async {
+            let (ctx, keep) = match &flag.cluster {
+                Some(url) => (wecon_cluster::connect(url).await?, Keep::Files),
+                None => match flag.memory_limit {
+                    Some(bytes) => (wecon_engine::local_context(Some(bytes))?, Keep::Files),
+                    None => (wecon_engine::local_context(None)?, Keep::Memory),
+                },
+            };
+            let info = wecon_engine::analyze_in(
+                ctx,
+                keep,
+                dataset,
+                out,
+                &profile,
+                &extra,
+                &super::progress(),
+            )
+            .await?;
+            anyhow::Ok(info)
+        })
         .with_context(|| format!("failed to analyze `{}`", dataset.display()))?;
     super::note!(
         "wrote {} result tables to `{}` under profile `{}`",

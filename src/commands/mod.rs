@@ -1,6 +1,7 @@
 //! One module per subcommand, each exposing `run(args)`; shared argument types live here.
 
 mod analyze;
+mod cluster;
 mod compare;
 mod ingest;
 mod query;
@@ -75,6 +76,9 @@ enum Command {
     Sources,
     /// Write a small synthetic organisation in real export formats (maildir, .ics).
     Synth(synth::SynthArgs),
+    /// Run a node of an Apache DataFusion Ballista cluster (a scheduler or an executor)
+    /// with wecon's SQL functions, for `wecon analyze --cluster`.
+    Cluster(cluster::ClusterArgs),
 }
 
 /// Runs the chosen subcommand.
@@ -88,6 +92,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Query(a) => query::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Cluster(a) => cluster::run(a),
         Command::Sources => sources::run(),
     }
 }
@@ -154,6 +159,33 @@ fn parse_instant(s: &str) -> Result<i64, String> {
         .map_err(|_| format!("`{s}` is not a date (YYYY-MM-DD) or an RFC 3339 instant"))
 }
 
+/// A size in bytes: a number with an optional unit (K, M, G, T; KB/KiB and so on, all
+/// powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 512M, 4G)"))?;
+    let unit = unit.trim().to_ascii_uppercase();
+    let power = match unit.trim_end_matches("IB").trim_end_matches('B') {
+        "" => 0,
+        "K" => 1,
+        "M" => 2,
+        "G" => 3,
+        "T" => 4,
+        _ => return Err(format!("`{s}`: the unit is K, M, G or T")),
+    };
+    let bytes = n * 1024f64.powi(power);
+    if !(1.0..=u64::MAX as f64).contains(&bytes) {
+        return Err(format!("`{s}` is not a usable size"));
+    }
+    Ok(bytes as u64)
+}
+
 fn parse_map(s: &str) -> Result<(String, String), String> {
     let (column, field) = s
         .split_once('=')
@@ -214,4 +246,21 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4G"), Ok(4 << 30));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("2048"), Ok(2048));
+        assert_eq!(parse_size("10 kb"), Ok(10 << 10));
+        assert!(parse_size("4X").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("0").is_err());
+    }
 }

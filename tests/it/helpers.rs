@@ -108,3 +108,36 @@ pub fn read_and_accepted(ds: &Path) -> String {
          from ingest_log group by format order by format",
     )
 }
+
+/// A results table as stable text: every column, floats rounded to 6 places, dates as text,
+/// rows in the order of all columns.
+pub fn table_text(results: &Path, name: &str) -> String {
+    let columns = query_csv(
+        results,
+        &format!(
+            "select column_name, data_type from information_schema.columns \
+             where table_name = '{name}' order by ordinal_position"
+        ),
+    );
+    let select: Vec<String> = columns
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (c, t) = l.split_once(',').unwrap();
+            match t {
+                "Float64" => format!("round({c}, 6) as {c}"),
+                "Date32" => format!("cast({c} as varchar) as {c}"),
+                _ => format!("\"{c}\""),
+            }
+        })
+        .collect();
+    let order: Vec<String> = (1..=select.len()).map(|i| i.to_string()).collect();
+    query_csv(
+        results,
+        &format!(
+            "select {} from {name} order by {}",
+            select.join(", "),
+            order.join(", ")
+        ),
+    )
+}

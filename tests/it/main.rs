@@ -4,6 +4,7 @@ mod archives;
 mod audit;
 mod browser;
 mod chat;
+mod cluster;
 mod compare;
 mod corpora;
 mod enron;

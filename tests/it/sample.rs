@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{analyze, files_under, query_csv, root, wecon, wecon_unchecked};
+use crate::helpers::{analyze, files_under, query_csv, root, table_text, wecon, wecon_unchecked};
 
 #[test]
 fn sample_data_is_what_the_generator_writes() {
@@ -185,33 +185,7 @@ fn every_metric_snapshot() {
     let range = info["date_range"].as_array().unwrap();
     assert_eq!(range[0], "2026-03-02T08:15:00Z", "{range:?}");
     for name in tables {
-        let columns = query_csv(
-            &results,
-            &format!(
-                "select column_name, data_type from information_schema.columns \
-                 where table_name = '{name}' order by ordinal_position"
-            ),
-        );
-        let select: Vec<String> = columns
-            .lines()
-            .skip(1)
-            .map(|l| {
-                let (c, t) = l.split_once(',').unwrap();
-                match t {
-                    "Float64" => format!("round({c}, 6) as {c}"),
-                    "Date32" => format!("cast({c} as varchar) as {c}"),
-                    _ => format!("\"{c}\""),
-                }
-            })
-            .collect();
-        let n = select.len();
-        let order: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-        let sql = format!(
-            "select {} from {name} order by {}",
-            select.join(", "),
-            order.join(", ")
-        );
-        let text = query_csv(&results, &sql);
+        let text = table_text(&results, &name);
         // run.json counts the rows of every table it lists.
         assert_eq!(
             info["row_counts"][name.as_str()].as_u64(),

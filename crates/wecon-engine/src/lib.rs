@@ -93,17 +93,56 @@ pub struct Opened {
 }
 
 fn new_context() -> SessionContext {
-    let mut config = SessionConfig::new().with_information_schema(true);
+    let ctx = SessionContext::new_with_config(configure(SessionConfig::new()));
+    for f in functions() {
+        ctx.register_udf(f);
+    }
+    ctx
+}
+
+/// A local session for the metric library; with `memory_limit` (bytes), its operators
+/// share a pool of that size and spill to the system's temporary folder beyond it.
+pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, EngineError> {
+    let Some(bytes) = memory_limit else {
+        return Ok(new_context());
+    };
+    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(
+            datafusion::execution::memory_pool::FairSpillPool::new(bytes as usize),
+        ))
+        .build_arc()?;
+    let ctx = SessionContext::new_with_config_rt(configure(SessionConfig::new()), runtime);
+    for f in functions() {
+        ctx.register_udf(f);
+    }
+    Ok(ctx)
+}
+
+/// wecon's settings on a session configuration (a local one, or a cluster client's).
+pub fn configure(config: SessionConfig) -> SessionConfig {
+    let mut config = config.with_information_schema(true);
     // The dataset is partitioned in plain sub-folders (source/month), not Hive-style.
     config
         .options_mut()
         .execution
         .listing_table_ignore_subdirectory = false;
-    let ctx = SessionContext::new_with_config(config);
-    for f in udf::all() {
-        ctx.register_udf(f);
-    }
-    ctx
+    config
+}
+
+/// The SQL functions the metric library needs beside DataFusion's own: a session, a
+/// cluster's scheduler and its executors all register them.
+pub fn functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
+    udf::all()
+}
+
+/// Where `analyze` keeps the views and metrics that later queries read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// In the session's memory (a local run).
+    Memory,
+    /// As Parquet files in the results folder being written, registered by path: what a
+    /// cluster's executors can read (the folder must be on storage they share).
+    Files,
 }
 
 /// Whether `dir` is a dataset (its manifest written last by ingest).
@@ -227,30 +266,85 @@ pub async fn analyze(
     extra: &[UserQuery],
     progress: &dyn Progress,
 ) -> Result<RunInfo, EngineError> {
+    analyze_in(
+        new_context(),
+        Keep::Memory,
+        dataset,
+        out,
+        profile,
+        extra,
+        progress,
+    )
+    .await
+}
+
+/// Registers `batches` as table `name`: in memory, or written to `dir` as Parquet and
+/// registered from there.
+async fn keep(
+    ctx: &SessionContext,
+    how: Keep,
+    dir: &Path,
+    name: &str,
+    batches: Vec<RecordBatch>,
+) -> Result<(), EngineError> {
+    let _ = ctx.deregister_table(name)?;
+    match how {
+        Keep::Memory => {
+            ctx.register_table(
+                name,
+                Arc::new(MemTable::try_new(schema_of(&batches), vec![batches])?),
+            )?;
+        }
+        Keep::Files => {
+            let file = dir.join(format!("{name}.parquet"));
+            if !file.is_file() {
+                write_parquet(&file, &batches)?;
+            }
+            ctx.register_parquet(
+                name,
+                file.to_string_lossy().as_ref(),
+                ParquetReadOptions::default(),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// [`analyze`] in a given session (a cluster client's, say), keeping intermediate tables as
+/// `keep` says.
+pub async fn analyze_in(
+    ctx: SessionContext,
+    how: Keep,
+    dataset: &Path,
+    out: &Path,
+    profile: &Profile,
+    extra: &[UserQuery],
+    progress: &dyn Progress,
+) -> Result<RunInfo, EngineError> {
     if !is_dataset(dataset) {
         return Err(EngineError::Layout(format!(
             "`{}` is not a wecon dataset (no manifest.json): run `wecon ingest` first",
             dataset.display()
         )));
     }
-    let ctx = new_context();
     register_dataset(&ctx, dataset, &mut Vec::new()).await?;
-    let profile_batch = profile.to_batch()?;
-    ctx.register_table(
-        "profile",
-        Arc::new(MemTable::try_new(
-            profile_batch.schema(),
-            vec![vec![profile_batch]],
-        )?),
-    )?;
-
-    let levers = profile.levers_batch()?;
-    ctx.register_table(
-        "levers",
-        Arc::new(MemTable::try_new(levers.schema(), vec![vec![levers]])?),
-    )?;
-
     let partial = partial_dir(out)?;
+    // Views computed once, when kept as files: beside the results, removed at the end.
+    let views_dir = partial.join(".views");
+    if how == Keep::Files {
+        fs_err::create_dir_all(&views_dir)?;
+    }
+    keep(&ctx, how, &views_dir, "profile", vec![profile.to_batch()?]).await?;
+    keep(
+        &ctx,
+        how,
+        &views_dir,
+        "levers",
+        vec![profile.levers_batch()?],
+    )
+    .await?;
+
     let mut tables = Vec::new();
     let mut row_counts = BTreeMap::new();
     let mut seconds = BTreeMap::new();
@@ -289,13 +383,11 @@ pub async fn analyze(
             if let Some(view) = catalogue::view_name(&sql).filter(|v| v != "classified") {
                 let table = ctx.table(view.as_str()).await.map_err(fail)?;
                 let schema = Arc::new(table.schema().as_arrow().clone());
-                let batches = table.collect().await.map_err(fail)?;
-                ctx.deregister_table(view.as_str()).map_err(fail)?;
-                ctx.register_table(
-                    view.as_str(),
-                    Arc::new(MemTable::try_new(schema, vec![batches]).map_err(fail)?),
-                )
-                .map_err(fail)?;
+                let mut batches = table.collect().await.map_err(fail)?;
+                if batches.is_empty() {
+                    batches.push(RecordBatch::new_empty(schema));
+                }
+                keep(&ctx, how, &views_dir, view.as_str(), batches).await?;
                 seconds.insert(name.clone(), started.elapsed().as_secs_f64());
             }
             progress.advance(1, rows, &name);
@@ -317,10 +409,7 @@ pub async fn analyze(
         progress.advance(1, rows, &name);
         row_counts.insert(name.clone(), n);
         seconds.insert(name.clone(), started.elapsed().as_secs_f64());
-        ctx.register_table(
-            name.as_str(),
-            Arc::new(MemTable::try_new(schema_of(&batches), vec![batches])?),
-        )?;
+        keep(&ctx, how, &partial, name.as_str(), batches).await?;
         tables.push(name);
     }
     progress.finish();
@@ -341,6 +430,9 @@ pub async fn analyze(
         &partial.join(RUN_INFO),
         serde_json::to_string_pretty(&info)?,
     )?;
+    if views_dir.exists() {
+        fs_err::remove_dir_all(&views_dir)?;
+    }
     replace_dir(&partial, out)?;
     Ok(info)
 }
