@@ -1,5 +1,6 @@
 //! Charts drawn with plotters into SVG strings that the HTML report inlines.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -30,6 +31,31 @@ pub(crate) fn tick(l: &Labels, v: f64) -> String {
     } else {
         s
     }
+}
+
+/// The axes of a weekly chart: the weeks along (at most `most` labels), hours per person up.
+fn week_mesh(
+    chart: &mut ChartContext<'_, SVGBackend<'_>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    weeks: &[String],
+    most: usize,
+    l: &Labels,
+) -> Result<(), ReportError> {
+    chart
+        .configure_mesh()
+        .x_labels(weeks.len().clamp(2, most))
+        .x_label_formatter(&|x| {
+            let i = x.round() as usize;
+            if (x - i as f64).abs() < 1e-6 {
+                weeks.get(i).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| tick(l, *y))
+        .x_desc(l.get("chart.week_axis"))
+        .y_desc(l.get("chart.hours_per_person"))
+        .draw()
+        .map_err(chart_error)
 }
 
 /// Hours per person per week, stacked by process.
@@ -69,22 +95,7 @@ pub(crate) fn weekly_svg(data: &ReportData, l: &Labels) -> Result<String, Report
             .y_label_area_size(50)
             .build_cartesian_2d(0.0..x_max, 0.0..top)
             .map_err(chart_error)?;
-        chart
-            .configure_mesh()
-            .x_labels(n.clamp(2, 12))
-            .x_label_formatter(&|x| {
-                let i = x.round() as usize;
-                if (x - i as f64).abs() < 1e-6 {
-                    labels.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| tick(l, *y))
-            .x_desc(l.get("chart.week_axis"))
-            .y_desc(l.get("chart.hours_per_person"))
-            .draw()
-            .map_err(chart_error)?;
+        week_mesh(&mut chart, &labels, 12, l)?;
         // Draw from the top layer down so each lower layer covers the one above it.
         for k in (0..COLOURS.len()).rev() {
             let points: Vec<(f64, f64)> = stacked
@@ -437,22 +448,7 @@ pub(crate) fn group_trend_svg(
             .y_label_area_size(50)
             .build_cartesian_2d(0.0..(n.max(2) - 1) as f64, 0.0..top)
             .map_err(chart_error)?;
-        chart
-            .configure_mesh()
-            .x_labels(n.clamp(2, 10))
-            .x_label_formatter(&|x| {
-                let i = x.round() as usize;
-                if (x - i as f64).abs() < 1e-6 {
-                    weeks.get(i).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
-            .y_label_formatter(&|y| tick(l, *y))
-            .x_desc(l.get("chart.week_axis"))
-            .y_desc(l.get("chart.hours_per_person"))
-            .draw()
-            .map_err(chart_error)?;
+        week_mesh(&mut chart, &weeks, 10, l)?;
         let mut y = 50;
         for (k, g) in groups.iter().enumerate() {
             let colour = COLOURS[k % COLOURS.len()];
