@@ -353,15 +353,22 @@ fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
 /// `wecon run SRC --owner alice@ex.org` into `DIR/out`; the output folder and her pseudonym.
 fn run_as_alice(src: &Path, dir: &Path) -> (std::path::PathBuf, String) {
     let out = dir.join("out");
-    wecon(&[
-        "run",
-        &src.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--owner",
-        "alice@ex.org",
-    ]);
+    run_as_alice_into(src, &out, &[]);
     (out, person("alice@ex.org"))
+}
+
+/// `wecon run SRC --out OUT --owner alice@ex.org EXTRA...`.
+fn run_as_alice_into(src: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "run".to_string(),
+        src.to_string_lossy().into_owned(),
+        "--out".into(),
+        out.to_string_lossy().into_owned(),
+        "--owner".into(),
+        "alice@ex.org".into(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    wecon(&args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
 #[test]
@@ -686,21 +693,19 @@ fn network_counts_people_met_twice_in_four_weeks() {
     .unwrap();
     let groups = |min: &str| {
         let out = dir.path().join(format!("groups-{min}"));
-        wecon(&[
-            "run",
-            &src.to_string_lossy(),
-            "--out",
-            &out.to_string_lossy(),
-            "--owner",
-            "alice@ex.org",
-            "--roster",
-            &roster.to_string_lossy(),
-            "--by",
-            "unit",
-            "--keep-excluded",
-            "--min-group-size",
-            min,
-        ]);
+        run_as_alice_into(
+            &src,
+            &out,
+            &[
+                "--roster",
+                &roster.to_string_lossy(),
+                "--by",
+                "unit",
+                "--keep-excluded",
+                "--min-group-size",
+                min,
+            ],
+        );
         query_csv(
             &out,
             "select cast(week as varchar) w, unit, with_unit, interactions_per_person i, \
