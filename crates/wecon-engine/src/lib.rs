@@ -93,7 +93,13 @@ pub struct Opened {
 }
 
 fn new_context() -> SessionContext {
-    let ctx = SessionContext::new_with_config(configure(SessionConfig::new()));
+    with_functions(SessionContext::new_with_config(configure(
+        SessionConfig::new(),
+    )))
+}
+
+/// A session with wecon's SQL functions registered.
+fn with_functions(ctx: SessionContext) -> SessionContext {
     for f in functions() {
         ctx.register_udf(f);
     }
@@ -111,11 +117,10 @@ pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, Engine
             datafusion::execution::memory_pool::FairSpillPool::new(bytes as usize),
         ))
         .build_arc()?;
-    let ctx = SessionContext::new_with_config_rt(configure(SessionConfig::new()), runtime);
-    for f in functions() {
-        ctx.register_udf(f);
-    }
-    Ok(ctx)
+    Ok(with_functions(SessionContext::new_with_config_rt(
+        configure(SessionConfig::new()),
+        runtime,
+    )))
 }
 
 /// wecon's settings on a session configuration (a local one, or a cluster client's).

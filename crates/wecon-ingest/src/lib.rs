@@ -307,14 +307,16 @@ pub fn ingest(
     }
 
     let progress = &opts.progress;
+    // Each input's size, looked up once (a mail tree's is every message file's).
+    let sizes: Vec<u64> = inputs.par_iter().map(discover::input_bytes).collect();
     progress.phase(
         "reading exports",
-        inputs.par_iter().map(discover::input_bytes).sum(),
+        sizes.iter().sum(),
         Unit::Bytes,
         "activities",
     );
-    for input in inputs {
-        let (size, item) = (discover::input_bytes(&input), discover::input_name(&input));
+    for (input, size) in inputs.into_iter().zip(sizes) {
+        let item = discover::input_name(&input);
         let deferred = matches!(input, Input::Calendar(_));
         'read: {
             match input {
