@@ -16,6 +16,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            if let Some(r) = err.downcast_ref::<commands::RejectedRecords>() {
+                eprintln!("error: {r}");
+                return ExitCode::from(commands::EXIT_REJECTS);
+            }
             eprintln!("error: {err}");
             for cause in err.chain().skip(1) {
                 eprintln!("  caused by: {cause}");

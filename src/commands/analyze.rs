@@ -78,7 +78,7 @@ pub(super) fn analyze(
     flag: &ProfileFlag,
     privacy: &super::report::PrivacyFlags,
 ) -> Result<()> {
-    let min_group_size = privacy.min_group_size();
+    let min_group_size = privacy.min_group_size()?;
     let mut profile = Profile::load(&flag.profile)?;
     if let Some(scenario) = &flag.scenario {
         profile.apply_scenario(scenario)?;

@@ -65,11 +65,12 @@ fn input(dir: &Path, analysed: PathBuf, args: &CompareArgs) -> Result<CompareInp
 }
 
 pub fn run(args: CompareArgs) -> Result<()> {
+    let min_group_size = args.privacy.min_group_size()?;
     let baseline = input(&args.baseline, args.out.join("baseline"), &args)?;
     let followup = input(&args.followup, args.out.join("followup"), &args)?;
     let opts = CompareOptions {
         by: args.profile.by(),
-        min_group_size: args.privacy.min_group_size(),
+        min_group_size,
         resamples: args.resamples,
         confidence: args.confidence,
         seed: args.seed,

@@ -23,5 +23,6 @@ pub struct IngestArgs {
 }
 
 pub fn run(args: IngestArgs) -> Result<()> {
-    ingest_and_tell(&args.sources, &args.out, &args.flags)
+    let faults = ingest_and_tell(&args.sources, &args.out, &args.flags)?;
+    args.flags.check_faults(faults)
 }

@@ -123,9 +123,46 @@ pub struct IngestFlags {
     /// random key is made and kept beside the dataset (DATASET.key, mode 0600).
     #[arg(long, value_name = "FILE")]
     key_file: Option<PathBuf>,
+    /// Exit with 0 even when records were rejected as faulty input (unreadable, unparsable,
+    /// without a date or a person). Without it such a run still writes its outputs but exits
+    /// with code 3. Records a rule excludes (copies, bots, system events, outside the
+    /// window) never count as faults.
+    #[arg(long)]
+    allow_rejects: bool,
 }
 
+/// The exit code of a run that wrote its outputs but rejected records as faulty input.
+pub const EXIT_REJECTS: u8 = 3;
+
+/// A run that rejected records as faulty input without `--allow-rejects`: its outputs are
+/// written, and the process exits with [`EXIT_REJECTS`].
+#[derive(Debug)]
+pub struct RejectedRecords(pub i64);
+
+impl std::fmt::Display for RejectedRecords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} records were rejected as faulty input (reasons above, and in the dataset's \
+             ingest_log); the outputs are written. Fix the inputs, or pass --allow-rejects to \
+             accept the loss (exit code 0)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for RejectedRecords {}
+
 impl IngestFlags {
+    /// Fails with [`RejectedRecords`] when `faults` records were rejected as faulty input,
+    /// unless `--allow-rejects`.
+    fn check_faults(&self, faults: i64) -> Result<()> {
+        if faults > 0 && !self.allow_rejects {
+            return Err(RejectedRecords(faults).into());
+        }
+        Ok(())
+    }
+
     fn options(&self) -> wecon_ingest::IngestOptions {
         let key = match (&self.key_file, std::env::var("WECON_KEY")) {
             (Some(f), _) => KeySource::File(f.clone()),
@@ -206,7 +243,8 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("failed to start the query runtime")
 }
 
-fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFlags) -> Result<()> {
+/// Ingests and says what happened; returns how many records were rejected as faulty input.
+fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFlags) -> Result<i64> {
     let summary = wecon_ingest::ingest(sources, out, &flags.options())
         .with_context(|| format!("failed to ingest into `{}`", out.display()))?;
     let m = &summary.manifest;
@@ -242,10 +280,15 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
     if !rejections.is_empty() {
         eprintln!("rejected records by reason (details in the dataset's ingest_log):");
         for (reason, n) in &rejections {
-            eprintln!("  {n:>8}  {reason}");
+            let kind = if wecon_ingest::is_exclusion(reason) {
+                "excluded"
+            } else {
+                "fault"
+            };
+            eprintln!("  {n:>8}  {kind:<8}  {reason}");
         }
     }
-    Ok(())
+    Ok(summary.faults())
 }
 
 #[cfg(test)]

@@ -37,19 +37,33 @@ impl LangFlag {
 
 #[derive(Debug, Args)]
 pub struct PrivacyFlags {
-    /// Hide any group (and week) with fewer people than this. Below 5 only on explicit
-    /// request; the report then says so.
+    /// Hide any group (and week) with fewer people than this. Below 5 only together with
+    /// --i-understand-small-groups; every page of the report then says so.
     #[arg(long, default_value_t = DEFAULT_MIN_GROUP_SIZE as u32, value_parser = clap::value_parser!(u32).range(1..))]
     min_group_size: u32,
+    /// Confirms a --min-group-size below 5: groups that small may identify people.
+    #[arg(long)]
+    i_understand_small_groups: bool,
 }
 
 impl PrivacyFlags {
-    pub(super) fn min_group_size(&self) -> usize {
-        self.min_group_size as usize
+    /// The minimum group size, refused below the default without
+    /// `--i-understand-small-groups`.
+    pub(super) fn min_group_size(&self) -> Result<usize> {
+        let n = self.min_group_size as usize;
+        if n < DEFAULT_MIN_GROUP_SIZE && !self.i_understand_small_groups {
+            anyhow::bail!(
+                "--min-group-size {n} is below {DEFAULT_MIN_GROUP_SIZE}: groups that small may \
+                 identify people. Add --i-understand-small-groups to go ahead (every page of \
+                 the report will say so)"
+            );
+        }
+        Ok(n)
     }
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
+    args.privacy.min_group_size()?;
     if wecon_report::is_compare(&args.results) {
         let groups = wecon_report::write_compare_report(&args.results, &args.out, args.lang.lang())
             .with_context(|| format!("failed to report on `{}`", args.results.display()))?;
@@ -64,7 +78,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
 
 pub(super) fn report(results: &Path, out: &Path, privacy: &PrivacyFlags, lang: Lang) -> Result<()> {
     let opts = ReportOptions {
-        min_group_size: privacy.min_group_size as usize,
+        min_group_size: privacy.min_group_size()?,
         lang,
     };
     if opts.min_group_size < DEFAULT_MIN_GROUP_SIZE {

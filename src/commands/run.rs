@@ -31,7 +31,10 @@ pub fn run(args: RunArgs) -> Result<()> {
     let dataset = args.out.join("dataset");
     let results = args.out.join("results");
     let report = args.out.join("report");
-    ingest_and_tell(&args.sources, &dataset, &args.flags)?;
+    // Refused before any work rather than after the ingest.
+    args.privacy.min_group_size()?;
+    let faults = ingest_and_tell(&args.sources, &dataset, &args.flags)?;
     super::analyze::analyze(&dataset, &results, &args.profile, &args.privacy)?;
-    super::report::report(&results, &report, &args.privacy, args.lang.lang())
+    super::report::report(&results, &report, &args.privacy, args.lang.lang())?;
+    args.flags.check_faults(faults)
 }

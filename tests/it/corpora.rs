@@ -327,6 +327,7 @@ fn viva_person_query_rows_become_imported_metrics() {
     let out = dir.path().join("run");
     crate::helpers::wecon(&[
         "run",
+        "--allow-rejects",
         &path.to_string_lossy(),
         "--out",
         &out.to_string_lossy(),

@@ -167,9 +167,11 @@ fn hours_match_the_profile_rules_exactly() {
     // The series runs past the last one-off record, so the window is widened explicitly.
     wecon(&[
         "run",
+        "--allow-rejects",
         &ex.to_string_lossy(),
         "--out",
         &out.to_string_lossy(),
+        "--i-understand-small-groups",
         "--min-group-size",
         "1",
         "--until",
@@ -336,6 +338,7 @@ fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
     let out = dir.path().join("out");
     wecon(&[
         "run",
+        "--allow-rejects",
         &cal.to_string_lossy(),
         "--out",
         &out.to_string_lossy(),
@@ -366,6 +369,7 @@ fn run_as_alice_into(src: &Path, out: &Path, extra: &[&str]) {
         out.to_string_lossy().into_owned(),
         "--owner".into(),
         "alice@ex.org".into(),
+        "--allow-rejects".into(),
     ];
     args.extend(extra.iter().map(|a| a.to_string()));
     wecon(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -473,6 +477,7 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
     let out = dir.path().join("out");
     wecon(&[
         "run",
+        "--allow-rejects",
         &exports.to_string_lossy(),
         "--out",
         &out.to_string_lossy(),
@@ -507,6 +512,7 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
     let out2 = dir.path().join("out2");
     wecon(&[
         "run",
+        "--allow-rejects",
         &short.to_string_lossy(),
         "--out",
         &out2.to_string_lossy(),
@@ -544,7 +550,7 @@ fn user_queries_run_after_the_library_and_read_it() {
         out.to_string_lossy().into_owned(),
         queries.to_string_lossy().into_owned(),
     );
-    wecon(&["run", &e, "--out", &o, "--queries", &q]);
+    wecon(&["run", "--allow-rejects", &e, "--out", &o, "--queries", &q]);
     let total = query_csv(
         &out,
         "select round(sum(hours), 4) h from person_week_process",
@@ -556,7 +562,15 @@ fn user_queries_run_after_the_library_and_read_it() {
     );
     // A name of the library's own is refused.
     write(&queries.join("timed.sql"), "SELECT 1");
-    let failed = crate::helpers::wecon_unchecked(&["run", &e, "--out", &o, "--queries", &q]);
+    let failed = crate::helpers::wecon_unchecked(&[
+        "run",
+        "--allow-rejects",
+        &e,
+        "--out",
+        &o,
+        "--queries",
+        &q,
+    ]);
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("is a query of wecon's library"));
 }
@@ -702,6 +716,7 @@ fn network_counts_people_met_twice_in_four_weeks() {
                 "--by",
                 "unit",
                 "--keep-excluded",
+                "--i-understand-small-groups",
                 "--min-group-size",
                 min,
             ],
@@ -797,7 +812,12 @@ fn surplus_levers_combine_without_counting_twice() {
     analyze(
         &out.join("dataset"),
         &small,
-        &["--min-group-size", "1", "--keep-excluded"],
+        &[
+            "--i-understand-small-groups",
+            "--min-group-size",
+            "1",
+            "--keep-excluded",
+        ],
     );
     assert_eq!(
         care(&small),

@@ -95,6 +95,7 @@ fn updates_supersede_and_calendar_exports_win() {
     );
     crate::helpers::wecon(&[
         "ingest",
+        "--allow-rejects",
         &m,
         &c,
         "--out",

@@ -9,6 +9,7 @@ mod compare;
 mod corpora;
 mod enron;
 mod exact;
+mod hardening;
 mod helpers;
 mod invites;
 mod privacy;

@@ -49,9 +49,11 @@ fn no_subject_title_or_body_in_any_output() {
     let out = dir.path().join("run");
     wecon(&[
         "run",
+        "--allow-rejects",
         &ex.to_string_lossy(),
         "--out",
         &out.to_string_lossy(),
+        "--i-understand-small-groups",
         "--min-group-size",
         "1",
     ]);

@@ -101,7 +101,7 @@ fn a_pst_without_readpst_is_rejected_with_how_to_install() {
     std::fs::write(&pst, b"!BDN not really a pst").unwrap();
     let ds = dir.path().join("ds");
     let (p, d) = (pst.to_string_lossy(), ds.to_string_lossy());
-    let args = ["ingest", &*p, "--out", &*d];
+    let args = ["ingest", "--allow-rejects", &*p, "--out", &*d];
     let out = wecon_unchecked_env(&args, &[("WECON_READPST", "/nonexistent/readpst")]);
     assert!(out.status.success());
     let reasons = query_csv(

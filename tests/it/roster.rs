@@ -21,7 +21,7 @@ fn people_missing_from_the_roster_are_reported_and_attributes_kept() {
         roster.to_string_lossy().into_owned(),
         ds.to_string_lossy().into_owned(),
     );
-    let out = wecon(&["ingest", &e, "--roster", &r, "--out", &d]);
+    let out = wecon(&["ingest", "--allow-rejects", &e, "--roster", &r, "--out", &d]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("1 people in the exports are not in the roster"),
@@ -83,6 +83,7 @@ fn a_meeting_of_a_manager_and_their_manager_is_redundant() {
     let out = dir.path().join("out");
     wecon(&[
         "run",
+        "--allow-rejects",
         &exports.to_string_lossy(),
         "--roster",
         &roster.to_string_lossy(),

@@ -284,6 +284,7 @@ fn group_figures_average_people_and_hide_small_groups() {
         &all.to_string_lossy(),
         "--by",
         "unit",
+        "--i-understand-small-groups",
         "--min-group-size",
         "1",
         "--keep-excluded",
@@ -299,7 +300,11 @@ fn group_figures_average_people_and_hide_small_groups() {
     // Validation applied first (the default): everybody's hours but those of the person-weeks
     // `validation_exclusions` lists (the sample has a holiday week).
     let valid = dir.path().join("valid");
-    analyze(&all.join("dataset"), &valid, &["--min-group-size", "1"]);
+    analyze(
+        &all.join("dataset"),
+        &valid,
+        &["--i-understand-small-groups", "--min-group-size", "1"],
+    );
     assert_eq!(
         query_csv(
             &valid,

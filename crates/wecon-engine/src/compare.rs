@@ -458,7 +458,10 @@ fn write(
     suppressed: &[(String, String, i64, i64)],
     summary: &CompareSummary,
 ) -> Result<(), EngineError> {
-    fs_err::create_dir_all(out)?;
+    // Built beside `out` and swapped in whole, like every output.
+    let target = out;
+    let partial = wecon_model::atomic::partial_dir(target)?;
+    let out = partial.as_path();
     let text = |v: &[String]| Arc::new(StringArray::from_iter_values(v)) as ArrayRef;
     let ints = |v: &[i64]| Arc::new(Int64Array::from(v.to_vec())) as ArrayRef;
     let nums = |v: &[f64]| Arc::new(Float64Array::from(v.to_vec())) as ArrayRef;
@@ -519,7 +522,28 @@ fn write(
         &out.join("compare.json"),
         serde_json::to_string_pretty(&info)?,
     )?;
-    write_file(&out.join("summary.md"), markdown(c, suppressed, summary))?;
+    let mut md = markdown(c, suppressed, summary);
+    if opts.min_group_size < wecon_model::DEFAULT_MIN_GROUP_SIZE {
+        md.insert_str(
+            md.find("\n\n").map_or(0, |i| i + 2),
+            &format!(
+                "**The minimum group size was lowered to {} (below the default of {}) on request: \
+                 groups this small may identify individuals.**\n\n",
+                opts.min_group_size,
+                wecon_model::DEFAULT_MIN_GROUP_SIZE
+            ),
+        );
+    }
+    write_file(&out.join("summary.md"), md)?;
+    // The periods analysed into the output folder first (`OUT/baseline`, `OUT/followup`)
+    // move along with the new comparison.
+    for period in ["baseline", "followup"] {
+        let analysed = target.join(period);
+        if analysed.is_dir() {
+            fs_err::rename(&analysed, out.join(period))?;
+        }
+    }
+    wecon_model::atomic::replace_dir(&partial, target)?;
     Ok(())
 }
 

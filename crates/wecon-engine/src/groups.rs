@@ -6,8 +6,7 @@
 
 use crate::catalogue::UserQuery;
 
-/// The minimum group size METRICS.md §4 sets, and the lowest allowed without an override.
-pub const DEFAULT_MIN_GROUP_SIZE: usize = 5;
+pub use wecon_model::DEFAULT_MIN_GROUP_SIZE;
 
 /// The people column an attribute names: a column of `people`, or `attr:KEY` for a roster
 /// column kept in `people.attributes`.

@@ -85,9 +85,9 @@ pub(crate) fn detect(head: &[u8]) -> Option<AuditKind> {
 const BAD_RECORD: &str = "audit record that is not valid JSON";
 const NO_TIME: &str = "audit record without a readable time";
 const NO_PERSON: &str = "audit record without a person (user id or actor e-mail)";
-const NOT_WORK: &str =
+pub(crate) const NOT_WORK: &str =
     "audit record of a sign-in, security, compliance or administration event: not information work";
-const CALENDAR_AUDIT: &str =
+pub(crate) const CALENDAR_AUDIT: &str =
     "calendar audit event: meetings are read from calendar exports, not from their audit trail";
 
 /// What one audit record says a person did.

@@ -59,11 +59,11 @@ pub(crate) fn detect(head: &[u8]) -> Option<ChatKind> {
 }
 
 const BAD_JSON: &str = "chat record that is not valid JSON";
-const SYSTEM: &str = "chat system event (members, renames, calls): not a post";
-const APP: &str = "chat message from an application or bot: not a person's post";
+pub(crate) const SYSTEM: &str = "chat system event (members, renames, calls): not a post";
+pub(crate) const APP: &str = "chat message from an application or bot: not a person's post";
 const NO_AUTHOR: &str = "chat message without an author";
 const NO_TIME: &str = "chat message without a readable time";
-const DELETED: &str = "deleted chat message";
+pub(crate) const DELETED: &str = "deleted chat message";
 
 struct Post {
     person: String,

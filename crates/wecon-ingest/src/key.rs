@@ -85,7 +85,7 @@ fn write_new_key(path: &Path) -> Result<(), IngestError> {
     getrandom::fill(&mut key)
         .map_err(|e| IngestError::Key(format!("no random key could be made: {e}")))?;
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs_err::create_dir_all(parent)?;
+        wecon_model::atomic::create_private_dir(parent)?;
     }
     let tmp = path.with_extension("key.tmp");
     {

@@ -136,6 +136,16 @@ impl IngestSummary {
         self.log.iter().filter(|l| l.format == "skipped").count()
     }
 
+    /// Records rejected as faults of the input (unreadable, unparsable, incomplete), as
+    /// opposed to those a rule excludes (see [`is_exclusion`]).
+    pub fn faults(&self) -> i64 {
+        self.rejections()
+            .iter()
+            .filter(|(reason, _)| !is_exclusion(reason))
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Rejected records by reason, over all files.
     pub fn rejections(&self) -> BTreeMap<String, i64> {
         let mut out = BTreeMap::new();
@@ -148,6 +158,33 @@ impl IngestSummary {
         }
         out
     }
+}
+
+/// The rejection reasons that are rules at work rather than faults of the input: copies of
+/// a message, records outside the window asked for, posts by bots and system events,
+/// invitations the calendars already hold, administrative audit events. They are counted
+/// in the ingest log like every rejection, but do not make a run fail (see
+/// [`IngestSummary::faults`]).
+const EXCLUSIONS: &[&str] = &[
+    records::OUTSIDE_WINDOW,
+    mail::DUPLICATE,
+    mail::DUPLICATE_COPY,
+    calendar::NOT_AN_INVITATION,
+    calendar::IN_CALENDAR_EXPORT,
+    calendar::SUPERSEDED_INVITATION,
+    slack::BOT,
+    slack::SYSTEM,
+    slack::NOT_A_MESSAGE,
+    chat_json::SYSTEM,
+    chat_json::APP,
+    chat_json::DELETED,
+    audit::NOT_WORK,
+    audit::CALENDAR_AUDIT,
+];
+
+/// Whether a rejection reason is a rule's exclusion rather than a fault of the input.
+pub fn is_exclusion(reason: &str) -> bool {
+    EXCLUSIONS.contains(&reason)
 }
 
 const DAY_US: i64 = 86_400_000_000;

@@ -39,11 +39,11 @@ pub(crate) fn is_slack_export(dir: &Path) -> bool {
 }
 
 const BAD_JSON: &str = "Slack day file is not a JSON array of messages";
-const NOT_A_MESSAGE: &str = "Slack record that is not a message";
-const BOT: &str = "Slack bot or integration message: not a person's post";
+pub(crate) const NOT_A_MESSAGE: &str = "Slack record that is not a message";
+pub(crate) const BOT: &str = "Slack bot or integration message: not a person's post";
 const NO_AUTHOR: &str = "Slack message without an author";
 const NO_TIME: &str = "Slack message without a readable timestamp";
-const SYSTEM: &str =
+pub(crate) const SYSTEM: &str =
     "Slack system message (join, leave, topic, purpose, name, archive, pin): not a post";
 
 /// Message subtypes that are a person's post.

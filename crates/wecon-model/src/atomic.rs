@@ -53,20 +53,77 @@ pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()
     fs_err::rename(&tmp, path)
 }
 
-/// A fresh folder beside `out` to build an output in, named after this process.
+/// Creates a folder and any missing parents readable by their owner only (mode 0700 on
+/// Unix): outputs hold data about people.
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{e}: `{}`", path.display())))
+}
+
+/// A fresh folder beside `out` to build an output in, named after this process; it and
+/// the folders created above it are private to their owner ([`create_private_dir`]).
 pub fn partial_dir(out: &Path) -> std::io::Result<PathBuf> {
+    remove_abandoned(out);
     let partial = sibling(out, &format!("partial-{}", std::process::id()));
     if partial.exists() {
         fs_err::remove_dir_all(&partial)?;
     }
-    fs_err::create_dir_all(&partial)?;
+    create_private_dir(&partial)?;
     Ok(partial)
+}
+
+/// Removes what interrupted runs left beside `out` (`out.partial-PID`, `out.old-PID` of
+/// processes no longer running). Such folders are never read as outputs (a dataset needs
+/// its manifest, a results folder its `run.json`, and they are not at `out`); this only
+/// reclaims their space. Where it cannot tell whether a process runs (no `/proc`), it
+/// leaves them.
+fn remove_abandoned(out: &Path) {
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name()) else {
+        return;
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let name = name.to_string_lossy();
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let file = file.to_string_lossy();
+        let Some(rest) = file.strip_prefix(name.as_ref()) else {
+            continue;
+        };
+        let pid = rest
+            .strip_prefix(".partial-")
+            .or_else(|| rest.strip_prefix(".old-"))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+        {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Puts a finished folder in the place of `out`, whatever was there, with renames only.
 pub fn replace_dir(finished: &Path, out: &Path) -> std::io::Result<()> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        fs_err::create_dir_all(parent)?;
+        create_private_dir(parent)?;
     }
     if out.exists() {
         let old = sibling(out, &format!("old-{}", std::process::id()));

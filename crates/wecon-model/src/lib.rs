@@ -14,3 +14,7 @@ pub mod schema;
 
 pub use process::{Process, UnknownProcess};
 pub use pseudonym::{KEY_MIN_BYTES, Pseudonymiser};
+
+/// The smallest group any output shows (METRICS.md §4), and the lowest allowed without the
+/// user's explicit `--i-understand-small-groups`.
+pub const DEFAULT_MIN_GROUP_SIZE: usize = 5;

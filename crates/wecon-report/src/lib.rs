@@ -27,8 +27,7 @@ pub use sections::{
 };
 pub use tables::{Table, read_table};
 
-/// The smallest group shown unless the user explicitly lowers it (METRICS.md §4).
-pub const DEFAULT_MIN_GROUP_SIZE: usize = 5;
+pub use wecon_model::DEFAULT_MIN_GROUP_SIZE;
 
 /// Errors of the report.
 #[derive(Debug, thiserror::Error)]
