@@ -9,6 +9,7 @@ mod report;
 mod run;
 mod sources;
 mod synth;
+mod verify;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -76,6 +77,9 @@ enum Command {
     Sources,
     /// Write a small synthetic organisation in real export formats (maildir, .ics).
     Synth(synth::SynthArgs),
+    /// Check a dataset or results folder: every file against its checksum, every table's
+    /// schema, and row counts against the manifest and the ingest log.
+    Verify(verify::VerifyArgs),
     /// Run a node of an Apache DataFusion Ballista cluster (a scheduler or an executor)
     /// with wecon's SQL functions, for `wecon analyze --cluster`.
     Cluster(cluster::ClusterArgs),
@@ -93,6 +97,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Compare(a) => compare::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Cluster(a) => cluster::run(a),
+        Command::Verify(a) => verify::run(a),
         Command::Sources => sources::run(),
     }
 }

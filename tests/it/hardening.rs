@@ -357,3 +357,111 @@ fn an_interrupted_ingest_leaves_no_dataset_behind() {
         before
     );
 }
+
+#[test]
+fn verify_finds_damaged_altered_and_inconsistent_outputs() {
+    use wecon_model::atomic::{file_sum, write_parquet};
+    use wecon_model::schema::{IngestLogEntry, ingest_log_batch, people_batch};
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    wecon(&["run", "sample-data", "--out", &s(&out), "-q"]);
+    let ok = wecon(&["verify", &s(&out)]);
+    let said = String::from_utf8_lossy(&ok.stdout);
+    assert!(
+        said.contains("dataset") && said.contains("results"),
+        "{said}"
+    );
+    assert_eq!(said.matches(": sound").count(), 2, "{said}");
+
+    let verify = |d: &Path| {
+        let o = wecon_unchecked_env(&["verify", &s(d)], &[]);
+        assert!(!o.status.success(), "verify passed a broken folder");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let ds = out.join("dataset");
+    let manifest_path = ds.join("manifest.json");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    // Rewrites a file of the dataset and lists its new checksum, as a tool that altered it
+    // on purpose would: only the content checks can tell.
+    let relist = |rel: &str, m: &mut serde_json::Value| {
+        let sum = file_sum(&ds.join(rel)).unwrap();
+        m["files"][rel] = serde_json::json!({"bytes": sum.bytes, "sha256": sum.sha256});
+        std::fs::write(&manifest_path, serde_json::to_string_pretty(m).unwrap()).unwrap();
+    };
+
+    // One byte changed in an activities file.
+    let part = files_under(&ds.join("activities"))
+        .into_iter()
+        .find(|f| f.extension().is_some_and(|e| e == "parquet"))
+        .unwrap();
+    let original = std::fs::read(&part).unwrap();
+    let mut changed = original.clone();
+    changed[original.len() / 2] ^= 0xff;
+    std::fs::write(&part, &changed).unwrap();
+    assert!(verify(&ds).contains("differs from what was written"));
+    std::fs::write(&part, &original).unwrap();
+
+    // A file missing, and one that was never written.
+    let people = std::fs::read(ds.join("people.parquet")).unwrap();
+    std::fs::remove_file(ds.join("people.parquet")).unwrap();
+    std::fs::write(ds.join("notes.txt"), "x").unwrap();
+    let found = verify(&ds);
+    assert!(found.contains("`people.parquet` is missing"), "{found}");
+    assert!(
+        found.contains("`notes.txt` is not one of the files"),
+        "{found}"
+    );
+    std::fs::remove_file(ds.join("notes.txt")).unwrap();
+    std::fs::write(ds.join("people.parquet"), &people).unwrap();
+    wecon(&["verify", &s(&ds)]);
+
+    // An ingest log that does not balance, and people with another schema.
+    let mut m = manifest.clone();
+    let mut entry = IngestLogEntry::new("x.mbox", "mbox");
+    entry.accept();
+    entry.reject("broken");
+    entry.records_read = 5;
+    write_parquet(
+        &ds.join("ingest_log.parquet"),
+        &[ingest_log_batch(&[entry]).unwrap()],
+    )
+    .unwrap();
+    relist("ingest_log.parquet", &mut m);
+    write_parquet(
+        &ds.join("activities_as_people.parquet"),
+        &[people_batch(&[]).unwrap()],
+    )
+    .unwrap();
+    std::fs::rename(
+        ds.join("activities_as_people.parquet"),
+        ds.join("activities/extra.parquet"),
+    )
+    .unwrap();
+    relist("activities/extra.parquet", &mut m);
+    m["people"] = serde_json::json!(999);
+    relist("people.parquet", &mut m);
+    let found = verify(&ds);
+    for expected in [
+        "`x.mbox` read 5 records but accepted 1 and rejected 1",
+        "the ingest log's records_read add up to 5",
+        "`activities/extra.parquet` does not have wecon's schema",
+        "`people` holds 20 rows where the manifest says 999",
+    ] {
+        assert!(found.contains(expected), "{expected}\n{found}");
+    }
+
+    // A results table whose rows are not those the run counted.
+    let results = out.join("results");
+    let info_path = results.join("run.json");
+    let mut info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&info_path).unwrap()).unwrap();
+    info["row_counts"]["person_week"] = serde_json::json!(1);
+    std::fs::write(&info_path, info.to_string()).unwrap();
+    let found = verify(&results);
+    assert!(
+        found.contains("`person_week` holds 60 rows where `run.json` says 1"),
+        "{found}"
+    );
+}

@@ -11,6 +11,7 @@ mod groups;
 mod output;
 mod profile;
 mod udf;
+mod verify;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use compare::{CompareInput, CompareOptions, CompareSummary, MEASURES, compar
 pub use groups::{DEFAULT_MIN_GROUP_SIZE, group_queries};
 pub use output::{OutputFormat, format_batches};
 pub use profile::Profile;
+pub use verify::{Verified, verify};
 
 /// The file that marks a dataset (written last by ingest).
 pub const DATASET_MANIFEST: &str = "manifest.json";
@@ -82,6 +84,10 @@ pub struct RunInfo {
     pub definitions: Vec<(String, String)>,
     /// The dataset's manifest, as ingest wrote it.
     pub dataset_manifest: serde_json::Value,
+    /// Every file of the results folder but `run.json`, with its size and SHA-256, for
+    /// `wecon verify`.
+    #[serde(default)]
+    pub files: BTreeMap<String, wecon_model::atomic::FileSum>,
 }
 
 /// What kind of folder `open` found.
@@ -420,6 +426,9 @@ pub async fn analyze_in(
     progress.finish();
     let date_range = date_range(&ctx).await?;
     let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
+    if views_dir.exists() {
+        fs_err::remove_dir_all(&views_dir)?;
+    }
     let info = RunInfo {
         wecon_version: env!("CARGO_PKG_VERSION").to_string(),
         dataset: dataset.display().to_string(),
@@ -430,14 +439,12 @@ pub async fn analyze_in(
         date_range,
         definitions,
         dataset_manifest: serde_json::from_str(&manifest_text)?,
+        files: wecon_model::atomic::checksums(&partial, &[RUN_INFO])?,
     };
     write_file(
         &partial.join(RUN_INFO),
         serde_json::to_string_pretty(&info)?,
     )?;
-    if views_dir.exists() {
-        fs_err::remove_dir_all(&views_dir)?;
-    }
     replace_dir(&partial, out)?;
     Ok(info)
 }

@@ -121,6 +121,10 @@ pub struct Manifest {
     /// `people.found_in` lacks `roster`; they get the default attributes).
     #[serde(default)]
     pub people_not_in_roster: Option<usize>,
+    /// Every file of the dataset but this manifest, with its size and SHA-256, for
+    /// `wecon verify`.
+    #[serde(default)]
+    pub files: BTreeMap<String, wecon_model::atomic::FileSum>,
 }
 
 /// The outcome of an ingest run.
@@ -688,8 +692,10 @@ pub fn ingest(
         records_rejected: log.iter().map(|l| l.records_rejected).sum(),
         flagged,
         people_not_in_roster,
+        files: BTreeMap::new(),
     };
-    writer.finish(&people, &log, &imported, &manifest)?;
+    let mut manifest = manifest;
+    writer.finish(&people, &log, &imported, &mut manifest)?;
     Ok(IngestSummary { manifest, log })
 }
 

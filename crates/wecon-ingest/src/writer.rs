@@ -195,7 +195,7 @@ impl DatasetWriter {
         people: &[Person],
         log: &[IngestLogEntry],
         imported: &[ImportedMetric],
-        manifest: &Manifest,
+        manifest: &mut Manifest,
     ) -> Result<(), IngestError> {
         self.flush()?;
         if self.written.is_empty() {
@@ -217,6 +217,7 @@ impl DatasetWriter {
             &self.partial.join(format!("{IMPORTED_METRICS}.parquet")),
             &[imported_metrics_batch(imported)?],
         )?;
+        manifest.files = wecon_model::atomic::checksums(&self.partial, &[MANIFEST])?;
         let json = serde_json::to_string_pretty(manifest)
             .map_err(|e| IngestError::Refuse(e.to_string()))?;
         write_file(&self.partial.join(MANIFEST), json)?;

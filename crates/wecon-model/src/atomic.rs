@@ -135,3 +135,73 @@ pub fn replace_dir(finished: &Path, out: &Path) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// A file's size and SHA-256, as a manifest lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileSum {
+    pub bytes: u64,
+    pub sha256: String,
+}
+
+/// The SHA-256 of a file, read in 1 MiB pieces.
+pub fn file_sum(path: &Path) -> std::io::Result<FileSum> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = fs_err::File::open(path)?;
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut bytes = 0u64;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        bytes += n as u64;
+    }
+    Ok(FileSum {
+        bytes,
+        sha256: hex::encode(hasher.finalize()),
+    })
+}
+
+/// Every file under `dir` but those named in `skip` (relative paths), by relative path with
+/// `/` separators: the listing a manifest keeps so `wecon verify` can tell a damaged or
+/// altered output.
+pub fn files_under(dir: &Path, skip: &[&str]) -> std::io::Result<Vec<String>> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Result<()> {
+        for entry in fs_err::read_dir(dir)? {
+            let entry = entry?;
+            let path = entry.path();
+            if entry.file_type()?.is_dir() {
+                walk(root, &path, out)?;
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+        Ok(())
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out)?;
+    out.retain(|f| !skip.contains(&f.as_str()));
+    out.sort();
+    Ok(out)
+}
+
+/// [`file_sum`] of every file [`files_under`] lists.
+pub fn checksums(
+    dir: &Path,
+    skip: &[&str],
+) -> std::io::Result<std::collections::BTreeMap<String, FileSum>> {
+    files_under(dir, skip)?
+        .into_iter()
+        .map(|rel| {
+            let sum = file_sum(&dir.join(&rel))?;
+            Ok((rel, sum))
+        })
+        .collect()
+}
