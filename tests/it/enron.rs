@@ -11,12 +11,32 @@ fn enron_every_message_accounted_for() {
     let files = crate::helpers::files_under(&maildir).len();
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("e");
+    // Two messages of delainey-d are dated in year 0001 (a corrupt Date header, and no
+    // Received header to fall back on): faults, so the run exits 3 unless they are allowed.
+    let refused = crate::helpers::wecon_unchecked(&[
+        "ingest",
+        &maildir.to_string_lossy(),
+        "--out",
+        &dir.path().join("ds").to_string_lossy(),
+    ]);
+    assert_eq!(refused.status.code(), Some(3));
     wecon(&[
         "run",
         &maildir.to_string_lossy(),
         "--out",
         &out.to_string_lossy(),
+        "--allow-rejects",
     ]);
+    let delainey = query_csv(
+        &out,
+        "select reasons from ingest_log where source_file like '%delainey-d/inbox'",
+    );
+    assert!(
+        delainey.contains(
+            "no usable Date header (missing or unreadable or not between 1970 and 2100): 2"
+        ),
+        "the year-0001 messages are rejected as faults: {delainey}"
+    );
     let log = query_csv(
         &out,
         "select sum(records_read) r, sum(records_accepted) a, sum(records_rejected) x from ingest_log",

@@ -207,7 +207,9 @@ fn hours_match_the_profile_rules_exactly() {
         "{reasons}"
     );
     assert!(
-        reasons.contains("missing or unparsable Date header,1"),
+        reasons.contains(
+            "no usable Date header (missing or unreadable or not between 1970 and 2100),1"
+        ),
         "{reasons}"
     );
     assert!(reasons.contains("(same Message-ID),1"), "{reasons}");

@@ -51,8 +51,10 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
+            let e = e.unwrap();
+            let p = e.path();
+            // Links are listed, not followed.
+            if e.file_type().unwrap().is_dir() {
                 stack.push(p);
             } else {
                 out.push(p);

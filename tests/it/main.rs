@@ -2,6 +2,7 @@
 
 mod archives;
 mod audit;
+mod bad_input;
 mod browser;
 mod chat;
 mod cluster;

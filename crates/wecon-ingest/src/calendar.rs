@@ -649,7 +649,13 @@ struct Occurrence<'a> {
     event: &'a Event,
     start_us: i64,
     recurring: bool,
+    /// Its series had more than [`MAX_OCCURRENCES`] in the window and was cut there.
+    capped: bool,
 }
+
+/// The flag of an occurrence of a series cut at [`MAX_OCCURRENCES`] (an endless rule on a
+/// minutely or hourly frequency, say): the rest of the series is not in the dataset.
+pub(crate) const FLAG_SERIES_CAPPED: &str = "series_capped";
 
 /// Expands a calendar's events within the window into activities of its owner.
 pub(crate) fn calendar_activities(
@@ -682,6 +688,7 @@ pub(crate) fn calendar_activities(
                         event: master,
                         start_us: s,
                         recurring: false,
+                        capped: false,
                     });
                 }
                 continue;
@@ -699,18 +706,20 @@ pub(crate) fn calendar_activities(
                 .collect();
             ranges.sort_by_key(|r| r.0);
             match expand(master, cal.floating, window) {
-                Ok(starts) => {
+                Ok((starts, capped)) => {
                     occurrences.extend(starts.into_iter().filter(|s| !overridden.contains(s)).map(
                         |s| match ranges.iter().rev().find(|r| r.0 <= s) {
                             Some((_, shift, o)) => Occurrence {
                                 event: o,
                                 start_us: s + shift,
                                 recurring: true,
+                                capped,
                             },
                             None => Occurrence {
                                 event: master,
                                 start_us: s,
                                 recurring: true,
+                                capped,
                             },
                         },
                     ));
@@ -724,6 +733,7 @@ pub(crate) fn calendar_activities(
                     event: o,
                     start_us: s,
                     recurring: true,
+                    capped: false,
                 });
             }
         }
@@ -796,12 +806,13 @@ fn normalise_until(value: &str, zone: chrono_tz::Tz) -> Option<String> {
     Some(utc.format("%Y%m%dT%H%M%SZ").to_string())
 }
 
-/// The UTC starts of a series within the window, at most [`MAX_OCCURRENCES`] of them.
+/// The UTC starts of a series within the window, at most [`MAX_OCCURRENCES`] of them, and
+/// whether there were more.
 fn expand(
     event: &Event,
     floating: chrono_tz::Tz,
     window: &Window,
-) -> Result<Vec<i64>, &'static str> {
+) -> Result<(Vec<i64>, bool), &'static str> {
     let tz = rrule::Tz::Tz(event.start.zone(floating));
     let to_rrule_dt = |w: &When| -> Option<DateTime<rrule::Tz>> {
         let us = w.to_utc_micros(floating)?;
@@ -835,7 +846,10 @@ fn expand(
         set = set.before(b);
     }
     let result = set.all(MAX_OCCURRENCES);
-    Ok(result.dates.iter().map(|d| d.timestamp_micros()).collect())
+    Ok((
+        result.dates.iter().map(|d| d.timestamp_micros()).collect(),
+        result.limited,
+    ))
 }
 
 fn occurrence_activity(
@@ -911,6 +925,7 @@ fn occurrence_activity(
         ),
         created_utc: e.created_us,
         category: e.category.clone(),
+        flags: o.capped.then(|| FLAG_SERIES_CAPPED.to_string()),
         source_file: cal.file.clone(),
         source_record: e.record.clone(),
         ..Activity::default()

@@ -55,8 +55,11 @@ type CopyKey = (i64, Option<String>, Vec<String>, Vec<String>, u64);
 
 /// Why a message could not be ingested.
 pub(crate) const PARSER_FAILED: &str = "the mail parser failed on this message";
+pub(crate) const TOO_LARGE: &str =
+    "message larger than 64 MiB whose headers could not be read within the first 64 MiB";
 pub(crate) const NOT_MAIL: &str = "not a mail message (no parsable headers)";
-pub(crate) const NO_DATE: &str = "missing or unparsable Date header";
+pub(crate) const NO_DATE: &str =
+    "no usable Date header (missing or unreadable or not between 1970 and 2100)";
 pub(crate) const NO_PARTIES: &str = "no sender and no recipients";
 pub(crate) const DUPLICATE: &str =
     "duplicate of a message already read in this mailbox (same Message-ID)";
@@ -86,7 +89,10 @@ pub(crate) fn parse_message(
     // envelope (`From ` line) date. Year 1 or 9999 dates are corrupt exports.
     let valid =
         |d: &mail_parser::DateTime| d.is_valid() && (0..=LATEST_DATE).contains(&d.to_timestamp());
-    let date = match msg.date().filter(|d| valid(d)) {
+    let date_header = msg
+        .date()
+        .filter(|d| valid(d) && year_as_written(msg.header_raw("Date"), d.year));
+    let date = match date_header {
         Some(d) => *d,
         None => {
             let received = msg
@@ -179,6 +185,32 @@ pub(crate) fn parse_message(
             h.finish()
         },
     })
+}
+
+/// Whether a Date header that writes a four-digit year was read as that year: the parser
+/// reads `Mon, 1 Jan 0001` as 2001, as it would a two-digit year. The year is the first
+/// four-digit number not signed (`+0000` is a zone).
+fn year_as_written(raw: Option<&str>, year: u16) -> bool {
+    let Some(raw) = raw else {
+        return true;
+    };
+    let b = raw.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let signed = start > 0 && matches!(b[start - 1], b'+' | b'-');
+        if i - start == 4 && !signed {
+            return raw[start..i].parse::<u16>().is_ok_and(|y| y == year);
+        }
+    }
+    true
 }
 
 /// The latest date accepted as a message date (2100-01-01), in seconds.
@@ -457,7 +489,10 @@ pub(crate) fn normalise_subject(subject: &str) -> String {
         for prefix in [
             "re:", "fw:", "fwd:", "aw:", "wg:", "sv:", "vs:", "tr:", "rif:",
         ] {
-            if s.len() >= prefix.len() && s[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            // `get`: a subject may hold a multi-byte character where a prefix would end.
+            if s.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            {
                 s = s[prefix.len()..].trim_start();
             }
         }
@@ -564,7 +599,9 @@ pub(crate) fn parse_raw(m: RawMessage, log_key: &(dyn Fn(&str) -> String + Sync)
                 f.flags.push(FLAG_TRUNCATED);
             }
             f
-        }),
+        })
+        // What the first 64 MiB did not hold is why, rather than what was missing in them.
+        .map_err(|reason| if m.truncated { TOO_LARGE } else { reason }),
         Err(_) => Err(crate::records::UNREADABLE),
     };
     (key, size, fact)
@@ -879,6 +916,22 @@ mod tests {
             normalise_subject("RE: Fwd: [dev]  Hello   World"),
             "hello world"
         );
+        assert!(year_as_written(
+            Some("Mon, 15 Jan 2024 10:00:00 +0000"),
+            2024
+        ));
+        assert!(year_as_written(Some("Mon, 15 Jan 24 10:00:00 +0000"), 2024));
+        assert!(year_as_written(
+            Some("Mon Jan 15 10:00:00 2024 -0500"),
+            2024
+        ));
+        assert!(!year_as_written(
+            Some("Mon, 1 Jan 0001 10:00:00 +0000"),
+            2001
+        ));
+        // A multi-byte character where a prefix would end is no prefix (and no panic).
+        assert_eq!(normalise_subject("\u{fffd}\u{fffd}("), "\u{fffd}\u{fffd}(");
+        assert_eq!(normalise_subject("R\u{e9}: x"), "r\u{e9}: x");
         assert!(is_sent_folder("arnold-j/_sent_mail"));
         assert!(is_sent_folder(".Sent/cur"));
         assert!(!is_sent_folder("inbox"));

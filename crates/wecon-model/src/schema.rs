@@ -96,7 +96,8 @@ pub struct Activity {
     pub category: Option<String>,
     /// Data-quality flags, comma-separated, for records accepted with a doubt:
     /// `date_from_received`, `date_from_envelope` (no usable Date header), `date_far_out`
-    /// (far outside the span of the rest of the data), `truncated` (cut at the size limit).
+    /// (far outside the span of the rest of the data), `truncated` (cut at the size limit),
+    /// `series_capped` (an occurrence of a series cut at 10,000 occurrences).
     pub flags: Option<String>,
     pub source_file: String,
     pub source_record: String,
