@@ -13,6 +13,8 @@ mod chat_json;
 mod discover;
 mod documents;
 mod formats;
+#[doc(hidden)]
+pub mod fuzz;
 mod identity;
 mod key;
 mod mail;

@@ -1,0 +1,187 @@
+//! Entry points for the fuzz targets under `fuzz/`: each runs one reader on arbitrary bytes,
+//! without the panic guard ingest puts around the mail parser (so the fuzzer sees a panic),
+//! and asserts what must hold whatever the input: every record read is accepted or rejected.
+//! Not part of wecon's API.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::IngestLogEntry;
+
+use crate::Window;
+use crate::identity::Identities;
+
+fn pseudo() -> &'static Pseudonymiser {
+    static P: OnceLock<Pseudonymiser> = OnceLock::new();
+    P.get_or_init(|| Pseudonymiser::new(b"wecon-fuzz-key-0123456789").expect("a valid key"))
+}
+
+/// A folder of this process's own for the readers that read files.
+fn scratch() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("wecon-fuzz-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a scratch folder");
+        dir
+    })
+}
+
+/// Writes `data` to a scratch file named `name` and returns its path.
+fn file(name: &str, data: &[u8]) -> PathBuf {
+    let path = scratch().join(name);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("a scratch folder");
+    }
+    std::fs::write(&path, data).expect("a scratch file");
+    path
+}
+
+fn balanced(log: &IngestLogEntry) {
+    assert_eq!(
+        log.records_read,
+        log.records_accepted + log.records_rejected,
+        "{log:?}"
+    );
+    assert!(
+        log.records_accepted >= 0 && log.records_rejected >= 0,
+        "{log:?}"
+    );
+    assert_eq!(
+        log.reasons.values().sum::<i64>(),
+        log.records_rejected,
+        "{log:?}"
+    );
+}
+
+/// One message (as a `.eml` file holds it), then the same bytes as an mbox file, then the
+/// mailbox's owner, copies and activities.
+pub fn mail(data: &[u8]) {
+    let _ = crate::mail::parse_message(data, "f.eml", "f.eml", "inbox", None, None);
+    let mut parsed = Vec::new();
+    for m in crate::mbox::MboxReader::new(Cursor::new(data)).take(1_000) {
+        let Ok(m) = m else { break };
+        let fact = crate::mail::parse_message(&m.bytes, "f.mbox", "r", "f", None, m.envelope_date);
+        parsed.push(("f.mbox".to_string(), m.bytes.len() as i64, fact));
+    }
+    let ids = Identities::default();
+    let key = |_: &str| "f.mbox".to_string();
+    let mailbox = crate::mail::Mailbox {
+        name: "f",
+        format: "mbox",
+        count_bytes: false,
+        owner: None,
+        log_key: &key,
+        identities: &ids,
+    };
+    let mut logs = HashMap::new();
+    let _ = crate::mail::mailbox_activities(
+        parsed,
+        &mailbox,
+        &mut logs,
+        &Window::everything(),
+        pseudo(),
+    );
+    logs.values().for_each(balanced);
+}
+
+/// A calendar, expanded over a year.
+pub fn calendar(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let mut log = IngestLogEntry::new("f.ics", "ics");
+    let cal = crate::calendar::parse_calendar("f.ics", &text, &mut log);
+    let (owner, _) = crate::calendar::decide_owner(&cal, "f");
+    let since = crate::calendar::earliest_start(&cal).unwrap_or(0);
+    let window = Window {
+        since,
+        until: since.saturating_add(366 * 86_400_000_000),
+    };
+    let _ = crate::calendar::calendar_activities(
+        &cal,
+        &owner,
+        &Identities::default(),
+        &window,
+        pseudo(),
+        &mut log,
+    );
+    balanced(&log);
+}
+
+/// A Teams, Teams call record or Mattermost file (the first byte chooses), then a Slack day
+/// file in a minimal export.
+pub fn chat(data: &[u8]) {
+    use crate::chat_json::ChatKind;
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let kind = match first % 3 {
+        0 => ChatKind::Teams,
+        1 => ChatKind::TeamsCalls,
+        _ => ChatKind::Mattermost,
+    };
+    let path = file("chat.json", rest);
+    let (_, log) = crate::chat_json::read(
+        &path,
+        kind,
+        &Window::everything(),
+        pseudo(),
+        &Identities::default(),
+    );
+    balanced(&log);
+
+    let root = scratch().join("slack");
+    let _ = std::fs::remove_dir_all(&root);
+    file(
+        "slack/users.json",
+        br#"[{"id":"U1","profile":{"email":"a@x.org"}}]"#,
+    );
+    file("slack/channels.json", br#"[{"id":"C1","name":"general"}]"#);
+    file("slack/general/2024-01-15.json", rest);
+    let mut logs = HashMap::new();
+    let _ = crate::slack::read_export(
+        &root,
+        &Window::everything(),
+        pseudo(),
+        &Identities::default(),
+        &mut logs,
+    );
+    logs.values().for_each(balanced);
+}
+
+/// An audit log: Microsoft 365 JSON or CSV, or Google's (the first byte chooses).
+pub fn audit(data: &[u8]) {
+    use crate::audit::AuditKind;
+    let Some((&first, rest)) = data.split_first() else {
+        return;
+    };
+    let kind = match first % 3 {
+        0 => AuditKind::M365Json,
+        1 => AuditKind::M365Csv,
+        _ => AuditKind::Google,
+    };
+    let path = file("audit.log", rest);
+    let (_, log) = crate::audit::read_audit(
+        &path,
+        kind,
+        &Window::everything(),
+        pseudo(),
+        &Identities::default(),
+    );
+    balanced(&log);
+}
+
+/// A transaction log as OCEL JSON and as CSV, and the same bytes as a document-activity CSV.
+pub fn transactions(data: &[u8]) {
+    let ids = Identities::default();
+    let window = Window::everything();
+    let path = file("log.jsonocel", data);
+    let (_, log) = crate::transactions::read_ocel(&path, &window, pseudo(), &ids);
+    balanced(&log);
+    let path = file("log.csv", data);
+    let (_, log) = crate::transactions::read_csv(&path, &window, pseudo(), &ids);
+    balanced(&log);
+    let (_, log) = crate::documents::read(&path, &HashMap::new(), &window, pseudo(), &ids);
+    balanced(&log);
+}
