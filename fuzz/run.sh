@@ -114,7 +114,12 @@ for t in "${targets[@]}"; do
         ;;
     esac
     echo "== $t: $(find "target/fuzz-corpus/$t" -type f | wc -l) inputs in the corpus, ${seconds}s"
+    parallel=()
+    if [ "$jobs" -gt 1 ]; then
+        # libFuzzer then writes each job's output to fuzz-N.log in the current folder.
+        parallel=(-jobs="$jobs" -workers="$jobs")
+    fi
     cargo +nightly fuzz run --dev -s "$sanitizer" --fuzz-dir fuzz "$t" "target/fuzz-corpus/$t" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=1048576 -timeout=20 \
-        -jobs="$jobs" -workers="$jobs" -print_final_stats=1
+        -print_final_stats=1 "${parallel[@]}"
 done

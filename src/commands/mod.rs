@@ -250,8 +250,36 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// Ingests and says what happened; returns how many records were rejected as faulty input.
 fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFlags) -> Result<i64> {
-    let summary = wecon_ingest::ingest(sources, out, &flags.options())
+    let remote = wecon_engine::stores::is_remote_path(out);
+    let options = flags.options();
+    if remote && matches!(options.key, KeySource::Beside) {
+        anyhow::bail!(
+            "writing a dataset to object storage needs --key-file or WECON_KEY: a key kept \
+             beside a dataset in a bucket would travel with it"
+        );
+    }
+    // A dataset for object storage is written locally first, then uploaded with its
+    // manifest last.
+    let staging = if remote {
+        Some(tempfile::Builder::new().prefix("wecon-upload-").tempdir()?)
+    } else {
+        None
+    };
+    let local = staging
+        .as_ref()
+        .map_or_else(|| out.to_path_buf(), |d| d.path().join("dataset"));
+    let summary = wecon_ingest::ingest(sources, &local, &options)
         .with_context(|| format!("failed to ingest into `{}`", out.display()))?;
+    if remote {
+        let files = runtime()?
+            .block_on(wecon_engine::stores::upload_dir(
+                &local,
+                &out.to_string_lossy(),
+                wecon_ingest::MANIFEST,
+            ))
+            .with_context(|| format!("failed to upload the dataset to `{}`", out.display()))?;
+        note!("uploaded {files} files to `{}`", out.display());
+    }
     let m = &summary.manifest;
     note!(
         "ingested {} activities of {} people into `{}`: {} records read, {} accepted, {} rejected",

@@ -33,6 +33,12 @@ pub fn run(args: RunArgs) -> Result<()> {
     let report = args.out.join("report");
     // Refused before any work rather than after the ingest.
     args.privacy.min_group_size()?;
+    if wecon_engine::stores::is_remote_path(&args.out) {
+        anyhow::bail!(
+            "`wecon run` writes a local folder; ingest to object storage with `wecon ingest \
+             --out s3://...` and analyze from there"
+        );
+    }
     let faults = ingest_and_tell(&args.sources, &dataset, &args.flags)?;
     super::analyze::analyze(&dataset, &results, &args.profile, &args.privacy)?;
     super::report::report(&results, &report, &args.privacy, args.lang.lang())?;

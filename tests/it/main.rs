@@ -13,6 +13,7 @@ mod exact;
 mod hardening;
 mod helpers;
 mod invites;
+mod objectstore;
 mod privacy;
 mod pst;
 mod recurrence;

@@ -17,6 +17,7 @@ use ballista_executor::executor_process::{ExecutorProcessConfig, start_executor_
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
 use ballista_scheduler::scheduler_process::start_server;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::{FunctionRegistry, SessionStateBuilder};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -65,10 +66,14 @@ fn err(e: impl std::fmt::Display) -> ClusterError {
 
 /// A Ballista session state with wecon's settings and functions.
 fn session_state(config: SessionConfig) -> datafusion::execution::SessionState {
-    let mut state = SessionStateBuilder::new()
+    let mut builder = SessionStateBuilder::new()
         .with_config(wecon_engine::configure(config))
-        .with_default_features()
-        .build();
+        .with_default_features();
+    // Datasets on object storage: each node builds its stores from its own environment.
+    if let Ok(runtime) = wecon_engine::stores::runtime(None) {
+        builder = builder.with_runtime_env(runtime);
+    }
+    let mut state = builder.build();
     for f in wecon_engine::functions() {
         let _ = state.register_udf(Arc::new(f));
     }
@@ -151,6 +156,7 @@ pub async fn executor(opts: ExecutorOptions) -> Result<(), ClusterError> {
             .scalar_functions
             .insert(f.name().to_string(), Arc::new(f));
     }
+    let work_dir = opts.work_dir.clone();
     let config = ExecutorProcessConfig {
         bind_host: opts.bind_host,
         external_host: opts.external_host,
@@ -163,6 +169,15 @@ pub async fn executor(opts: ExecutorOptions) -> Result<(), ClusterError> {
         work_dir: opts.work_dir,
         memory_pool_size: opts.memory_limit,
         override_function_registry: Some(Arc::new(registry)),
+        // Ballista wraps this runtime in each task's memory pool.
+        override_runtime_producer: Some(Arc::new(move |_config: &SessionConfig| {
+            let mut builder = RuntimeEnvBuilder::new()
+                .with_object_store_registry(Arc::new(wecon_engine::stores::EnvStores::default()));
+            if let Some(dir) = &work_dir {
+                builder = builder.with_temp_file_path(dir);
+            }
+            builder.build_arc()
+        })),
         ..ExecutorProcessConfig::default()
     };
     start_executor_process(Arc::new(config)).await.map_err(err)

@@ -10,6 +10,7 @@ mod compare;
 mod groups;
 mod output;
 mod profile;
+pub mod stores;
 mod udf;
 mod verify;
 
@@ -99,9 +100,17 @@ pub struct Opened {
 }
 
 fn new_context() -> SessionContext {
-    with_functions(SessionContext::new_with_config(configure(
-        SessionConfig::new(),
-    )))
+    // A runtime without a memory limit and with the object stores cannot fail to build;
+    // should it, the plain default (local files only) still serves.
+    match stores::runtime(None) {
+        Ok(rt) => with_functions(SessionContext::new_with_config_rt(
+            configure(SessionConfig::new()),
+            rt,
+        )),
+        Err(_) => with_functions(SessionContext::new_with_config(configure(
+            SessionConfig::new(),
+        ))),
+    }
 }
 
 /// A session with wecon's SQL functions registered.
@@ -115,17 +124,12 @@ fn with_functions(ctx: SessionContext) -> SessionContext {
 /// A local session for the metric library; with `memory_limit` (bytes), its operators
 /// share a pool of that size and spill to the system's temporary folder beyond it.
 pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, EngineError> {
-    let Some(bytes) = memory_limit else {
+    if memory_limit.is_none() {
         return Ok(new_context());
-    };
-    let runtime = datafusion::execution::runtime_env::RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(
-            datafusion::execution::memory_pool::FairSpillPool::new(bytes as usize),
-        ))
-        .build_arc()?;
+    }
     Ok(with_functions(SessionContext::new_with_config_rt(
         configure(SessionConfig::new()),
-        runtime,
+        stores::runtime(memory_limit)?,
     )))
 }
 
@@ -166,27 +170,57 @@ pub fn is_results(dir: &Path) -> bool {
     dir.join(RUN_INFO).is_file()
 }
 
+/// A file or folder of a dataset: a local path or an object-storage URL.
+fn dataset_part(dir: &Path, name: &str) -> String {
+    if stores::is_remote_path(dir) {
+        stores::join(&dir.to_string_lossy(), name)
+    } else {
+        dir.join(name).to_string_lossy().into_owned()
+    }
+}
+
+/// Whether a dataset (local or on object storage) is complete: its manifest is written last.
+async fn dataset_exists(dir: &Path) -> Result<bool, EngineError> {
+    if stores::is_remote_path(dir) {
+        stores::exists(&dataset_part(dir, DATASET_MANIFEST)).await
+    } else {
+        Ok(is_dataset(dir))
+    }
+}
+
+/// A dataset's `manifest.json`, local or on object storage.
+async fn read_manifest(dir: &Path) -> Result<String, EngineError> {
+    if stores::is_remote_path(dir) {
+        stores::read_text(&dataset_part(dir, DATASET_MANIFEST)).await
+    } else {
+        Ok(fs_err::read_to_string(dir.join(DATASET_MANIFEST))?)
+    }
+}
+
 async fn register_dataset(
     ctx: &SessionContext,
     dir: &Path,
     tables: &mut Vec<String>,
 ) -> Result<(), EngineError> {
-    let act = format!("{}/", dir.join(ACTIVITIES).display());
+    let act = format!("{}/", dataset_part(dir, ACTIVITIES));
     ctx.register_parquet(ACTIVITIES, &act, ParquetReadOptions::default())
         .await?;
     tables.push(ACTIVITIES.to_string());
     for name in [PEOPLE, INGEST_LOG, IMPORTED_METRICS] {
-        let file = dir.join(format!("{name}.parquet"));
+        let file = dataset_part(dir, &format!("{name}.parquet"));
         // Datasets written before imported metrics existed have no such file.
-        if name == IMPORTED_METRICS && !file.is_file() {
-            continue;
+        if name == IMPORTED_METRICS {
+            let there = if stores::is_remote_path(dir) {
+                stores::exists(&file).await?
+            } else {
+                Path::new(&file).is_file()
+            };
+            if !there {
+                continue;
+            }
         }
-        ctx.register_parquet(
-            name,
-            file.to_string_lossy().as_ref(),
-            ParquetReadOptions::default(),
-        )
-        .await?;
+        ctx.register_parquet(name, &file, ParquetReadOptions::default())
+            .await?;
         tables.push(name.to_string());
     }
     Ok(())
@@ -230,15 +264,16 @@ pub async fn open(dir: &Path) -> Result<(SessionContext, Opened), EngineError> {
         results: None,
         tables: Vec::new(),
     };
-    let (dataset, results) = if is_dataset(dir) {
-        (Some(dir.to_path_buf()), None)
-    } else if is_results(dir) {
-        (None, Some(dir.to_path_buf()))
-    } else {
-        let d = dir.join("dataset");
-        let r = dir.join("results");
-        (is_dataset(&d).then_some(d), is_results(&r).then_some(r))
-    };
+    let (dataset, results) =
+        if is_dataset(dir) || (stores::is_remote_path(dir) && dataset_exists(dir).await?) {
+            (Some(dir.to_path_buf()), None)
+        } else if is_results(dir) {
+            (None, Some(dir.to_path_buf()))
+        } else {
+            let d = dir.join("dataset");
+            let r = dir.join("results");
+            (is_dataset(&d).then_some(d), is_results(&r).then_some(r))
+        };
     if dataset.is_none() && results.is_none() {
         return Err(EngineError::Layout(format!(
             "`{}` is neither a dataset (manifest.json), a results folder (run.json) nor a `wecon run` output folder",
@@ -333,7 +368,7 @@ pub async fn analyze_in(
     extra: &[UserQuery],
     progress: &dyn Progress,
 ) -> Result<RunInfo, EngineError> {
-    if !is_dataset(dataset) {
+    if !dataset_exists(dataset).await? {
         return Err(EngineError::Layout(format!(
             "`{}` is not a wecon dataset (no manifest.json): run `wecon ingest` first",
             dataset.display()
@@ -425,7 +460,7 @@ pub async fn analyze_in(
     }
     progress.finish();
     let date_range = date_range(&ctx).await?;
-    let manifest_text = fs_err::read_to_string(dataset.join(DATASET_MANIFEST))?;
+    let manifest_text = read_manifest(dataset).await?;
     if views_dir.exists() {
         fs_err::remove_dir_all(&views_dir)?;
     }

@@ -80,7 +80,10 @@ pub(crate) fn parse_message(
     envelope_date: Option<i64>,
 ) -> Result<MailFact, &'static str> {
     let parser = MessageParser::default();
-    let msg = parser.parse_headers(raw).ok_or(NOT_MAIL)?;
+    // The parser's own faults on hostile input (a panic) reject this message only.
+    let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_headers(raw)))
+        .map_err(|_| PARSER_FAILED)?
+        .ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
     }
@@ -141,6 +144,9 @@ pub(crate) fn parse_message(
     let subject = msg.subject().unwrap_or("");
     let thread_key = thread_key(&msg, message_id.as_deref(), subject);
     let body = body_facts(&parser, &msg, raw);
+    if body.unreadable {
+        flags.push(FLAG_BODY_UNREADABLE);
+    }
     let category = if body.calendar {
         Some("meeting_request".to_string())
     } else {
@@ -220,6 +226,7 @@ const LATEST_DATE: i64 = 4_102_444_800;
 pub(crate) const FLAG_DATE_FROM_RECEIVED: &str = "date_from_received";
 pub(crate) const FLAG_DATE_FROM_ENVELOPE: &str = "date_from_envelope";
 pub(crate) const FLAG_TRUNCATED: &str = "truncated";
+pub(crate) const FLAG_BODY_UNREADABLE: &str = "body_unreadable";
 
 /// What the body of a message tells: attachments, links to document stores, and whether it
 /// carries a meeting request.
@@ -231,6 +238,8 @@ struct BodyFacts {
     calendar: bool,
     /// The text of each `text/calendar` part (a meeting invitation), read as a calendar later.
     invites: Vec<String>,
+    /// The MIME parser failed on the body: attachments and links are unknown.
+    unreadable: bool,
 }
 
 /// Where the body starts: after the first empty line (the header parser, asked for headers
@@ -290,8 +299,17 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
             ..BodyFacts::default()
         };
     }
-    let Some(msg) = parser.parse(raw) else {
-        return BodyFacts::default();
+    // A body the MIME parser cannot take apart (it panics on some hostile structures)
+    // leaves the message's header facts standing, flagged.
+    let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(raw))) {
+        Ok(Some(msg)) => msg,
+        Ok(None) => return BodyFacts::default(),
+        Err(_) => {
+            return BodyFacts {
+                unreadable: true,
+                ..BodyFacts::default()
+            };
+        }
     };
     let mut text = String::new();
     for part in msg.parts.iter().filter(|p| p.is_text()) {
@@ -312,6 +330,7 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
         links: count_document_links(text.as_bytes()),
         calendar: !invites.is_empty(),
         invites,
+        unreadable: false,
     }
 }
 

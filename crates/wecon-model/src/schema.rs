@@ -97,7 +97,8 @@ pub struct Activity {
     /// Data-quality flags, comma-separated, for records accepted with a doubt:
     /// `date_from_received`, `date_from_envelope` (no usable Date header), `date_far_out`
     /// (far outside the span of the rest of the data), `truncated` (cut at the size limit),
-    /// `series_capped` (an occurrence of a series cut at 10,000 occurrences).
+    /// `series_capped` (an occurrence of a series cut at 10,000 occurrences),
+    /// `body_unreadable` (the MIME parser failed on the body: attachments unknown).
     pub flags: Option<String>,
     pub source_file: String,
     pub source_record: String,
