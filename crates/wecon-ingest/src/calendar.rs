@@ -746,6 +746,16 @@ pub(crate) fn calendar_activities(
         .collect()
 }
 
+/// An RRULE value read by the `rrule` crate, or none. Its grammar is ASCII, and the crate
+/// slices weekdays by bytes and panics on a multi-byte character (found by fuzzing), so
+/// anything else is refused first.
+pub(crate) fn parse_rrule(rule: &str) -> Option<RRule<Unvalidated>> {
+    if !rule.is_ascii() {
+        return None;
+    }
+    rule.parse().ok()
+}
+
 /// Repairs what real calendars write but the `rrule` crate refuses or reads otherwise:
 ///
 /// - `UNTIL` must have DTSTART's value type (RFC 5545 §3.3.10) and, for a zoned or UTC
@@ -762,11 +772,6 @@ fn normalise_rule(
     start: &When,
     floating: chrono_tz::Tz,
 ) -> Result<String, &'static str> {
-    // The grammar is ASCII; the rrule crate slices weekdays by bytes and panics on a
-    // multi-byte character (found by fuzzing).
-    if !rule.is_ascii() {
-        return Err(BAD_RRULE);
-    }
     let all_day = matches!(start, When::Date(_));
     let zone = start.zone(floating);
     let mut parts = Vec::new();
@@ -827,7 +832,7 @@ fn expand(
     let mut set = RRuleSet::new(dtstart);
     if let Some(rule) = &event.rrule {
         let rule = normalise_rule(rule, &event.start, floating)?;
-        let parsed: RRule<Unvalidated> = rule.parse().map_err(|_| BAD_RRULE)?;
+        let parsed = parse_rrule(&rule).ok_or(BAD_RRULE)?;
         set = set.rrule(parsed.validate(dtstart).map_err(|_| BAD_RRULE)?);
     } else {
         // RDATE-only series: the first instance is DTSTART itself.

@@ -15,7 +15,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use icalendar::parser::Component;
-use rrule::{RRule, RRuleSet, Unvalidated};
+use rrule::RRuleSet;
 
 /// One STANDARD or DAYLIGHT block: from each onset (local time before the change) on, the
 /// offset is `to` seconds east of UTC.
@@ -103,10 +103,7 @@ fn onsets(o: &Observance, lo: i32, hi: i32) -> Vec<i64> {
     if let Some(rule) = &o.rrule {
         // Expanded on local wall-clock time, written as if it were UTC.
         let start = o.start.and_utc().with_timezone(&rrule::Tz::UTC);
-        let parsed = rule
-            .parse::<RRule<Unvalidated>>()
-            .ok()
-            .and_then(|r| r.validate(start).ok());
+        let parsed = crate::calendar::parse_rrule(rule).and_then(|r| r.validate(start).ok());
         if let Some(r) = parsed {
             let mut set = RRuleSet::new(start).rrule(r);
             if let Some(a) = NaiveDate::from_ymd_opt(lo, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0))
@@ -314,6 +311,13 @@ mod tests {
             f.offset_from_utc_datetime(&t).fix().local_minus_utc(),
             3 * 3600
         );
+    }
+
+    #[test]
+    fn a_multi_byte_character_in_an_observance_rule_is_no_panic() {
+        // Found by the calendar fuzz target: the rrule crate panicked on it.
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VTIMEZONE\r\nTZID:Odd\r\nBEGIN:STANDARD\r\nDTSTART:19671029T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1\u{fffd};BYMONTH=10\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\nEND:VCALENDAR\r\n";
+        let _ = zones_of(ics, 1997);
     }
 
     #[test]
