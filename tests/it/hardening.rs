@@ -313,14 +313,17 @@ fn an_interrupted_ingest_leaves_no_dataset_behind() {
     );
     assert!(!refused.status.success());
     // A complete dataset, then an interrupted re-run: the complete one stays as it was.
-    wecon(&[
-        "ingest",
-        &s(&src),
-        "--out",
-        &s(&ds),
-        "-q",
-        "--allow-rejects",
-    ]);
+    let ingest_whole = || {
+        wecon(&[
+            "ingest",
+            &s(&src),
+            "--out",
+            &s(&ds),
+            "-q",
+            "--allow-rejects",
+        ])
+    };
+    ingest_whole();
     let before = std::fs::read_to_string(ds.join("manifest.json")).unwrap();
     for signal in ["-INT", "-KILL"] {
         interrupt_ingest(&src, &ds, signal);
@@ -343,14 +346,7 @@ fn an_interrupted_ingest_leaves_no_dataset_behind() {
         "the interrupted runs left their folders"
     );
     // The next run clears what the interrupted ones left.
-    wecon(&[
-        "ingest",
-        &s(&src),
-        "--out",
-        &s(&ds),
-        "-q",
-        "--allow-rejects",
-    ]);
+    ingest_whole();
     assert_eq!(leftovers(dir.path()), 0);
     assert_eq!(
         std::fs::read_to_string(ds.join("manifest.json")).unwrap(),

@@ -60,6 +60,12 @@ fn file(name: &str, data: &[u8]) -> PathBuf {
     path
 }
 
+/// The kind of file the first byte chooses, and the rest of the bytes.
+fn chosen<T: Copy, const N: usize>(kinds: [T; N], data: &[u8]) -> Option<(T, &[u8])> {
+    let (&first, rest) = data.split_first()?;
+    Some((kinds[first as usize % N], rest))
+}
+
 fn balanced(log: &IngestLogEntry) {
     assert_eq!(
         log.records_read,
@@ -135,13 +141,9 @@ pub fn calendar(data: &[u8]) {
 /// file in a minimal export.
 pub fn chat(data: &[u8]) {
     use crate::chat_json::ChatKind;
-    let Some((&first, rest)) = data.split_first() else {
+    let kinds = [ChatKind::Teams, ChatKind::TeamsCalls, ChatKind::Mattermost];
+    let Some((kind, rest)) = chosen(kinds, data) else {
         return;
-    };
-    let kind = match first % 3 {
-        0 => ChatKind::Teams,
-        1 => ChatKind::TeamsCalls,
-        _ => ChatKind::Mattermost,
     };
     let path = file("chat.json", rest);
     let (_, log) = crate::chat_json::read(
@@ -175,13 +177,9 @@ pub fn chat(data: &[u8]) {
 /// An audit log: Microsoft 365 JSON or CSV, or Google's (the first byte chooses).
 pub fn audit(data: &[u8]) {
     use crate::audit::AuditKind;
-    let Some((&first, rest)) = data.split_first() else {
+    let kinds = [AuditKind::M365Json, AuditKind::M365Csv, AuditKind::Google];
+    let Some((kind, rest)) = chosen(kinds, data) else {
         return;
-    };
-    let kind = match first % 3 {
-        0 => AuditKind::M365Json,
-        1 => AuditKind::M365Csv,
-        _ => AuditKind::Google,
     };
     let path = file("audit.log", rest);
     let (_, log) = crate::audit::read_audit(
