@@ -93,10 +93,15 @@ pub(super) fn analyze(
         .block_on(async {
             let (ctx, keep) = match &flag.cluster {
                 Some(url) => (wecon_cluster::connect(url).await?, Keep::Files),
-                None => match flag.memory_limit {
-                    Some(bytes) => (wecon_engine::local_context(Some(bytes))?, Keep::Files),
-                    None => (wecon_engine::local_context(None)?, Keep::Memory),
-                },
+                // A memory limit keeps the library's tables on disk too.
+                None => (
+                    wecon_engine::local_context(flag.memory_limit)?,
+                    if flag.memory_limit.is_some() {
+                        Keep::Files
+                    } else {
+                        Keep::Memory
+                    },
+                ),
             };
             let info = wecon_engine::analyze_in(
                 ctx,

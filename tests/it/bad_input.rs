@@ -114,6 +114,7 @@ fn every_bad_input_is_accounted_for_with_a_reason() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     // Bounded by the 64 MiB cap on a message and the batch sizes, not by the 400 MB of
     // input or the 17 GiB an archive claims.
+    eprintln!("peak RSS of the ingest: {} MiB", peak >> 20);
     assert!(peak > 0 && peak < 1 << 30, "peak RSS {} MiB", peak >> 20);
 
     crate::helpers::wecon(&["verify", &ds.to_string_lossy()]);

@@ -522,19 +522,10 @@ fn write(
         &out.join("compare.json"),
         serde_json::to_string_pretty(&info)?,
     )?;
-    let mut md = markdown(c, suppressed, summary);
-    if opts.min_group_size < wecon_model::DEFAULT_MIN_GROUP_SIZE {
-        md.insert_str(
-            md.find("\n\n").map_or(0, |i| i + 2),
-            &format!(
-                "**The minimum group size was lowered to {} (below the default of {}) on request: \
-                 groups this small may identify individuals.**\n\n",
-                opts.min_group_size,
-                wecon_model::DEFAULT_MIN_GROUP_SIZE
-            ),
-        );
-    }
-    write_file(&out.join("summary.md"), md)?;
+    write_file(
+        &out.join("summary.md"),
+        markdown(c, suppressed, summary, opts.min_group_size),
+    )?;
     // The periods analysed into the output folder first (`OUT/baseline`, `OUT/followup`)
     // move along with the new comparison.
     for period in ["baseline", "followup"] {
@@ -547,10 +538,23 @@ fn write(
     Ok(())
 }
 
-fn markdown(c: &Columns, suppressed: &[(String, String, i64, i64)], s: &CompareSummary) -> String {
+fn markdown(
+    c: &Columns,
+    suppressed: &[(String, String, i64, i64)],
+    s: &CompareSummary,
+    min_group_size: usize,
+) -> String {
     use std::fmt::Write as _;
     let pct = (s.confidence * 100.0).round();
     let mut md = String::from("# Before and after\n\n");
+    if min_group_size < wecon_model::DEFAULT_MIN_GROUP_SIZE {
+        let _ = writeln!(
+            md,
+            "**The minimum group size was lowered to {min_group_size} (below the default of {}) \
+             on request: groups this small may identify individuals.**\n",
+            wecon_model::DEFAULT_MIN_GROUP_SIZE
+        );
+    }
     let _ = writeln!(
         md,
         "Hours per person-week: baseline {} people (profile `{}`), follow-up {} people (profile `{}`), {} in both. \

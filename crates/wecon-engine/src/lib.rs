@@ -99,38 +99,18 @@ pub struct Opened {
     pub tables: Vec<String>,
 }
 
-fn new_context() -> SessionContext {
-    // A runtime without a memory limit and with the object stores cannot fail to build;
-    // should it, the plain default (local files only) still serves.
-    match stores::runtime(None) {
-        Ok(rt) => with_functions(SessionContext::new_with_config_rt(
-            configure(SessionConfig::new()),
-            rt,
-        )),
-        Err(_) => with_functions(SessionContext::new_with_config(configure(
-            SessionConfig::new(),
-        ))),
-    }
-}
-
-/// A session with wecon's SQL functions registered.
-fn with_functions(ctx: SessionContext) -> SessionContext {
+/// A local session for the metric library, reading local folders and object storage; with
+/// `memory_limit` (bytes), its operators share a pool of that size and spill to the
+/// system's temporary folder beyond it.
+pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, EngineError> {
+    let ctx = SessionContext::new_with_config_rt(
+        configure(SessionConfig::new()),
+        stores::runtime(memory_limit)?,
+    );
     for f in functions() {
         ctx.register_udf(f);
     }
-    ctx
-}
-
-/// A local session for the metric library; with `memory_limit` (bytes), its operators
-/// share a pool of that size and spill to the system's temporary folder beyond it.
-pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, EngineError> {
-    if memory_limit.is_none() {
-        return Ok(new_context());
-    }
-    Ok(with_functions(SessionContext::new_with_config_rt(
-        configure(SessionConfig::new()),
-        stores::runtime(memory_limit)?,
-    )))
+    Ok(ctx)
 }
 
 /// wecon's settings on a session configuration (a local one, or a cluster client's).
@@ -179,10 +159,20 @@ fn dataset_part(dir: &Path, name: &str) -> String {
     }
 }
 
+/// Whether a file of a dataset (local or on object storage) is there.
+async fn part_exists(dir: &Path, name: &str) -> Result<bool, EngineError> {
+    let part = dataset_part(dir, name);
+    if stores::is_remote_path(dir) {
+        stores::exists(&part).await
+    } else {
+        Ok(Path::new(&part).is_file())
+    }
+}
+
 /// Whether a dataset (local or on object storage) is complete: its manifest is written last.
 async fn dataset_exists(dir: &Path) -> Result<bool, EngineError> {
     if stores::is_remote_path(dir) {
-        stores::exists(&dataset_part(dir, DATASET_MANIFEST)).await
+        part_exists(dir, DATASET_MANIFEST).await
     } else {
         Ok(is_dataset(dir))
     }
@@ -209,15 +199,8 @@ async fn register_dataset(
     for name in [PEOPLE, INGEST_LOG, IMPORTED_METRICS] {
         let file = dataset_part(dir, &format!("{name}.parquet"));
         // Datasets written before imported metrics existed have no such file.
-        if name == IMPORTED_METRICS {
-            let there = if stores::is_remote_path(dir) {
-                stores::exists(&file).await?
-            } else {
-                Path::new(&file).is_file()
-            };
-            if !there {
-                continue;
-            }
+        if name == IMPORTED_METRICS && !part_exists(dir, &format!("{name}.parquet")).await? {
+            continue;
         }
         ctx.register_parquet(name, &file, ParquetReadOptions::default())
             .await?;
@@ -258,22 +241,21 @@ async fn register_results(
 /// A SQL session over a dataset, a results folder, or a `wecon run` folder (both), with
 /// every table registered under its name.
 pub async fn open(dir: &Path) -> Result<(SessionContext, Opened), EngineError> {
-    let ctx = new_context();
+    let ctx = local_context(None)?;
     let mut opened = Opened {
         dataset: None,
         results: None,
         tables: Vec::new(),
     };
-    let (dataset, results) =
-        if is_dataset(dir) || (stores::is_remote_path(dir) && dataset_exists(dir).await?) {
-            (Some(dir.to_path_buf()), None)
-        } else if is_results(dir) {
-            (None, Some(dir.to_path_buf()))
-        } else {
-            let d = dir.join("dataset");
-            let r = dir.join("results");
-            (is_dataset(&d).then_some(d), is_results(&r).then_some(r))
-        };
+    let (dataset, results) = if dataset_exists(dir).await? {
+        (Some(dir.to_path_buf()), None)
+    } else if is_results(dir) {
+        (None, Some(dir.to_path_buf()))
+    } else {
+        let d = dir.join("dataset");
+        let r = dir.join("results");
+        (is_dataset(&d).then_some(d), is_results(&r).then_some(r))
+    };
     if dataset.is_none() && results.is_none() {
         return Err(EngineError::Layout(format!(
             "`{}` is neither a dataset (manifest.json), a results folder (run.json) nor a `wecon run` output folder",
@@ -313,7 +295,7 @@ pub async fn analyze(
     progress: &dyn Progress,
 ) -> Result<RunInfo, EngineError> {
     analyze_in(
-        new_context(),
+        local_context(None)?,
         Keep::Memory,
         dataset,
         out,

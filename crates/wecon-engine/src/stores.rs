@@ -161,9 +161,9 @@ pub async fn exists(location: &str) -> Result<bool, EngineError> {
 }
 
 /// Copies every file under the local folder `dir` to `location`, the file named `last`
-/// last of all: a reader that finds `last` finds everything. Objects of an earlier upload
-/// that this one does not replace are deleted first, after its `last`, so no reader takes
-/// the remains of an older dataset for this one. Returns the number of files copied.
+/// last of all: a reader that finds `last` finds everything. An earlier upload there loses
+/// its `last` first, then the objects this one does not replace, so no reader takes the
+/// remains of an older dataset for this one. Returns the number of files copied.
 pub async fn upload_dir(dir: &Path, location: &str, last: &str) -> Result<usize, EngineError> {
     use futures::StreamExt;
     let (url, root) = split(location)?;
@@ -177,14 +177,12 @@ pub async fn upload_dir(dir: &Path, location: &str, last: &str) -> Result<usize,
         .filter_map(|o| async move { o.ok().map(|o| o.location) })
         .collect()
         .await;
-    let last_path = root.clone().join(last);
+    let object = |rel: &str| rel.split('/').fold(root.clone(), |p, part| p.join(part));
+    let last_path = object(last);
     if old.contains(&last_path) {
         store.delete(&last_path).await.map_err(put_err)?;
     }
-    let keep: std::collections::HashSet<StorePath> = files
-        .iter()
-        .map(|f| f.split('/').fold(root.clone(), |p, part| p.join(part)))
-        .collect();
+    let keep: std::collections::HashSet<StorePath> = files.iter().map(|f| object(f)).collect();
     for o in old
         .iter()
         .filter(|o| !keep.contains(*o) && **o != last_path)
@@ -194,9 +192,8 @@ pub async fn upload_dir(dir: &Path, location: &str, last: &str) -> Result<usize,
     let mut ordered: Vec<&String> = files.iter().filter(|f| f.as_str() != last).collect();
     ordered.extend(files.iter().filter(|f| f.as_str() == last));
     for f in &ordered {
-        let target = f.split('/').fold(root.clone(), |p, part| p.join(part));
         let bytes = fs_err::read(dir.join(f.as_str()))?;
-        store.put(&target, bytes.into()).await.map_err(put_err)?;
+        store.put(&object(f), bytes.into()).await.map_err(put_err)?;
     }
     Ok(ordered.len())
 }

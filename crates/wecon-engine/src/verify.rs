@@ -24,7 +24,7 @@ use wecon_model::schema::{
     ingest_log_schema, people_schema,
 };
 
-use crate::{DATASET_MANIFEST, EngineError, RUN_INFO, is_dataset, is_results};
+use crate::{DATASET_MANIFEST, EngineError, RUN_INFO, is_results};
 
 /// What `verify` found in one folder.
 #[derive(Debug)]
@@ -43,7 +43,8 @@ pub struct Verified {
 /// Checks a dataset, a results folder, or a `wecon run` output folder (both).
 pub fn verify(dir: &Path) -> Result<Vec<Verified>, EngineError> {
     let mut out = Vec::new();
-    if is_dataset(dir) || dir.join(DATASET_MANIFEST).is_file() {
+    // A folder with a manifest is checked as a dataset even when its tables are missing.
+    if dir.join(DATASET_MANIFEST).is_file() {
         out.push(verify_dataset(dir)?);
     } else if is_results(dir) {
         out.push(verify_results(dir)?);

@@ -679,7 +679,7 @@ pub fn ingest(
     let mut log: Vec<IngestLogEntry> = logs.into_values().collect();
     log.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     let people: Vec<Person> = people.into_values().collect();
-    let manifest = Manifest {
+    let mut manifest = Manifest {
         wecon_version: env!("CARGO_PKG_VERSION").to_string(),
         inputs: sources.iter().map(|s| s.display().to_string()).collect(),
         key: key_said,
@@ -694,9 +694,9 @@ pub fn ingest(
         records_rejected: log.iter().map(|l| l.records_rejected).sum(),
         flagged,
         people_not_in_roster,
+        // Listed by the writer once every file is written.
         files: BTreeMap::new(),
     };
-    let mut manifest = manifest;
     writer.finish(&people, &log, &imported, &mut manifest)?;
     Ok(IngestSummary { manifest, log })
 }
@@ -915,7 +915,7 @@ fn folder_key(root: &Path, file: &str) -> String {
 
 /// Reads an mbox file (see [`mbox`]) and parses it in batches, so only one batch of raw
 /// messages is in memory at a time.
-fn parse_mbox(
+pub(crate) fn parse_mbox(
     path: &Path,
     key: &(dyn Fn(&str) -> String + Sync),
 ) -> std::io::Result<(Vec<mail::Parsed>, i64)> {

@@ -80,10 +80,7 @@ pub(crate) fn parse_message(
     envelope_date: Option<i64>,
 ) -> Result<MailFact, &'static str> {
     let parser = MessageParser::default();
-    // The parser's own faults on hostile input (a panic) reject this message only.
-    let msg = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse_headers(raw)))
-        .map_err(|_| PARSER_FAILED)?
-        .ok_or(NOT_MAIL)?;
+    let msg = parser.parse_headers(raw).ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
     }
