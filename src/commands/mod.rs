@@ -134,6 +134,11 @@ pub struct IngestFlags {
     /// window) never count as faults.
     #[arg(long)]
     allow_rejects: bool,
+    /// Read every input again. Without it, when the output folder holds a dataset made with
+    /// the same key and options, the mailboxes, logs and chat exports unchanged since (by
+    /// content hash) are not read again: their rows are taken from it.
+    #[arg(long)]
+    rebuild: bool,
 }
 
 /// The exit code of a run that wrote its outputs but rejected records as faulty input.
@@ -186,6 +191,7 @@ impl IngestFlags {
                 .map(|(c, f)| (c.to_ascii_lowercase(), f.clone()))
                 .collect(),
             progress: Arc::new(progress()),
+            reuse: !self.rebuild,
         }
     }
 }

@@ -12,6 +12,7 @@ mod enron;
 mod exact;
 mod hardening;
 mod helpers;
+mod incremental;
 mod invites;
 mod objectstore;
 mod privacy;

@@ -38,6 +38,7 @@ fn run(sources: &[PathBuf], profile: &str) -> Run {
         owner: None,
         map: HashMap::new(),
         progress: std::sync::Arc::new(wecon_model::progress::Silent),
+        reuse: false,
     };
     wecon_ingest::ingest(sources, &dataset, &opts).unwrap();
     let profile = Profile::load(profile).unwrap();

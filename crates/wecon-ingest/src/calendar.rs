@@ -10,6 +10,7 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use icalendar::parser::{Component, Property, read_components, unfold};
 use rrule::{RRule, RRuleSet, Unvalidated};
+use serde::{Deserialize, Serialize};
 use wecon_model::Pseudonymiser;
 use wecon_model::schema::{Activity, IngestLogEntry};
 
@@ -22,7 +23,8 @@ use crate::mail::normalise_address;
 pub(crate) const MAX_OCCURRENCES: u16 = 10_000;
 
 /// A point in time as a calendar wrote it.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
 pub(crate) enum When {
     Utc(NaiveDateTime),
     Zoned(NaiveDateTime, chrono_tz::Tz),
@@ -119,6 +121,193 @@ impl ParsedCalendar {
             calname: None,
             method: None,
         }
+    }
+}
+
+/// A calendar made one person's: its owner decided, and each event's facts about the other
+/// people (who they are, how many are inside the organisation, the owner's response and
+/// role) worked out and pseudonymised. It names nobody and holds no title, so a dataset can
+/// keep it (see `units`) and expand it again in another window without reading the export.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OwnedCalendar {
+    pub file: String,
+    #[serde(with = "tz_name")]
+    pub floating: chrono_tz::Tz,
+    pub person_id: String,
+    pub events: Vec<OwnedEvent>,
+}
+
+/// One VEVENT of an [`OwnedCalendar`]: its times as written, and what it is to the owner.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct OwnedEvent {
+    pub record: String,
+    /// The UID's pseudonym (`thread_id` of its occurrences).
+    pub series: String,
+    pub start: When,
+    pub duration_us: i64,
+    pub rrule: Option<String>,
+    pub exdates: Vec<When>,
+    pub rdates: Vec<When>,
+    pub recurrence_id: Option<When>,
+    pub this_and_future: bool,
+    pub cancelled: bool,
+    pub created_us: Option<i64>,
+    pub online: bool,
+    pub show_as: Option<String>,
+    pub category: Option<String>,
+    pub is_organizer: bool,
+    pub response: String,
+    pub role: String,
+    pub participants: i32,
+    pub internal_participants: Option<i32>,
+    pub parties: Vec<String>,
+    pub external_parties: Option<Vec<String>>,
+}
+
+/// `floating` as its IANA name.
+mod tz_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(tz: &chrono_tz::Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<chrono_tz::Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A [`When`] as text: `U20240108T100000`, `Z20240108T100000 Europe/Berlin`,
+/// `F20240108T100000`, `D20240108`.
+impl From<When> for String {
+    fn from(w: When) -> String {
+        const T: &str = "%Y%m%dT%H%M%S";
+        match w {
+            When::Utc(n) => format!("U{}", n.format(T)),
+            When::Zoned(n, tz) => format!("Z{} {}", n.format(T), tz.name()),
+            When::Floating(n) => format!("F{}", n.format(T)),
+            When::Date(d) => format!("D{}", d.format("%Y%m%d")),
+        }
+    }
+}
+
+impl TryFrom<String> for When {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<When, String> {
+        let bad = || format!("not a stored calendar time: {s:?}");
+        let time = |v: &str| NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").map_err(|_| bad());
+        match s.split_at_checked(1).ok_or_else(bad)? {
+            ("U", v) => Ok(When::Utc(time(v)?)),
+            ("F", v) => Ok(When::Floating(time(v)?)),
+            ("D", v) => Ok(When::Date(
+                NaiveDate::parse_from_str(v, "%Y%m%d").map_err(|_| bad())?,
+            )),
+            ("Z", v) => {
+                let (t, tz) = v.split_once(' ').ok_or_else(bad)?;
+                Ok(When::Zoned(time(t)?, tz.parse().map_err(|_| bad())?))
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl OwnedCalendar {
+    /// The earliest start of any event, for the default expansion window.
+    pub(crate) fn earliest_start(&self) -> Option<i64> {
+        self.events
+            .iter()
+            .filter_map(|e| e.start.to_utc_micros(self.floating))
+            .min()
+    }
+
+    /// The latest start of a one-off event or override, for the default expansion window.
+    pub(crate) fn latest_single_start(&self) -> Option<i64> {
+        self.events
+            .iter()
+            .filter(|e| e.rrule.is_none() && e.rdates.is_empty())
+            .filter_map(|e| e.start.to_utc_micros(self.floating))
+            .max()
+    }
+}
+
+/// Makes a calendar `owner`'s: what each event is to the owner is worked out and
+/// pseudonymised. The owner and the calendar's addresses are resolved through the roster's
+/// aliases first (see [`resolve_identities`]).
+pub(crate) fn own(
+    cal: ParsedCalendar,
+    owner: &str,
+    ids: &Identities,
+    pseudo: &Pseudonymiser,
+) -> OwnedCalendar {
+    let events = cal
+        .events
+        .into_iter()
+        .map(|e| {
+            let is_organizer = e.organizer.as_deref() == Some(owner);
+            let mut people: Vec<&str> = e
+                .attendees
+                .iter()
+                .filter(|(_, (_, is_person))| *is_person)
+                .map(|(a, _)| a.as_str())
+                .collect();
+            people.extend(e.organizer.as_deref());
+            people.push(owner);
+            people.sort();
+            people.dedup();
+            let internal_participants = ids.count_internal(people.iter().copied(), owner);
+            let (parties, external_parties) =
+                ids.party_pseudonyms(people.iter().copied(), owner, pseudo);
+            let response = match e.attendees.get(owner) {
+                Some((partstat, _)) => match partstat.as_str() {
+                    "accepted" | "tentative" | "declined" => partstat.clone(),
+                    _ if is_organizer => "accepted".to_string(),
+                    _ => "none".to_string(),
+                },
+                None if is_organizer || e.attendees.is_empty() => "accepted".to_string(),
+                None => "none".to_string(),
+            };
+            let role = if is_organizer {
+                "organizer"
+            } else {
+                match e.roles.get(owner).map(String::as_str) {
+                    Some("opt-participant") => "optional",
+                    Some("non-participant") => "non-participant",
+                    Some("chair") => "chair",
+                    _ => "required",
+                }
+            };
+            OwnedEvent {
+                series: pseudo.object("series", &e.uid),
+                participants: people.len() as i32,
+                record: e.record,
+                start: e.start,
+                duration_us: e.duration_us,
+                rrule: e.rrule,
+                exdates: e.exdates,
+                rdates: e.rdates,
+                recurrence_id: e.recurrence_id,
+                this_and_future: e.this_and_future,
+                cancelled: e.cancelled,
+                created_us: e.created_us,
+                online: e.online,
+                show_as: e.show_as,
+                category: e.category,
+                is_organizer,
+                response,
+                role: role.to_string(),
+                internal_participants,
+                parties,
+                external_parties,
+            }
+        })
+        .collect();
+    OwnedCalendar {
+        file: cal.file,
+        floating: cal.floating,
+        person_id: pseudo.person(owner),
+        events,
     }
 }
 
@@ -596,23 +785,6 @@ pub(crate) fn resolve_identities(cal: &mut ParsedCalendar, ids: &Identities) {
     }
 }
 
-/// The earliest start in a parsed calendar, for the default expansion window.
-pub(crate) fn earliest_start(cal: &ParsedCalendar) -> Option<i64> {
-    cal.events
-        .iter()
-        .filter_map(|e| e.start.to_utc_micros(cal.floating))
-        .min()
-}
-
-/// The latest start of a one-off event or override, for the default expansion window.
-pub(crate) fn latest_single_start(cal: &ParsedCalendar) -> Option<i64> {
-    cal.events
-        .iter()
-        .filter(|e| e.rrule.is_none() && e.rdates.is_empty())
-        .filter_map(|e| e.start.to_utc_micros(cal.floating))
-        .max()
-}
-
 /// Decides whose calendar this is: the file name when it is an address, the calendar's name
 /// when it is one, else the address on most events.
 pub(crate) fn decide_owner(cal: &ParsedCalendar, file_stem: &str) -> (String, String) {
@@ -646,7 +818,7 @@ pub(crate) fn decide_owner(cal: &ParsedCalendar, file_stem: &str) -> (String, St
 
 /// One expanded occurrence.
 struct Occurrence<'a> {
-    event: &'a Event,
+    event: &'a OwnedEvent,
     start_us: i64,
     recurring: bool,
     /// Its series had more than [`MAX_OCCURRENCES`] in the window and was cut there.
@@ -659,20 +831,18 @@ pub(crate) const FLAG_SERIES_CAPPED: &str = "series_capped";
 
 /// Expands a calendar's events within the window into activities of its owner.
 pub(crate) fn calendar_activities(
-    cal: &ParsedCalendar,
-    owner: &str,
-    ids: &Identities,
+    cal: &OwnedCalendar,
     window: &Window,
     pseudo: &Pseudonymiser,
     log: &mut IngestLogEntry,
 ) -> Vec<Activity> {
-    let mut by_uid: BTreeMap<&str, Vec<&Event>> = BTreeMap::new();
+    let mut by_uid: BTreeMap<&str, Vec<&OwnedEvent>> = BTreeMap::new();
     for e in &cal.events {
-        by_uid.entry(e.uid.as_str()).or_default().push(e);
+        by_uid.entry(e.series.as_str()).or_default().push(e);
     }
     let mut occurrences = Vec::new();
     for (_, events) in by_uid {
-        let overrides: Vec<&Event> = events
+        let overrides: Vec<&OwnedEvent> = events
             .iter()
             .copied()
             .filter(|e| e.recurrence_id.is_some())
@@ -695,7 +865,7 @@ pub(crate) fn calendar_activities(
             }
             // RANGE=THISANDFUTURE overrides, by their recurrence id: each moves and changes
             // every later instance by its own shift, until a later one takes over.
-            let mut ranges: Vec<(i64, i64, &Event)> = overrides
+            let mut ranges: Vec<(i64, i64, &OwnedEvent)> = overrides
                 .iter()
                 .filter(|o| o.this_and_future)
                 .filter_map(|o| {
@@ -738,11 +908,10 @@ pub(crate) fn calendar_activities(
             }
         }
     }
-    let person_id = pseudo.person(owner);
     occurrences
         .into_iter()
         .filter(|o| window.contains(o.start_us))
-        .map(|o| occurrence_activity(cal, &o, owner, ids, &person_id, pseudo))
+        .map(|o| occurrence_activity(cal, &o, pseudo))
         .collect()
 }
 
@@ -819,7 +988,7 @@ fn normalise_until(value: &str, zone: chrono_tz::Tz) -> Option<String> {
 /// The UTC starts of a series within the window, at most [`MAX_OCCURRENCES`] of them, and
 /// whether there were more.
 fn expand(
-    event: &Event,
+    event: &OwnedEvent,
     floating: chrono_tz::Tz,
     window: &Window,
 ) -> Result<(Vec<i64>, bool), &'static str> {
@@ -863,76 +1032,37 @@ fn expand(
 }
 
 fn occurrence_activity(
-    cal: &ParsedCalendar,
+    cal: &OwnedCalendar,
     o: &Occurrence<'_>,
-    owner: &str,
-    ids: &Identities,
-    person_id: &str,
     pseudo: &Pseudonymiser,
 ) -> Activity {
     let e = o.event;
-    let is_organizer = e.organizer.as_deref() == Some(owner);
-    let mut people: Vec<&str> = e
-        .attendees
-        .iter()
-        .filter(|(_, (_, is_person))| *is_person)
-        .map(|(a, _)| a.as_str())
-        .collect();
-    people.extend(e.organizer.as_deref());
-    people.push(owner);
-    people.sort();
-    people.dedup();
-    let internal = ids.count_internal(people.iter().copied(), owner);
-    let (others, external) = ids.party_pseudonyms(people.iter().copied(), owner, pseudo);
-    let response = match e.attendees.get(owner) {
-        Some((partstat, _)) => match partstat.as_str() {
-            "accepted" | "tentative" | "declined" => partstat.clone(),
-            _ if is_organizer => "accepted".to_string(),
-            _ => "none".to_string(),
-        },
-        None if is_organizer || e.attendees.is_empty() => "accepted".to_string(),
-        None => "none".to_string(),
-    };
-    let is_all_day = matches!(e.start, When::Date(_));
-    let tz = e.start.zone(cal.floating).name().to_string();
-    let occurrence_key = format!("{}\0{}", e.uid, o.start_us);
+    let occurrence_key = format!("{}\0{}", e.series, o.start_us);
     Activity {
         activity_id: pseudo.object(
             "activity",
-            &format!("{}\0{}\0{occurrence_key}", cal.file, owner),
+            &format!("{}\0{}\0{occurrence_key}", cal.file, cal.person_id),
         ),
-        person_id: person_id.to_string(),
+        person_id: cal.person_id.clone(),
         source: "calendar".into(),
-        action: if is_organizer { "organize" } else { "attend" }.into(),
+        action: if e.is_organizer { "organize" } else { "attend" }.into(),
         start_utc: o.start_us,
         end_utc: Some(o.start_us + e.duration_us),
-        tz: Some(tz),
-        thread_id: Some(pseudo.object("series", &e.uid)),
+        tz: Some(e.start.zone(cal.floating).name().to_string()),
+        thread_id: Some(e.series.clone()),
         object_id: Some(pseudo.object("event", &occurrence_key)),
-        participants: people.len() as i32,
-        internal_participants: internal,
-        parties: Some(others),
-        external_parties: external,
-        is_organizer: Some(is_organizer),
-        response: Some(response),
+        participants: e.participants,
+        internal_participants: e.internal_participants,
+        parties: Some(e.parties.clone()),
+        external_parties: e.external_parties.clone(),
+        is_organizer: Some(e.is_organizer),
+        response: Some(e.response.clone()),
         show_as: e.show_as.clone(),
         is_recurring: Some(o.recurring),
         is_cancelled: Some(e.cancelled),
-        is_all_day: Some(is_all_day),
+        is_all_day: Some(matches!(e.start, When::Date(_))),
         is_online: Some(e.online),
-        recipient_role: Some(
-            if is_organizer {
-                "organizer"
-            } else {
-                match e.roles.get(owner).map(String::as_str) {
-                    Some("opt-participant") => "optional",
-                    Some("non-participant") => "non-participant",
-                    Some("chair") => "chair",
-                    _ => "required",
-                }
-            }
-            .to_string(),
-        ),
+        recipient_role: Some(e.role.clone()),
         created_utc: e.created_us,
         category: e.category.clone(),
         flags: o.capped.then(|| FLAG_SERIES_CAPPED.to_string()),
@@ -953,14 +1083,8 @@ mod tests {
         let mut log = IngestLogEntry::new("c.ics", "ics");
         let cal = parse_calendar("c.ics", ics, &mut log);
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
-        let acts = calendar_activities(
-            &cal,
-            "a@x.org",
-            &Identities::default(),
-            &Window::everything(),
-            &pseudo,
-            &mut log,
-        );
+        let cal = own(cal, "a@x.org", &Identities::default(), &pseudo);
+        let acts = calendar_activities(&cal, &Window::everything(), &pseudo, &mut log);
         (acts, log)
     }
 
@@ -1009,14 +1133,8 @@ mod tests {
         let mut log = IngestLogEntry::new("c.ics", "ics");
         let cal = parse_calendar("c.ics", ics, &mut log);
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
-        let acts = calendar_activities(
-            &cal,
-            "a@x.org",
-            &Identities::default(),
-            &Window::everything(),
-            &pseudo,
-            &mut log,
-        );
+        let cal = own(cal, "a@x.org", &Identities::default(), &pseudo);
+        let acts = calendar_activities(&cal, &Window::everything(), &pseudo, &mut log);
         let mut got: Vec<(i64, i64)> = acts
             .iter()
             .map(|a| (a.start_utc, a.end_utc.unwrap() - a.start_utc))

@@ -74,8 +74,19 @@ pub(crate) fn input_bytes(input: &Input) -> u64 {
 
 /// A short name of an input for progress lines: its mailbox or file name.
 pub(crate) fn input_name(input: &Input) -> String {
-    let path = match input {
-        Input::MailTree { name, .. } => return name.clone(),
+    if let Input::MailTree { name, .. } = input {
+        return name.clone();
+    }
+    input_path(input)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The file or folder an input was found as.
+pub(crate) fn input_path(input: &Input) -> &Path {
+    match input {
+        Input::MailTree { root, .. } => root,
         Input::Mbox(p)
         | Input::Calendar(p)
         | Input::Roster(p)
@@ -90,10 +101,7 @@ pub(crate) fn input_name(input: &Input) -> String {
         | Input::Slack(p)
         | Input::Unrecognised(p, _)
         | Input::Skipped(p, _) => p,
-    };
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    }
 }
 
 /// One message file within a mail tree.

@@ -129,19 +129,13 @@ pub fn calendar(data: &[u8]) {
     let mut log = IngestLogEntry::new("f.ics", "ics");
     let cal = crate::calendar::parse_calendar("f.ics", &text, &mut log);
     let (owner, _) = crate::calendar::decide_owner(&cal, "f");
-    let since = crate::calendar::earliest_start(&cal).unwrap_or(0);
+    let cal = crate::calendar::own(cal, &owner, &Identities::default(), pseudo());
+    let since = cal.earliest_start().unwrap_or(0);
     let window = Window {
         since,
         until: since.saturating_add(366 * 86_400_000_000),
     };
-    let _ = crate::calendar::calendar_activities(
-        &cal,
-        &owner,
-        &Identities::default(),
-        &window,
-        pseudo(),
-        &mut log,
-    );
+    let _ = crate::calendar::calendar_activities(&cal, &window, pseudo(), &mut log);
     balanced(&log);
 }
 

@@ -24,6 +24,7 @@ mod records;
 mod roster;
 mod slack;
 mod transactions;
+mod units;
 mod viva;
 mod viva_person;
 mod vtimezone;
@@ -33,8 +34,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use datafusion::arrow::array::RecordBatch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use wecon_model::Pseudonymiser;
 use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
@@ -98,6 +101,9 @@ pub struct IngestOptions {
     pub map: HashMap<String, String>,
     /// Told of the reading as it goes.
     pub progress: Arc<dyn Progress>,
+    /// Whether inputs unchanged since the dataset at the output was made are taken from it
+    /// rather than read again (see `units`).
+    pub reuse: bool,
 }
 
 /// What a dataset says about itself (`manifest.json`).
@@ -123,6 +129,10 @@ pub struct Manifest {
     /// `people.found_in` lacks `roster`; they get the default attributes).
     #[serde(default)]
     pub people_not_in_roster: Option<usize>,
+    /// Inputs not read again because they were unchanged since the dataset this one replaced
+    /// was made: their rows were copied from it (see `units`).
+    #[serde(default)]
+    pub reused_inputs: usize,
     /// Every file of the dataset but this manifest, with its size and SHA-256, for
     /// `wecon verify`.
     #[serde(default)]
@@ -323,7 +333,7 @@ pub fn ingest(
     };
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
-    let mut invites: Vec<mail::Invite> = Vec::new();
+    let mut invitations: Vec<units::Invitation> = Vec::new();
     let mut imported: Vec<wecon_model::schema::ImportedMetric> = Vec::new();
 
     // Rosters first: their aliases resolve the addresses of everything else.
@@ -334,20 +344,62 @@ pub fn ingest(
     }));
     let mut identities = identity::Identities::default();
     let mut roster_people = Vec::new();
-    for path in rosters {
+    for path in &rosters {
         let file = path.display().to_string();
         let mut entry = IngestLogEntry::new(&file, "roster");
-        entry.bytes = std::fs::metadata(&path)
-            .map(|m| m.len() as i64)
-            .unwrap_or(0);
+        entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
         roster_people.extend(roster::read_roster(
-            &path,
+            path,
             &pseudo,
             &mut entry,
             &mut identities,
         ));
         logs.insert(file, entry);
     }
+
+    // Inputs read on their own and unchanged since the dataset at `out` was made are not
+    // read again: their rows are copied from it (see `units`).
+    let context = units::context(opts, &pseudo, &rosters);
+    let hashes: Vec<Option<String>> = inputs.par_iter().map(units::content_hash).collect();
+    let labels: Vec<String> = inputs
+        .iter()
+        .map(|i| relabel(&unpacked, &discover::input_path(i).display().to_string()))
+        .collect();
+    let mut reused: Vec<Option<units::UnitRecord>> = vec![None; inputs.len()];
+    if opts.reuse
+        && let Some(previous) = units::previous(out, &context)
+    {
+        let mut recorded: HashMap<String, units::UnitRecord> = previous
+            .units
+            .into_iter()
+            .map(|u| (u.label.clone(), u))
+            .collect();
+        let candidates: Vec<(usize, units::UnitRecord)> = hashes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| {
+                let u = recorded.remove(&labels[i])?;
+                (Some(&u.hash) == h.as_ref()).then_some((i, u))
+            })
+            .collect();
+        let records: Vec<&units::UnitRecord> = candidates.iter().map(|(_, u)| u).collect();
+        // A previous dataset that cannot be read is no reason to fail: everything is read.
+        let confirmed = units::confirmed(out, &records).unwrap_or_default();
+        let chosen: Vec<(usize, units::UnitRecord)> = candidates
+            .into_iter()
+            .zip(confirmed)
+            .filter_map(|(c, ok)| ok.then_some(c))
+            .collect();
+        let records: Vec<&units::UnitRecord> = chosen.iter().map(|(_, u)| u).collect();
+        units::copy_rows(out, &records, FLAG_DATE_FAR_OUT, |partition, batch| {
+            activities.add_copied(partition, batch)
+        })?;
+        for (i, u) in chosen {
+            reused[i] = Some(u);
+        }
+    }
+    let reused_inputs = reused.iter().flatten().count();
+    let mut records: Vec<units::UnitRecord> = Vec::new();
 
     let progress = &opts.progress;
     // Each input's size, looked up once (a mail tree's is every message file's).
@@ -358,133 +410,34 @@ pub fn ingest(
         Unit::Bytes,
         "activities",
     );
-    for (input, size) in inputs.into_iter().zip(sizes) {
+    let reader = Reader {
+        opts,
+        window: &window,
+        pseudo: &pseudo,
+        identities: &identities,
+    };
+    for (i, (input, size)) in inputs.into_iter().zip(sizes).enumerate() {
         let item = discover::input_name(&input);
         let deferred = matches!(input, Input::Calendar(_));
-        'read: {
+        if let Some(unit) = reused[i].take() {
+            unit.apply(&mut logs, &mut people, &mut invitations);
+            records.push(unit);
+        } else if units::read_alone(&input) {
+            let (acts, mut unit) = read_unit(input, &reader);
+            unit.label = labels[i].clone();
+            for a in &acts {
+                *unit.activities.entry(a.source.clone()).or_default() += 1;
+            }
+            unit.apply(&mut logs, &mut people, &mut invitations);
+            activities.add(acts)?;
+            // An input that could not be hashed is read again next time.
+            if let Some(hash) = hashes[i].clone() {
+                unit.hash = hash;
+                records.push(unit);
+            }
+        } else {
             match input {
-                Input::MailTree { root, name, files } => {
-                    let key = |file: &str| folder_key(&root, file);
-                    // Each file is read and parsed by the same task, so reading one overlaps
-                    // parsing another and no raw message outlives its parse.
-                    let parsed: Vec<mail::Parsed> = files
-                        .par_iter()
-                        .map(|f| {
-                            let (bytes, truncated) = match read_capped(&f.path) {
-                                Ok((b, t)) => (Ok(b), t),
-                                Err(e) => (Err(e), false),
-                            };
-                            let raw = mail::RawMessage {
-                                file: f.path.display().to_string(),
-                                record: f
-                                    .path
-                                    .file_name()
-                                    .map(|n| n.to_string_lossy().into_owned())
-                                    .unwrap_or_default(),
-                                folder: f.folder.clone(),
-                                seen: f.seen,
-                                envelope_date: None,
-                                truncated,
-                                bytes,
-                            };
-                            mail::parse_raw(raw, &key)
-                        })
-                        .collect();
-                    let mailbox = mail::Mailbox {
-                        name: &name,
-                        format: "maildir",
-                        count_bytes: true,
-                        owner: opts.owner.as_deref(),
-                        log_key: &key,
-                        identities: &identities,
-                    };
-                    let (acts, found) =
-                        mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
-                    invites.extend(found);
-                    add_people(&mut people, &acts, "mailbox");
-                    activities.add(acts)?;
-                }
-                Input::Mbox(path) => {
-                    let file = path.display().to_string();
-                    let key = |_: &str| file.clone();
-                    let parsed = match parse_mbox(&path, &key) {
-                        Ok((parsed, bytes)) => {
-                            let entry = logs
-                                .entry(file.clone())
-                                .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
-                            entry.bytes = bytes;
-                            parsed
-                        }
-                        Err(_) => {
-                            logs.entry(file.clone())
-                                .or_insert_with(|| IngestLogEntry::new(&file, "mbox"))
-                                .reject(records::UNREADABLE);
-                            break 'read;
-                        }
-                    };
-                    let name = path
-                        .file_stem()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let mailbox = mail::Mailbox {
-                        name: &name,
-                        format: "mbox",
-                        count_bytes: false,
-                        owner: opts.owner.as_deref(),
-                        log_key: &key,
-                        identities: &identities,
-                    };
-                    let (acts, found) =
-                        mail::mailbox_activities(parsed, &mailbox, &mut logs, &window, &pseudo);
-                    invites.extend(found);
-                    add_people(&mut people, &acts, "mailbox");
-                    activities.add(acts)?;
-                }
                 Input::Calendar(path) => calendars.push(path),
-                // Logs of many people's records: each reader returns its activities and the
-                // file's log entry; everybody they name is a person found in that kind of log.
-                Input::DocumentCsv(_)
-                | Input::Chat(..)
-                | Input::Transactions(..)
-                | Input::Audit(..) => {
-                    let (acts, entry, kind) = match &input {
-                        Input::DocumentCsv(path) => {
-                            let (a, e) =
-                                documents::read(path, &opts.map, &window, &pseudo, &identities);
-                            (a, e, "document log")
-                        }
-                        Input::Chat(path, k) => {
-                            let (a, e) = chat_json::read(path, *k, &window, &pseudo, &identities);
-                            (a, e, "chat export")
-                        }
-                        Input::Transactions(path, true) => {
-                            let (a, e) =
-                                transactions::read_csv(path, &window, &pseudo, &identities);
-                            (a, e, "transaction log")
-                        }
-                        Input::Transactions(path, false) => {
-                            let (a, e) =
-                                transactions::read_ocel(path, &window, &pseudo, &identities);
-                            (a, e, "transaction log")
-                        }
-                        Input::Audit(path, k) => {
-                            let (a, e) = audit::read_audit(path, *k, &window, &pseudo, &identities);
-                            (a, e, "audit log")
-                        }
-                        _ => break 'read,
-                    };
-                    add_people_each(&mut people, &acts, kind);
-                    activities.add(acts)?;
-                    logs.insert(entry.source_file.clone(), entry);
-                }
-                Input::Slack(root) => {
-                    let (acts, authors) =
-                        slack::read_export(&root, &window, &pseudo, &identities, &mut logs);
-                    for p in authors {
-                        people.entry(p.person_id.clone()).or_insert(p);
-                    }
-                    activities.add(acts)?;
-                }
                 Input::VivaPersons(path) => {
                     let (metrics, persons, entry) = viva_person::read_person_query(&path, &pseudo);
                     for p in persons {
@@ -507,7 +460,6 @@ pub fn ingest(
                     activities.add(acts)?;
                     logs.insert(file, entry);
                 }
-                Input::Roster(_) | Input::Archive(_) | Input::Pst(_) => {}
                 Input::Skipped(path, reason) => {
                     let file = path.display().to_string();
                     let mut entry = IngestLogEntry::new(&file, "skipped");
@@ -527,6 +479,8 @@ pub fn ingest(
                         .unwrap_or(0);
                     entry.reject(reason);
                 }
+                // Read above (on their own) or before (rosters, containers).
+                _ => {}
             }
         }
         // Calendars are read after the rest, and count then.
@@ -535,7 +489,8 @@ pub fn ingest(
         }
     }
 
-    // Calendars: parse all, then expand within the window the other data spans.
+    // Calendars: parse all, make each its owner's, then expand within the window the other
+    // data spans.
     let mut parsed: Vec<CalendarInput> = calendars
         .par_iter()
         .map(|path| {
@@ -545,7 +500,7 @@ pub fn ingest(
                 .file_stem()
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let cal = match std::fs::read(path) {
+            let mut cal = match std::fs::read(path) {
                 Ok(bytes) => {
                     log.bytes = bytes.len() as i64;
                     let text = String::from_utf8_lossy(&bytes);
@@ -556,36 +511,25 @@ pub fn ingest(
                     calendar::ParsedCalendar::empty(&file)
                 }
             };
+            calendar::resolve_identities(&mut cal, &identities);
+            let (owner, rule) = match opts.owner.as_deref() {
+                Some(o) => (o.to_string(), "--owner".to_string()),
+                None => calendar::decide_owner(&cal, &stem),
+            };
+            log.owner_rule = Some(rule);
+            let owner = identities.resolve(&owner);
             CalendarInput {
-                cal,
+                cal: calendar::own(cal, &owner, &identities, &pseudo),
                 log,
-                stem,
                 invite: None,
             }
         })
         .collect();
-    // Meeting invitations from mail, each read as a small calendar of its mailbox's owner.
-    parsed.par_extend(invites.into_par_iter().map(|inv| {
-        let mut log = IngestLogEntry::new(&inv.log_key, "ics_invite");
-        let mut cal = calendar::parse_calendar(&inv.file, &inv.text, &mut log);
-        for e in &mut cal.events {
-            e.record = format!("{}, {}", inv.record, e.record);
-        }
-        if cal
-            .method
-            .as_deref()
-            .is_some_and(|m| matches!(m, "REPLY" | "COUNTER" | "REFRESH" | "DECLINECOUNTER"))
-        {
-            for _ in cal.events.drain(..) {
-                log.reclassify_as_rejected(calendar::NOT_AN_INVITATION);
-            }
-        }
-        CalendarInput {
-            cal,
-            log,
-            stem: String::new(),
-            invite: Some((inv.owner, inv.sent_utc)),
-        }
+    // Meeting invitations from mail, each a small calendar of its mailbox's owner.
+    parsed.extend(invitations.into_iter().map(|i| CalendarInput {
+        cal: i.cal,
+        log: i.log,
+        invite: Some(i.sent_utc),
     }));
     let cal_window = calendar_window(activities.span, &parsed, opts);
     // Expanded a batch of calendars at a time, so their occurrences are written as they come.
@@ -604,30 +548,17 @@ pub fn ingest(
         let expanded: Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)> = batch
             .into_par_iter()
             .map(|mut c| {
-                calendar::resolve_identities(&mut c.cal, &identities);
-                let (owner, rule) = match (&c.invite, opts.owner.as_deref()) {
-                    (Some((o, _)), _) => (o.clone(), "the mailbox's owner".to_string()),
-                    (None, Some(o)) => (o.to_string(), "--owner".to_string()),
-                    (None, None) => calendar::decide_owner(&c.cal, &c.stem),
-                };
-                let owner = identities.resolve(&owner);
-                c.log.owner_rule = Some(rule);
-                let acts = calendar::calendar_activities(
-                    &c.cal,
-                    &owner,
-                    &identities,
-                    &cal_window,
-                    &pseudo,
-                    &mut c.log,
-                );
-                (acts, c.log, c.invite.map(|(_, sent)| sent))
+                let acts = calendar::calendar_activities(&c.cal, &cal_window, &pseudo, &mut c.log);
+                (acts, c.log, c.invite)
             })
             .collect();
         for (acts, log, invite_sent) in expanded {
             add_people(&mut people, &acts, "calendar");
             match invite_sent {
-                Some(sent) => from_invites
-                    .extend(acts.into_iter().map(|a| (a, sent, log.source_file.clone()))),
+                Some(sent) => from_invites.extend(acts.into_iter().map(|mut a| {
+                    a.source_file = relabel(&unpacked, &a.source_file);
+                    (a, sent, log.source_file.clone())
+                })),
                 None => activities.add(acts)?,
             }
             match logs.get_mut(&log.source_file) {
@@ -694,20 +625,195 @@ pub fn ingest(
         records_rejected: log.iter().map(|l| l.records_rejected).sum(),
         flagged,
         people_not_in_roster,
+        reused_inputs,
         // Listed by the writer once every file is written.
         files: BTreeMap::new(),
     };
-    writer.finish(&people, &log, &imported, &mut manifest)?;
+    let units = units::Units {
+        context,
+        units: records
+            .into_iter()
+            .map(|r| r.relabelled(|p| relabel(&unpacked, p)))
+            .collect(),
+    };
+    writer.finish(&people, &log, &imported, &units, &mut manifest)?;
     Ok(IngestSummary { manifest, log })
 }
 
-/// A calendar to expand: a file, or a meeting invitation found in mail (with its mailbox's
-/// owner and the time the message was sent).
+/// What reading an input needs besides the input.
+struct Reader<'a> {
+    opts: &'a IngestOptions,
+    window: &'a Window,
+    pseudo: &'a Pseudonymiser,
+    identities: &'a identity::Identities,
+}
+
+/// Reads an input that is read on its own (see [`units::read_alone`]): its activities, and
+/// the record of everything else reading it gave (its label, hash and row counts are filled
+/// in by the caller).
+fn read_unit(input: Input, r: &Reader<'_>) -> (Vec<Activity>, units::UnitRecord) {
+    let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
+    let mut unit = units::UnitRecord::default();
+    let acts = match input {
+        Input::MailTree { root, name, files } => {
+            let key = |file: &str| folder_key(&root, file);
+            // Each file is read and parsed by the same task, so reading one overlaps parsing
+            // another and no raw message outlives its parse.
+            let parsed: Vec<mail::Parsed> = files
+                .par_iter()
+                .map(|f| {
+                    let (bytes, truncated) = match read_capped(&f.path) {
+                        Ok((b, t)) => (Ok(b), t),
+                        Err(e) => (Err(e), false),
+                    };
+                    let raw = mail::RawMessage {
+                        file: f.path.display().to_string(),
+                        record: f
+                            .path
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default(),
+                        folder: f.folder.clone(),
+                        seen: f.seen,
+                        envelope_date: None,
+                        truncated,
+                        bytes,
+                    };
+                    mail::parse_raw(raw, &key)
+                })
+                .collect();
+            mailbox(parsed, &name, "maildir", &key, r, &mut logs, &mut unit)
+        }
+        Input::Mbox(path) => {
+            let file = path.display().to_string();
+            let key = |_: &str| file.clone();
+            let entry = logs
+                .entry(file.clone())
+                .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
+            match parse_mbox(&path, &key) {
+                Ok((parsed, bytes)) => {
+                    entry.bytes = bytes;
+                    let name = path
+                        .file_stem()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    mailbox(parsed, &name, "mbox", &key, r, &mut logs, &mut unit)
+                }
+                Err(_) => {
+                    entry.reject(records::UNREADABLE);
+                    Vec::new()
+                }
+            }
+        }
+        Input::Slack(root) => {
+            let (acts, authors) =
+                slack::read_export(&root, r.window, r.pseudo, r.identities, &mut logs);
+            unit.people = authors;
+            acts
+        }
+        // Logs of many people's records: each reader returns its activities and the file's
+        // log entry; everybody they name is a person found in that kind of log.
+        input => {
+            let (w, p, ids) = (r.window, r.pseudo, r.identities);
+            let (acts, entry, kind) = match &input {
+                Input::DocumentCsv(path) => {
+                    let (a, e) = documents::read(path, &r.opts.map, w, p, ids);
+                    (a, e, "document log")
+                }
+                Input::Chat(path, k) => {
+                    let (a, e) = chat_json::read(path, *k, w, p, ids);
+                    (a, e, "chat export")
+                }
+                Input::Transactions(path, true) => {
+                    let (a, e) = transactions::read_csv(path, w, p, ids);
+                    (a, e, "transaction log")
+                }
+                Input::Transactions(path, false) => {
+                    let (a, e) = transactions::read_ocel(path, w, p, ids);
+                    (a, e, "transaction log")
+                }
+                Input::Audit(path, k) => {
+                    let (a, e) = audit::read_audit(path, *k, w, p, ids);
+                    (a, e, "audit log")
+                }
+                _ => unreachable!("read_unit is given only inputs read on their own"),
+            };
+            let ids: std::collections::BTreeSet<&str> =
+                acts.iter().map(|a| a.person_id.as_str()).collect();
+            unit.people = ids
+                .into_iter()
+                .map(|id| Person::with_defaults(id.to_string(), kind))
+                .collect();
+            logs.insert(entry.source_file.clone(), entry);
+            acts
+        }
+    };
+    let mut logs: Vec<IngestLogEntry> = logs.into_values().collect();
+    logs.sort_by(|a, b| a.source_file.cmp(&b.source_file));
+    unit.logs = logs;
+    (acts, unit)
+}
+
+/// A mailbox's messages made its owner's activities; its owner is a person found in a
+/// mailbox, and its meeting invitations are made small calendars of the owner's.
+fn mailbox(
+    parsed: Vec<mail::Parsed>,
+    name: &str,
+    format: &'static str,
+    key: &(dyn Fn(&str) -> String + Sync),
+    r: &Reader<'_>,
+    logs: &mut HashMap<String, IngestLogEntry>,
+    unit: &mut units::UnitRecord,
+) -> Vec<Activity> {
+    let mailbox = mail::Mailbox {
+        name,
+        format,
+        count_bytes: format == "maildir",
+        owner: r.opts.owner.as_deref(),
+        log_key: key,
+        identities: r.identities,
+    };
+    let (acts, invites) = mail::mailbox_activities(parsed, &mailbox, logs, r.window, r.pseudo);
+    unit.people = acts
+        .first()
+        .map(|a| Person::with_defaults(a.person_id.clone(), "mailbox"))
+        .into_iter()
+        .collect();
+    unit.invitations =
+        invites
+            .into_par_iter()
+            .map(|inv| {
+                let mut log = IngestLogEntry::new(&inv.log_key, "ics_invite");
+                let mut cal = calendar::parse_calendar(&inv.file, &inv.text, &mut log);
+                for e in &mut cal.events {
+                    e.record = format!("{}, {}", inv.record, e.record);
+                }
+                if cal.method.as_deref().is_some_and(|m| {
+                    matches!(m, "REPLY" | "COUNTER" | "REFRESH" | "DECLINECOUNTER")
+                }) {
+                    for _ in cal.events.drain(..) {
+                        log.reclassify_as_rejected(calendar::NOT_AN_INVITATION);
+                    }
+                }
+                calendar::resolve_identities(&mut cal, r.identities);
+                log.owner_rule = Some("the mailbox's owner".into());
+                let owner = r.identities.resolve(&inv.owner);
+                units::Invitation {
+                    cal: calendar::own(cal, &owner, r.identities, r.pseudo),
+                    log,
+                    sent_utc: inv.sent_utc,
+                }
+            })
+            .collect();
+    acts
+}
+
+/// A calendar to expand: a file, or a meeting invitation found in mail (with the time the
+/// message was sent).
 struct CalendarInput {
-    cal: calendar::ParsedCalendar,
+    cal: calendar::OwnedCalendar,
     log: IngestLogEntry,
-    stem: String,
-    invite: Option<(String, i64)>,
+    invite: Option<i64>,
 }
 
 /// Meetings read from invitations in mail count only where the person's calendar export does
@@ -842,6 +948,72 @@ impl Collected<'_> {
         self.writer.write(acts)
     }
 
+    /// Takes rows copied from a previous dataset (see `units`) as a part of `partition`.
+    fn add_copied(
+        &mut self,
+        partition: &Path,
+        batches: Vec<RecordBatch>,
+    ) -> Result<(), IngestError> {
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for batch in &batches {
+            let (a, b) = self.count_copied(batch)?;
+            (lo, hi) = (lo.min(a), hi.max(b));
+        }
+        if lo <= hi {
+            self.span = Some(match self.span {
+                Some((a, b)) => (a.min(lo), b.max(hi)),
+                None => (lo, hi),
+            });
+        }
+        self.writer.write_batches(partition, &batches, (lo, hi))
+    }
+
+    /// Counts copied rows as [`Collected::add`] counts activities; returns their earliest
+    /// and latest start.
+    fn count_copied(&mut self, batch: &RecordBatch) -> Result<(i64, i64), IngestError> {
+        use datafusion::arrow::array::{Array, StringArray, TimestampMicrosecondArray};
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| IngestError::Refuse(format!("activities without `{name}`")))
+        };
+        let strings = |name: &str| -> Result<StringArray, IngestError> {
+            column(name)?
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .cloned()
+                .ok_or_else(|| IngestError::Refuse(format!("activities' `{name}` is not text")))
+        };
+        let starts = column("start_utc")?
+            .as_any()
+            .downcast_ref::<TimestampMicrosecondArray>()
+            .cloned()
+            .ok_or_else(|| IngestError::Refuse("activities' `start_utc` is not a time".into()))?;
+        let (source, person, thread, flags) = (
+            strings("source")?,
+            strings("person_id")?,
+            strings("thread_id")?,
+            strings("flags")?,
+        );
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for r in 0..batch.num_rows() {
+            let t = starts.value(r);
+            (lo, hi) = (lo.min(t), hi.max(t));
+            self.starts.push(t);
+            if source.value(r) == "calendar" && !thread.is_null(r) {
+                self.calendar_series
+                    .insert((person.value(r).to_string(), thread.value(r).to_string()));
+            }
+            if !flags.is_null(r) {
+                for flag in flags.value(r).split(',') {
+                    *self.flagged.entry(flag.to_string()).or_default() += 1;
+                }
+            }
+        }
+        self.count += batch.num_rows();
+        Ok((lo, hi))
+    }
+
     /// Flags activities dated far outside the data's span: more than a year (or the span
     /// itself, when longer) before or after the central 98% of all dates. A mail server with
     /// its clock in 1980 or 2037 leaves such dates; they are kept, flagged, for the user to
@@ -877,13 +1049,10 @@ fn calendar_window(
 ) -> Window {
     let mail_min = span.map(|s| s.0);
     let mail_max = span.map(|s| s.1);
-    let cal_min = parsed
-        .iter()
-        .filter_map(|c| calendar::earliest_start(&c.cal))
-        .min();
+    let cal_min = parsed.iter().filter_map(|c| c.cal.earliest_start()).min();
     let cal_max = parsed
         .iter()
-        .filter_map(|c| calendar::latest_single_start(&c.cal))
+        .filter_map(|c| c.cal.latest_single_start())
         .max();
     let since = opts.since.or(match (mail_min, cal_min) {
         (Some(a), Some(b)) => Some(a.min(b)),
@@ -987,13 +1156,6 @@ fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
     Ok((bytes, len > cap))
 }
 
-/// Every person of a set of activities (an audit log holds many people).
-fn add_people_each(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {
-    for a in acts {
-        found(people, &a.person_id, found_in);
-    }
-}
-
 /// The owner of a mailbox or calendar (all its activities are theirs).
 fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in: &str) {
     if let Some(a) = acts.first() {
@@ -1002,7 +1164,7 @@ fn add_people(people: &mut BTreeMap<String, Person>, acts: &[Activity], found_in
 }
 
 /// Records that a person was found in a kind of export: `found_in` lists each kind once.
-fn found(people: &mut BTreeMap<String, Person>, person_id: &str, kind: &str) {
+pub(crate) fn found(people: &mut BTreeMap<String, Person>, person_id: &str, kind: &str) {
     let p = people
         .entry(person_id.to_string())
         .or_insert_with(|| Person::with_defaults(person_id.to_string(), kind));

@@ -22,6 +22,7 @@ use wecon_model::schema::{
     Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
 };
 
+use crate::units::{UNITS, Units};
 use crate::{IngestError, Manifest};
 
 /// The file that marks a complete dataset.
@@ -131,6 +132,24 @@ impl DatasetWriter {
         Ok(())
     }
 
+    /// Writes rows that are already batches (copied from a previous dataset) as a part of
+    /// the partition folder `partition` (`mail/2001-05`).
+    pub(crate) fn write_batches(
+        &mut self,
+        partition: &Path,
+        batches: &[RecordBatch],
+        starts: (i64, i64),
+    ) -> Result<(), IngestError> {
+        let dir = self.partial.join(ACTIVITIES).join(partition);
+        let n = self.parts.entry(dir.clone()).or_default();
+        let path = dir.join(format!("part-{n}.parquet"));
+        *n += 1;
+        fs_err::create_dir_all(&dir)?;
+        write_parquet(&path, batches)?;
+        self.written.push((path, starts.0, starts.1));
+        Ok(())
+    }
+
     /// Adds `flag` to the activities written whose start lies outside `[lo, hi]`, rewriting
     /// only the parts that hold any; returns how many were flagged.
     pub(crate) fn flag_outside(
@@ -188,13 +207,14 @@ impl DatasetWriter {
         Ok(flagged)
     }
 
-    /// Writes people, the ingest log, imported metrics and, last, the manifest; then puts the
-    /// dataset in place.
+    /// Writes people, the ingest log, imported metrics, the record of inputs (see `units`)
+    /// and, last, the manifest; then puts the dataset in place.
     pub(crate) fn finish(
         mut self,
         people: &[Person],
         log: &[IngestLogEntry],
         imported: &[ImportedMetric],
+        units: &Units,
         manifest: &mut Manifest,
     ) -> Result<(), IngestError> {
         self.flush()?;
@@ -217,6 +237,8 @@ impl DatasetWriter {
             &self.partial.join(format!("{IMPORTED_METRICS}.parquet")),
             &[imported_metrics_batch(imported)?],
         )?;
+        let units = serde_json::to_string(units).map_err(|e| IngestError::Refuse(e.to_string()))?;
+        write_file(&self.partial.join(UNITS), units)?;
         manifest.files = wecon_model::atomic::checksums(&self.partial, &[MANIFEST])?;
         let json = serde_json::to_string_pretty(manifest)
             .map_err(|e| IngestError::Refuse(e.to_string()))?;

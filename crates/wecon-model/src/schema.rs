@@ -210,7 +210,7 @@ pub fn activities_batch(rows: &[Activity]) -> Result<RecordBatch, ArrowError> {
 
 /// One person: organisational attributes (from the roster, when one is given) and the
 /// working pattern used for after-hours and focus metrics.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Person {
     pub person_id: String,
     pub unit: Option<String>,
@@ -313,7 +313,7 @@ pub fn people_batch(rows: &[Person]) -> Result<RecordBatch, ArrowError> {
 }
 
 /// What happened to the records of one source file: read = accepted + rejected, always.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IngestLogEntry {
     pub source_file: String,
     /// `mbox`, `maildir`, `ics`, `unknown`, ...

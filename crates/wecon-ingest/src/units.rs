@@ -1,0 +1,398 @@
+//! Incremental ingest: a dataset remembers each input it read on its own, so that ingesting
+//! into the same folder again reads only what changed.
+//!
+//! An input is read *on its own* when what reading it gives depends on nothing but its
+//! content and the run's options: a mailbox (mail tree or mbox), a chat, audit, document or
+//! transaction log, a Slack export. Each is recorded in the dataset's `units.json` with the
+//! SHA-256 of its files and what reading it gave besides its rows: its ingest-log entries,
+//! the people it showed, and the meeting invitations its mail held, already made its
+//! owner's and pseudonymised ([`OwnedCalendar`]). The next ingest into the same folder, with
+//! the same key, rosters, window, `--owner` and `--map` (the record's `context`), does not
+//! read an input whose hash is unchanged: its rows are copied from the previous dataset and
+//! its record stands in for the reading. The rows are checked against the record first (by
+//! source, under the input's path): an input whose rows are not all there is read again.
+//!
+//! What depends on several inputs is redone on every run from all of them: calendars are
+//! expanded in the window the whole data spans, invitations are checked against the
+//! calendars, dates far outside the data's span are flagged (the flag is taken off copied
+//! rows and decided again), people are merged with the roster. Calendar files, rosters,
+//! Viva exports and containers are read every time.
+//!
+//! The record names no one and holds no content: addresses appear only as keyed pseudonyms,
+//! files by the paths the ingest log already shows.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, BooleanArray, RecordBatch, StringArray, StringBuilder,
+};
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::parquet::arrow::ProjectionMask;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use wecon_model::Pseudonymiser;
+use wecon_model::atomic::{file_sum, files_under};
+use wecon_model::schema::{ACTIVITIES, IngestLogEntry, Person};
+
+use crate::calendar::OwnedCalendar;
+use crate::discover::Input;
+use crate::writer::MANIFEST;
+use crate::{IngestError, IngestOptions};
+
+/// The file in a dataset that records its inputs.
+pub(crate) const UNITS: &str = "units.json";
+
+/// Raised when what a record holds, or how an input is read, changes: older records are
+/// then not used.
+const RECORD_VERSION: u32 = 1;
+
+/// The inputs a dataset read on their own.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Units {
+    /// What besides an input's content decides what reading it gives (a keyed hash).
+    pub context: String,
+    pub units: Vec<UnitRecord>,
+}
+
+/// One input read on its own, and what reading it gave besides its rows.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub(crate) struct UnitRecord {
+    /// The input's path as the ingest log shows it (`archive.zip!/path` inside archives).
+    pub label: String,
+    /// The SHA-256 of its kind and of its files' names and contents.
+    pub hash: String,
+    /// Its rows in the dataset, by source.
+    pub activities: BTreeMap<String, usize>,
+    pub logs: Vec<IngestLogEntry>,
+    pub people: Vec<Person>,
+    pub invitations: Vec<Invitation>,
+}
+
+/// A meeting invitation found in mail: a small calendar of the mailbox's owner.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Invitation {
+    pub cal: OwnedCalendar,
+    pub log: IngestLogEntry,
+    /// When the message was sent: the latest invitation for a meeting is the one that holds.
+    pub sent_utc: i64,
+}
+
+impl UnitRecord {
+    /// Adds what reading the input gave to the run's ingest log, people and invitations.
+    pub(crate) fn apply(
+        &self,
+        logs: &mut HashMap<String, IngestLogEntry>,
+        people: &mut BTreeMap<String, Person>,
+        invitations: &mut Vec<Invitation>,
+    ) {
+        for l in &self.logs {
+            match logs.get_mut(&l.source_file) {
+                Some(entry) => entry.merge(l),
+                None => {
+                    logs.insert(l.source_file.clone(), l.clone());
+                }
+            }
+        }
+        for p in &self.people {
+            if people.contains_key(&p.person_id) {
+                for kind in p.found_in.split(", ") {
+                    crate::found(people, &p.person_id, kind);
+                }
+            } else {
+                people.insert(p.person_id.clone(), p.clone());
+            }
+        }
+        invitations.extend(self.invitations.iter().cloned());
+    }
+
+    /// The record with every path as the ingest log shows it.
+    pub(crate) fn relabelled(mut self, relabel: impl Fn(&str) -> String) -> Self {
+        for l in &mut self.logs {
+            l.source_file = relabel(&l.source_file);
+        }
+        for i in &mut self.invitations {
+            i.cal.file = relabel(&i.cal.file);
+            i.log.source_file = relabel(&i.log.source_file);
+        }
+        self
+    }
+}
+
+/// The context of a run: the key (as a keyed hash of a constant), the rosters' contents,
+/// the window, `--owner`, `--map` and the record's version.
+pub(crate) fn context(opts: &IngestOptions, pseudo: &Pseudonymiser, rosters: &[PathBuf]) -> String {
+    let mut h = sha2::Sha256::new();
+    h.update(format!(
+        "wecon {} units {RECORD_VERSION}\n",
+        env!("CARGO_PKG_VERSION")
+    ));
+    h.update(pseudo.object("units", "context"));
+    h.update(format!("\nsince {:?} until {:?}\n", opts.since, opts.until));
+    h.update(format!("owner {:?}\n", opts.owner));
+    let map: BTreeMap<_, _> = opts.map.iter().collect();
+    h.update(format!("map {map:?}\n"));
+    for r in rosters {
+        let sum = file_sum(r).map(|s| s.sha256).unwrap_or_default();
+        h.update(format!("roster {} {sum}\n", r.display()));
+    }
+    hex::encode(h.finalize())
+}
+
+/// Whether an input is read on its own: what reading it gives depends on nothing but its
+/// content and the run's options.
+pub(crate) fn read_alone(input: &Input) -> bool {
+    matches!(
+        input,
+        Input::MailTree { .. }
+            | Input::Mbox(_)
+            | Input::Slack(_)
+            | Input::DocumentCsv(_)
+            | Input::Transactions(..)
+            | Input::Chat(..)
+            | Input::Audit(..)
+    )
+}
+
+/// The files of an input read on its own, by name relative to the input, with the kind of
+/// reading; `None` for other inputs.
+fn unit_files(input: &Input) -> Option<(String, Vec<(String, PathBuf)>)> {
+    let single = |kind: String, p: &Path| {
+        let name = p.file_name()?.to_string_lossy().into_owned();
+        Some((kind, vec![(name, p.to_path_buf())]))
+    };
+    match input {
+        Input::MailTree { root, name, files } => Some((
+            format!("mail tree {name}"),
+            files
+                .iter()
+                .map(|f| {
+                    let rel = f.path.strip_prefix(root).unwrap_or(&f.path);
+                    (rel.display().to_string(), f.path.clone())
+                })
+                .collect(),
+        )),
+        Input::Slack(root) => {
+            let files = files_under(root, &[]).ok()?;
+            Some((
+                "slack".into(),
+                files
+                    .into_iter()
+                    .map(|rel| (rel.clone(), root.join(rel)))
+                    .collect(),
+            ))
+        }
+        Input::Mbox(p) => single("mbox".into(), p),
+        Input::DocumentCsv(p) => single("documents".into(), p),
+        Input::Transactions(p, csv) => single(format!("transactions csv={csv}"), p),
+        Input::Chat(p, kind) => single(format!("chat {kind:?}"), p),
+        Input::Audit(p, kind) => single(format!("audit {kind:?}"), p),
+        _ => None,
+    }
+}
+
+/// The content hash of an input read on its own; `None` for other inputs and for one whose
+/// files cannot all be read (it is then read, and not recorded).
+pub(crate) fn content_hash(input: &Input) -> Option<String> {
+    let (kind, mut files) = unit_files(input)?;
+    files.sort();
+    let sums: Vec<String> = files
+        .par_iter()
+        .map(|(rel, path)| {
+            let s = file_sum(path).ok()?;
+            Some(format!("{rel}\0{}\0{}\n", s.bytes, s.sha256))
+        })
+        .collect::<Option<_>>()?;
+    let mut h = sha2::Sha256::new();
+    h.update(kind);
+    h.update("\n");
+    for s in sums {
+        h.update(s);
+    }
+    Some(hex::encode(h.finalize()))
+}
+
+/// The record of the dataset at `out`, when it was made in the same context.
+pub(crate) fn previous(out: &Path, context: &str) -> Option<Units> {
+    if !out.join(MANIFEST).is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(out.join(UNITS)).ok()?;
+    let units: Units = serde_json::from_str(&text).ok()?;
+    (units.context == context).then_some(units)
+}
+
+/// Which recorded input a row belongs to: the one whose label is its source file or the
+/// nearest folder above it.
+fn unit_of(labels: &HashMap<&str, usize>, source_file: &str) -> Option<usize> {
+    let mut file = source_file;
+    loop {
+        if let Some(i) = labels.get(file) {
+            return Some(*i);
+        }
+        file = &file[..file.rfind('/')?];
+    }
+}
+
+/// Every part of the activities of the dataset at `dir`, with its partition folder
+/// (`mail/2001-05`).
+fn parts(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, IngestError> {
+    let root = dir.join(ACTIVITIES);
+    Ok(files_under(&root, &[])?
+        .into_iter()
+        .filter(|f| f.ends_with(".parquet"))
+        .map(|f| {
+            let rel = PathBuf::from(&f);
+            let partition = rel.parent().map(Path::to_path_buf).unwrap_or_default();
+            (root.join(rel), partition)
+        })
+        .collect())
+}
+
+fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, IngestError> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+        .ok_or_else(|| IngestError::Refuse(format!("activities without a text `{name}` column")))
+}
+
+/// Reads the parts of a dataset's activities one at a time, only `columns` of them when
+/// given.
+fn scan(
+    dir: &Path,
+    columns: Option<&[&str]>,
+    mut each: impl FnMut(&Path, Vec<RecordBatch>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    for (path, partition) in parts(dir)? {
+        let file = fs_err::File::open(&path)?;
+        let mut builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?;
+        if let Some(columns) = columns {
+            let mask = ProjectionMask::columns(builder.parquet_schema(), columns.iter().copied());
+            builder = builder.with_projection(mask);
+        }
+        let batches = builder.build()?.collect::<Result<Vec<_>, _>>()?;
+        each(&partition, batches)?;
+    }
+    Ok(())
+}
+
+/// The rows of the previous dataset at `dir` that belong to `candidates` (recorded inputs
+/// whose content is unchanged), by source: a candidate is reused only when they are all
+/// there, as its record counts them.
+pub(crate) fn confirmed(dir: &Path, candidates: &[&UnitRecord]) -> Result<Vec<bool>, IngestError> {
+    let labels: HashMap<&str, usize> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.label.as_str(), i))
+        .collect();
+    let mut found: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new(); candidates.len()];
+    scan(dir, Some(&["source", "source_file"]), |_, batches| {
+        for batch in batches {
+            let (source, file) = (strings(&batch, "source")?, strings(&batch, "source_file")?);
+            for r in 0..batch.num_rows() {
+                if let Some(i) = unit_of(&labels, file.value(r))
+                    && candidates[i].activities.contains_key(source.value(r))
+                {
+                    *found[i].entry(source.value(r).to_string()).or_default() += 1;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(candidates
+        .iter()
+        .zip(found)
+        .map(|(u, f)| {
+            u.activities
+                .iter()
+                .filter(|(_, n)| **n > 0)
+                .all(|(s, n)| f.get(s) == Some(n))
+        })
+        .collect())
+}
+
+/// Copies the rows of `reused` inputs from the previous dataset at `dir`, a part at a time,
+/// with the far-out-date flag taken off (it is decided again over all the data).
+pub(crate) fn copy_rows(
+    dir: &Path,
+    reused: &[&UnitRecord],
+    far_out: &str,
+    mut each: impl FnMut(&Path, Vec<RecordBatch>) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    let labels: HashMap<&str, usize> = reused
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.label.as_str(), i))
+        .collect();
+    scan(dir, None, |partition, batches| {
+        let mut kept = Vec::new();
+        for batch in batches {
+            let (source, file) = (strings(&batch, "source")?, strings(&batch, "source_file")?);
+            let keep: BooleanArray = (0..batch.num_rows())
+                .map(|r| {
+                    Some(
+                        unit_of(&labels, file.value(r))
+                            .is_some_and(|i| reused[i].activities.contains_key(source.value(r))),
+                    )
+                })
+                .collect();
+            let batch = filter_record_batch(&batch, &keep)?;
+            if batch.num_rows() > 0 {
+                kept.push(without_flag(batch, far_out)?);
+            }
+        }
+        if kept.is_empty() {
+            return Ok(());
+        }
+        each(partition, kept)
+    })
+}
+
+/// `batch` with `flag` taken out of its `flags` column.
+fn without_flag(batch: RecordBatch, flag: &str) -> Result<RecordBatch, IngestError> {
+    let schema = batch.schema();
+    let Ok(fi) = schema.index_of("flags") else {
+        return Ok(batch);
+    };
+    let flags = strings(&batch, "flags")?;
+    let mut new = StringBuilder::new();
+    for i in 0..flags.len() {
+        if flags.is_null(i) {
+            new.append_null();
+            continue;
+        }
+        let kept: Vec<&str> = flags.value(i).split(',').filter(|f| *f != flag).collect();
+        if kept.is_empty() {
+            new.append_null();
+        } else {
+            new.append_value(kept.join(","));
+        }
+    }
+    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+    columns[fi] = Arc::new(new.finish());
+    Ok(RecordBatch::try_new(schema, columns)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_belong_to_the_nearest_recorded_folder() {
+        let labels: HashMap<&str, usize> = [
+            ("data/maildir/allen-p", 0),
+            ("data/maildir/allen-p/x.mbox", 1),
+            ("a.zip!/m", 2),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(unit_of(&labels, "data/maildir/allen-p/inbox/1."), Some(0));
+        assert_eq!(unit_of(&labels, "data/maildir/allen-p/x.mbox"), Some(1));
+        assert_eq!(unit_of(&labels, "data/maildir/allen-p2/inbox/1."), None);
+        assert_eq!(unit_of(&labels, "a.zip!/m/cur/1"), Some(2));
+        assert_eq!(unit_of(&labels, "other"), None);
+    }
+}

@@ -1,0 +1,181 @@
+//! Incremental ingest: ingesting into a dataset's folder again reads only the inputs that
+//! are new or changed (by content hash), redoes every step that spans inputs, and gives
+//! exactly what a full ingest of the same inputs gives.
+
+use std::path::Path;
+
+use crate::helpers::{TEST_KEY, query_csv, root, wecon, wecon_unchecked_env};
+
+/// `wecon ingest SOURCE --out OUT EXTRA...` under `key`; returns the manifest's
+/// `reused_inputs`.
+fn ingest_with(key: &str, source: &Path, out: &Path, extra: &[&str]) -> u64 {
+    let (s, o) = (source.to_string_lossy(), out.to_string_lossy());
+    let mut args = vec!["ingest", &s, "--out", &o, "--allow-rejects", "-q"];
+    args.extend_from_slice(extra);
+    let run = wecon_unchecked_env(&args, &[("WECON_KEY", key)]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    manifest["reused_inputs"].as_u64().unwrap()
+}
+
+fn ingest(source: &Path, out: &Path, extra: &[&str]) -> u64 {
+    ingest_with(TEST_KEY, source, out, extra)
+}
+
+/// Every row of the dataset's tables, in a fixed order.
+fn tables(ds: &Path) -> String {
+    [
+        "select * from activities order by activity_id",
+        "select * from people order by person_id",
+        "select * from ingest_log order by source_file",
+    ]
+    .iter()
+    .map(|sql| query_csv(ds, sql))
+    .collect()
+}
+
+/// How many inputs the dataset recorded as read on their own.
+fn recorded(ds: &Path) -> u64 {
+    let units: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ds.join("units.json")).unwrap()).unwrap();
+    units["units"].as_array().unwrap().len() as u64
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_second_ingest_reads_only_new_and_changed_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("exports");
+    copy_tree(&root().join("sample-data"), &src);
+    // A mailbox and a transaction log arrive later.
+    let later = dir.path().join("later");
+    std::fs::create_dir(&later).unwrap();
+    let mailbox = "mail/tara.silva@northwind.example";
+    let log = "transactions/sales.csv";
+    for (i, p) in [mailbox, log].iter().enumerate() {
+        std::fs::rename(src.join(p), later.join(i.to_string())).unwrap();
+    }
+    let ds = dir.path().join("ds");
+    assert_eq!(ingest(&src, &ds, &[]), 0);
+    let first = recorded(&ds);
+    assert!(first > 40, "{first} inputs recorded");
+    // Nothing changed: nothing is read again, and nothing differs.
+    let before = tables(&ds);
+    assert_eq!(ingest(&src, &ds, &[]), first);
+    assert_eq!(tables(&ds), before);
+
+    // Two inputs added, one changed (its last record dropped).
+    for (i, p) in [mailbox, log].iter().enumerate() {
+        std::fs::rename(later.join(i.to_string()), src.join(p)).unwrap();
+    }
+    let changed = src.join("documents/operations-file-activity.csv");
+    let text = std::fs::read_to_string(&changed).unwrap();
+    let cut = text.trim_end().rfind('\n').unwrap();
+    std::fs::write(&changed, &text[..=cut]).unwrap();
+    assert_eq!(ingest(&src, &ds, &[]), first - 1);
+    assert_eq!(recorded(&ds), first + 2);
+    wecon(&["verify", &ds.to_string_lossy()]);
+
+    // The same as reading everything.
+    let full = dir.path().join("full");
+    assert_eq!(ingest(&src, &full, &[]), 0);
+    let expected = tables(&full);
+    assert_eq!(tables(&ds), expected);
+    // --rebuild reads everything again; another key reuses nothing.
+    assert_eq!(ingest(&src, &ds, &["--rebuild"]), 0);
+    assert_eq!(tables(&ds), expected);
+    assert_eq!(
+        ingest_with("another-key-0123456789abcdef", &src, &ds, &[]),
+        0
+    );
+}
+
+/// An mbox of `n` messages to alice, a day apart from `first` (`YYYY-MM-DD`).
+fn mbox(path: &Path, n: usize, first: &str) {
+    let start = chrono::NaiveDate::parse_from_str(first, "%Y-%m-%d").unwrap();
+    let mut text = String::new();
+    for i in 0..n {
+        let d = (start + chrono::Duration::days(i as i64 % 28)).format("%a, %d %b %Y");
+        text.push_str(&format!(
+            "From bob@x.org Mon Jan  1 00:00:00 2024\nDate: {d} 09:{:02}:00 +0000\nFrom: bob@x.org\nTo: alice@x.org\nSubject: s\nMessage-ID: <{first}-{i}@x.org>\n\nhello\n\n",
+            i % 60
+        ));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn invitation(dir: &Path, name: &str, uid: &str) {
+    std::fs::write(
+        dir.join(name),
+        format!(
+            "Date: Mon, 1 Jan 2024 08:00:00 +0000\r\nFrom: bob@x.org\r\nTo: alice@x.org\r\nSubject: meeting\r\nMessage-ID: <{name}@x.org>\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\n{}",
+            calendar(uid, true)
+        ),
+    )
+    .unwrap();
+}
+
+fn calendar(uid: &str, request: bool) -> String {
+    format!(
+        "BEGIN:VCALENDAR\r\n{}BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20240110T140000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nORGANIZER:mailto:bob@x.org\r\nATTENDEE:mailto:alice@x.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        if request { "METHOD:REQUEST\r\n" } else { "" }
+    )
+}
+
+#[test]
+fn steps_across_inputs_are_redone_over_reused_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    std::fs::create_dir_all(src.join("invites")).unwrap();
+    // 200 messages in January 2024 and one in 1990: that one is far out.
+    mbox(&src.join("recent.mbox"), 200, "2024-01-01");
+    let mut text = std::fs::read_to_string(src.join("recent.mbox")).unwrap();
+    text.push_str("From bob@x.org Mon Jan  1 00:00:00 1990\nDate: Mon, 1 Jan 1990 09:00:00 +0000\nFrom: bob@x.org\nTo: alice@x.org\nSubject: s\nMessage-ID: <old@x.org>\n\nhello\n\n");
+    std::fs::write(src.join("recent.mbox"), text).unwrap();
+    // An invitation to series S, which Alice's calendar export will hold later.
+    invitation(&src.join("invites"), "1.eml", "S");
+    let ds = dir.path().join("ds");
+    let owner = ["--owner", "alice@x.org"];
+    assert_eq!(ingest(&src, &ds, &owner), 0);
+    let count = |ds: &Path, sql: &str| query_csv(ds, sql).lines().nth(1).unwrap().to_string();
+    let far_out = "select count(*) from activities where flags like '%date_far_out%'";
+    let invited = "select count(*) from activities where source = 'calendar'";
+    assert_eq!(count(&ds, far_out), "1");
+    assert_eq!(count(&ds, invited), "3");
+
+    // 1990 becomes part of the data: the old message is no longer far out. The calendar
+    // export holds S: the invitation's meetings give way to it.
+    mbox(&src.join("older.mbox"), 200, "1990-01-01");
+    std::fs::write(src.join("alice@x.org.ics"), calendar("S", false)).unwrap();
+    assert_eq!(ingest(&src, &ds, &owner), 2);
+    assert_eq!(count(&ds, far_out), "0");
+    assert_eq!(
+        count(
+            &ds,
+            "select count(*) from activities where source = 'calendar' and source_file like '%.ics'"
+        ),
+        "3"
+    );
+    assert_eq!(count(&ds, invited), "3");
+    let full = dir.path().join("full");
+    assert_eq!(ingest(&src, &full, &owner), 0);
+    assert_eq!(tables(&ds), tables(&full));
+    wecon(&["verify", &ds.to_string_lossy()]);
+}
