@@ -297,6 +297,12 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
         m.records_rejected
     );
     note!("pseudonymisation key: {}", m.key);
+    if m.reused_inputs > 0 {
+        note!(
+            "{} inputs unchanged since the dataset this one replaces were not read again: their rows were taken from it (--rebuild reads everything)",
+            m.reused_inputs
+        );
+    }
     let skipped = summary.skipped_files();
     if skipped > 0 {
         note!(
