@@ -66,7 +66,9 @@ def differences(name):
     read = lambda d: f"read_csv_auto('{d}/{name}.csv')"
     cols = len(con.execute(f"SELECT * FROM {read(out)} LIMIT 0").description)
     order = ", ".join(str(i + 1) for i in range(cols))
-    mine = con.execute(f"SELECT * FROM {read(wecon_results)} ORDER BY {order}").fetchall()
+    # Person-level tables are in wecon's `individual/` folder (analyzed with --individual).
+    ours = wecon_results / "individual" if (wecon_results / "individual" / f"{name}.csv").exists() else wecon_results
+    mine = con.execute(f"SELECT * FROM {read(ours)} ORDER BY {order}").fetchall()
     theirs = con.execute(f"SELECT * FROM {read(out)} ORDER BY {order}").fetchall()
     if len(mine) != len(theirs):
         return [f"{len(mine)} rows from wecon, {len(theirs)} from DuckDB"]

@@ -36,7 +36,7 @@ for people in $sizes; do
         rm -rf "$org"
     fi
     activities=$("$wecon" query "$ds" "select count(*) as n from activities" --format csv | tail -1)
-    read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people")
+    read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people" --individual)
     read -r ds_s dkb < <(measure "$py" benches/analysis/duck.py "$ds" "$work/duck-$people" "$profile")
     # Both engines must have computed the same tables, value for value.
     same=yes

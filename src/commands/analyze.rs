@@ -51,6 +51,12 @@ pub struct ProfileFlag {
     /// and the tables the library keeps between queries are kept as files, not in memory.
     #[arg(long, value_name = "SIZE", value_parser = super::parse_size)]
     memory_limit: Option<u64>,
+    /// Also write the person-level tables (one row per pseudonymous person and week:
+    /// person_week_*, surplus_person_week*, validation, validation_exclusions) into the
+    /// results' `individual/` folder. Without it, results hold group and organisation
+    /// figures only; `wecon compare` needs it, as it matches people across periods.
+    #[arg(long)]
+    individual: bool,
 }
 
 impl ProfileFlag {
@@ -103,9 +109,14 @@ pub(super) fn analyze(
                     },
                 ),
             };
+            let outputs = wecon_engine::Outputs {
+                keep,
+                individual: flag.individual,
+                min_group_size,
+            };
             let info = wecon_engine::analyze_in(
                 ctx,
-                keep,
+                outputs,
                 dataset,
                 out,
                 &profile,
@@ -122,5 +133,11 @@ pub(super) fn analyze(
         out.display(),
         info.profile.name
     );
+    if info.individual {
+        super::note!(
+            "person-level tables (pseudonymous, one row per person and week) are in `{}`: share them only as the people's consent allows",
+            out.join(wecon_engine::INDIVIDUAL_DIR).display()
+        );
+    }
     Ok(())
 }

@@ -171,6 +171,7 @@ fn teams_graph_and_mattermost_exports_from_the_command_line() {
     let run = dir.path().join("run");
     crate::helpers::wecon(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &src.to_string_lossy(),
         "--out",

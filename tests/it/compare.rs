@@ -97,8 +97,8 @@ fn a_halving_of_large_meetings_is_detected_with_an_interval_holding_the_true_eff
             .unwrap()
             .contains("half the large project meetings")
     );
-    wecon(&["run", &s(&d("b")), "--out", &s(&d("rb"))]);
-    wecon(&["run", &s(&d("f")), "--out", &s(&d("rf"))]);
+    wecon(&["run", &s(&d("b")), "--out", &s(&d("rb")), "--individual"]);
+    wecon(&["run", &s(&d("f")), "--out", &s(&d("rf")), "--individual"]);
     // The follow-up's dataset is enough: compare analyses it first.
     wecon(&[
         "compare",
@@ -106,6 +106,7 @@ fn a_halving_of_large_meetings_is_detected_with_an_interval_holding_the_true_eff
         &s(&d("rf/dataset")),
         "--out",
         &s(&d("c")),
+        "--individual",
     ]);
     assert!(d("c/followup/run.json").is_file());
 

@@ -167,6 +167,7 @@ fn hours_match_the_profile_rules_exactly() {
     // The series runs past the last one-off record, so the window is widened explicitly.
     wecon(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &ex.to_string_lossy(),
         "--out",
@@ -340,6 +341,7 @@ fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
     let out = dir.path().join("out");
     wecon(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &cal.to_string_lossy(),
         "--out",
@@ -366,6 +368,7 @@ fn run_as_alice(src: &Path, dir: &Path) -> (std::path::PathBuf, String) {
 fn run_as_alice_into(src: &Path, out: &Path, extra: &[&str]) {
     let mut args = vec![
         "run".to_string(),
+        "--individual".to_string(),
         src.to_string_lossy().into_owned(),
         "--out".into(),
         out.to_string_lossy().into_owned(),
@@ -479,6 +482,7 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
     let out = dir.path().join("out");
     wecon(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &exports.to_string_lossy(),
         "--out",
@@ -514,6 +518,7 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
     let out2 = dir.path().join("out2");
     wecon(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &short.to_string_lossy(),
         "--out",
@@ -552,7 +557,16 @@ fn user_queries_run_after_the_library_and_read_it() {
         out.to_string_lossy().into_owned(),
         queries.to_string_lossy().into_owned(),
     );
-    wecon(&["run", "--allow-rejects", &e, "--out", &o, "--queries", &q]);
+    wecon(&[
+        "run",
+        "--individual",
+        "--allow-rejects",
+        &e,
+        "--out",
+        &o,
+        "--queries",
+        &q,
+    ]);
     let total = query_csv(
         &out,
         "select round(sum(hours), 4) h from person_week_process",
@@ -566,6 +580,7 @@ fn user_queries_run_after_the_library_and_read_it() {
     write(&queries.join("timed.sql"), "SELECT 1");
     let failed = crate::helpers::wecon_unchecked(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &e,
         "--out",

@@ -366,7 +366,14 @@ fn verify_finds_damaged_altered_and_inconsistent_outputs() {
 
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    wecon(&["run", "sample-data", "--out", &s(&out), "-q"]);
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &s(&out),
+        "-q",
+        "--individual",
+    ]);
     let ok = wecon(&["verify", &s(&out)]);
     let said = String::from_utf8_lossy(&ok.stdout);
     assert!(
@@ -458,11 +465,11 @@ fn verify_finds_damaged_altered_and_inconsistent_outputs() {
     let info_path = results.join("run.json");
     let mut info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&info_path).unwrap()).unwrap();
-    info["row_counts"]["person_week"] = serde_json::json!(1);
+    info["row_counts"]["individual/person_week"] = serde_json::json!(1);
     std::fs::write(&info_path, info.to_string()).unwrap();
     let found = verify(&results);
     assert!(
-        found.contains("`person_week` holds 60 rows where `run.json` says 1"),
+        found.contains("`individual/person_week` holds 60 rows where `run.json` says 1"),
         "{found}"
     );
 }

@@ -88,10 +88,11 @@ pub fn ingest(source: &Path, out: &Path, extra: &[&str]) {
     wecon(&args);
 }
 
-/// `wecon analyze DATASET --out OUT EXTRA...`.
+/// `wecon analyze DATASET --out OUT --individual EXTRA...`: with the person-level tables the
+/// tests check.
 pub fn analyze(dataset: &Path, out: &Path, extra: &[&str]) {
     let (d, o) = (dataset.to_string_lossy(), out.to_string_lossy());
-    let mut args = vec!["analyze", &d, "--out", &o];
+    let mut args = vec!["analyze", &d, "--out", &o, "--individual"];
     args.extend_from_slice(extra);
     wecon(&args);
 }
@@ -115,6 +116,8 @@ pub fn read_and_accepted(ds: &Path) -> String {
 /// A results table as stable text: every column, floats rounded to 6 places, dates as text,
 /// rows in the order of all columns.
 pub fn table_text(results: &Path, name: &str) -> String {
+    // A person-level table (`individual/NAME`) is registered by its name.
+    let name = name.trim_start_matches("individual/");
     let columns = query_csv(
         results,
         &format!(

@@ -137,10 +137,10 @@ fn a_dataset_on_s3_analyses_as_it_does_on_disk() {
         "-q",
     ]);
     for table in [
-        "person_week_process",
-        "person_week",
-        "surplus_person_week",
-        "validation",
+        "week_summary",
+        "week_distribution",
+        "validation_summary",
+        "group_week_process",
         "ingest_summary",
     ] {
         assert_eq!(

@@ -83,6 +83,7 @@ fn a_meeting_of_a_manager_and_their_manager_is_redundant() {
     let out = dir.path().join("out");
     wecon(&[
         "run",
+        "--individual",
         "--allow-rejects",
         &exports.to_string_lossy(),
         "--roster",

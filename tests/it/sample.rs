@@ -37,7 +37,13 @@ fn sample_data_is_what_the_generator_writes() {
 fn run_on_sample_data_matches_its_contents() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    let run = wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    let run = wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
     // Not on a terminal, progress is plain log lines: each phase's work, then what it did.
     let said = String::from_utf8_lossy(&run.stderr);
     let phase = |name: &str| {
@@ -84,7 +90,8 @@ fn run_on_sample_data_matches_its_contents() {
     for f in [
         "dataset/manifest.json",
         "results/run.json",
-        "results/person_week_process.csv",
+        "results/week_summary.csv",
+        "results/individual/person_week_process.csv",
         "report/index.html",
         "report/summary.md",
     ] {
@@ -171,7 +178,13 @@ fn every_metric_snapshot() {
     // 6 places, dates as text, rows in the order of all columns.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
     let results = out.join("results");
     let info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("run.json")).unwrap()).unwrap();
@@ -192,7 +205,8 @@ fn every_metric_snapshot() {
             Some((text.lines().count() as u64).saturating_sub(1)),
             "{name}"
         );
-        insta::assert_snapshot!(name.as_str(), text);
+        // Person-level tables (`individual/NAME`) by their name.
+        insta::assert_snapshot!(name.trim_start_matches("individual/"), text);
     }
 }
 
@@ -282,6 +296,7 @@ fn group_figures_average_people_and_hide_small_groups() {
         "sample-data",
         "--out",
         &all.to_string_lossy(),
+        "--individual",
         "--by",
         "unit",
         "--i-understand-small-groups",
@@ -323,6 +338,7 @@ fn group_figures_average_people_and_hide_small_groups() {
         "sample-data",
         "--out",
         &small.to_string_lossy(),
+        "--individual",
         "--by",
         "unit,level",
     ]);
@@ -342,7 +358,13 @@ fn a_custom_profile_times_documents_searches_and_transactions() {
     // has no estimate); a custom profile can, and those hours land in their processes.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    wecon(&["run", "sample-data", "--out", &out.to_string_lossy()]);
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
     let base = std::fs::read_to_string(root().join("queries/profiles/wecon.toml")).unwrap();
     let custom = dir.path().join("custom.toml");
     std::fs::write(

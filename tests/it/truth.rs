@@ -76,7 +76,7 @@ fn person_week_process_and_levers_match_the_ground_truth() {
     wecon(&[
         "synth", "--people", "200", "--weeks", "8", "--seed", "7", "--out", &o,
     ]);
-    wecon(&["run", &o, "--out", &r]);
+    wecon(&["run", &o, "--out", &r, "--individual"]);
 
     let pseudo = Pseudonymiser::new(TEST_KEY.as_bytes()).unwrap();
     let truth = |file: &str, col: usize| -> BTreeMap<Key, f64> {
@@ -176,6 +176,7 @@ fn mbox_mailboxes_measure_the_same_as_maildirs() {
         ]);
         crate::helpers::wecon(&[
             "run",
+            "--individual",
             &org.to_string_lossy(),
             "--out",
             &out.to_string_lossy(),

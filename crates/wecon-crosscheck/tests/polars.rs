@@ -45,13 +45,23 @@ fn run(sources: &[PathBuf], profile: &str) -> Run {
     let groups = wecon_engine::group_queries(&["unit".into()], MIN_GROUP as usize, true).unwrap();
     tokio::runtime::Runtime::new()
         .unwrap()
-        .block_on(wecon_engine::analyze(
-            &dataset,
-            &results,
-            &profile,
-            &groups,
-            &wecon_model::progress::Silent,
-        ))
+        .block_on(async {
+            let outputs = wecon_engine::Outputs {
+                keep: wecon_engine::Keep::Memory,
+                individual: true,
+                min_group_size: MIN_GROUP as usize,
+            };
+            wecon_engine::analyze_in(
+                wecon_engine::local_context(None)?,
+                outputs,
+                &dataset,
+                &results,
+                &profile,
+                &groups,
+                &wecon_model::progress::Silent,
+            )
+            .await
+        })
         .unwrap();
     Run {
         _dir: dir,
@@ -629,7 +639,16 @@ fn crosscheck(run: &Run) {
     let a = classify(activities(&run.dataset));
     let people = people(&run.dataset);
     let t = timed(a.clone(), &run.profile);
-    let result = |name: &str| scan(&format!("{}/{name}.parquet", run.results.display()));
+    // Person-level tables are in `individual/`, the others beside it.
+    let result = |name: &str| {
+        let individual = run.results.join(wecon_engine::INDIVIDUAL_DIR);
+        let dir = if individual.join(format!("{name}.parquet")).is_file() {
+            individual
+        } else {
+            run.results.clone()
+        };
+        scan(&format!("{}/{name}.parquet", dir.display()))
+    };
 
     let pwp = person_week_process(t.clone());
     assert_same(

@@ -1,7 +1,8 @@
 //! Before and after: the change in hours per person-week between two results folders of the
 //! same organisation (a baseline and a follow-up), per process and per group, with bootstrap
 //! confidence intervals over people, and the change within the people found in both
-//! (matched by pseudonym, so both runs must use the same key).
+//! (matched by pseudonym, so both runs must use the same key). It reads people's figures,
+//! so both results folders must hold the person-level tables (`--individual`).
 //!
 //! Each person's figure in a period is their hours per week: their hours in
 //! `person_week_process` (and reclaimable hours in `surplus_person_week`) over the weeks
@@ -154,7 +155,15 @@ async fn read_period(
             dir.display()
         )));
     };
-    let profile = read_run_info(results)?.profile.name;
+    let info = read_run_info(results)?;
+    if !info.individual {
+        return Err(EngineError::Layout(format!(
+            "`{}` holds no person-level tables, which a comparison matches people by: analyze \
+             (or run) both periods with --individual",
+            dir.display()
+        )));
+    }
+    let profile = info.profile.name;
     for t in [
         "person_week_process",
         "surplus_person_week",

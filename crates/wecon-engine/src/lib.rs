@@ -1,13 +1,15 @@
 //! wecon's engine: DataFusion over a dataset, the assumption profiles exposed to SQL, and the
 //! embedded SQL metric library of `queries/`.
 //!
-//! `analyze` runs the library over a dataset and writes every metric to a results folder
-//! (Parquet and CSV, atomically); `open` registers a dataset, a results folder or a
+//! `analyze_in` runs the library over a dataset and writes its metrics to a results folder
+//! (Parquet and CSV, atomically; person-level tables only when asked, see `individual`);
+//! `open` registers a dataset, a results folder or a
 //! `wecon run` output folder for ad-hoc SQL.
 
 mod catalogue;
 mod compare;
 mod groups;
+mod individual;
 mod output;
 mod profile;
 pub mod stores;
@@ -29,6 +31,9 @@ use wecon_model::schema::{ACTIVITIES, IMPORTED_METRICS, INGEST_LOG, PEOPLE};
 pub use catalogue::{Query, UserQuery, queries, query, query_names, user_queries};
 pub use compare::{CompareInput, CompareOptions, CompareSummary, MEASURES, compare};
 pub use groups::{DEFAULT_MIN_GROUP_SIZE, group_queries};
+pub use individual::{
+    DISTRIBUTIONS, INDIVIDUAL_DIR, VALIDATION_SUMMARY, WEEK_DISTRIBUTION, WEEK_SUMMARY,
+};
 pub use output::{OutputFormat, format_batches};
 pub use profile::Profile;
 pub use verify::{Verified, verify};
@@ -89,6 +94,19 @@ pub struct RunInfo {
     /// `wecon verify`.
     #[serde(default)]
     pub files: BTreeMap<String, wecon_model::atomic::FileSum>,
+    /// Whether the person-level tables were written (`individual/`, with `--individual`).
+    #[serde(default)]
+    pub individual: bool,
+}
+
+/// What `analyze` writes, and where it keeps the tables later queries read.
+#[derive(Debug, Clone, Copy)]
+pub struct Outputs {
+    pub keep: Keep,
+    /// Write the person-level tables too, in `individual/` (see `individual`).
+    pub individual: bool,
+    /// Weeks with fewer people than this are left out of the week summaries.
+    pub min_group_size: usize,
 }
 
 /// What kind of folder `open` found.
@@ -214,11 +232,20 @@ async fn register_results(
     dir: &Path,
     tables: &mut Vec<String>,
 ) -> Result<(), EngineError> {
-    let mut files: Vec<PathBuf> = fs_err::read_dir(dir)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
-        .collect();
-    files.sort();
+    let parquet_in = |d: &Path| -> Result<Vec<PathBuf>, EngineError> {
+        let mut files: Vec<PathBuf> = fs_err::read_dir(d)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+            .collect();
+        files.sort();
+        Ok(files)
+    };
+    let mut files = parquet_in(dir)?;
+    // Person-level tables, where the run wrote them (`--individual`).
+    let individual = dir.join(INDIVIDUAL_DIR);
+    if individual.is_dir() {
+        files.extend(parquet_in(&individual)?);
+    }
     for f in files {
         let name = f
             .file_stem()
@@ -285,27 +312,6 @@ pub async fn sql(ctx: &SessionContext, statement: &str) -> Result<Vec<RecordBatc
     Ok(batches)
 }
 
-/// Runs the metric library over `dataset` under `profile` and writes the results folder,
-/// telling `progress` of each query as it is done.
-pub async fn analyze(
-    dataset: &Path,
-    out: &Path,
-    profile: &Profile,
-    extra: &[UserQuery],
-    progress: &dyn Progress,
-) -> Result<RunInfo, EngineError> {
-    analyze_in(
-        local_context(None)?,
-        Keep::Memory,
-        dataset,
-        out,
-        profile,
-        extra,
-        progress,
-    )
-    .await
-}
-
 /// Registers `batches` as table `name`: in memory, or written to `dir` as Parquet and
 /// registered from there.
 async fn keep(
@@ -339,11 +345,12 @@ async fn keep(
     Ok(())
 }
 
-/// [`analyze`] in a given session (a cluster client's, say), keeping intermediate tables as
-/// `keep` says.
+/// Runs the metric library over `dataset` under `profile` in a session (a local one, or a
+/// cluster client's) and writes the results folder as `outputs` says, telling `progress` of
+/// each query as it is done.
 pub async fn analyze_in(
     ctx: SessionContext,
-    how: Keep,
+    outputs: Outputs,
     dataset: &Path,
     out: &Path,
     profile: &Profile,
@@ -357,6 +364,7 @@ pub async fn analyze_in(
         )));
     }
     register_dataset(&ctx, dataset, &mut Vec::new()).await?;
+    let how = outputs.keep;
     let partial = partial_dir(out)?;
     // Views computed once, when kept as files: beside the results, removed at the end.
     let views_dir = partial.join(".views");
@@ -374,6 +382,7 @@ pub async fn analyze_in(
     .await?;
 
     let mut tables = Vec::new();
+    let mut individual_tables = Vec::new();
     let mut row_counts = BTreeMap::new();
     let mut seconds = BTreeMap::new();
     let mut definitions = Vec::new();
@@ -425,22 +434,49 @@ pub async fn analyze_in(
         let mut batches = df.collect().await.map_err(fail)?;
         batches.retain(|b| b.num_rows() > 0);
         if batches.is_empty() {
-            batches.push(RecordBatch::new_empty(schema));
+            batches.push(RecordBatch::new_empty(schema.clone()));
         }
-        write_parquet(&partial.join(format!("{name}.parquet")), &batches)?;
-        write_file(
-            &partial.join(format!("{name}.csv")),
-            format_batches(&batches, OutputFormat::Csv)?,
-        )?;
         let n: usize = batches.iter().map(|b| b.num_rows()).sum();
         rows += n as u64;
         progress.advance(1, rows, &name);
-        row_counts.insert(name.clone(), n);
         seconds.insert(name.clone(), started.elapsed().as_secs_f64());
-        keep(&ctx, how, &partial, name.as_str(), batches).await?;
-        tables.push(name);
+        let person_level = individual::is_individual(&name, &schema);
+        if person_level {
+            individual_tables.push((name.clone(), schema));
+            if !outputs.individual {
+                // Kept for the queries after it and the week summaries; not written.
+                keep(&ctx, how, &views_dir, name.as_str(), batches).await?;
+                continue;
+            }
+        }
+        let (dir, table) = if person_level {
+            (
+                partial.join(INDIVIDUAL_DIR),
+                format!("{INDIVIDUAL_DIR}/{name}"),
+            )
+        } else {
+            (partial.clone(), name.clone())
+        };
+        write_table(&dir, &name, &batches)?;
+        row_counts.insert(table.clone(), n);
+        keep(&ctx, how, &dir, name.as_str(), batches).await?;
+        tables.push(table);
     }
     progress.finish();
+    if outputs.individual {
+        write_file(
+            &partial.join(INDIVIDUAL_DIR).join("README.md"),
+            individual::README,
+        )?;
+    }
+    // What the report draws from the person-level tables, summed over each week's people.
+    for (name, batches) in
+        individual::summaries(&ctx, &individual_tables, outputs.min_group_size).await?
+    {
+        row_counts.insert(name.to_string(), batches.iter().map(|b| b.num_rows()).sum());
+        write_table(&partial, name, &batches)?;
+        tables.push(name.to_string());
+    }
     let date_range = date_range(&ctx).await?;
     let manifest_text = read_manifest(dataset).await?;
     if views_dir.exists() {
@@ -457,6 +493,7 @@ pub async fn analyze_in(
         definitions,
         dataset_manifest: serde_json::from_str(&manifest_text)?,
         files: wecon_model::atomic::checksums(&partial, &[RUN_INFO])?,
+        individual: outputs.individual,
     };
     write_file(
         &partial.join(RUN_INFO),
@@ -464,6 +501,17 @@ pub async fn analyze_in(
     )?;
     replace_dir(&partial, out)?;
     Ok(info)
+}
+
+/// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir`.
+fn write_table(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
+    fs_err::create_dir_all(dir)?;
+    write_parquet(&dir.join(format!("{name}.parquet")), batches)?;
+    write_file(
+        &dir.join(format!("{name}.csv")),
+        format_batches(batches, OutputFormat::Csv)?,
+    )?;
+    Ok(())
 }
 
 /// The first and last activity start of the dataset, as RFC 3339 UTC text.

@@ -10,6 +10,7 @@ mod labels;
 pub mod png;
 mod sections;
 mod tables;
+mod weeks;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -46,6 +47,8 @@ pub enum ReportError {
     Chart(String),
     #[error("the label catalogue is broken: {0}")]
     Labels(String),
+    #[error("{0}")]
+    Missing(String),
     #[error("results table `{table}` is missing column `{column}` of type {expected}")]
     Column {
         table: String,
@@ -197,42 +200,37 @@ fn references(
 /// Reads a results folder and computes what the report shows.
 pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportError> {
     let run = read_run_info(results)?;
-    let pwp = read_table(&results.join("person_week_process.parquet"))?;
-    let person = pwp.column_strings("person_week_process", "person_id")?;
-    let week = pwp.column_strings("person_week_process", "week")?;
-    let process = pwp.column_strings("person_week_process", "process")?;
-    let hours = pwp.column_f64("person_week_process", "hours")?;
-
-    let mut people_by_week: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    for (p, w) in person.iter().zip(&week) {
-        people_by_week.entry(w).or_default().insert(p);
-    }
-    let suppressed: BTreeSet<&str> = people_by_week
+    let weeks = weeks::Weeks::load(results)?;
+    let people_by_week = weeks.people_by_week();
+    let suppressed: BTreeSet<String> = people_by_week
         .iter()
-        .filter(|(_, ps)| ps.len() < opts.min_group_size)
-        .map(|(w, _)| *w)
+        .filter(|(_, n)| *n < opts.min_group_size)
+        .map(|(w, _)| w.clone())
+        .collect();
+    let shown: BTreeSet<String> = people_by_week
+        .iter()
+        .map(|(w, _)| w.clone())
+        .filter(|w| !suppressed.contains(w))
         .collect();
 
-    let index = |p: &str| Process::ALL.iter().position(|x| x.as_str() == p);
-    let mut week_sums: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut week_sums: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     let mut totals = vec![0.0; Process::ALL.len()];
-    let mut person_weeks: BTreeSet<(&str, &str)> = BTreeSet::new();
-    let mut people: BTreeSet<&str> = BTreeSet::new();
-    for i in 0..person.len() {
-        if suppressed.contains(week[i].as_str()) {
-            continue;
+    for (k, p) in Process::ALL.iter().enumerate() {
+        for (w, h) in weeks.totals_by_week("person_week_process", p.as_str(), "hours") {
+            if shown.contains(&w) {
+                week_sums
+                    .entry(w)
+                    .or_insert_with(|| vec![0.0; Process::ALL.len()])[k] += h;
+                totals[k] += h;
+            }
         }
-        let Some(k) = index(&process[i]) else {
-            continue;
-        };
-        week_sums
-            .entry(&week[i])
-            .or_insert_with(|| vec![0.0; Process::ALL.len()])[k] += hours[i];
-        totals[k] += hours[i];
-        person_weeks.insert((&person[i], &week[i]));
-        people.insert(&person[i]);
     }
-    let n_pw = person_weeks.len().max(1) as f64;
+    let person_weeks: usize = people_by_week
+        .iter()
+        .filter(|(w, _)| shown.contains(w))
+        .map(|(_, n)| n)
+        .sum();
+    let n_pw = person_weeks.max(1) as f64;
     let total: f64 = totals.iter().sum();
     let summary: Vec<ProcessHours> = Process::ALL
         .iter()
@@ -243,26 +241,25 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
             share: if total > 0.0 { 100.0 * h / total } else { 0.0 },
         })
         .collect();
-    let weeks = week_sums
+    let people: BTreeMap<&str, usize> = people_by_week
+        .iter()
+        .map(|(w, n)| (w.as_str(), *n))
+        .collect();
+    let weeks_shown = week_sums
         .into_iter()
         .map(|(w, sums)| {
-            let n = people_by_week[w].len();
+            let n = people.get(w.as_str()).copied().unwrap_or(0).max(1);
             WeekHours {
-                week: w.to_string(),
-                people: n,
                 hours: sums.iter().map(|h| h / n as f64).collect(),
+                week: w,
+                people: n,
             }
         })
         .collect();
 
     let constants = run.profile.constants();
-    let shown: BTreeSet<String> = people_by_week
-        .keys()
-        .filter(|w| !suppressed.contains(*w))
-        .map(|w| w.to_string())
-        .collect();
-    let meetings = sections::meetings(results, &shown, person_weeks.len(), opts.min_group_size)?;
-    let patterns = sections::patterns(results, &shown, opts.min_group_size)?;
+    let meetings = sections::meetings(results, &weeks, &shown, person_weeks, opts.min_group_size)?;
+    let patterns = sections::patterns(results, &weeks, &shown, opts.min_group_size)?;
     let summary: Vec<ProcessHours> = summary;
     let labels = Labels::new(opts.lang)?;
     let references = references(&labels, &summary, total / n_pw, &meetings, &patterns);
@@ -274,17 +271,17 @@ pub fn load(results: &Path, opts: ReportOptions) -> Result<ReportData, ReportErr
         groups,
         meetings,
         patterns,
-        network: sections::network(results, &shown)?,
-        surplus: sections::surplus(results, &shown)?,
-        quality: sections::quality(results)?,
+        network: sections::network(&weeks, &shown),
+        surplus: sections::surplus(results, &weeks, &shown)?,
+        quality: sections::quality(results, &weeks)?,
         min_group_size: opts.min_group_size,
         min_group_size_lowered: opts.min_group_size < DEFAULT_MIN_GROUP_SIZE,
-        people: people.len(),
-        person_weeks: person_weeks.len(),
+        people: weeks.people(),
+        person_weeks,
         summary,
         total_hours: total / n_pw,
-        weeks,
-        suppressed_weeks: suppressed.iter().map(|s| s.to_string()).collect(),
+        weeks: weeks_shown,
+        suppressed_weeks: suppressed.into_iter().collect(),
         ingest: read_table(&results.join("ingest_summary.parquet"))?,
         rejections: read_table(&results.join("rejections.parquet"))?,
         seen: read_table(&results.join("received_mail_seen.parquet"))?,

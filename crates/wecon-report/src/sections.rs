@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::ReportError;
 use crate::tables::{Table, read_table};
+use crate::weeks::Weeks;
 
 /// A table if the results have it (older results folders, or queries not run).
 pub(crate) fn optional(results: &Path, name: &str) -> Result<Option<Table>, ReportError> {
@@ -19,64 +20,6 @@ pub(crate) fn optional(results: &Path, name: &str) -> Result<Option<Table>, Repo
     } else {
         Ok(None)
     }
-}
-
-/// A numeric column's values in the weeks shown.
-fn shown(
-    t: &Table,
-    table: &str,
-    column: &str,
-    weeks: &BTreeSet<String>,
-) -> Result<Vec<f64>, ReportError> {
-    let week = t.column_strings(table, "week")?;
-    Ok(t.column_f64(table, column)?
-        .into_iter()
-        .zip(&week)
-        .filter(|(_, w)| weeks.contains(*w))
-        .map(|(v, _)| v)
-        .collect())
-}
-
-/// The sum of the finite values.
-fn finite_sum(v: &[f64]) -> f64 {
-    v.iter().filter(|x| x.is_finite()).sum()
-}
-
-/// Means per person-week of some columns of a person-week table, over the weeks shown.
-fn means(
-    t: &Table,
-    table: &str,
-    columns: &[&str],
-    weeks: &BTreeSet<String>,
-) -> Result<Vec<f64>, ReportError> {
-    columns
-        .iter()
-        .map(|c| {
-            let v = shown(t, table, c, weeks)?;
-            Ok(finite_sum(&v) / v.len().max(1) as f64)
-        })
-        .collect()
-}
-
-/// Counts of person-week values in bins `[edges[i], edges[i+1])`, the last open-ended.
-fn histogram(values: &[f64], edges: &[f64]) -> Vec<(String, usize)> {
-    let mut out: Vec<(String, usize)> = edges
-        .iter()
-        .enumerate()
-        .map(|(i, lo)| {
-            let label = match edges.get(i + 1) {
-                Some(hi) => format!("{lo}–{hi}"),
-                None => format!("{lo}+"),
-            };
-            (label, 0)
-        })
-        .collect();
-    for v in values {
-        if let Some(i) = edges.iter().rposition(|e| v >= e) {
-            out[i].1 += 1;
-        }
-    }
-    out
 }
 
 /// A named figure per person-week.
@@ -185,6 +128,7 @@ pub struct Meetings {
 
 pub(crate) fn meetings(
     results: &Path,
+    w: &Weeks,
     weeks: &BTreeSet<String>,
     person_weeks: usize,
     min_group_size: usize,
@@ -202,7 +146,7 @@ pub(crate) fn meetings(
             })
             .collect();
     }
-    if let Some(t) = optional(results, "person_week_meeting_quality")? {
+    if w.has("person_week_meeting_quality") {
         let names = [
             "meeting_hours",
             "small_hours",
@@ -218,24 +162,23 @@ pub(crate) fn meetings(
         ];
         out.mix = measures(
             &names,
-            means(&t, "person_week_meeting_quality", &names, weeks)?,
+            w.means("person_week_meeting_quality", &names, weeks),
         );
     }
-    if let Some(t) = optional(results, "person_week_meetings")? {
+    if w.has("person_week_meetings") {
         let names = ["adjusted_hours", "conflicting_hours"];
         out.mix.extend(measures(
             &names,
-            means(&t, "person_week_meetings", &names, weeks)?,
+            w.means("person_week_meetings", &names, weeks),
         ));
-        let hours = shown(&t, "person_week_meetings", "adjusted_hours", weeks)?;
-        out.load = histogram(&hours, &[0.0, 2.0, 4.0, 6.0, 8.0, 10.0, 15.0, 20.0]);
+        out.load = w.histogram("person_week_meetings", "adjusted_hours", weeks);
     }
     // Rows only where someone wrote during their meetings: over every person-week shown.
-    if let Some(t) = optional(results, "person_week_multitasking")? {
-        let hours = shown(&t, "person_week_multitasking", "multitasking_hours", weeks)?;
+    if w.has("person_week_multitasking") {
+        let s = w.sum("person_week_multitasking", "", "multitasking_hours", weeks);
         out.mix.push(Measure {
             name: "multitasking_hours".into(),
-            value: finite_sum(&hours) / person_weeks.max(1) as f64,
+            value: s.total / person_weeks.max(1) as f64,
         });
     }
     Ok(out)
@@ -256,11 +199,12 @@ pub struct Patterns {
 
 pub(crate) fn patterns(
     results: &Path,
+    w: &Weeks,
     weeks: &BTreeSet<String>,
     min_group_size: usize,
 ) -> Result<Patterns, ReportError> {
     let mut out = Patterns::default();
-    if let Some(t) = optional(results, "person_week_focus")? {
+    if w.has("person_week_focus") {
         let names = [
             "working_hours",
             "interrupted_hours",
@@ -268,18 +212,17 @@ pub(crate) fn patterns(
             "fragmented_hours",
             "legacy_focus_hours",
         ];
-        out.focus = measures(&names, means(&t, "person_week_focus", &names, weeks)?);
-        let legacy = shown(&t, "person_week_focus", "legacy_focus_hours", weeks)?;
-        out.no_focus_share =
-            legacy.iter().filter(|v| **v <= 0.0).count() as f64 / legacy.len().max(1) as f64;
+        out.focus = measures(&names, w.means("person_week_focus", &names, weeks));
+        let legacy = w.sum("person_week_focus", "", "legacy_focus_hours", weeks);
+        out.no_focus_share = legacy.nonpositive / legacy.person_weeks.max(1.0);
     }
-    if let Some(t) = optional(results, "person_week_after_hours")? {
+    if w.has("person_week_after_hours") {
         let names = [
             "after_hours",
             "after_hours_meetings",
             "after_hours_messages",
         ];
-        out.after_hours = measures(&names, means(&t, "person_week_after_hours", &names, weeks)?);
+        out.after_hours = measures(&names, w.means("person_week_after_hours", &names, weeks));
     }
     if let Some(t) = optional(results, "activity_heatmap")? {
         let name = "activity_heatmap";
@@ -404,20 +347,17 @@ pub struct Network {
     pub external: Vec<(String, usize)>,
 }
 
-pub(crate) fn network(results: &Path, weeks: &BTreeSet<String>) -> Result<Network, ReportError> {
-    let Some(t) = optional(results, "person_week_network")? else {
-        return Ok(Network::default());
-    };
+pub(crate) fn network(w: &Weeks, weeks: &BTreeSet<String>) -> Network {
     let name = "person_week_network";
+    if !w.has(name) {
+        return Network::default();
+    }
     let names = ["internal_network", "external_network", "interactions"];
-    let sizes = [0.0, 1.0, 6.0, 11.0, 21.0, 51.0];
-    let internal = shown(&t, name, "internal_network", weeks)?;
-    let external = shown(&t, name, "external_network", weeks)?;
-    Ok(Network {
-        means: measures(&names, means(&t, name, &names, weeks)?),
-        internal: histogram(&internal, &sizes),
-        external: histogram(&external, &sizes),
-    })
+    Network {
+        means: measures(&names, w.means(name, &names, weeks)),
+        internal: w.histogram(name, "internal_network", weeks),
+        external: w.histogram(name, "external_network", weeks),
+    }
 }
 
 /// The surplus: each lever's hours per person-week, the overlap between them, the
@@ -437,14 +377,17 @@ pub struct Surplus {
     pub redistribution: Option<Table>,
 }
 
-pub(crate) fn surplus(results: &Path, weeks: &BTreeSet<String>) -> Result<Surplus, ReportError> {
+pub(crate) fn surplus(
+    results: &Path,
+    w: &Weeks,
+    weeks: &BTreeSet<String>,
+) -> Result<Surplus, ReportError> {
     let mut out = Surplus::default();
-    let Some(t) = optional(results, "surplus_person_week")? else {
-        return Ok(out);
-    };
     let name = "surplus_person_week";
-    let m = means(
-        &t,
+    if !w.has(name) {
+        return Ok(out);
+    }
+    let m = w.means(
         name,
         &[
             "timed_hours",
@@ -453,7 +396,7 @@ pub(crate) fn surplus(results: &Path, weeks: &BTreeSet<String>) -> Result<Surplu
             "focus_regained_hours",
         ],
         weeks,
-    )?;
+    );
     (
         out.timed_hours,
         out.lever_hours,
@@ -461,38 +404,24 @@ pub(crate) fn surplus(results: &Path, weeks: &BTreeSet<String>) -> Result<Surplu
         out.focus_regained_hours,
     ) = (m[0], m[1], m[2], m[3]);
     out.overlap_hours = (out.lever_hours - out.reclaimable_hours).max(0.0);
-    let week = t.column_strings(name, "week")?;
-    let n_weeks = week
-        .iter()
-        .filter(|w| weeks.contains(*w))
-        .collect::<BTreeSet<_>>()
-        .len()
-        .max(1) as f64;
+    let rows = w.sum(name, "", "*", weeks);
+    let n_weeks = rows.weeks.max(1) as f64;
     for (col, target) in [("fte", &mut out.fte), ("cost", &mut out.cost)] {
-        *target = finite_sum(&shown(&t, name, col, weeks)?) / n_weeks;
+        *target = w.sum(name, "", col, weeks).total / n_weeks;
     }
-    let person_weeks = week.iter().filter(|w| weeks.contains(*w)).count().max(1) as f64;
-    if let Some(l) = optional(results, "surplus_person_week_lever")? {
-        let name = "surplus_person_week_lever";
-        let lw = l.column_strings(name, "week")?;
-        let lever = l.column_strings(name, "lever")?;
-        let hours = l.column_f64(name, "hours")?;
-        let mut sums: BTreeMap<&str, f64> = BTreeMap::new();
-        for i in 0..lw.len() {
-            if weeks.contains(&lw[i]) {
-                *sums.entry(&lever[i]).or_default() += hours[i];
-            }
-        }
-        let mut levers: Vec<Measure> = sums
-            .into_iter()
-            .map(|(n, h)| Measure {
-                name: n.to_string(),
-                value: h / person_weeks,
-            })
-            .collect();
-        levers.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.name.cmp(&b.name)));
-        out.levers = levers;
-    }
+    let person_weeks = rows.person_weeks.max(1.0);
+    let lever_table = "surplus_person_week_lever";
+    let mut levers: Vec<Measure> = w
+        .keys(lever_table)
+        .into_iter()
+        .map(|lever| Measure {
+            value: w.sum(lever_table, &lever, "hours", weeks).total / person_weeks,
+            name: lever,
+        })
+        .filter(|m| w.sum(lever_table, &m.name, "hours", weeks).weeks > 0)
+        .collect();
+    levers.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.name.cmp(&b.name)));
+    out.levers = levers;
     out.candidates = optional(results, "shared_service_candidates")?;
     out.redistribution = optional(results, "surplus_redistribution")?;
     Ok(out)
@@ -506,33 +435,18 @@ pub struct Quality {
     pub excluded_person_weeks: usize,
 }
 
-pub(crate) fn quality(results: &Path) -> Result<Quality, ReportError> {
+pub(crate) fn quality(results: &Path, w: &Weeks) -> Result<Quality, ReportError> {
     let mut out = Quality::default();
-    if let Some(t) = optional(results, "validation")? {
-        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
-        for c in t.column_strings("validation", "check")? {
-            *counts.entry(c).or_default() += 1;
-        }
-        out.checks = counts.into_iter().collect();
+    let name = wecon_engine::VALIDATION_SUMMARY;
+    if let Some(t) = optional(results, name)? {
+        let checks = t.column_strings(name, "check")?;
+        let findings = t.column_f64(name, "findings")?;
+        out.checks = checks
+            .into_iter()
+            .zip(findings)
+            .map(|(c, n)| (c, n as usize))
+            .collect();
     }
-    if let Some(t) = optional(results, "validation_exclusions")? {
-        out.excluded_person_weeks = t.rows.len();
-    }
+    out.excluded_person_weeks = w.excluded_person_weeks();
     Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn histogram_bins_are_half_open_and_the_last_is_open_ended() {
-        let bins = histogram(&[0.0, 0.5, 1.0, 5.9, 6.0, 100.0], &[0.0, 1.0, 6.0]);
-        assert_eq!(
-            bins,
-            vec![("0–1".into(), 2), ("1–6".into(), 2), ("6+".into(), 2)]
-        );
-        // Below the first edge: not counted.
-        assert_eq!(histogram(&[-1.0], &[0.0])[0].1, 0);
-    }
 }
