@@ -139,6 +139,32 @@ pub struct IngestFlags {
     /// content hash) are not read again: their rows are taken from it.
     #[arg(long)]
     rebuild: bool,
+    /// Read only shard I of N (e.g. 2/4) of the mailboxes, logs and chat exports, split by
+    /// size: run one shard per machine, each into its own folder, then merge them with an
+    /// ingest of all the sources with --reuse-from each shard's folder.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub(super) shard: Option<wecon_ingest::Shard>,
+    /// A dataset (a shard, or an earlier ingest of some of the same sources with the same key
+    /// and options) whose unchanged inputs are taken from it rather than read. Repeatable.
+    #[arg(long, value_name = "DATASET")]
+    reuse_from: Vec<PathBuf>,
+}
+
+/// `I/N` with 1 <= I <= N, as a shard numbered from 0.
+fn parse_shard(s: &str) -> Result<wecon_ingest::Shard, String> {
+    let bad = || format!("`{s}` is not a shard: give I/N with 1 <= I <= N, e.g. 2/4");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok(wecon_ingest::Shard {
+        index: i - 1,
+        count: n,
+    })
 }
 
 /// The exit code of a run that wrote its outputs but rejected records as faulty input.
@@ -192,6 +218,8 @@ impl IngestFlags {
                 .collect(),
             progress: Arc::new(progress()),
             reuse: !self.rebuild,
+            reuse_from: self.reuse_from.clone(),
+            shard: self.shard,
         }
     }
 }
@@ -297,6 +325,11 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
         m.records_rejected
     );
     note!("pseudonymisation key: {}", m.key);
+    if let Some(shard) = &m.shard {
+        note!(
+            "this dataset is shard {shard}: merge the shards with an ingest of all the sources and --reuse-from each shard's folder"
+        );
+    }
     if m.reused_inputs > 0 {
         note!(
             "{} inputs unchanged since the dataset this one replaces were not read again: their rows were taken from it (--rebuild reads everything)",
@@ -349,6 +382,15 @@ mod tests {
         assert_eq!(parse_size("10 kb"), Ok(10 << 10));
         assert!(parse_size("4X").is_err());
         assert!(parse_size("G").is_err());
+    }
+
+    #[test]
+    fn shards() {
+        let s = parse_shard("2/4").unwrap();
+        assert_eq!((s.index, s.count, s.to_string()), (1, 4, "2/4".to_string()));
+        for bad in ["0/4", "5/4", "2", "a/b", "1/0"] {
+            assert!(parse_shard(bad).is_err(), "{bad}");
+        }
         assert!(parse_size("0").is_err());
     }
 }

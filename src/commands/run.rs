@@ -39,6 +39,12 @@ pub fn run(args: RunArgs) -> Result<()> {
              --out s3://...` and analyze from there"
         );
     }
+    if args.flags.shard.is_some() {
+        anyhow::bail!(
+            "a shard is a share of a dataset: ingest each with `wecon ingest --shard I/N`, merge \
+             them with `wecon ingest SOURCES --reuse-from SHARD...`, then analyze"
+        );
+    }
     let faults = ingest_and_tell(&args.sources, &dataset, &args.flags)?;
     super::analyze::analyze(&dataset, &results, &args.profile, &args.privacy)?;
     super::report::report(&results, &report, &args.privacy, args.lang.lang())?;

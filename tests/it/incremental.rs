@@ -1,6 +1,6 @@
 //! Incremental ingest: ingesting into a dataset's folder again reads only the inputs that
 //! are new or changed (by content hash), redoes every step that spans inputs, and gives
-//! exactly what a full ingest of the same inputs gives.
+//! exactly what a full ingest of the same inputs gives; shards ingested apart merge into it.
 
 use std::path::Path;
 
@@ -178,4 +178,71 @@ fn steps_across_inputs_are_redone_over_reused_ones() {
     assert_eq!(ingest(&src, &full, &owner), 0);
     assert_eq!(tables(&ds), tables(&full));
     wecon(&["verify", &ds.to_string_lossy()]);
+}
+
+/// The labels of the inputs a dataset recorded.
+fn labels(ds: &Path) -> Vec<String> {
+    let units: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ds.join("units.json")).unwrap()).unwrap();
+    let mut v: Vec<String> = units["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["label"].as_str().unwrap().to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn shards_ingested_apart_merge_into_the_full_dataset() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("sample-data");
+    let (s1, s2) = (dir.path().join("s1"), dir.path().join("s2"));
+    assert_eq!(ingest(&src, &s1, &["--shard", "1/2"]), 0);
+    assert_eq!(ingest(&src, &s2, &["--shard", "2/2"]), 0);
+    let full = dir.path().join("full");
+    ingest(&src, &full, &[]);
+    // The shards split the inputs read on their own between them, by size.
+    let (a, b, all) = (labels(&s1), labels(&s2), labels(&full));
+    assert!(!a.is_empty() && !b.is_empty());
+    assert!(a.iter().all(|l| !b.contains(l)));
+    let mut both = [a.clone(), b.clone()].concat();
+    both.sort();
+    assert_eq!(both, all);
+    let bytes = |ds: &Path| -> u64 {
+        let q = query_csv(
+            ds,
+            "select sum(bytes) from ingest_log where format <> 'roster'",
+        );
+        q.lines().nth(1).unwrap().parse().unwrap()
+    };
+    let (b1, b2) = (bytes(&s1), bytes(&s2));
+    assert!(
+        b1.max(b2) < 2 * b1.min(b2),
+        "uneven shards: {b1} and {b2} bytes"
+    );
+    let manifest = std::fs::read_to_string(s2.join("manifest.json")).unwrap();
+    assert!(manifest.contains("\"shard\": \"2/2\""), "{manifest}");
+    // Merged: every input read on its own comes from a shard; calendars, rosters and what
+    // spans inputs are done by the merge; the dataset is the full ingest's.
+    let merged = dir.path().join("merged");
+    let (f1, f2) = (s1.to_string_lossy(), s2.to_string_lossy());
+    let reused = ingest(&src, &merged, &["--reuse-from", &f1, "--reuse-from", &f2]);
+    assert_eq!(reused, all.len() as u64);
+    assert_eq!(tables(&merged), tables(&full));
+    wecon(&["verify", &merged.to_string_lossy()]);
+    // A shard made under another key cannot be merged.
+    let other = dir.path().join("other");
+    let (s, o) = (src.to_string_lossy(), other.to_string_lossy());
+    let refused = wecon_unchecked_env(
+        &["ingest", &s, "--out", &o, "--reuse-from", &f1],
+        &[("WECON_KEY", "another-key-0123456789abcdef")],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("another key"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 }

@@ -39,6 +39,8 @@ fn run(sources: &[PathBuf], profile: &str) -> Run {
         map: HashMap::new(),
         progress: std::sync::Arc::new(wecon_model::progress::Silent),
         reuse: false,
+        reuse_from: Vec::new(),
+        shard: None,
     };
     wecon_ingest::ingest(sources, &dataset, &opts).unwrap();
     let profile = Profile::load(profile).unwrap();

@@ -104,6 +104,23 @@ pub struct IngestOptions {
     /// Whether inputs unchanged since the dataset at the output was made are taken from it
     /// rather than read again (see `units`).
     pub reuse: bool,
+    /// Other datasets (shards ingested elsewhere) whose unchanged inputs are taken likewise.
+    pub reuse_from: Vec<PathBuf>,
+    /// Read only this shard's share of the inputs read on their own (see `units`).
+    pub shard: Option<Shard>,
+}
+
+/// One of `count` shards an ingest is split into (`index` from 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index + 1, self.count)
+    }
 }
 
 /// What a dataset says about itself (`manifest.json`).
@@ -133,6 +150,10 @@ pub struct Manifest {
     /// was made: their rows were copied from it (see `units`).
     #[serde(default)]
     pub reused_inputs: usize,
+    /// The shard this dataset is (`2/4`): a share of the inputs read on their own, for an
+    /// ingest with `--reuse-from` to merge.
+    #[serde(default)]
+    pub shard: Option<String>,
     /// Every file of the dataset but this manifest, with its size and SHA-256, for
     /// `wecon verify`.
     #[serde(default)]
@@ -360,16 +381,60 @@ pub fn ingest(
     // Inputs read on their own and unchanged since the dataset at `out` was made are not
     // read again: their rows are copied from it (see `units`).
     let context = units::context(opts, &pseudo, &rosters);
-    let hashes: Vec<Option<String>> = inputs.par_iter().map(units::content_hash).collect();
-    let labels: Vec<String> = inputs
+    let mut labels: Vec<String> = inputs
         .iter()
         .map(|i| relabel(&unpacked, &discover::input_path(i).display().to_string()))
         .collect();
+    // Each input's size, looked up once (a mail tree's is every message file's).
+    let mut sizes: Vec<u64> = inputs.par_iter().map(discover::input_bytes).collect();
+    // A shard reads its share of the inputs read on their own and nothing else: the ingest
+    // that merges the shards reads the rest and does what spans inputs.
+    if let Some(shard) = opts.shard {
+        let alone: Vec<bool> = inputs.iter().map(units::read_alone).collect();
+        let mine = units::shard_share(&labels, &sizes, &alone, shard);
+        let kept: Vec<(Input, String, u64)> = inputs
+            .into_iter()
+            .zip(labels)
+            .zip(sizes)
+            .zip(mine)
+            .filter_map(|(((i, l), s), m)| m.then_some((i, l, s)))
+            .collect();
+        (inputs, labels, sizes) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, l, s) in kept {
+            inputs.push(i);
+            labels.push(l);
+            sizes.push(s);
+        }
+    }
+    let hashes: Vec<Option<String>> = inputs.par_iter().map(units::content_hash).collect();
+    // Inputs read on their own and unchanged since a previous dataset was made (the one at
+    // `out`, or a shard's) are not read again: their rows are copied from it.
     let mut reused: Vec<Option<units::UnitRecord>> = vec![None; inputs.len()];
-    if opts.reuse
-        && let Some(previous) = units::previous(out, &context)
-    {
-        let mut recorded: HashMap<String, units::UnitRecord> = previous
+    let mut previous: Vec<(&Path, bool)> = Vec::new();
+    if opts.reuse {
+        previous.push((out, false));
+    }
+    previous.extend(opts.reuse_from.iter().map(|d| (d.as_path(), true)));
+    for (dir, asked) in previous {
+        let units = match units::previous(dir) {
+            Some(u) if u.context == context => u,
+            // The dataset being replaced may be anything: then everything is read.
+            _ if !asked => continue,
+            Some(_) => {
+                return Err(IngestError::Refuse(format!(
+                    "`{}` was ingested with another key, roster, window, --owner or --map: \
+                     its inputs cannot be taken into this dataset",
+                    dir.display()
+                )));
+            }
+            None => {
+                return Err(IngestError::Refuse(format!(
+                    "`{}` is not a dataset made by this version of wecon (no units.json)",
+                    dir.display()
+                )));
+            }
+        };
+        let mut recorded: HashMap<String, units::UnitRecord> = units
             .units
             .into_iter()
             .map(|u| (u.label.clone(), u))
@@ -377,21 +442,22 @@ pub fn ingest(
         let candidates: Vec<(usize, units::UnitRecord)> = hashes
             .iter()
             .enumerate()
+            .filter(|(i, _)| reused[*i].is_none())
             .filter_map(|(i, h)| {
                 let u = recorded.remove(&labels[i])?;
                 (Some(&u.hash) == h.as_ref()).then_some((i, u))
             })
             .collect();
         let records: Vec<&units::UnitRecord> = candidates.iter().map(|(_, u)| u).collect();
-        // A previous dataset that cannot be read is no reason to fail: everything is read.
-        let confirmed = units::confirmed(out, &records).unwrap_or_default();
+        // A previous dataset that cannot be read is no reason to fail: its inputs are read.
+        let confirmed = units::confirmed(dir, &records).unwrap_or_default();
         let chosen: Vec<(usize, units::UnitRecord)> = candidates
             .into_iter()
             .zip(confirmed)
             .filter_map(|(c, ok)| ok.then_some(c))
             .collect();
         let records: Vec<&units::UnitRecord> = chosen.iter().map(|(_, u)| u).collect();
-        units::copy_rows(out, &records, FLAG_DATE_FAR_OUT, |partition, batch| {
+        units::copy_rows(dir, &records, FLAG_DATE_FAR_OUT, |partition, batch| {
             activities.add_copied(partition, batch)
         })?;
         for (i, u) in chosen {
@@ -402,8 +468,6 @@ pub fn ingest(
     let mut records: Vec<units::UnitRecord> = Vec::new();
 
     let progress = &opts.progress;
-    // Each input's size, looked up once (a mail tree's is every message file's).
-    let sizes: Vec<u64> = inputs.par_iter().map(discover::input_bytes).collect();
     progress.phase(
         "reading exports",
         sizes.iter().sum(),
@@ -626,6 +690,7 @@ pub fn ingest(
         flagged,
         people_not_in_roster,
         reused_inputs,
+        shard: opts.shard.map(|s| s.to_string()),
         // Listed by the writer once every file is written.
         files: BTreeMap::new(),
     };

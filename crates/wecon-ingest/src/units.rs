@@ -18,6 +18,11 @@
 //! rows and decided again), people are merged with the roster. Calendar files, rosters,
 //! Viva exports and containers are read every time.
 //!
+//! The same record splits an ingest across machines: with `--shard i/n` an ingest reads only
+//! its share of the inputs read on their own ([`shard_share`]); an ingest of all the inputs
+//! with `--reuse-from` each shard's dataset then takes their rows and records as it would
+//! a previous dataset's, and reads the rest itself.
+//!
 //! The record names no one and holds no content: addresses appear only as keyed pseudonyms,
 //! files by the paths the ingest log already shows.
 
@@ -215,14 +220,39 @@ pub(crate) fn content_hash(input: &Input) -> Option<String> {
     Some(hex::encode(h.finalize()))
 }
 
-/// The record of the dataset at `out`, when it was made in the same context.
-pub(crate) fn previous(out: &Path, context: &str) -> Option<Units> {
-    if !out.join(MANIFEST).is_file() {
+/// The record of the dataset at `dir`, if it is one with a record.
+pub(crate) fn previous(dir: &Path) -> Option<Units> {
+    if !dir.join(MANIFEST).is_file() {
         return None;
     }
-    let text = std::fs::read_to_string(out.join(UNITS)).ok()?;
-    let units: Units = serde_json::from_str(&text).ok()?;
-    (units.context == context).then_some(units)
+    let text = std::fs::read_to_string(dir.join(UNITS)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Which inputs are shard `shard`'s: the inputs read on their own, largest first, each to
+/// the shard with the fewest bytes so far (ties to the lower shard, equal sizes by label),
+/// so every shard given the same inputs makes the same split and the shards' loads are
+/// close. Other inputs are no shard's.
+pub(crate) fn shard_share(
+    labels: &[String],
+    sizes: &[u64],
+    alone: &[bool],
+    shard: crate::Shard,
+) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..labels.len()).filter(|i| alone[*i]).collect();
+    order.sort_by(|a, b| {
+        sizes[*b]
+            .cmp(&sizes[*a])
+            .then_with(|| labels[*a].cmp(&labels[*b]))
+    });
+    let mut load = vec![0u64; shard.count.max(1)];
+    let mut mine = vec![false; labels.len()];
+    for i in order {
+        let lightest = (0..load.len()).min_by_key(|s| (load[*s], *s)).unwrap_or(0);
+        load[lightest] += sizes[i].max(1);
+        mine[i] = lightest == shard.index;
+    }
+    mine
 }
 
 /// Which recorded input a row belongs to: the one whose label is its source file or the
@@ -379,6 +409,17 @@ fn without_flag(batch: RecordBatch, flag: &str) -> Result<RecordBatch, IngestErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_split_the_inputs_read_alone_by_size() {
+        let labels: Vec<String> = ["a", "b", "c", "d", "cal"].map(String::from).into();
+        let sizes = [100, 60, 50, 10, 5];
+        let alone = [true, true, true, true, false];
+        let share = |index| shard_share(&labels, &sizes, &alone, crate::Shard { index, count: 2 });
+        // 100 to the first; 60, then 50 to the second (110); 10 to the first (110).
+        assert_eq!(share(0), [true, false, false, true, false]);
+        assert_eq!(share(1), [false, true, true, false, false]);
+    }
 
     #[test]
     fn rows_belong_to_the_nearest_recorded_folder() {
