@@ -347,7 +347,7 @@ pub fn ingest(
         writer: writer::DatasetWriter::create(out)?,
         unpacked: &unpacked,
         count: 0,
-        starts: Vec::new(),
+        days: BTreeMap::new(),
         span: None,
         calendar_series: std::collections::HashSet::new(),
         flagged: BTreeMap::new(),
@@ -978,8 +978,9 @@ struct Collected<'a> {
     /// Unpacked archives, for `archive.zip!/path` provenance.
     unpacked: &'a [(String, String, archive::Unpacked)],
     count: usize,
-    /// Every start, for the far-out-date flag (8 bytes an activity).
-    starts: Vec<i64>,
+    /// Starts per day (days since the epoch), for the far-out-date flag: memory that grows
+    /// with the days the data spans, not with the activities.
+    days: BTreeMap<i64, u64>,
     /// The earliest and latest start so far.
     span: Option<(i64, i64)>,
     /// (person, series) of meetings read from calendar files.
@@ -994,7 +995,7 @@ impl Collected<'_> {
             if !self.unpacked.is_empty() {
                 a.source_file = relabel(self.unpacked, &a.source_file);
             }
-            self.starts.push(a.start_utc);
+            *self.days.entry(a.start_utc.div_euclid(DAY_US)).or_default() += 1;
             self.span = Some(match self.span {
                 Some((lo, hi)) => (lo.min(a.start_utc), hi.max(a.start_utc)),
                 None => (a.start_utc, a.start_utc),
@@ -1064,7 +1065,7 @@ impl Collected<'_> {
         for r in 0..batch.num_rows() {
             let t = starts.value(r);
             (lo, hi) = (lo.min(t), hi.max(t));
-            self.starts.push(t);
+            *self.days.entry(t.div_euclid(DAY_US)).or_default() += 1;
             if source.value(r) == "calendar" && !thread.is_null(r) {
                 self.calendar_series
                     .insert((person.value(r).to_string(), thread.value(r).to_string()));
@@ -1083,14 +1084,26 @@ impl Collected<'_> {
     /// itself, when longer) before or after the central 98% of all dates. A mail server with
     /// its clock in 1980 or 2037 leaves such dates; they are kept, flagged, for the user to
     /// judge.
+    /// The central 98% is taken to the day: its first day's start to its last day's end.
     fn flag_far_out(&mut self) -> Result<(), IngestError> {
-        if self.starts.len() < 20 {
+        let days = std::mem::take(&mut self.days);
+        let n: u64 = days.values().sum();
+        if n < 20 {
             return Ok(());
         }
-        let mut starts = std::mem::take(&mut self.starts);
-        starts.sort_unstable();
-        let cut = starts.len() / 100;
-        let (lo, hi) = (starts[cut], starts[starts.len() - 1 - cut]);
+        let cut = n / 100;
+        // The day of the start at `rank` (from 0) in the order of time.
+        let day_at = |rank: u64| {
+            let mut seen = 0;
+            for (day, count) in &days {
+                seen += count;
+                if seen > rank {
+                    return *day;
+                }
+            }
+            0
+        };
+        let (lo, hi) = (day_at(cut) * DAY_US, (day_at(n - 1 - cut) + 1) * DAY_US - 1);
         let margin = (hi - lo).max(365 * DAY_US);
         let n = self
             .writer
