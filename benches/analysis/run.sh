@@ -7,11 +7,18 @@
 #
 #   benches/analysis/run.sh                 # writes target/bench-results/analysis.md
 #   SIZES="100 1000 4000" benches/analysis/run.sh
+#   LIMIT=3G benches/analysis/run.sh        # also wecon analyze --memory-limit 3G
+#   PEER_SIZES="100 1000" ...               # run DuckDB at these sizes only (default: all)
+#
+# The ingest that makes each dataset (when target/bench-data lacks it) is timed once too,
+# into target/bench-results/analysis-ingest.md: its peak memory against the input's size.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . benches/lib.sh
 runs="${RUNS:-3}"
 sizes="${SIZES:-100 1000}"
+peer_sizes="${PEER_SIZES:-$sizes}"
+limit="${LIMIT:-}"
 weeks="${WEEKS:-52}"
 data="${WECON_BENCH_DATA:-target/bench-data}"
 results=target/bench-results
@@ -26,25 +33,40 @@ profile=queries/profiles/wecon.toml
     echo "| people × weeks | activities | engine | wall s | peak RSS MB | time vs DataFusion | same results |"
     echo "|---|---:|---|---:|---:|---:|---|"
 } >"$results/analysis.md"
+{
+    echo "Ingest of each synthetic organisation (mbox mail), $(date -u +%Y-%m-%d), one run."
+    echo
+    echo "| people × weeks | input MB | wall s | peak RSS MB |"
+    echo "|---|---:|---:|---:|"
+} >"$results/analysis-ingest.md"
 
 for people in $sizes; do
     ds="$data/ds-$people-$weeks"
     if [ ! -f "$ds/manifest.json" ]; then
         org="$work/org-$people"
         "$wecon" synth --people "$people" --weeks "$weeks" --mail-format mbox --out "$org" >/dev/null 2>&1
-        WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$org" --out "$ds" >/dev/null 2>&1
+        mb=$(du -sm "$org" | cut -f1)
+        WECON_KEY=bench-key-0123456789abcdef /usr/bin/time -f "%e %M" -o "$work/ingest.t" \
+            "$wecon" ingest "$org" --out "$ds" >/dev/null 2>&1
+        read -r is ikb <"$work/ingest.t"
+        echo "| $people × $weeks | $mb | $is | $((ikb / 1024)) |" >>"$results/analysis-ingest.md"
         rm -rf "$org"
     fi
     activities=$("$wecon" query "$ds" "select count(*) as n from activities" --format csv | tail -1)
     read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people" --individual)
+    echo "| $people × $weeks | $activities | DataFusion (\`wecon analyze\`) | $ws | $((wkb / 1024)) | 1.00× | |" >>"$results/analysis.md"
+    if [ -n "$limit" ]; then
+        read -r ls lkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people-limit" --individual --memory-limit "$limit")
+        ratio=$(awk -v a="$ls" -v b="$ws" 'BEGIN { printf "%.2f×", a / b }')
+        echo "| $people × $weeks | $activities | DataFusion, \`--memory-limit $limit\` | $ls | $((lkb / 1024)) | $ratio | |" >>"$results/analysis.md"
+    fi
+    case " $peer_sizes " in *" $people "*) ;; *) continue ;; esac
     read -r ds_s dkb < <(measure "$py" benches/analysis/duck.py "$ds" "$work/duck-$people" "$profile")
     # Both engines must have computed the same tables, value for value.
     same=yes
     "$py" benches/analysis/duck.py "$ds" "$work/duck-$people" "$profile" "$work/wecon-$people" >/dev/null || same=NO
     ratio=$(awk -v a="$ds_s" -v b="$ws" 'BEGIN { printf "%.2f×", a / b }')
-    {
-        echo "| $people × $weeks | $activities | DataFusion (\`wecon analyze\`) | $ws | $((wkb / 1024)) | 1.00× | |"
-        echo "| $people × $weeks | $activities | DuckDB (same SQL) | $ds_s | $((dkb / 1024)) | $ratio | $same |"
-    } >>"$results/analysis.md"
+    echo "| $people × $weeks | $activities | DuckDB (same SQL) | $ds_s | $((dkb / 1024)) | $ratio | $same |" >>"$results/analysis.md"
 done
 cat "$results/analysis.md"
+[ -f "$results/analysis-ingest.md" ] && cat "$results/analysis-ingest.md"

@@ -71,11 +71,10 @@ impl When {
     }
 }
 
-/// The facts of one VEVENT.
-#[derive(Debug, Clone)]
-pub(crate) struct Event {
-    pub record: String,
-    pub uid: String,
+/// What a VEVENT says of itself: its times as written and the facts that do not depend on
+/// whose calendar it is in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct EventFacts {
     pub start: When,
     pub duration_us: i64,
     pub rrule: Option<String>,
@@ -90,14 +89,22 @@ pub(crate) struct Event {
     pub created_us: Option<i64>,
     /// An online meeting (Teams, Zoom, Meet, Webex, ... markers or links).
     pub online: bool,
+    pub show_as: Option<String>,
+    pub category: Option<String>,
+}
+
+/// The facts of one VEVENT.
+#[derive(Debug, Clone)]
+pub(crate) struct Event {
+    pub record: String,
+    pub uid: String,
+    pub facts: EventFacts,
     pub organizer: Option<String>,
     /// Attendee address → (PARTSTAT lower-cased, is a person).
     pub attendees: BTreeMap<String, (String, bool)>,
     /// Attendee address → ROLE lower-cased (`req-participant`, `opt-participant`, `chair`,
     /// `non-participant`), where given.
     pub roles: BTreeMap<String, String>,
-    pub show_as: Option<String>,
-    pub category: Option<String>,
 }
 
 /// A parsed calendar file, before expansion.
@@ -143,18 +150,7 @@ pub(crate) struct OwnedEvent {
     pub record: String,
     /// The UID's pseudonym (`thread_id` of its occurrences).
     pub series: String,
-    pub start: When,
-    pub duration_us: i64,
-    pub rrule: Option<String>,
-    pub exdates: Vec<When>,
-    pub rdates: Vec<When>,
-    pub recurrence_id: Option<When>,
-    pub this_and_future: bool,
-    pub cancelled: bool,
-    pub created_us: Option<i64>,
-    pub online: bool,
-    pub show_as: Option<String>,
-    pub category: Option<String>,
+    pub facts: EventFacts,
     pub is_organizer: bool,
     pub response: String,
     pub role: String,
@@ -218,7 +214,7 @@ impl OwnedCalendar {
     pub(crate) fn earliest_start(&self) -> Option<i64> {
         self.events
             .iter()
-            .filter_map(|e| e.start.to_utc_micros(self.floating))
+            .filter_map(|e| e.facts.start.to_utc_micros(self.floating))
             .min()
     }
 
@@ -226,8 +222,8 @@ impl OwnedCalendar {
     pub(crate) fn latest_single_start(&self) -> Option<i64> {
         self.events
             .iter()
-            .filter(|e| e.rrule.is_none() && e.rdates.is_empty())
-            .filter_map(|e| e.start.to_utc_micros(self.floating))
+            .filter(|e| e.facts.rrule.is_none() && e.facts.rdates.is_empty())
+            .filter_map(|e| e.facts.start.to_utc_micros(self.floating))
             .max()
     }
 }
@@ -282,18 +278,7 @@ pub(crate) fn own(
                 series: pseudo.object("series", &e.uid),
                 participants: people.len() as i32,
                 record: e.record,
-                start: e.start,
-                duration_us: e.duration_us,
-                rrule: e.rrule,
-                exdates: e.exdates,
-                rdates: e.rdates,
-                recurrence_id: e.recurrence_id,
-                this_and_future: e.this_and_future,
-                cancelled: e.cancelled,
-                created_us: e.created_us,
-                online: e.online,
-                show_as: e.show_as,
-                category: e.category,
+                facts: e.facts,
                 is_organizer,
                 response,
                 role: role.to_string(),
@@ -696,9 +681,7 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
     let show_as = prop(c, "X-MICROSOFT-CDO-BUSYSTATUS")
         .map(|p| p.val.as_str().trim().to_ascii_lowercase())
         .or_else(|| Some(if transp_free { "free" } else { "busy" }.to_string()));
-    Ok(Event {
-        record: format!("VEVENT #{index}"),
-        uid,
+    let facts = EventFacts {
         start,
         duration_us,
         rrule: prop(c, "RRULE").map(|p| p.val.as_str().trim().to_string()),
@@ -714,13 +697,18 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
         online: is_online(c),
         cancelled: prop(c, "STATUS")
             .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
-        organizer,
-        attendees,
-        roles,
         show_as,
         category: prop(c, "SUMMARY")
             .and_then(|p| category_of(p.val.as_str()))
             .map(str::to_string),
+    };
+    Ok(Event {
+        record: format!("VEVENT #{index}"),
+        uid,
+        facts,
+        organizer,
+        attendees,
+        roles,
     })
 }
 
@@ -845,15 +833,23 @@ pub(crate) fn calendar_activities(
         let overrides: Vec<&OwnedEvent> = events
             .iter()
             .copied()
-            .filter(|e| e.recurrence_id.is_some())
+            .filter(|e| e.facts.recurrence_id.is_some())
             .collect();
         let overridden: Vec<i64> = overrides
             .iter()
-            .filter_map(|e| e.recurrence_id.and_then(|r| r.to_utc_micros(cal.floating)))
+            .filter_map(|e| {
+                e.facts
+                    .recurrence_id
+                    .and_then(|r| r.to_utc_micros(cal.floating))
+            })
             .collect();
-        for master in events.iter().copied().filter(|e| e.recurrence_id.is_none()) {
-            if master.rrule.is_none() && master.rdates.is_empty() {
-                if let Some(s) = master.start.to_utc_micros(cal.floating) {
+        for master in events
+            .iter()
+            .copied()
+            .filter(|e| e.facts.recurrence_id.is_none())
+        {
+            if master.facts.rrule.is_none() && master.facts.rdates.is_empty() {
+                if let Some(s) = master.facts.start.to_utc_micros(cal.floating) {
                     occurrences.push(Occurrence {
                         event: master,
                         start_us: s,
@@ -867,10 +863,10 @@ pub(crate) fn calendar_activities(
             // every later instance by its own shift, until a later one takes over.
             let mut ranges: Vec<(i64, i64, &OwnedEvent)> = overrides
                 .iter()
-                .filter(|o| o.this_and_future)
+                .filter(|o| o.facts.this_and_future)
                 .filter_map(|o| {
-                    let rid = o.recurrence_id?.to_utc_micros(cal.floating)?;
-                    let start = o.start.to_utc_micros(cal.floating)?;
+                    let rid = o.facts.recurrence_id?.to_utc_micros(cal.floating)?;
+                    let start = o.facts.start.to_utc_micros(cal.floating)?;
                     Some((rid, start - rid, *o))
                 })
                 .collect();
@@ -898,7 +894,7 @@ pub(crate) fn calendar_activities(
             }
         }
         for o in overrides {
-            if let Some(s) = o.start.to_utc_micros(cal.floating) {
+            if let Some(s) = o.facts.start.to_utc_micros(cal.floating) {
                 occurrences.push(Occurrence {
                     event: o,
                     start_us: s,
@@ -992,27 +988,27 @@ fn expand(
     floating: chrono_tz::Tz,
     window: &Window,
 ) -> Result<(Vec<i64>, bool), &'static str> {
-    let tz = rrule::Tz::Tz(event.start.zone(floating));
+    let tz = rrule::Tz::Tz(event.facts.start.zone(floating));
     let to_rrule_dt = |w: &When| -> Option<DateTime<rrule::Tz>> {
         let us = w.to_utc_micros(floating)?;
         Some(DateTime::from_timestamp_micros(us)?.with_timezone(&tz))
     };
-    let dtstart = to_rrule_dt(&event.start).ok_or(NO_START)?;
+    let dtstart = to_rrule_dt(&event.facts.start).ok_or(NO_START)?;
     let mut set = RRuleSet::new(dtstart);
-    if let Some(rule) = &event.rrule {
-        let rule = normalise_rule(rule, &event.start, floating)?;
+    if let Some(rule) = &event.facts.rrule {
+        let rule = normalise_rule(rule, &event.facts.start, floating)?;
         let parsed = parse_rrule(&rule).ok_or(BAD_RRULE)?;
         set = set.rrule(parsed.validate(dtstart).map_err(|_| BAD_RRULE)?);
     } else {
         // RDATE-only series: the first instance is DTSTART itself.
         set = set.rdate(dtstart);
     }
-    for d in &event.rdates {
+    for d in &event.facts.rdates {
         if let Some(dt) = to_rrule_dt(d) {
             set = set.rdate(dt);
         }
     }
-    for d in &event.exdates {
+    for d in &event.facts.exdates {
         if let Some(dt) = to_rrule_dt(d) {
             set = set.exdate(dt);
         }
@@ -1047,8 +1043,8 @@ fn occurrence_activity(
         source: "calendar".into(),
         action: if e.is_organizer { "organize" } else { "attend" }.into(),
         start_utc: o.start_us,
-        end_utc: Some(o.start_us + e.duration_us),
-        tz: Some(e.start.zone(cal.floating).name().to_string()),
+        end_utc: Some(o.start_us + e.facts.duration_us),
+        tz: Some(e.facts.start.zone(cal.floating).name().to_string()),
         thread_id: Some(e.series.clone()),
         object_id: Some(pseudo.object("event", &occurrence_key)),
         participants: e.participants,
@@ -1057,14 +1053,14 @@ fn occurrence_activity(
         external_parties: e.external_parties.clone(),
         is_organizer: Some(e.is_organizer),
         response: Some(e.response.clone()),
-        show_as: e.show_as.clone(),
+        show_as: e.facts.show_as.clone(),
         is_recurring: Some(o.recurring),
-        is_cancelled: Some(e.cancelled),
-        is_all_day: Some(matches!(e.start, When::Date(_))),
-        is_online: Some(e.online),
+        is_cancelled: Some(e.facts.cancelled),
+        is_all_day: Some(matches!(e.facts.start, When::Date(_))),
+        is_online: Some(e.facts.online),
         recipient_role: Some(e.role.clone()),
-        created_utc: e.created_us,
-        category: e.category.clone(),
+        created_utc: e.facts.created_us,
+        category: e.facts.category.clone(),
         flags: o.capped.then(|| FLAG_SERIES_CAPPED.to_string()),
         source_file: cal.file.clone(),
         source_record: e.record.clone(),
