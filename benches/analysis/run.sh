@@ -9,6 +9,7 @@
 #   SIZES="100 1000 4000" benches/analysis/run.sh
 #   LIMIT=3G benches/analysis/run.sh        # also wecon analyze --memory-limit 3G
 #   PEER_SIZES="100 1000" ...               # run DuckDB at these sizes only (default: all)
+#   FREE_SIZES="100 1000" ...               # analyze without a limit at these sizes only
 #
 # The ingest that makes each dataset (when target/bench-data lacks it) is timed once too,
 # into target/bench-results/analysis-ingest.md: its peak memory against the input's size.
@@ -17,7 +18,8 @@ cd "$(dirname "$0")/../.."
 . benches/lib.sh
 runs="${RUNS:-3}"
 sizes="${SIZES:-100 1000}"
-peer_sizes="${PEER_SIZES:-$sizes}"
+peer_sizes="${PEER_SIZES-$sizes}"
+free_sizes="${FREE_SIZES-$sizes}"
 limit="${LIMIT:-}"
 weeks="${WEEKS:-52}"
 data="${WECON_BENCH_DATA:-target/bench-data}"
@@ -53,11 +55,14 @@ for people in $sizes; do
         rm -rf "$org"
     fi
     activities=$("$wecon" query "$ds" "select count(*) as n from activities" --format csv | tail -1)
-    read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people" --individual)
-    echo "| $people × $weeks | $activities | DataFusion (\`wecon analyze\`) | $ws | $((wkb / 1024)) | 1.00× | |" >>"$results/analysis.md"
+    ws=
+    case " $free_sizes " in *" $people "*)
+        read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people" --individual)
+        echo "| $people × $weeks | $activities | DataFusion (\`wecon analyze\`) | $ws | $((wkb / 1024)) | 1.00× | |" >>"$results/analysis.md"
+    esac
     if [ -n "$limit" ]; then
         read -r ls lkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people-limit" --individual --memory-limit "$limit")
-        ratio=$(awk -v a="$ls" -v b="$ws" 'BEGIN { printf "%.2f×", a / b }')
+        ratio=$( [ -n "$ws" ] && awk -v a="$ls" -v b="$ws" 'BEGIN { printf "%.2f×", a / b }' || echo "")
         echo "| $people × $weeks | $activities | DataFusion, \`--memory-limit $limit\` | $ls | $((lkb / 1024)) | $ratio | |" >>"$results/analysis.md"
     fi
     case " $peer_sizes " in *" $people "*) ;; *) continue ;; esac

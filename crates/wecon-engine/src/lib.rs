@@ -121,10 +121,19 @@ pub struct Opened {
 /// `memory_limit` (bytes), its operators share a pool of that size and spill to the
 /// system's temporary folder beyond it.
 pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, EngineError> {
-    let ctx = SessionContext::new_with_config_rt(
-        configure(SessionConfig::new()),
-        stores::runtime(memory_limit)?,
-    );
+    let mut config = configure(SessionConfig::new());
+    if memory_limit.is_some() {
+        // Text read from Parquet as views shares its buffers between batches, and a sort
+        // counts each batch with every buffer it points into: the accounting, not the data,
+        // then outgrows the pool (apache/datafusion#12136). Plain strings are counted as
+        // they are.
+        config
+            .options_mut()
+            .execution
+            .parquet
+            .schema_force_view_types = false;
+    }
+    let ctx = SessionContext::new_with_config_rt(config, stores::runtime(memory_limit)?);
     for f in functions() {
         ctx.register_udf(f);
     }
