@@ -557,7 +557,7 @@ fn user_queries_run_after_the_library_and_read_it() {
         out.to_string_lossy().into_owned(),
         queries.to_string_lossy().into_owned(),
     );
-    wecon(&[
+    let run = [
         "run",
         "--individual",
         "--allow-rejects",
@@ -566,7 +566,8 @@ fn user_queries_run_after_the_library_and_read_it() {
         &o,
         "--queries",
         &q,
-    ]);
+    ];
+    wecon(&run);
     let total = query_csv(
         &out,
         "select round(sum(hours), 4) h from person_week_process",
@@ -578,16 +579,7 @@ fn user_queries_run_after_the_library_and_read_it() {
     );
     // A name of the library's own is refused.
     write(&queries.join("timed.sql"), "SELECT 1");
-    let failed = crate::helpers::wecon_unchecked(&[
-        "run",
-        "--individual",
-        "--allow-rejects",
-        &e,
-        "--out",
-        &o,
-        "--queries",
-        &q,
-    ]);
+    let failed = crate::helpers::wecon_unchecked(&run);
     assert!(!failed.status.success());
     assert!(String::from_utf8_lossy(&failed.stderr).contains("is a query of wecon's library"));
 }

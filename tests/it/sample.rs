@@ -37,13 +37,7 @@ fn sample_data_is_what_the_generator_writes() {
 fn run_on_sample_data_matches_its_contents() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    let run = wecon(&[
-        "run",
-        "sample-data",
-        "--out",
-        &out.to_string_lossy(),
-        "--individual",
-    ]);
+    let run = run_sample_individual(&out);
     // Not on a terminal, progress is plain log lines: each phase's work, then what it did.
     let said = String::from_utf8_lossy(&run.stderr);
     let phase = |name: &str| {
@@ -178,13 +172,7 @@ fn every_metric_snapshot() {
     // 6 places, dates as text, rows in the order of all columns.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    wecon(&[
-        "run",
-        "sample-data",
-        "--out",
-        &out.to_string_lossy(),
-        "--individual",
-    ]);
+    run_sample_individual(&out);
     let results = out.join("results");
     let info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(results.join("run.json")).unwrap()).unwrap();
@@ -358,13 +346,7 @@ fn a_custom_profile_times_documents_searches_and_transactions() {
     // has no estimate); a custom profile can, and those hours land in their processes.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("x");
-    wecon(&[
-        "run",
-        "sample-data",
-        "--out",
-        &out.to_string_lossy(),
-        "--individual",
-    ]);
+    run_sample_individual(&out);
     let base = std::fs::read_to_string(root().join("queries/profiles/wecon.toml")).unwrap();
     let custom = dir.path().join("custom.toml");
     std::fs::write(
@@ -534,4 +516,15 @@ fn the_report_in_dutch() {
             assert_eq!(dutch, english, "{name}");
         }
     }
+}
+
+/// `wecon run sample-data --out OUT --individual`: with the person-level tables.
+fn run_sample_individual(out: &std::path::Path) -> std::process::Output {
+    wecon(&[
+        "run",
+        "sample-data",
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ])
 }
