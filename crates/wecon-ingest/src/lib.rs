@@ -995,23 +995,42 @@ impl Collected<'_> {
             if !self.unpacked.is_empty() {
                 a.source_file = relabel(self.unpacked, &a.source_file);
             }
-            *self.days.entry(a.start_utc.div_euclid(DAY_US)).or_default() += 1;
-            self.span = Some(match self.span {
-                Some((lo, hi)) => (lo.min(a.start_utc), hi.max(a.start_utc)),
-                None => (a.start_utc, a.start_utc),
-            });
-            if a.source == "calendar"
-                && let Some(t) = &a.thread_id
-            {
-                self.calendar_series
-                    .insert((a.person_id.clone(), t.clone()));
-            }
-            for flag in a.flags.iter().flat_map(|f| f.split(',')) {
-                *self.flagged.entry(flag.to_string()).or_default() += 1;
-            }
+            self.note(
+                a.start_utc,
+                &a.source,
+                &a.person_id,
+                a.thread_id.as_deref(),
+                a.flags.as_deref(),
+            );
         }
         self.count += acts.len();
         self.writer.write(acts)
+    }
+
+    /// What later steps need to know of one activity: its day, the span, a calendar
+    /// series, its flags.
+    fn note(
+        &mut self,
+        start: i64,
+        source: &str,
+        person: &str,
+        thread: Option<&str>,
+        flags: Option<&str>,
+    ) {
+        *self.days.entry(start.div_euclid(DAY_US)).or_default() += 1;
+        self.span = Some(match self.span {
+            Some((lo, hi)) => (lo.min(start), hi.max(start)),
+            None => (start, start),
+        });
+        if source == "calendar"
+            && let Some(t) = thread
+        {
+            self.calendar_series
+                .insert((person.to_string(), t.to_string()));
+        }
+        for flag in flags.iter().flat_map(|f| f.split(',')) {
+            *self.flagged.entry(flag.to_string()).or_default() += 1;
+        }
     }
 
     /// Takes rows copied from a previous dataset (see `units`) as a part of `partition`.
@@ -1020,64 +1039,32 @@ impl Collected<'_> {
         partition: &Path,
         batches: Vec<RecordBatch>,
     ) -> Result<(), IngestError> {
+        use datafusion::arrow::array::TimestampMicrosecondArray;
         let (mut lo, mut hi) = (i64::MAX, i64::MIN);
         for batch in &batches {
-            let (a, b) = self.count_copied(batch)?;
-            (lo, hi) = (lo.min(a), hi.max(b));
-        }
-        if lo <= hi {
-            self.span = Some(match self.span {
-                Some((a, b)) => (a.min(lo), b.max(hi)),
-                None => (lo, hi),
-            });
+            let starts = batch
+                .column_by_name("start_utc")
+                .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+                .ok_or_else(|| {
+                    IngestError::Refuse("activities without a `start_utc` time".into())
+                })?;
+            let [source, person, thread, flags] =
+                ["source", "person_id", "thread_id", "flags"].map(|c| units::strings(batch, c));
+            let (source, person, thread, flags) = (source?, person?, thread?, flags?);
+            for r in 0..batch.num_rows() {
+                let t = starts.value(r);
+                (lo, hi) = (lo.min(t), hi.max(t));
+                self.note(
+                    t,
+                    source.value(r),
+                    person.value(r),
+                    text_at(thread, r),
+                    text_at(flags, r),
+                );
+            }
+            self.count += batch.num_rows();
         }
         self.writer.write_batches(partition, &batches, (lo, hi))
-    }
-
-    /// Counts copied rows as [`Collected::add`] counts activities; returns their earliest
-    /// and latest start.
-    fn count_copied(&mut self, batch: &RecordBatch) -> Result<(i64, i64), IngestError> {
-        use datafusion::arrow::array::{Array, StringArray, TimestampMicrosecondArray};
-        let column = |name: &str| {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| IngestError::Refuse(format!("activities without `{name}`")))
-        };
-        let strings = |name: &str| -> Result<StringArray, IngestError> {
-            column(name)?
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .cloned()
-                .ok_or_else(|| IngestError::Refuse(format!("activities' `{name}` is not text")))
-        };
-        let starts = column("start_utc")?
-            .as_any()
-            .downcast_ref::<TimestampMicrosecondArray>()
-            .cloned()
-            .ok_or_else(|| IngestError::Refuse("activities' `start_utc` is not a time".into()))?;
-        let (source, person, thread, flags) = (
-            strings("source")?,
-            strings("person_id")?,
-            strings("thread_id")?,
-            strings("flags")?,
-        );
-        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        for r in 0..batch.num_rows() {
-            let t = starts.value(r);
-            (lo, hi) = (lo.min(t), hi.max(t));
-            *self.days.entry(t.div_euclid(DAY_US)).or_default() += 1;
-            if source.value(r) == "calendar" && !thread.is_null(r) {
-                self.calendar_series
-                    .insert((person.value(r).to_string(), thread.value(r).to_string()));
-            }
-            if !flags.is_null(r) {
-                for flag in flags.value(r).split(',') {
-                    *self.flagged.entry(flag.to_string()).or_default() += 1;
-                }
-            }
-        }
-        self.count += batch.num_rows();
-        Ok((lo, hi))
     }
 
     /// Flags activities dated far outside the data's span: more than a year (or the span
@@ -1249,4 +1236,10 @@ pub(crate) fn found(people: &mut BTreeMap<String, Person>, person_id: &str, kind
     if !p.found_in.split(", ").any(|k| k == kind) {
         p.found_in = format!("{}, {kind}", p.found_in);
     }
+}
+
+/// A text column's value, or none.
+fn text_at(a: &datafusion::arrow::array::StringArray, r: usize) -> Option<&str> {
+    use datafusion::arrow::array::Array;
+    (!a.is_null(r)).then(|| a.value(r))
 }

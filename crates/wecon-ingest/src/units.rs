@@ -255,6 +255,15 @@ pub(crate) fn shard_share(
     mine
 }
 
+/// Each record's index by its label.
+fn by_label<'a>(records: &[&'a UnitRecord]) -> HashMap<&'a str, usize> {
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, u)| (u.label.as_str(), i))
+        .collect()
+}
+
 /// Which recorded input a row belongs to: the one whose label is its source file or the
 /// nearest folder above it.
 fn unit_of(labels: &HashMap<&str, usize>, source_file: &str) -> Option<usize> {
@@ -282,7 +291,11 @@ fn parts(dir: &Path) -> Result<Vec<(PathBuf, PathBuf)>, IngestError> {
         .collect())
 }
 
-fn strings<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a StringArray, IngestError> {
+/// A text column of a batch of activities.
+pub(crate) fn strings<'a>(
+    batch: &'a RecordBatch,
+    name: &str,
+) -> Result<&'a StringArray, IngestError> {
     batch
         .column_by_name(name)
         .and_then(|c| c.as_any().downcast_ref::<StringArray>())
@@ -313,11 +326,7 @@ fn scan(
 /// whose content is unchanged), by source: a candidate is reused only when they are all
 /// there, as its record counts them.
 pub(crate) fn confirmed(dir: &Path, candidates: &[&UnitRecord]) -> Result<Vec<bool>, IngestError> {
-    let labels: HashMap<&str, usize> = candidates
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.label.as_str(), i))
-        .collect();
+    let labels = by_label(candidates);
     let mut found: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new(); candidates.len()];
     scan(dir, Some(&["source", "source_file"]), |_, batches| {
         for batch in batches {
@@ -352,11 +361,7 @@ pub(crate) fn copy_rows(
     far_out: &str,
     mut each: impl FnMut(&Path, Vec<RecordBatch>) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    let labels: HashMap<&str, usize> = reused
-        .iter()
-        .enumerate()
-        .map(|(i, u)| (u.label.as_str(), i))
-        .collect();
+    let labels = by_label(reused);
     scan(dir, None, |partition, batches| {
         let mut kept = Vec::new();
         for batch in batches {

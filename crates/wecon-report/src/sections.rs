@@ -414,11 +414,13 @@ pub(crate) fn surplus(
     let mut levers: Vec<Measure> = w
         .keys(lever_table)
         .into_iter()
-        .map(|lever| Measure {
-            value: w.sum(lever_table, &lever, "hours", weeks).total / person_weeks,
-            name: lever,
+        .filter_map(|lever| {
+            let s = w.sum(lever_table, &lever, "hours", weeks);
+            (s.weeks > 0).then(|| Measure {
+                value: s.total / person_weeks,
+                name: lever,
+            })
         })
-        .filter(|m| w.sum(lever_table, &m.name, "hours", weeks).weeks > 0)
         .collect();
     levers.sort_by(|a, b| b.value.total_cmp(&a.value).then(a.name.cmp(&b.name)));
     out.levers = levers;
