@@ -14,7 +14,7 @@
 //! titles and search terms are never kept. Sign-ins, security alerts, administration and
 //! other records that are not information work are counted as rejected with their reason.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
@@ -23,6 +23,7 @@ use wecon_model::schema::{Activity, IngestLogEntry};
 
 use crate::Window;
 use crate::identity::Identities;
+use crate::records::Emit;
 
 /// Which audit log a file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -263,115 +264,151 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
     })
 }
 
-/// Reads one audit log file into activities, logging each record.
+/// Reads one audit log file into activities, logging each record. A portal CSV is read a
+/// row at a time and its activities handed on as they come, so its size does not matter; a
+/// JSON file is parsed whole (the Management API and Reports API hand out pages).
 pub(crate) fn read_audit(
     path: &Path,
     kind: AuditKind,
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
-) -> (Vec<Activity>, IngestLogEntry) {
+    out: &mut Emit<'_>,
+) -> IngestLogEntry {
     let file = path.display().to_string();
-    let mut log = IngestLogEntry::new(&file, kind.format());
-    let Ok(bytes) = std::fs::read(path) else {
-        log.reject(crate::records::UNREADABLE);
-        return (Vec::new(), log);
+    let log = IngestLogEntry::new(&file, kind.format());
+    let mut facts = Facts {
+        window,
+        pseudo,
+        log,
+        file,
+        per_conference: HashMap::new(),
+        calls: Vec::new(),
+        out,
     };
-    log.bytes = bytes.len() as i64;
-    let text = String::from_utf8_lossy(&bytes);
-    // (record label, fact or why not)
-    let mut facts: Vec<(String, Result<Fact, &'static str>)> = Vec::new();
-    match kind {
-        AuditKind::M365Json => {
-            for (i, r) in crate::records::json_records(&text, "items")
-                .into_iter()
-                .enumerate()
-            {
-                let label = format!("record {}", i + 1);
-                facts.push((
-                    label,
-                    r.map_err(|_| BAD_RECORD).and_then(|r| m365_fact(&r, ids)),
-                ));
-            }
-        }
-        AuditKind::M365Csv => {
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(true)
-                .from_reader(text.as_bytes());
-            let column = reader
-                .headers()
-                .ok()
-                .and_then(|h| h.iter().position(|c| c.trim() == "AuditData"));
-            for (i, row) in reader.records().enumerate() {
-                let label = format!("row {}", i + 1);
-                let fact = row
-                    .ok()
-                    .and_then(|row| serde_json::from_str::<Value>(row.get(column?)?).ok())
+    if kind == AuditKind::M365Csv {
+        let Ok(f) = std::fs::File::open(path) else {
+            facts.log.reject(crate::records::UNREADABLE);
+            return facts.log;
+        };
+        facts.log.bytes = f.metadata().map(|m| m.len() as i64).unwrap_or(0);
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(std::io::BufReader::new(f));
+        let column = reader.byte_headers().ok().and_then(|h| {
+            h.iter()
+                .position(|c| String::from_utf8_lossy(c).trim() == "AuditData")
+        });
+        let mut row = csv::ByteRecord::new();
+        for i in 1.. {
+            let fact = match reader.read_byte_record(&mut row) {
+                Ok(false) => break,
+                Err(e) if matches!(e.kind(), csv::ErrorKind::Io(_)) => {
+                    facts.log.reject(crate::records::UNREADABLE);
+                    break;
+                }
+                Err(_) => Err(BAD_RECORD),
+                // Text in another encoding is read as far as it is UTF-8.
+                Ok(true) => column
+                    .and_then(|c| row.get(c))
+                    .and_then(|d| serde_json::from_str::<Value>(&String::from_utf8_lossy(d)).ok())
                     .ok_or(BAD_RECORD)
-                    .and_then(|r| m365_fact(&r, ids));
-                facts.push((label, fact));
-            }
+                    .and_then(|r| m365_fact(&r, ids)),
+            };
+            facts.take(format!("row {i}"), fact);
         }
-        AuditKind::Google => {
-            for (i, a) in crate::records::json_records(&text, "items")
-                .into_iter()
-                .enumerate()
-            {
-                match a {
-                    Err(()) => facts.push((format!("activity {}", i + 1), Err(BAD_RECORD))),
-                    Ok(a) => {
-                        let events = a.get("events").and_then(Value::as_array);
-                        match events {
-                            Some(events) if !events.is_empty() => {
-                                for (j, e) in events.iter().enumerate() {
-                                    let label = format!("activity {} event {}", i + 1, j + 1);
-                                    facts.push((label, google_fact(&a, e, ids)));
-                                }
-                            }
-                            _ => facts.push((format!("activity {}", i + 1), Err(NOT_WORK))),
-                        }
+        return facts.finish();
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        facts.log.reject(crate::records::UNREADABLE);
+        return facts.log;
+    };
+    facts.log.bytes = bytes.len() as i64;
+    let text = String::from_utf8_lossy(&bytes);
+    for (i, r) in crate::records::json_records(&text, "items")
+        .into_iter()
+        .enumerate()
+    {
+        match (kind, r) {
+            (AuditKind::Google, Err(())) => {
+                facts.take(format!("activity {}", i + 1), Err(BAD_RECORD));
+            }
+            (AuditKind::Google, Ok(a)) => match a.get("events").and_then(Value::as_array) {
+                Some(events) if !events.is_empty() => {
+                    for (j, e) in events.iter().enumerate() {
+                        let label = format!("activity {} event {}", i + 1, j + 1);
+                        facts.take(label, google_fact(&a, e, ids));
                     }
                 }
+                _ => facts.take(format!("activity {}", i + 1), Err(NOT_WORK)),
+            },
+            (_, r) => {
+                let fact = r.map_err(|_| BAD_RECORD).and_then(|r| m365_fact(&r, ids));
+                facts.take(format!("record {}", i + 1), fact);
             }
         }
     }
-    // Call participants: the records of one conference in the file.
-    let mut per_conference: HashMap<String, std::collections::BTreeSet<String>> = HashMap::new();
-    for (_, f) in &facts {
-        if let Ok(f) = f
-            && let Some(c) = &f.conference
-        {
-            per_conference
+    facts.finish()
+}
+
+/// The facts of one file, made activities as they are read. A call's participants are the
+/// records of its conference anywhere in the file, so calls wait for the end of the file.
+struct Facts<'a, 'o> {
+    window: &'a Window,
+    pseudo: &'a Pseudonymiser,
+    log: IngestLogEntry,
+    file: String,
+    per_conference: HashMap<String, BTreeSet<String>>,
+    calls: Vec<(String, Fact)>,
+    out: &'a mut Emit<'o>,
+}
+
+impl Facts<'_, '_> {
+    fn take(&mut self, label: String, fact: Result<Fact, &'static str>) {
+        let f = match fact {
+            Ok(f) => f,
+            Err(reason) => return self.log.reject(reason),
+        };
+        if let Some(c) = &f.conference {
+            self.per_conference
                 .entry(c.clone())
                 .or_default()
                 .insert(f.person.clone());
         }
+        if !self.window.contains(f.start_utc) {
+            return self.log.reject(crate::records::OUTSIDE_WINDOW);
+        }
+        self.log.accept();
+        if f.source == "call" && f.conference.is_some() {
+            self.calls.push((label, f));
+        } else {
+            let a = self.activity(label, f, 1);
+            self.out.push(a);
+        }
     }
-    let mut out = Vec::new();
-    for (label, fact) in facts {
-        let f = match fact {
-            Ok(f) if !window.contains(f.start_utc) => {
-                log.reject(crate::records::OUTSIDE_WINDOW);
-                continue;
-            }
-            Ok(f) => f,
-            Err(reason) => {
-                log.reject(reason);
-                continue;
-            }
-        };
-        log.accept();
-        let participants = match &f.conference {
-            Some(c) if f.source == "call" => per_conference.get(c).map_or(1, |p| p.len()).max(2),
-            _ => 1,
-        };
+
+    fn finish(mut self) -> IngestLogEntry {
+        for (label, f) in std::mem::take(&mut self.calls) {
+            let held = f
+                .conference
+                .as_ref()
+                .and_then(|c| self.per_conference.get(c));
+            let participants = held.map_or(1, BTreeSet::len).max(2);
+            let a = self.activity(label, f, participants as i32);
+            self.out.push(a);
+        }
+        self.log
+    }
+
+    fn activity(&self, label: String, f: Fact, participants: i32) -> Activity {
         let namespace = if f.source == "call" {
             "event"
         } else {
             f.source
         };
-        out.push(Activity {
-            activity_id: pseudo.object("activity", &format!("{file}\0{label}")),
+        let pseudo = self.pseudo;
+        Activity {
+            activity_id: pseudo.object("activity", &format!("{}\0{label}", self.file)),
             person_id: pseudo.person(&f.person),
             source: f.source.into(),
             action: f.action.into(),
@@ -383,14 +420,13 @@ pub(crate) fn read_audit(
                 .as_deref()
                 .or(f.conference.as_deref())
                 .map(|o| pseudo.object(namespace, o)),
-            participants: participants as i32,
+            participants,
             category: f.category.map(str::to_string),
-            source_file: file.clone(),
+            source_file: self.file.clone(),
             source_record: label,
             ..Activity::default()
-        });
+        }
     }
-    (out, log)
 }
 
 #[cfg(test)]
@@ -447,5 +483,50 @@ mod tests {
             crate::records::parse_instant("2024-03-08T10:37:56.354Z"),
             Some(1_709_894_276_354_000)
         );
+    }
+
+    #[test]
+    fn a_portal_csv_is_handed_on_a_chunk_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.csv");
+        let mut csv = String::from("CreationDate,UserIds,Operations,AuditData\n");
+        for i in 0..10 {
+            let record = format!(
+                r#"{{"CreationTime": "2024-01-15T09:{i:02}:00", "Operation": "FileAccessed", "UserId": "ann@x.org", "ObjectId": "doc{i}"}}"#
+            );
+            csv.push_str(&format!(
+                "x,ann@x.org,FileAccessed,\"{}\"\n",
+                record.replace('"', "\"\"")
+            ));
+        }
+        // A row that is not JSON, and one of a sign-in: rejected, each with its reason.
+        csv.push_str("x,ann@x.org,FileAccessed,not json\n");
+        csv.push_str("x,ann@x.org,UserLoggedIn,\"{\"\"CreationTime\"\": \"\"2024-01-15T09:00:00\"\", \"\"Operation\"\": \"\"UserLoggedIn\"\", \"\"UserId\"\": \"\"ann@x.org\"\"}\"\n");
+        std::fs::write(&path, csv).unwrap();
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let mut chunks = Vec::new();
+        let mut send = |acts: Vec<Activity>| chunks.push(acts);
+        let mut out = Emit::chunked(4, &mut send);
+        let log = read_audit(
+            &path,
+            AuditKind::M365Csv,
+            &Window::everything(),
+            &pseudo,
+            &Identities::default(),
+            &mut out,
+        );
+        out.finish();
+        let sizes: Vec<usize> = chunks.iter().map(Vec::len).collect();
+        assert_eq!(sizes, [4, 4, 2]);
+        assert_eq!((log.records_read, log.records_accepted), (12, 10));
+        assert_eq!(log.reasons.get(BAD_RECORD), Some(&1));
+        assert_eq!(log.reasons.get(NOT_WORK), Some(&1));
+        let labels: Vec<&str> = chunks
+            .iter()
+            .flatten()
+            .map(|a| a.source_record.as_str())
+            .collect();
+        assert_eq!(labels[0], "row 1");
+        assert_eq!(labels[9], "row 10");
     }
 }

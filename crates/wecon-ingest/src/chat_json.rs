@@ -24,6 +24,7 @@ use wecon_model::schema::{Activity, IngestLogEntry};
 use crate::Window;
 use crate::category::category_of;
 use crate::identity::Identities;
+use crate::records::Emit;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ChatKind {
@@ -160,7 +161,8 @@ pub(crate) fn read(
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
-) -> (Vec<Activity>, IngestLogEntry) {
+    out: &mut Emit<'_>,
+) -> IngestLogEntry {
     let file = path.display().to_string();
     let format = match kind {
         ChatKind::Teams => "teams",
@@ -170,14 +172,16 @@ pub(crate) fn read(
     let mut log = IngestLogEntry::new(&file, format);
     let Ok(bytes) = std::fs::read(path) else {
         log.reject(crate::records::UNREADABLE);
-        return (Vec::new(), log);
+        return log;
     };
     log.bytes = bytes.len() as i64;
     let text = String::from_utf8_lossy(&bytes);
     let records = crate::records::json_records(&text, "value");
     if kind == ChatKind::TeamsCalls {
-        let out = call_records(&records, &file, window, pseudo, ids, &mut log);
-        return (out, log);
+        for a in call_records(&records, &file, window, pseudo, ids, &mut log) {
+            out.push(a);
+        }
+        return log;
     }
     // (record label, post or why not)
     let mut posts: Vec<(String, Result<Post, &'static str>)> = Vec::new();
@@ -325,7 +329,6 @@ pub(crate) fn read(
             0,
         );
     }
-    let mut out = Vec::new();
     for (label, post) in posts {
         match post {
             Ok(p) if !window.contains(p.start) => log.reject(crate::records::OUTSIDE_WINDOW),
@@ -337,7 +340,7 @@ pub(crate) fn read(
             Err(reason) => log.reject(reason),
         }
     }
-    (out, log)
+    log
 }
 
 fn graph_time(v: &Value, key: &str) -> Option<i64> {
@@ -493,13 +496,16 @@ mod tests {
             detect(&std::fs::read(&teams).unwrap()),
             Some(ChatKind::Teams)
         );
-        let (acts, log) = read(
-            &teams,
-            ChatKind::Teams,
-            &Window::everything(),
-            &pseudo,
-            &ids,
-        );
+        let (acts, log) = crate::records::gathered(|out| {
+            read(
+                &teams,
+                ChatKind::Teams,
+                &Window::everything(),
+                &pseudo,
+                &ids,
+                out,
+            )
+        });
         assert_eq!((log.records_read, log.records_accepted), (4, 2));
         assert_eq!(acts[0].category.as_deref(), Some("transactional"));
         assert_eq!((acts[0].links, acts[1].attachments), (Some(1), Some(1)));
@@ -522,13 +528,16 @@ mod tests {
             detect(&std::fs::read(&mm).unwrap()),
             Some(ChatKind::Mattermost)
         );
-        let (acts, log) = read(
-            &mm,
-            ChatKind::Mattermost,
-            &Window::everything(),
-            &pseudo,
-            &ids,
-        );
+        let (acts, log) = crate::records::gathered(|out| {
+            read(
+                &mm,
+                ChatKind::Mattermost,
+                &Window::everything(),
+                &pseudo,
+                &ids,
+                out,
+            )
+        });
         assert_eq!((log.records_read, log.records_accepted), (4, 3));
         assert_eq!(acts[0].person_id, pseudo.person("ann@x.org"));
         assert_eq!(acts[0].thread_id, acts[1].thread_id);
@@ -551,13 +560,16 @@ mod tests {
             detect(&std::fs::read(&calls).unwrap()),
             Some(ChatKind::TeamsCalls)
         );
-        let (acts, log) = read(
-            &calls,
-            ChatKind::TeamsCalls,
-            &Window::everything(),
-            &pseudo,
-            &ids,
-        );
+        let (acts, log) = crate::records::gathered(|out| {
+            read(
+                &calls,
+                ChatKind::TeamsCalls,
+                &Window::everything(),
+                &pseudo,
+                &ids,
+                out,
+            )
+        });
         assert_eq!((log.records_read, log.records_accepted), (3, 3));
         let b = acts
             .iter()

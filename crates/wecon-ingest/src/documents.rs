@@ -25,6 +25,7 @@ use wecon_model::schema::{Activity, IngestLogEntry};
 
 use crate::Window;
 use crate::identity::Identities;
+use crate::records::Emit;
 
 const ALIASES: &[(&str, &[&str])] = &[
     (
@@ -152,16 +153,16 @@ pub(crate) fn read(
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
-) -> (Vec<Activity>, IngestLogEntry) {
+    out: &mut Emit<'_>,
+) -> IngestLogEntry {
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, "documents_csv");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
-        return (Vec::new(), log);
+        return log;
     };
     let header: Vec<String> = header.iter().map(str::to_string).collect();
     let c = columns(&header, map);
-    let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let Ok(row) = row else {
             log.reject(BAD_ROW);
@@ -206,7 +207,7 @@ pub(crate) fn read(
             Err(reason) => log.reject(reason),
         }
     }
-    (out, log)
+    log
 }
 
 #[cfg(test)]

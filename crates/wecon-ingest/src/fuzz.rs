@@ -148,13 +148,16 @@ pub fn chat(data: &[u8]) {
         return;
     };
     let path = file("chat.json", rest);
-    let (_, log) = crate::chat_json::read(
-        &path,
-        kind,
-        &Window::everything(),
-        pseudo(),
-        &Identities::default(),
-    );
+    let (_, log) = crate::records::gathered(|out| {
+        crate::chat_json::read(
+            &path,
+            kind,
+            &Window::everything(),
+            pseudo(),
+            &Identities::default(),
+            out,
+        )
+    });
     balanced(&log);
 
     let root = scratch().join("slack");
@@ -184,13 +187,16 @@ pub fn audit(data: &[u8]) {
         return;
     };
     let path = file("audit.log", rest);
-    let (_, log) = crate::audit::read_audit(
-        &path,
-        kind,
-        &Window::everything(),
-        pseudo(),
-        &Identities::default(),
-    );
+    let (_, log) = crate::records::gathered(|out| {
+        crate::audit::read_audit(
+            &path,
+            kind,
+            &Window::everything(),
+            pseudo(),
+            &Identities::default(),
+            out,
+        )
+    });
     balanced(&log);
 }
 
@@ -199,11 +205,17 @@ pub fn transactions(data: &[u8]) {
     let ids = Identities::default();
     let window = Window::everything();
     let path = file("log.jsonocel", data);
-    let (_, log) = crate::transactions::read_ocel(&path, &window, pseudo(), &ids);
+    let (_, log) = crate::records::gathered(|out| {
+        crate::transactions::read_ocel(&path, &window, pseudo(), &ids, out)
+    });
     balanced(&log);
     let path = file("log.csv", data);
-    let (_, log) = crate::transactions::read_csv(&path, &window, pseudo(), &ids);
+    let (_, log) = crate::records::gathered(|out| {
+        crate::transactions::read_csv(&path, &window, pseudo(), &ids, out)
+    });
     balanced(&log);
-    let (_, log) = crate::documents::read(&path, &HashMap::new(), &window, pseudo(), &ids);
+    let (_, log) = crate::records::gathered(|out| {
+        crate::documents::read(&path, &HashMap::new(), &window, pseudo(), &ids, out)
+    });
     balanced(&log);
 }

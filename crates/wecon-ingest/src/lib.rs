@@ -487,13 +487,21 @@ pub fn ingest(
             unit.apply(&mut logs, &mut people, &mut invitations);
             records.push(unit);
         } else if units::read_alone(&input) {
-            let (acts, mut unit) = read_unit(input, &reader);
-            unit.label = labels[i].clone();
-            for a in &acts {
-                *unit.activities.entry(a.source.clone()).or_default() += 1;
+            // Written as they come; the first failure to write ends the run once the input
+            // is read.
+            let mut failed = None;
+            let mut unit = read_unit(input, &reader, &mut |acts| {
+                if failed.is_none()
+                    && let Err(e) = activities.add(acts)
+                {
+                    failed = Some(e);
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
             }
+            unit.label = labels[i].clone();
             unit.apply(&mut logs, &mut people, &mut invitations);
-            activities.add(acts)?;
             // An input that could not be hashed is read again next time.
             if let Some(hash) = hashes[i].clone() {
                 unit.hash = hash;
@@ -713,13 +721,24 @@ struct Reader<'a> {
     identities: &'a identity::Identities,
 }
 
-/// Reads an input that is read on its own (see [`units::read_alone`]): its activities, and
-/// the record of everything else reading it gave (its label, hash and row counts are filled
-/// in by the caller).
-fn read_unit(input: Input, r: &Reader<'_>) -> (Vec<Activity>, units::UnitRecord) {
+/// Reads an input that is read on its own (see [`units::read_alone`]): its activities go to
+/// `send` (a log a chunk at a time, as it is read), and what else reading it gave is
+/// returned as its record (its label and hash are filled in by the caller).
+fn read_unit(
+    input: Input,
+    r: &Reader<'_>,
+    send: &mut dyn FnMut(Vec<Activity>),
+) -> units::UnitRecord {
     let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
     let mut unit = units::UnitRecord::default();
-    let acts = match input {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    let mut send = |acts: Vec<Activity>| {
+        for a in &acts {
+            *counts.entry(a.source.clone()).or_default() += 1;
+        }
+        send(acts);
+    };
+    match input {
         Input::MailTree { root, name, files } => {
             let key = |file: &str| folder_key(&root, file);
             // Each file is read and parsed by the same task, so reading one overlaps parsing
@@ -747,7 +766,9 @@ fn read_unit(input: Input, r: &Reader<'_>) -> (Vec<Activity>, units::UnitRecord)
                     mail::parse_raw(raw, &key)
                 })
                 .collect();
-            mailbox(parsed, &name, "maildir", &key, r, &mut logs, &mut unit)
+            send(mailbox(
+                parsed, &name, "maildir", &key, r, &mut logs, &mut unit,
+            ));
         }
         Input::Mbox(path) => {
             let file = path.display().to_string();
@@ -762,61 +783,65 @@ fn read_unit(input: Input, r: &Reader<'_>) -> (Vec<Activity>, units::UnitRecord)
                         .file_stem()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default();
-                    mailbox(parsed, &name, "mbox", &key, r, &mut logs, &mut unit)
+                    send(mailbox(
+                        parsed, &name, "mbox", &key, r, &mut logs, &mut unit,
+                    ));
                 }
-                Err(_) => {
-                    entry.reject(records::UNREADABLE);
-                    Vec::new()
-                }
+                Err(_) => entry.reject(records::UNREADABLE),
             }
         }
         Input::Slack(root) => {
             let (acts, authors) =
                 slack::read_export(&root, r.window, r.pseudo, r.identities, &mut logs);
             unit.people = authors;
-            acts
+            send(acts);
         }
         // Logs of many people's records: each reader returns its activities and the file's
         // log entry; everybody they name is a person found in that kind of log.
         input => {
             let (w, p, ids) = (r.window, r.pseudo, r.identities);
-            let (acts, entry, kind) = match &input {
-                Input::DocumentCsv(path) => {
-                    let (a, e) = documents::read(path, &r.opts.map, w, p, ids);
-                    (a, e, "document log")
-                }
-                Input::Chat(path, k) => {
-                    let (a, e) = chat_json::read(path, *k, w, p, ids);
-                    (a, e, "chat export")
-                }
-                Input::Transactions(path, true) => {
-                    let (a, e) = transactions::read_csv(path, w, p, ids);
-                    (a, e, "transaction log")
-                }
-                Input::Transactions(path, false) => {
-                    let (a, e) = transactions::read_ocel(path, w, p, ids);
-                    (a, e, "transaction log")
-                }
-                Input::Audit(path, k) => {
-                    let (a, e) = audit::read_audit(path, *k, w, p, ids);
-                    (a, e, "audit log")
-                }
+            let mut people = std::collections::BTreeSet::new();
+            let mut see = |acts: Vec<Activity>| {
+                people.extend(acts.iter().map(|a| a.person_id.clone()));
+                send(acts);
+            };
+            let mut out = records::Emit::new(&mut see);
+            let (entry, kind) = match &input {
+                Input::DocumentCsv(path) => (
+                    documents::read(path, &r.opts.map, w, p, ids, &mut out),
+                    "document log",
+                ),
+                Input::Chat(path, k) => (
+                    chat_json::read(path, *k, w, p, ids, &mut out),
+                    "chat export",
+                ),
+                Input::Transactions(path, true) => (
+                    transactions::read_csv(path, w, p, ids, &mut out),
+                    "transaction log",
+                ),
+                Input::Transactions(path, false) => (
+                    transactions::read_ocel(path, w, p, ids, &mut out),
+                    "transaction log",
+                ),
+                Input::Audit(path, k) => (
+                    audit::read_audit(path, *k, w, p, ids, &mut out),
+                    "audit log",
+                ),
                 _ => unreachable!("read_unit is given only inputs read on their own"),
             };
-            let ids: std::collections::BTreeSet<&str> =
-                acts.iter().map(|a| a.person_id.as_str()).collect();
-            unit.people = ids
+            out.finish();
+            unit.people = people
                 .into_iter()
-                .map(|id| Person::with_defaults(id.to_string(), kind))
+                .map(|id| Person::with_defaults(id, kind))
                 .collect();
             logs.insert(entry.source_file.clone(), entry);
-            acts
         }
-    };
+    }
     let mut logs: Vec<IngestLogEntry> = logs.into_values().collect();
     logs.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     unit.logs = logs;
-    (acts, unit)
+    unit.activities = counts;
+    unit
 }
 
 /// A mailbox's messages made its owner's activities; its owner is a person found in a

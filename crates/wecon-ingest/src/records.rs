@@ -9,7 +9,58 @@ pub(crate) const OUTSIDE_WINDOW: &str = "outside the --since/--until window";
 pub(crate) const UNREADABLE: &str = "file could not be read";
 
 use serde_json::Value;
-use wecon_model::schema::IngestLogEntry;
+use wecon_model::schema::{Activity, IngestLogEntry};
+
+/// How many activities a reader hands on at a time.
+const CHUNK: usize = 65_536;
+
+/// Where a reader puts the activities it reads: handed on [`CHUNK`] at a time, so a log of
+/// any size is written while it is read rather than held whole. Whoever made it calls
+/// [`Emit::finish`] to hand on the rest.
+pub(crate) struct Emit<'a> {
+    chunk: Vec<Activity>,
+    size: usize,
+    send: &'a mut dyn FnMut(Vec<Activity>),
+}
+
+impl<'a> Emit<'a> {
+    pub(crate) fn new(send: &'a mut dyn FnMut(Vec<Activity>)) -> Self {
+        Self::chunked(CHUNK, send)
+    }
+
+    pub(crate) fn chunked(size: usize, send: &'a mut dyn FnMut(Vec<Activity>)) -> Self {
+        Emit {
+            chunk: Vec::new(),
+            size: size.max(1),
+            send,
+        }
+    }
+
+    pub(crate) fn push(&mut self, a: Activity) {
+        self.chunk.push(a);
+        if self.chunk.len() >= self.size {
+            (self.send)(std::mem::take(&mut self.chunk));
+        }
+    }
+
+    pub(crate) fn finish(mut self) {
+        if !self.chunk.is_empty() {
+            (self.send)(std::mem::take(&mut self.chunk));
+        }
+    }
+}
+
+/// Everything a reader emits, gathered: for tests and fuzzing, which look at it whole.
+pub(crate) fn gathered(
+    read: impl FnOnce(&mut Emit<'_>) -> IngestLogEntry,
+) -> (Vec<Activity>, IngestLogEntry) {
+    let mut all = Vec::new();
+    let mut send = |chunk: Vec<Activity>| all.extend(chunk);
+    let mut out = Emit::new(&mut send);
+    let log = read(&mut out);
+    out.finish();
+    (all, log)
+}
 
 /// An instant as exports write it, in µs since the epoch: RFC 3339, or a zone-less ISO form
 /// (`2024-01-15 10:00`, `2024-01-15T10:00:00.123`, the Management API's

@@ -30,6 +30,7 @@ use wecon_model::schema::{Activity, IngestLogEntry};
 
 use crate::Window;
 use crate::identity::Identities;
+use crate::records::Emit;
 
 const CASE: &[&str] = &["case_id", "case", "case:concept:name", "caseid"];
 const STEP: &[&str] = &["step", "activity", "concept:name", "event"];
@@ -110,12 +111,13 @@ pub(crate) fn read_csv(
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
-) -> (Vec<Activity>, IngestLogEntry) {
+    out: &mut Emit<'_>,
+) -> IngestLogEntry {
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, "transactions_csv");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
-        return (Vec::new(), log);
+        return log;
     };
     let col = |names: &[&str]| header_index(&header, names);
     let (c_case, c_step, c_person, c_time, c_end, c_type) = (
@@ -126,7 +128,6 @@ pub(crate) fn read_csv(
         col(END),
         col(TYPE),
     );
-    let mut out = Vec::new();
     for (i, row) in reader.records().enumerate() {
         let Ok(row) = row else {
             log.reject(BAD_ROW);
@@ -158,7 +159,7 @@ pub(crate) fn read_csv(
             Err(reason) => log.reject(reason),
         }
     }
-    (out, log)
+    log
 }
 
 fn attr<'a>(v: &'a Value, names: &[&str]) -> Option<&'a str> {
@@ -177,14 +178,15 @@ pub(crate) fn read_ocel(
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
-) -> (Vec<Activity>, IngestLogEntry) {
+    out: &mut Emit<'_>,
+) -> IngestLogEntry {
     let file = path.display().to_string();
     let mut log = IngestLogEntry::new(&file, "ocel");
     let bytes = std::fs::read(path).unwrap_or_default();
     log.bytes = bytes.len() as i64;
     let Ok(doc) = serde_json::from_slice::<Value>(&bytes) else {
         log.reject("OCEL file is not valid JSON");
-        return (Vec::new(), log);
+        return log;
     };
     // Object id → (type, a person's address if the object is a person).
     let mut objects: HashMap<&str, (&str, Option<String>)> = HashMap::new();
@@ -207,7 +209,6 @@ pub(crate) fn read_ocel(
         });
         objects.insert(id, (t, address));
     }
-    let mut out = Vec::new();
     for (i, e) in doc
         .get("events")
         .and_then(Value::as_array)
@@ -266,7 +267,7 @@ pub(crate) fn read_ocel(
             Err(reason) => log.reject(reason),
         }
     }
-    (out, log)
+    log
 }
 
 #[cfg(test)]
@@ -287,7 +288,9 @@ mod tests {
         ));
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let ids = Identities::default();
-        let (acts, log) = read_csv(&csv_path, &Window::everything(), &pseudo, &ids);
+        let (acts, log) = crate::records::gathered(|out| {
+            read_csv(&csv_path, &Window::everything(), &pseudo, &ids, out)
+        });
         assert_eq!((log.records_read, log.records_accepted), (3, 2));
         assert_eq!(acts[1].action, "approve");
         assert_eq!(acts[0].object_id, acts[1].object_id);
@@ -303,7 +306,9 @@ mod tests {
         )
         .unwrap();
         assert!(looks_like_ocel(&std::fs::read(&ocel).unwrap()));
-        let (acts, log) = read_ocel(&ocel, &Window::everything(), &pseudo, &ids);
+        let (acts, log) = crate::records::gathered(|out| {
+            read_ocel(&ocel, &Window::everything(), &pseudo, &ids, out)
+        });
         assert_eq!((log.records_read, log.records_accepted), (2, 1));
         assert_eq!(acts[0].person_id, pseudo.person("ann@x.org"));
         assert_eq!(acts[0].category.as_deref(), Some("invoice"));
