@@ -18,100 +18,142 @@
 -- local time, written so that DuckDB runs the same SQL: see benches/analysis.)
 -- Source: Viva Insights "uninterrupted hours" and MyAnalytics "focus hours", as summarised in
 -- METRICS.md §3.
-WITH busy AS (
-    -- Each counted activity twice: once among all collaboration, once among meetings and
-    -- calls only (for legacy focus). Times are local wall-clock microseconds.
+WITH local_busy AS (
+    -- Each counted activity in local wall-clock microseconds, on the local day it starts,
+    -- with the working hours of that day (ending the next day when they end before they
+    -- start).
     SELECT
-        t.person_id,
-        k.kind,
-        local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) AS s_us,
-        local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) + CAST(t.seconds * 1000000.0 AS BIGINT) AS e_us
-    FROM timed t
-    LEFT JOIN working_patterns s ON s.person_id = t.person_id
-    CROSS JOIN (VALUES ('all'), ('meetings')) AS k(kind)
-    WHERE t.seconds > 0
-      AND t.source IN ('email', 'chat', 'calendar', 'call')
-      AND (k.kind = 'all' OR t.source IN ('calendar', 'call'))
-),
-active_weeks AS (
-    SELECT DISTINCT person_id, day - (day + 3) % 7 AS monday
-    FROM (SELECT person_id, CAST(floor(s_us / 86400000000.0) AS BIGINT) AS day FROM busy WHERE kind = 'all') AS d
-),
-windows AS (
-    SELECT
-        w.person_id,
-        k.kind,
-        w.monday,
-        w.monday + d.n AS day,
-        (w.monday + d.n) * 86400000000 + s.start_minute * 60000000 AS ws,
-        (w.monday + d.n) * 86400000000
-            + CASE WHEN s.end_minute > s.start_minute THEN s.end_minute ELSE s.end_minute + 1440 END
-              * 60000000 AS we
-    FROM active_weeks w
-    JOIN working_patterns s ON s.person_id = w.person_id
-    CROSS JOIN (VALUES (0), (1), (2), (3), (4), (5), (6)) AS d(n)
-    CROSS JOIN (VALUES ('all'), ('meetings')) AS k(kind)
-    WHERE strpos(s.work_days, CAST(d.n + 1 AS VARCHAR)) > 0
+        person_id,
+        meeting,
+        s_us,
+        s_us + us AS e_us,
+        day,
+        strpos(work_days, CAST((day + 3) % 7 + 1 AS VARCHAR)) > 0 AS working_day,
+        day * 86400000000 + start_minute * 60000000 AS ws,
+        day * 86400000000 + end_minute * 60000000 AS we
+    FROM (
+        SELECT
+            t.person_id,
+            t.source IN ('calendar', 'call') AS meeting,
+            local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) AS s_us,
+            CAST(floor(local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) / 86400000000.0) AS BIGINT) AS day,
+            CAST(t.seconds * 1000000.0 AS BIGINT) AS us,
+            s.work_days,
+            s.start_minute,
+            CASE WHEN s.end_minute > s.start_minute THEN s.end_minute ELSE s.end_minute + 1440 END AS end_minute
+        FROM timed t
+        JOIN working_patterns s ON s.person_id = t.person_id
+        WHERE t.seconds > 0
+          AND t.source IN ('email', 'chat', 'calendar', 'call')
+    ) AS l
 ),
 clipped AS (
+    -- Cut at the day's working hours; activity outside them (or on a day off) keeps no
+    -- interval but still makes its week one the person worked in.
     SELECT
-        w.person_id,
-        w.kind,
-        w.day,
-        w.ws,
-        GREATEST(b.s_us, w.ws) AS cs,
-        LEAST(b.e_us, w.we) AS ce
-    FROM busy b
-    JOIN windows w
-      ON w.person_id = b.person_id AND w.kind = b.kind AND w.day = CAST(floor(b.s_us / 86400000000.0) AS BIGINT)
-    WHERE b.e_us > w.ws AND b.s_us < w.we
+        person_id,
+        meeting,
+        day,
+        ws,
+        we,
+        CASE WHEN working_day AND e_us > ws AND s_us < we THEN GREATEST(s_us, ws) END AS cs,
+        CASE WHEN working_day AND e_us > ws AND s_us < we THEN LEAST(e_us, we) END AS ce
+    FROM local_busy
 ),
 ordered AS (
+    -- How it is computed: one pass over each person's activities in the order of their local
+    -- days and times. The running maximum end of the intervals before each one (among all
+    -- activities, and among meetings and calls only, for legacy focus) gives the free block
+    -- before it; a day's latest end gives the block after its last interval. (Working hours
+    -- end at most a day after they start, so intervals of earlier days end before a day's
+    -- working hours begin.) Days without any activity in working hours are free whole,
+    -- counted from the working pattern rather than listed.
     SELECT
         *,
         MAX(ce) OVER (
-            PARTITION BY person_id, kind, day ORDER BY cs, ce
+            PARTITION BY person_id ORDER BY day, cs ASC NULLS LAST, ce ASC NULLS LAST
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-        ) AS ended_before
+        ) AS ended_before,
+        MAX(CASE WHEN meeting THEN ce END) OVER (
+            PARTITION BY person_id ORDER BY day, cs ASC NULLS LAST, ce ASC NULLS LAST
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS meetings_ended_before
     FROM clipped
 ),
-free_blocks AS (
-    -- The free time before each busy interval (none when it overlaps an earlier one) ...
-    SELECT person_id, kind, day, cs - COALESCE(ended_before, ws) AS us
+gaps AS (
+    -- The free time before each interval (none when it overlaps an earlier one).
+    SELECT
+        person_id,
+        day,
+        ws,
+        we,
+        ce,
+        meeting,
+        CASE WHEN cs > GREATEST(COALESCE(ended_before, ws), ws) THEN cs - GREATEST(COALESCE(ended_before, ws), ws) ELSE 0 END AS before,
+        CASE WHEN meeting AND cs > GREATEST(COALESCE(meetings_ended_before, ws), ws)
+             THEN cs - GREATEST(COALESCE(meetings_ended_before, ws), ws) ELSE 0 END AS meeting_before
     FROM ordered
-    WHERE cs > COALESCE(ended_before, ws)
-    UNION ALL
-    -- ... after a day's last one, and whole days with none.
-    SELECT w.person_id, w.kind, w.day, w.we - COALESCE(MAX(c.ce), w.ws) AS us
-    FROM windows w
-    LEFT JOIN clipped c ON c.person_id = w.person_id AND c.kind = w.kind AND c.day = w.day
-    GROUP BY w.person_id, w.kind, w.day, w.ws, w.we
-    HAVING w.we > COALESCE(MAX(c.ce), w.ws)
+),
+days AS (
+    -- Each day: its free blocks before intervals, and where its busy time ends.
+    SELECT
+        person_id,
+        day,
+        MAX(ws) AS ws,
+        MAX(we) AS we,
+        SUM(before) AS free_us,
+        SUM(CASE WHEN before >= 3600000000 THEN before ELSE 0 END) AS focus_us,
+        SUM(CASE WHEN meeting_before >= 7200000000 THEN meeting_before ELSE 0 END) AS legacy_focus_us,
+        MAX(ce) AS busy_until,
+        MAX(CASE WHEN meeting THEN ce END) AS meetings_until
+    FROM gaps
+    GROUP BY person_id, day
 ),
 free AS (
+    -- ... and the free block after a day's last interval.
     SELECT
         person_id,
         day - (day + 3) % 7 AS monday,
-        SUM(CASE WHEN kind = 'all' THEN us ELSE 0 END) AS free_us,
-        SUM(CASE WHEN kind = 'all' AND us >= 3600000000 THEN us ELSE 0 END) AS focus_us,
-        SUM(CASE WHEN kind = 'meetings' AND us >= 7200000000 THEN us ELSE 0 END) AS legacy_focus_us
-    FROM free_blocks
+        SUM(free_us + CASE WHEN we > busy_until THEN we - busy_until ELSE 0 END) AS free_us,
+        SUM(focus_us + CASE WHEN we - busy_until >= 3600000000 THEN we - busy_until ELSE 0 END) AS focus_us,
+        SUM(legacy_focus_us + CASE WHEN busy_until IS NOT NULL AND we - COALESCE(meetings_until, ws) >= 7200000000
+                                   THEN we - COALESCE(meetings_until, ws) ELSE 0 END) AS legacy_focus_us,
+        SUM(CASE WHEN busy_until IS NOT NULL THEN 1 ELSE 0 END) AS busy_days
+    FROM days
     GROUP BY person_id, day - (day + 3) % 7
 ),
-working AS (
-    SELECT person_id, monday, SUM(we - ws) AS working_us
-    FROM windows
-    WHERE kind = 'all'
-    GROUP BY person_id, monday
+pattern AS (
+    -- Working days a week, and the length of a working day.
+    SELECT
+        s.person_id,
+        COUNT(*) AS days,
+        MAX(CASE WHEN s.end_minute > s.start_minute THEN s.end_minute ELSE s.end_minute + 1440 END
+            - s.start_minute) * 60000000 AS day_us
+    FROM working_patterns s
+    CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7)) AS d(n)
+    WHERE strpos(s.work_days, CAST(d.n AS VARCHAR)) > 0
+    GROUP BY s.person_id
+),
+weeks AS (
+    -- The days with no activity in working hours are free whole.
+    SELECT
+        f.person_id,
+        f.monday,
+        p.days * p.day_us AS working_us,
+        f.free_us + (p.days - f.busy_days) * p.day_us AS free_us,
+        f.focus_us + CASE WHEN p.day_us >= 3600000000 THEN (p.days - f.busy_days) * p.day_us ELSE 0 END AS focus_us,
+        f.legacy_focus_us
+            + CASE WHEN p.day_us >= 7200000000 THEN (p.days - f.busy_days) * p.day_us ELSE 0 END AS legacy_focus_us
+    FROM free f
+    JOIN pattern p ON p.person_id = f.person_id
 )
 SELECT
-    w.person_id,
-    DATE '1970-01-01' + CAST(w.monday AS INT) AS week,
-    w.working_us / 3600000000.0 AS working_hours,
-    (w.working_us - COALESCE(f.free_us, 0)) / 3600000000.0 AS interrupted_hours,
-    COALESCE(f.focus_us, 0) / 3600000000.0 AS focus_hours,
-    (COALESCE(f.free_us, 0) - COALESCE(f.focus_us, 0)) / 3600000000.0 AS fragmented_hours,
-    COALESCE(f.legacy_focus_us, 0) / 3600000000.0 AS legacy_focus_hours
-FROM working w
-LEFT JOIN free f ON f.person_id = w.person_id AND f.monday = w.monday
-ORDER BY w.person_id, week
+    person_id,
+    DATE '1970-01-01' + CAST(monday AS INT) AS week,
+    working_us / 3600000000.0 AS working_hours,
+    (working_us - free_us) / 3600000000.0 AS interrupted_hours,
+    focus_us / 3600000000.0 AS focus_hours,
+    (free_us - focus_us) / 3600000000.0 AS fragmented_hours,
+    legacy_focus_us / 3600000000.0 AS legacy_focus_hours
+FROM weeks
+ORDER BY person_id, week
