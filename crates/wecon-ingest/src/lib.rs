@@ -606,6 +606,10 @@ pub fn ingest(
     let cal_window = calendar_window(activities.span, &parsed, opts);
     // Expanded a batch of calendars at a time, so their occurrences are written as they come.
     let mut from_invites: Vec<(Activity, i64, String)> = Vec::new();
+    // Invitations come after every calendar file, so by then the series the exports hold
+    // are known: an invitation's occurrences of those are dropped as they come rather than
+    // held to the end (one rejection per invitation VEVENT, however many occurrences).
+    let mut dropped: HashMap<(String, String), &'static str> = HashMap::new();
     let mut parsed = parsed.into_iter();
     loop {
         let batch: Vec<CalendarInput> = parsed.by_ref().take(CALENDAR_BATCH).collect();
@@ -627,10 +631,20 @@ pub fn ingest(
         for (acts, log, invite_sent) in expanded {
             add_people(&mut people, &acts, "calendar");
             match invite_sent {
-                Some(sent) => from_invites.extend(acts.into_iter().map(|mut a| {
-                    a.source_file = relabel(&unpacked, &a.source_file);
-                    (a, sent, log.source_file.clone())
-                })),
+                Some(sent) => {
+                    for mut a in acts {
+                        let in_export = a.thread_id.as_ref().is_some_and(|t| {
+                            (activities.calendar_series).contains(&(a.person_id.clone(), t.clone()))
+                        });
+                        if in_export {
+                            let key = (log.source_file.clone(), a.source_record);
+                            dropped.insert(key, calendar::IN_CALENDAR_EXPORT);
+                        } else {
+                            a.source_file = relabel(&unpacked, &a.source_file);
+                            from_invites.push((a, sent, log.source_file.clone()));
+                        }
+                    }
+                }
                 None => activities.add(acts)?,
             }
             match logs.get_mut(&log.source_file) {
@@ -647,7 +661,7 @@ pub fn ingest(
         );
     }
     progress.finish();
-    let kept = keep_invited_meetings(from_invites, &activities.calendar_series, &mut logs);
+    let kept = keep_invited_meetings(from_invites, dropped, &mut logs);
     activities.add(kept)?;
     activities.flag_far_out()?;
 
@@ -907,11 +921,12 @@ struct CalendarInput {
 }
 
 /// Meetings read from invitations in mail count only where the person's calendar export does
-/// not hold the same series, and only as the latest invitation for it says (an update moves
-/// the meeting, a cancellation cancels it). The others are logged as rejected.
+/// not hold the same series (those are `dropped` already, by invitation VEVENT), and only as
+/// the latest invitation for it says (an update moves the meeting, a cancellation cancels
+/// it). The others are logged as rejected.
 fn keep_invited_meetings(
     from_invites: Vec<(Activity, i64, String)>,
-    in_calendar: &std::collections::HashSet<(String, String)>,
+    mut dropped: HashMap<(String, String), &'static str>,
     logs: &mut HashMap<String, IngestLogEntry>,
 ) -> Vec<Activity> {
     use std::collections::HashSet;
@@ -932,14 +947,11 @@ fn keep_invited_meetings(
             *slot = candidate;
         }
     }
-    let mut dropped: HashMap<(String, String), &'static str> = HashMap::new();
     let mut kept_ids = Vec::new();
     for (i, (a, _, log_key)) in from_invites.iter().enumerate() {
         let series = a.thread_id.as_deref().unwrap_or_default();
         let this = format!("{}\0{}", a.source_file, invite_of(&a.source_record));
-        let reason = if in_calendar.contains(&(a.person_id.clone(), series.to_string())) {
-            Some(calendar::IN_CALENDAR_EXPORT)
-        } else if latest
+        let reason = if latest
             .get(&(a.person_id.as_str(), series))
             .is_some_and(|(_, newest)| *newest != this)
         {
