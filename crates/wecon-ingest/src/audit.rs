@@ -265,8 +265,8 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
 }
 
 /// Reads one audit log file into activities, logging each record. A portal CSV is read a
-/// row at a time and its activities handed on as they come, so its size does not matter; a
-/// JSON file is parsed whole (the Management API and Reports API hand out pages).
+/// row at a time, JSON lines a line at a time, and their activities handed on as they come,
+/// so their size does not matter; other JSON (an array, an API page) is parsed whole.
 pub(crate) fn read_audit(
     path: &Path,
     kind: AuditKind,
@@ -319,34 +319,31 @@ pub(crate) fn read_audit(
         }
         return facts.finish();
     }
-    let Ok(bytes) = std::fs::read(path) else {
-        facts.log.reject(crate::records::UNREADABLE);
-        return facts.log;
-    };
-    facts.log.bytes = bytes.len() as i64;
-    let text = String::from_utf8_lossy(&bytes);
-    for (i, r) in crate::records::json_records(&text, "items")
-        .into_iter()
-        .enumerate()
-    {
+    let mut i = 0;
+    let read = crate::records::each_json_record(path, "items", |r| {
+        i += 1;
         match (kind, r) {
             (AuditKind::Google, Err(())) => {
-                facts.take(format!("activity {}", i + 1), Err(BAD_RECORD));
+                facts.take(format!("activity {i}"), Err(BAD_RECORD));
             }
             (AuditKind::Google, Ok(a)) => match a.get("events").and_then(Value::as_array) {
                 Some(events) if !events.is_empty() => {
                     for (j, e) in events.iter().enumerate() {
-                        let label = format!("activity {} event {}", i + 1, j + 1);
+                        let label = format!("activity {i} event {}", j + 1);
                         facts.take(label, google_fact(&a, e, ids));
                     }
                 }
-                _ => facts.take(format!("activity {}", i + 1), Err(NOT_WORK)),
+                _ => facts.take(format!("activity {i}"), Err(NOT_WORK)),
             },
             (_, r) => {
                 let fact = r.map_err(|_| BAD_RECORD).and_then(|r| m365_fact(&r, ids));
-                facts.take(format!("record {}", i + 1), fact);
+                facts.take(format!("record {i}"), fact);
             }
         }
+    });
+    match read {
+        Ok(bytes) => facts.log.bytes = bytes as i64,
+        Err(_) => facts.log.reject(crate::records::UNREADABLE),
     }
     facts.finish()
 }

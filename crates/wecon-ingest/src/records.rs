@@ -106,6 +106,59 @@ pub(crate) fn json_records(text: &str, page_key: &str) -> Vec<Result<Value, ()>>
         .collect()
 }
 
+/// Calls `each` with every JSON record of the file at `path`, as [`json_records`] finds
+/// them, but reading JSON lines a line at a time so a log of any size is never held whole;
+/// other files (an array, an API page, one document) are parsed whole. Returns the file's
+/// size; an error opening or reading it ends the records.
+pub(crate) fn each_json_record(
+    path: &Path,
+    page_key: &str,
+    mut each: impl FnMut(Result<Value, ()>),
+) -> std::io::Result<u64> {
+    use std::io::{BufRead, Read};
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
+    // The next line that is not blank, as text (`None` at the end of the file).
+    let mut raw = Vec::new();
+    let mut next_line = |reader: &mut std::io::BufReader<std::fs::File>| loop {
+        raw.clear();
+        if reader.read_until(b'\n', &mut raw)? == 0 {
+            return Ok::<_, std::io::Error>(None);
+        }
+        let line = String::from_utf8_lossy(&raw);
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if !line.is_empty() {
+            return Ok(Some(line.to_string()));
+        }
+    };
+    let Some(first) = next_line(&mut reader)? else {
+        return Ok(size);
+    };
+    // JSON lines: a first line that is a whole record, and more after it.
+    let first_record = first
+        .starts_with('{')
+        .then(|| serde_json::from_str::<Value>(&first).ok())
+        .flatten();
+    let second = match first_record {
+        Some(_) => next_line(&mut reader)?,
+        None => None,
+    };
+    let (Some(first_record), Some(second)) = (first_record, second) else {
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest)?;
+        let text = format!("{first}\n{}", String::from_utf8_lossy(&rest));
+        json_records(&text, page_key).into_iter().for_each(each);
+        return Ok(size);
+    };
+    each(Ok(first_record));
+    each(serde_json::from_str(&second).map_err(|_| ()));
+    while let Some(line) = next_line(&mut reader)? {
+        each(serde_json::from_str(&line).map_err(|_| ()));
+    }
+    Ok(size)
+}
+
 /// A CSV reader (flexible rows, trimmed fields) and its header, or the rejection logged.
 pub(crate) fn open_csv(
     path: &Path,
@@ -158,5 +211,26 @@ mod tests {
         assert_eq!(json_records(r#"{"value": [1, 2]}"#, "value").len(), 2);
         assert_eq!(json_records("{\"a\": 1}\nnot json\n", "items").len(), 2);
         assert_eq!(json_records("[1, 2, 3]", "items").len(), 3);
+    }
+
+    #[test]
+    fn json_lines_are_streamed_with_the_records_of_a_whole_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("log.json");
+        for text in [
+            "{\"a\": 1}\n\n{\"a\": 2}\r\nnot json\n{\"a\": 3}\n",
+            "\u{feff}{\"a\": 1}\n{\"a\": 2}",
+            "{\"items\": [{\"a\": 1}, {\"a\": 2}]}\n",
+            "{\n  \"items\": [{\"a\": 1}]\n}\n",
+            "[{\"a\": 1},\n {\"a\": 2}]",
+            "\n\n[1, 2",
+            "",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let mut streamed = Vec::new();
+            let size = each_json_record(&path, "items", |r| streamed.push(r)).unwrap();
+            assert_eq!(size, text.len() as u64);
+            assert_eq!(streamed, json_records(text, "items"), "{text:?}");
+        }
     }
 }
