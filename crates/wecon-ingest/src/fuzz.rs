@@ -169,13 +169,17 @@ pub fn chat(data: &[u8]) {
     file("slack/channels.json", br#"[{"id":"C1","name":"general"}]"#);
     file("slack/general/2024-01-15.json", rest);
     let mut logs = HashMap::new();
+    let mut discard = |_| {};
+    let mut out = crate::records::Emit::new(&mut discard);
     let _ = crate::slack::read_export(
         &root,
         &Window::everything(),
         pseudo(),
         &Identities::default(),
         &mut logs,
+        &mut out,
     );
+    out.finish();
     logs.values().for_each(balanced);
 }
 

@@ -805,10 +805,10 @@ fn read_unit(
             }
         }
         Input::Slack(root) => {
-            let (acts, authors) =
-                slack::read_export(&root, r.window, r.pseudo, r.identities, &mut logs);
-            unit.people = authors;
-            send(acts);
+            let mut out = records::Emit::new(&mut send);
+            unit.people =
+                slack::read_export(&root, r.window, r.pseudo, r.identities, &mut logs, &mut out);
+            out.finish();
         }
         // Logs of many people's records: each reader returns its activities and the file's
         // log entry; everybody they name is a person found in that kind of log.

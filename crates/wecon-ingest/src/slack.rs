@@ -21,6 +21,7 @@ use wecon_model::schema::{Activity, IngestLogEntry, Person};
 use crate::Window;
 use crate::category::category_of;
 use crate::identity::Identities;
+use crate::records::Emit;
 
 /// The conversation lists of an export, by kind.
 const CONVERSATION_LISTS: &[(&str, &str)] = &[
@@ -82,14 +83,17 @@ fn ts_micros(ts: &str) -> Option<i64> {
     secs.checked_mul(1_000_000)?.checked_add(micros)
 }
 
-/// Reads one export into activities and the people rows of its authors, logging every file.
+/// Reads one export into activities (handed on a conversation at a time: its member count
+/// is known once all its days are read) and returns the people rows of its authors, logging
+/// every file.
 pub(crate) fn read_export(
     root: &Path,
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
     logs: &mut HashMap<String, IngestLogEntry>,
-) -> (Vec<Activity>, Vec<Person>) {
+    out: &mut Emit<'_>,
+) -> Vec<Person> {
     // A metadata file is logged (with no records of its own) and its JSON returned.
     let metadata = |logs: &mut HashMap<String, IngestLogEntry>, path: &Path, note: &str| {
         let file = path.display().to_string();
@@ -171,7 +175,6 @@ pub(crate) fn read_export(
         }
     }
 
-    let mut activities = Vec::new();
     let mut posters: HashMap<String, Option<String>> = HashMap::new();
     let mut entries: Vec<_> = std::fs::read_dir(root)
         .map(|r| r.filter_map(Result::ok).collect())
@@ -303,9 +306,9 @@ pub(crate) fn read_export(
                 a.external_parties = external;
             }
         }
-        activities.extend(conversation);
+        conversation.into_iter().for_each(|a| out.push(a));
     }
-    let people = posters
+    posters
         .into_iter()
         .map(|(identity, tz)| {
             let mut p = Person::with_defaults(pseudo.person(&identity), "slack");
@@ -314,8 +317,7 @@ pub(crate) fn read_export(
             }
             p
         })
-        .collect();
-    (activities, people)
+        .collect()
 }
 
 #[cfg(test)]
