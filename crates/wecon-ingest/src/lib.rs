@@ -561,58 +561,73 @@ pub fn ingest(
         }
     }
 
-    // Calendars: parse all, make each its owner's, then expand within the window the other
-    // data spans.
-    let mut parsed: Vec<CalendarInput> = calendars
+    // Calendars: each parsed and made its owner's, then expanded within the window the other
+    // data spans. The window needs every calendar's earliest start and latest one-off start,
+    // so calendar files are read twice: once for those two times (nothing else kept), then a
+    // batch at a time to be expanded, so memory holds one batch of calendars whatever their
+    // number. Meeting invitations from mail (each a small calendar of its mailbox's owner)
+    // come after the files.
+    let read_calendar = |path: &PathBuf| -> CalendarInput {
+        let file = path.display().to_string();
+        let mut log = IngestLogEntry::new(&file, "ics");
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut cal = match std::fs::read(path) {
+            Ok(bytes) => {
+                log.bytes = bytes.len() as i64;
+                let text = String::from_utf8_lossy(&bytes);
+                calendar::parse_calendar(&file, &text, &mut log)
+            }
+            Err(_) => {
+                log.reject(records::UNREADABLE);
+                calendar::ParsedCalendar::empty(&file)
+            }
+        };
+        calendar::resolve_identities(&mut cal, &identities);
+        let (owner, rule) = match opts.owner.as_deref() {
+            Some(o) => (o.to_string(), "--owner".to_string()),
+            None => calendar::decide_owner(&cal, &stem),
+        };
+        log.owner_rule = Some(rule);
+        let owner = identities.resolve(&owner);
+        CalendarInput {
+            cal: calendar::own(cal, &owner, &identities, &pseudo),
+            log,
+            invite: None,
+        }
+    };
+    let mut spans: Vec<(Option<i64>, Option<i64>)> = calendars
         .par_iter()
         .map(|path| {
-            let file = path.display().to_string();
-            let mut log = IngestLogEntry::new(&file, "ics");
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let mut cal = match std::fs::read(path) {
-                Ok(bytes) => {
-                    log.bytes = bytes.len() as i64;
-                    let text = String::from_utf8_lossy(&bytes);
-                    calendar::parse_calendar(&file, &text, &mut log)
-                }
-                Err(_) => {
-                    log.reject(records::UNREADABLE);
-                    calendar::ParsedCalendar::empty(&file)
-                }
-            };
-            calendar::resolve_identities(&mut cal, &identities);
-            let (owner, rule) = match opts.owner.as_deref() {
-                Some(o) => (o.to_string(), "--owner".to_string()),
-                None => calendar::decide_owner(&cal, &stem),
-            };
-            log.owner_rule = Some(rule);
-            let owner = identities.resolve(&owner);
-            CalendarInput {
-                cal: calendar::own(cal, &owner, &identities, &pseudo),
-                log,
-                invite: None,
-            }
+            let c = read_calendar(path);
+            (c.cal.earliest_start(), c.cal.latest_single_start())
         })
         .collect();
-    // Meeting invitations from mail, each a small calendar of its mailbox's owner.
-    parsed.extend(invitations.into_iter().map(|i| CalendarInput {
+    spans.extend(
+        invitations
+            .iter()
+            .map(|i| (i.cal.earliest_start(), i.cal.latest_single_start())),
+    );
+    let cal_window = calendar_window(activities.span, &spans, opts);
+    let mut files = calendars.chunks(CALENDAR_BATCH);
+    let mut invites = invitations.into_iter().map(|i| CalendarInput {
         cal: i.cal,
         log: i.log,
         invite: Some(i.sent_utc),
-    }));
-    let cal_window = calendar_window(activities.span, &parsed, opts);
+    });
     // Expanded a batch of calendars at a time, so their occurrences are written as they come.
     let mut from_invites: Vec<(Activity, i64, String)> = Vec::new();
     // Invitations come after every calendar file, so by then the series the exports hold
     // are known: an invitation's occurrences of those are dropped as they come rather than
     // held to the end (one rejection per invitation VEVENT, however many occurrences).
     let mut dropped: HashMap<(String, String), &'static str> = HashMap::new();
-    let mut parsed = parsed.into_iter();
     loop {
-        let batch: Vec<CalendarInput> = parsed.by_ref().take(CALENDAR_BATCH).collect();
+        let batch: Vec<CalendarInput> = match files.next() {
+            Some(paths) => paths.par_iter().map(read_calendar).collect(),
+            None => invites.by_ref().take(CALENDAR_BATCH).collect(),
+        };
         if batch.is_empty() {
             break;
         }
@@ -1146,16 +1161,13 @@ impl Collected<'_> {
 /// the span of the calendars' own one-off events, at least one year from the first event.
 fn calendar_window(
     span: Option<(i64, i64)>,
-    parsed: &[CalendarInput],
+    calendars: &[(Option<i64>, Option<i64>)],
     opts: &IngestOptions,
 ) -> Window {
     let mail_min = span.map(|s| s.0);
     let mail_max = span.map(|s| s.1);
-    let cal_min = parsed.iter().filter_map(|c| c.cal.earliest_start()).min();
-    let cal_max = parsed
-        .iter()
-        .filter_map(|c| c.cal.latest_single_start())
-        .max();
+    let cal_min = calendars.iter().filter_map(|c| c.0).min();
+    let cal_max = calendars.iter().filter_map(|c| c.1).max();
     let since = opts.since.or(match (mail_min, cal_min) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
