@@ -28,12 +28,36 @@ use crate::{IngestError, Manifest};
 /// The file that marks a complete dataset.
 pub const MANIFEST: &str = "manifest.json";
 
-/// Activities gathered before they are written (about 1.4 KB each in memory).
+/// Activities gathered before they are written (about 1.4 KB each in memory) ...
 const FLUSH_ROWS: usize = 250_000;
+/// ... or fewer, once they take this much memory: an activity weighs more the more people
+/// it names (`parties`), so a large organisation's all-staff mail would otherwise make the
+/// buffer grow with the organisation.
+const FLUSH_BYTES: usize = 256 << 20;
+
+/// About what an activity takes in memory: itself and its longer text.
+fn weight(a: &Activity) -> usize {
+    let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+    let names = |n: &Option<Vec<String>>| {
+        n.as_ref()
+            .map_or(0, |n| n.iter().map(|p| p.len() + size_of::<String>()).sum())
+    };
+    size_of::<Activity>()
+        + a.activity_id.len()
+        + a.person_id.len()
+        + a.source_file.len()
+        + a.source_record.len()
+        + text(&a.thread_id)
+        + text(&a.object_id)
+        + names(&a.parties)
+        + names(&a.external_parties)
+}
 
 /// A dataset being written; dropped unfinished, its temporary folder is removed.
 pub(crate) struct DatasetWriter {
     pending: Vec<Activity>,
+    /// What `pending` weighs (see [`weight`]).
+    pending_bytes: usize,
     out: PathBuf,
     partial: PathBuf,
     /// Parts written per partition folder, for the next part's number.
@@ -56,6 +80,7 @@ impl DatasetWriter {
         fs_err::create_dir_all(partial.join(ACTIVITIES))?;
         Ok(DatasetWriter {
             pending: Vec::new(),
+            pending_bytes: 0,
             out: out.to_path_buf(),
             partial,
             parts: HashMap::new(),
@@ -66,9 +91,12 @@ impl DatasetWriter {
 
     /// Takes activities to write; writes what is waiting once there is enough of it.
     pub(crate) fn write(&mut self, activities: Vec<Activity>) -> Result<(), IngestError> {
-        self.pending.extend(activities);
-        if self.pending.len() >= FLUSH_ROWS {
-            self.flush()?;
+        for a in activities {
+            self.pending_bytes += weight(&a);
+            self.pending.push(a);
+            if self.pending.len() >= FLUSH_ROWS || self.pending_bytes >= FLUSH_BYTES {
+                self.flush()?;
+            }
         }
         Ok(())
     }
@@ -76,6 +104,7 @@ impl DatasetWriter {
     /// Writes the waiting activities into their partitions, sorted by source, person, start.
     fn flush(&mut self) -> Result<(), IngestError> {
         let mut activities = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
         if activities.is_empty() {
             return Ok(());
         }
