@@ -38,3 +38,17 @@ measure() {
     done
     printf '%s %s\n' "$(printf '%s\n' "${times[@]}" | sort -g | sed -n "$(((runs + 1) / 2))p")" "$rss"
 }
+
+# bench_dataset PEOPLE WEEKS DS: ingests a synthetic organisation of PEOPLE × WEEKS (mbox
+# mail) into DS unless a dataset is there already, removing the exports after; when it made
+# one it prints "exports_MB ingest_seconds ingest_peak_rss_kb".
+bench_dataset() {
+    local people="$1" weeks="$2" ds="$3" org="$work/org-$1" mb
+    [ -f "$ds/manifest.json" ] && return 0
+    "$wecon" synth --people "$people" --weeks "$weeks" --mail-format mbox --out "$org" >/dev/null 2>&1
+    mb=$(du -sm "$org" | cut -f1)
+    WECON_KEY=bench-key-0123456789abcdef /usr/bin/time -f "%e %M" -o "$work/ingest.t" \
+        "$wecon" ingest "$org" --out "$ds" >/dev/null 2>&1
+    rm -rf "$org"
+    echo "$mb $(cat "$work/ingest.t")"
+}

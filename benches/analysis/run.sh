@@ -44,15 +44,10 @@ profile=queries/profiles/wecon.toml
 
 for people in $sizes; do
     ds="$data/ds-$people-$weeks"
-    if [ ! -f "$ds/manifest.json" ]; then
-        org="$work/org-$people"
-        "$wecon" synth --people "$people" --weeks "$weeks" --mail-format mbox --out "$org" >/dev/null 2>&1
-        mb=$(du -sm "$org" | cut -f1)
-        WECON_KEY=bench-key-0123456789abcdef /usr/bin/time -f "%e %M" -o "$work/ingest.t" \
-            "$wecon" ingest "$org" --out "$ds" >/dev/null 2>&1
-        read -r is ikb <"$work/ingest.t"
+    made=$(bench_dataset "$people" "$weeks" "$ds")
+    if [ -n "$made" ]; then
+        read -r mb is ikb <<<"$made"
         echo "| $people × $weeks | $mb | $is | $((ikb / 1024)) |" >>"$results/analysis-ingest.md"
-        rm -rf "$org"
     fi
     activities=$("$wecon" query "$ds" "select count(*) as n from activities" --format csv | tail -1)
     ws=

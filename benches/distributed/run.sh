@@ -112,12 +112,7 @@ export AWS_ENDPOINT="http://127.0.0.1:$s3port" AWS_ALLOW_HTTP=true AWS_ACCESS_KE
 
 for people in $sizes; do
     ds="$data/ds-$people-$weeks"
-    if [ ! -f "$ds/manifest.json" ]; then
-        org="$work/org-$people"
-        "$wecon" synth --people "$people" --weeks "$weeks" --mail-format mbox --out "$org" >/dev/null 2>&1
-        "$wecon" ingest "$org" --out "$ds" >/dev/null 2>&1
-        rm -rf "$org"
-    fi
+    bench_dataset "$people" "$weeks" "$ds" >/dev/null
     ds=$(realpath "$ds")
     activities=$("$wecon" query "$ds" "select count(*) as n from activities" --format csv | tail -1)
     row() { echo "| $people × $weeks | $activities | $1 | $2 | $3 | $4 | $5 | $6 |" >>"$results/distributed.md"; }
