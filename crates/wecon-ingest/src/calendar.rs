@@ -209,22 +209,34 @@ impl TryFrom<String> for When {
     }
 }
 
-impl OwnedCalendar {
-    /// The earliest start of any event, for the default expansion window.
-    pub(crate) fn earliest_start(&self) -> Option<i64> {
-        self.events
-            .iter()
-            .filter_map(|e| e.facts.start.to_utc_micros(self.floating))
-            .min()
-    }
+/// The earliest start of any event and the latest start of a one-off event or override: what
+/// the default expansion window is made of.
+pub(crate) type Bounds = (Option<i64>, Option<i64>);
 
-    /// The latest start of a one-off event or override, for the default expansion window.
-    pub(crate) fn latest_single_start(&self) -> Option<i64> {
-        self.events
-            .iter()
-            .filter(|e| e.facts.rrule.is_none() && e.facts.rdates.is_empty())
-            .filter_map(|e| e.facts.start.to_utc_micros(self.floating))
-            .max()
+fn bounds<'a>(
+    facts: impl Iterator<Item = &'a EventFacts> + Clone,
+    floating: chrono_tz::Tz,
+) -> Bounds {
+    let start = |f: &EventFacts| f.start.to_utc_micros(floating);
+    let earliest = facts.clone().filter_map(start).min();
+    let latest_single = facts
+        .filter(|f| f.rrule.is_none() && f.rdates.is_empty())
+        .filter_map(start)
+        .max();
+    (earliest, latest_single)
+}
+
+impl ParsedCalendar {
+    /// See [`Bounds`]: the same as the owned calendar's, without making it anyone's.
+    pub(crate) fn bounds(&self) -> Bounds {
+        bounds(self.events.iter().map(|e| &e.facts), self.floating)
+    }
+}
+
+impl OwnedCalendar {
+    /// See [`Bounds`].
+    pub(crate) fn bounds(&self) -> Bounds {
+        bounds(self.events.iter().map(|e| &e.facts), self.floating)
     }
 }
 

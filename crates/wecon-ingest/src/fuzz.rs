@@ -130,7 +130,7 @@ pub fn calendar(data: &[u8]) {
     let cal = crate::calendar::parse_calendar("f.ics", &text, &mut log);
     let (owner, _) = crate::calendar::decide_owner(&cal, "f");
     let cal = crate::calendar::own(cal, &owner, &Identities::default(), pseudo());
-    let since = cal.earliest_start().unwrap_or(0);
+    let since = cal.bounds().0.unwrap_or(0);
     let window = Window {
         since,
         until: since.saturating_add(366 * 86_400_000_000),

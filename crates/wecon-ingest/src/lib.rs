@@ -563,18 +563,14 @@ pub fn ingest(
 
     // Calendars: each parsed and made its owner's, then expanded within the window the other
     // data spans. The window needs every calendar's earliest start and latest one-off start,
-    // so calendar files are read twice: once for those two times (nothing else kept), then a
-    // batch at a time to be expanded, so memory holds one batch of calendars whatever their
-    // number. Meeting invitations from mail (each a small calendar of its mailbox's owner)
-    // come after the files.
-    let read_calendar = |path: &PathBuf| -> CalendarInput {
+    // so calendar files are parsed twice: once for those two times (nothing else kept), then
+    // a batch at a time to be made their owner's and expanded, so memory holds one batch of
+    // calendars whatever their number. Meeting invitations from mail (each a small calendar
+    // of its mailbox's owner) come after the files.
+    let parse = |path: &PathBuf| -> (calendar::ParsedCalendar, IngestLogEntry) {
         let file = path.display().to_string();
         let mut log = IngestLogEntry::new(&file, "ics");
-        let stem = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let mut cal = match std::fs::read(path) {
+        let cal = match std::fs::read(path) {
             Ok(bytes) => {
                 log.bytes = bytes.len() as i64;
                 let text = String::from_utf8_lossy(&bytes);
@@ -585,6 +581,14 @@ pub fn ingest(
                 calendar::ParsedCalendar::empty(&file)
             }
         };
+        (cal, log)
+    };
+    let read_calendar = |path: &PathBuf| -> CalendarInput {
+        let (mut cal, mut log) = parse(path);
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
         calendar::resolve_identities(&mut cal, &identities);
         let (owner, rule) = match opts.owner.as_deref() {
             Some(o) => (o.to_string(), "--owner".to_string()),
@@ -598,19 +602,10 @@ pub fn ingest(
             invite: None,
         }
     };
-    let mut spans: Vec<(Option<i64>, Option<i64>)> = calendars
-        .par_iter()
-        .map(|path| {
-            let c = read_calendar(path);
-            (c.cal.earliest_start(), c.cal.latest_single_start())
-        })
-        .collect();
-    spans.extend(
-        invitations
-            .iter()
-            .map(|i| (i.cal.earliest_start(), i.cal.latest_single_start())),
-    );
-    let cal_window = calendar_window(activities.span, &spans, opts);
+    let mut bounds: Vec<calendar::Bounds> =
+        calendars.par_iter().map(|p| parse(p).0.bounds()).collect();
+    bounds.extend(invitations.iter().map(|i| i.cal.bounds()));
+    let cal_window = calendar_window(activities.span, &bounds, opts);
     let mut files = calendars.chunks(CALENDAR_BATCH);
     let mut invites = invitations.into_iter().map(|i| CalendarInput {
         cal: i.cal,
@@ -1161,7 +1156,7 @@ impl Collected<'_> {
 /// the span of the calendars' own one-off events, at least one year from the first event.
 fn calendar_window(
     span: Option<(i64, i64)>,
-    calendars: &[(Option<i64>, Option<i64>)],
+    calendars: &[calendar::Bounds],
     opts: &IngestOptions,
 ) -> Window {
     let mail_min = span.map(|s| s.0);
