@@ -275,13 +275,11 @@ pub(crate) fn read_audit(
     ids: &Identities,
     out: &mut Emit<'_>,
 ) -> IngestLogEntry {
-    let file = path.display().to_string();
-    let log = IngestLogEntry::new(&file, kind.format());
+    let log = IngestLogEntry::new(path.display().to_string(), kind.format());
     let mut facts = Facts {
         window,
         pseudo,
         log,
-        file,
         per_conference: HashMap::new(),
         calls: Vec::new(),
         out,
@@ -353,8 +351,8 @@ pub(crate) fn read_audit(
 struct Facts<'a, 'o> {
     window: &'a Window,
     pseudo: &'a Pseudonymiser,
+    /// The file's log entry (its `source_file` is every activity's).
     log: IngestLogEntry,
-    file: String,
     per_conference: HashMap<String, BTreeSet<String>>,
     calls: Vec<(String, Fact)>,
     out: &'a mut Emit<'o>,
@@ -405,7 +403,7 @@ impl Facts<'_, '_> {
         };
         let pseudo = self.pseudo;
         Activity {
-            activity_id: pseudo.object("activity", &format!("{}\0{label}", self.file)),
+            activity_id: pseudo.object("activity", &format!("{}\0{label}", self.log.source_file)),
             person_id: pseudo.person(&f.person),
             source: f.source.into(),
             action: f.action.into(),
@@ -419,7 +417,7 @@ impl Facts<'_, '_> {
                 .map(|o| pseudo.object(namespace, o)),
             participants,
             category: f.category.map(str::to_string),
-            source_file: self.file.clone(),
+            source_file: self.log.source_file.clone(),
             source_record: label,
             ..Activity::default()
         }

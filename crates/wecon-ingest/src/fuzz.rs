@@ -139,6 +139,20 @@ pub fn calendar(data: &[u8]) {
     balanced(&log);
 }
 
+/// Runs a reader whose activities do not matter here (they are dropped as they come).
+fn discarding<T>(read: impl FnOnce(&mut crate::records::Emit<'_>) -> T) -> T {
+    let mut discard = |_| {};
+    let mut out = crate::records::Emit::new(&mut discard);
+    let result = read(&mut out);
+    out.finish();
+    result
+}
+
+/// Runs a record reader and checks its log accounts for every record.
+fn read_balanced(read: impl FnOnce(&mut crate::records::Emit<'_>) -> IngestLogEntry) {
+    balanced(&discarding(read));
+}
+
 /// A Teams, Teams call record or Mattermost file (the first byte chooses), then a Slack day
 /// file in a minimal export.
 pub fn chat(data: &[u8]) {
@@ -148,7 +162,7 @@ pub fn chat(data: &[u8]) {
         return;
     };
     let path = file("chat.json", rest);
-    let (_, log) = crate::records::gathered(|out| {
+    read_balanced(|out| {
         crate::chat_json::read(
             &path,
             kind,
@@ -158,7 +172,6 @@ pub fn chat(data: &[u8]) {
             out,
         )
     });
-    balanced(&log);
 
     let root = scratch().join("slack");
     let _ = std::fs::remove_dir_all(&root);
@@ -169,17 +182,16 @@ pub fn chat(data: &[u8]) {
     file("slack/channels.json", br#"[{"id":"C1","name":"general"}]"#);
     file("slack/general/2024-01-15.json", rest);
     let mut logs = HashMap::new();
-    let mut discard = |_| {};
-    let mut out = crate::records::Emit::new(&mut discard);
-    let _ = crate::slack::read_export(
-        &root,
-        &Window::everything(),
-        pseudo(),
-        &Identities::default(),
-        &mut logs,
-        &mut out,
-    );
-    out.finish();
+    let _ = discarding(|out| {
+        crate::slack::read_export(
+            &root,
+            &Window::everything(),
+            pseudo(),
+            &Identities::default(),
+            &mut logs,
+            out,
+        )
+    });
     logs.values().for_each(balanced);
 }
 
@@ -191,7 +203,7 @@ pub fn audit(data: &[u8]) {
         return;
     };
     let path = file("audit.log", rest);
-    let (_, log) = crate::records::gathered(|out| {
+    read_balanced(|out| {
         crate::audit::read_audit(
             &path,
             kind,
@@ -201,7 +213,6 @@ pub fn audit(data: &[u8]) {
             out,
         )
     });
-    balanced(&log);
 }
 
 /// A transaction log as OCEL JSON and as CSV, and the same bytes as a document-activity CSV.
@@ -209,17 +220,10 @@ pub fn transactions(data: &[u8]) {
     let ids = Identities::default();
     let window = Window::everything();
     let path = file("log.jsonocel", data);
-    let (_, log) = crate::records::gathered(|out| {
-        crate::transactions::read_ocel(&path, &window, pseudo(), &ids, out)
-    });
-    balanced(&log);
+    read_balanced(|out| crate::transactions::read_ocel(&path, &window, pseudo(), &ids, out));
     let path = file("log.csv", data);
-    let (_, log) = crate::records::gathered(|out| {
-        crate::transactions::read_csv(&path, &window, pseudo(), &ids, out)
-    });
-    balanced(&log);
-    let (_, log) = crate::records::gathered(|out| {
+    read_balanced(|out| crate::transactions::read_csv(&path, &window, pseudo(), &ids, out));
+    read_balanced(|out| {
         crate::documents::read(&path, &HashMap::new(), &window, pseudo(), &ids, out)
     });
-    balanced(&log);
 }

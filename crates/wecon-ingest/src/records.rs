@@ -50,7 +50,8 @@ impl<'a> Emit<'a> {
     }
 }
 
-/// Everything a reader emits, gathered: for tests and fuzzing, which look at it whole.
+/// Everything a reader emits, gathered: for tests, which look at it whole.
+#[cfg(test)]
 pub(crate) fn gathered(
     read: impl FnOnce(&mut Emit<'_>) -> IngestLogEntry,
 ) -> (Vec<Activity>, IngestLogEntry) {
