@@ -5,7 +5,9 @@
 #   benches/mail/run.sh            # from the project root; writes target/bench-results/mail.md
 #
 # Inputs: the Enron mail trees of ../shared/data (13,148 small files) and one large mboxrd
-# file built from real test mail by make_mbox.py (>= 150 MB; MBOX_MB to change). The
+# file built from real test mail by make_mbox.py (>= 150 MB; MBOX_MB to change); then wecon
+# alone on larger mboxes built the same way (SCALE_MB, default "640 2560": 3.2 GB of disk),
+# for peak memory against input size. The
 # peer's pyarrow is installed into target/bench-venv. Each command runs once to warm the
 # page cache, then RUNS times (default 3); the median wall time and the largest peak RSS
 # are reported.
@@ -33,7 +35,7 @@ small="$data/small-$((mbox_mb / 4)).mbox"
 cat_tree() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
 export -f cat_tree
 
-records() { "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['records_read'])" "$1/manifest.json"; }
+records() { "$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['${2:-records_read}'])" "$1/manifest.json"; }
 
 out="$results/mail.md"
 {
@@ -46,7 +48,7 @@ out="$results/mail.md"
 for input in "$enron" "$small" "$big"; do
     bytes=$(find "$input" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
     mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
-    read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds")
+    read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds" --rebuild --allow-rejects)
     n=$(records "$work/ds")
     read -r c_s c_kb < <(measure bash -c 'cat_tree "$1"' _ "$input")
     read -r p_s p_kb < <(measure "$py" benches/mail/peer.py "$work/peer.parquet" "$input")
@@ -61,4 +63,21 @@ for input in "$enron" "$small" "$big"; do
 done
 echo >>"$out"
 echo "\`vs wecon\`: the tool's wall time divided by wecon's (above 1: slower than wecon)." >>"$out"
+
+{
+    echo
+    echo "wecon's peak memory against the size of one mbox:"
+    echo
+    echo "| mbox | MB | messages | accepted | wall s | peak RSS MB | MB/s |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+} >>"$out"
+for m in $mbox_mb ${SCALE_MB:-640 2560}; do
+    input="$data/big-$m.mbox"
+    [ -s "$input" ] || "$py" benches/mail/make_mbox.py "$input" "$m" "$enron" "$shared/ponymail-apache-mbox/corpus"
+    bytes=$(stat -c %s "$input")
+    read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds" --rebuild --allow-rejects)
+    awk -v name="$(basename "$input")" -v b="$bytes" -v n="$(records "$work/ds")" -v a="$(records "$work/ds" records_accepted)" -v s="$w_s" -v kb="$w_kb" 'BEGIN {
+        printf "| %s | %.0f | %d | %d | %.2f | %.0f | %.1f |\n", name, b / 1e6, n, a, s, kb / 1024, b / 1e6 / s
+    }' >>"$out"
+done
 cat "$out"

@@ -100,9 +100,6 @@ pub fn mail(data: &[u8]) {
         },
         &key,
     );
-    let Ok((parsed, _)) = crate::parse_mbox(&file("f.mbox", data), &key) else {
-        return;
-    };
     let ids = Identities::default();
     let mailbox = crate::mail::Mailbox {
         name: "f",
@@ -112,15 +109,25 @@ pub fn mail(data: &[u8]) {
         log_key: &key,
         identities: &ids,
     };
+    // No facts held in memory: every message's facts go through the temporary file.
+    let mut facts = crate::mail::MailboxFacts::with_budget(&mailbox, pseudo(), 0);
     let mut logs = HashMap::new();
-    let _ = crate::mail::mailbox_activities(
-        parsed,
-        &mailbox,
-        &mut logs,
-        &Window::everything(),
-        pseudo(),
-    );
-    logs.values().for_each(balanced);
+    let window = Window::everything();
+    if crate::parse_mbox(&file("f.mbox", data), &key, &mut |p| {
+        facts.add(p, &mut logs, &window)
+    })
+    .is_err()
+    {
+        return;
+    }
+    discarding(|out| facts.finish(&mut logs, out));
+    for log in logs.values() {
+        balanced(log);
+        assert!(
+            !log.reasons.contains_key(crate::mail::SPILL_FAILED),
+            "facts did not survive the temporary file: {log:?}"
+        );
+    }
 }
 
 /// A calendar, expanded over a year.

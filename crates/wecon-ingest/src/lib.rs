@@ -38,6 +38,7 @@ use datafusion::arrow::array::RecordBatch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use wecon_model::Pseudonymiser;
+use wecon_model::atomic::FileSum;
 use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
@@ -381,6 +382,7 @@ pub fn ingest(
     // Inputs read on their own and unchanged since the dataset at `out` was made are not
     // read again: their rows are copied from it (see `units`).
     let context = units::context(opts, &pseudo, &rosters);
+    activities.writer.begin_units(&context)?;
     let mut labels: Vec<String> = inputs
         .iter()
         .map(|i| relabel(&unpacked, &discover::input_path(i).display().to_string()))
@@ -406,7 +408,9 @@ pub fn ingest(
             sizes.push(s);
         }
     }
-    let hashes: Vec<Option<String>> = inputs.par_iter().map(units::content_hash).collect();
+    // Content hashes: made before reading only for inputs a previous dataset has a record
+    // of (their rows may be taken instead); the others are summed as they are read.
+    let mut hashes: Vec<Option<String>> = vec![None; inputs.len()];
     // Inputs read on their own and unchanged since a previous dataset was made (the one at
     // `out`, or a shard's) are not read again: their rows are copied from it.
     let mut reused: Vec<Option<units::UnitRecord>> = vec![None; inputs.len()];
@@ -439,6 +443,17 @@ pub fn ingest(
             .into_iter()
             .map(|u| (u.label.clone(), u))
             .collect();
+        let unhashed: Vec<usize> = (0..inputs.len())
+            .filter(|&i| reused[i].is_none() && hashes[i].is_none())
+            .filter(|&i| recorded.contains_key(&labels[i]))
+            .collect();
+        let made: Vec<Option<String>> = unhashed
+            .par_iter()
+            .map(|&i| units::content_hash(&inputs[i]))
+            .collect();
+        for (i, h) in unhashed.into_iter().zip(made) {
+            hashes[i] = h;
+        }
         let candidates: Vec<(usize, units::UnitRecord)> = hashes
             .iter()
             .enumerate()
@@ -465,7 +480,10 @@ pub fn ingest(
         }
     }
     let reused_inputs = reused.iter().flatten().count();
-    let mut records: Vec<units::UnitRecord> = Vec::new();
+    // Each input's record goes to the dataset's units.json as soon as it is made.
+    let record = |w: &mut writer::DatasetWriter, u: units::UnitRecord| {
+        w.record_unit(&u.relabelled(|p| relabel(&unpacked, p)))
+    };
 
     let progress = &opts.progress;
     progress.phase(
@@ -485,12 +503,12 @@ pub fn ingest(
         let deferred = matches!(input, Input::Calendar(_));
         if let Some(unit) = reused[i].take() {
             unit.apply(&mut logs, &mut people, &mut invitations);
-            records.push(unit);
+            record(&mut activities.writer, unit)?;
         } else if units::read_alone(&input) {
             // Written as they come; the first failure to write ends the run once the input
             // is read.
             let mut failed = None;
-            let mut unit = read_unit(input, &reader, &mut |acts| {
+            let (mut unit, sums) = read_unit(&input, &reader, &mut |acts| {
                 if failed.is_none()
                     && let Err(e) = activities.add(acts)
                 {
@@ -502,10 +520,18 @@ pub fn ingest(
             }
             unit.label = labels[i].clone();
             unit.apply(&mut logs, &mut people, &mut invitations);
-            // An input that could not be hashed is read again next time.
-            if let Some(hash) = hashes[i].clone() {
+            // Files the reader did not sum are summed now; an input that could not be hashed
+            // is read again next time.
+            let hash = hashes[i].take().or_else(|| {
+                units::hash_with(&input, |path| {
+                    sums.get(path)
+                        .cloned()
+                        .or_else(|| wecon_model::atomic::file_sum(path).ok())
+                })
+            });
+            if let Some(hash) = hash {
                 unit.hash = hash;
-                records.push(unit);
+                record(&mut activities.writer, unit)?;
             }
         } else {
             match input {
@@ -726,14 +752,7 @@ pub fn ingest(
         // Listed by the writer once every file is written.
         files: BTreeMap::new(),
     };
-    let units = units::Units {
-        context,
-        units: records
-            .into_iter()
-            .map(|r| r.relabelled(|p| relabel(&unpacked, p)))
-            .collect(),
-    };
-    writer.finish(&people, &log, &imported, &units, &mut manifest)?;
+    writer.finish(&people, &log, &imported, &mut manifest)?;
     Ok(IngestSummary { manifest, log })
 }
 
@@ -747,12 +766,14 @@ struct Reader<'a> {
 
 /// Reads an input that is read on its own (see [`units::read_alone`]): its activities go to
 /// `send` (a log a chunk at a time, as it is read), and what else reading it gave is
-/// returned as its record (its label and hash are filled in by the caller).
+/// returned as its record (its label and hash are filled in by the caller), with the sums of
+/// the files it read whole (mail), for the input's content hash.
 fn read_unit(
-    input: Input,
+    input: &Input,
     r: &Reader<'_>,
     send: &mut dyn FnMut(Vec<Activity>),
-) -> units::UnitRecord {
+) -> (units::UnitRecord, HashMap<PathBuf, FileSum>) {
+    let mut sums = HashMap::new();
     let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
     let mut unit = units::UnitRecord::default();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
@@ -764,60 +785,80 @@ fn read_unit(
     };
     match input {
         Input::MailTree { root, name, files } => {
-            let key = |file: &str| folder_key(&root, file);
+            let key = |file: &str| folder_key(root, file);
+            let mailbox = r.mailbox(name, "maildir", &key);
+            let mut facts = mail::MailboxFacts::new(&mailbox, r.pseudo);
             // Each file is read and parsed by the same task, so reading one overlaps parsing
-            // another and no raw message outlives its parse.
-            let parsed: Vec<mail::Parsed> = files
-                .par_iter()
-                .map(|f| {
-                    let (bytes, truncated) = match read_capped(&f.path) {
-                        Ok((b, t)) => (Ok(b), t),
-                        Err(e) => (Err(e), false),
-                    };
-                    let raw = mail::RawMessage {
-                        file: f.path.display().to_string(),
-                        record: f
-                            .path
-                            .file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default(),
-                        folder: f.folder.clone(),
-                        seen: f.seen,
-                        envelope_date: None,
-                        truncated,
-                        bytes,
-                    };
-                    mail::parse_raw(raw, &key)
-                })
-                .collect();
-            send(mailbox(
-                parsed, &name, "maildir", &key, r, &mut logs, &mut unit,
-            ));
+            // another and no raw message outlives its parse; a batch of files at a time, so
+            // parsed messages are held only until they are taken.
+            for batch in files.chunks(BATCH) {
+                let parsed: Vec<(mail::Parsed, Option<FileSum>)> = batch
+                    .par_iter()
+                    .map(|f| {
+                        let (bytes, truncated) = match read_capped(&f.path) {
+                            Ok((b, t)) => (Ok(b), t),
+                            Err(e) => (Err(e), false),
+                        };
+                        let sum = match &bytes {
+                            Ok(b) if !truncated => Some(units::sum_of(b)),
+                            _ => None,
+                        };
+                        let raw = mail::RawMessage {
+                            file: f.path.display().to_string(),
+                            record: f
+                                .path
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default(),
+                            folder: f.folder.clone(),
+                            seen: f.seen,
+                            envelope_date: None,
+                            truncated,
+                            bytes,
+                        };
+                        (mail::parse_raw(raw, &key), sum)
+                    })
+                    .collect();
+                for ((p, sum), f) in parsed.into_iter().zip(batch) {
+                    if let Some(sum) = sum {
+                        sums.insert(f.path.clone(), sum);
+                    }
+                    facts.add(p, &mut logs, r.window);
+                }
+            }
+            finish_mailbox(facts, r, &mut logs, &mut unit, &mut send);
         }
         Input::Mbox(path) => {
             let file = path.display().to_string();
             let key = |_: &str| file.clone();
-            let entry = logs
-                .entry(file.clone())
-                .or_insert_with(|| IngestLogEntry::new(&file, "mbox"));
-            match parse_mbox(&path, &key) {
-                Ok((parsed, bytes)) => {
-                    entry.bytes = bytes;
-                    let name = path
-                        .file_stem()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    send(mailbox(
-                        parsed, &name, "mbox", &key, r, &mut logs, &mut unit,
-                    ));
+            let name = path
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mailbox = r.mailbox(&name, "mbox", &key);
+            let mut facts = mail::MailboxFacts::new(&mailbox, r.pseudo);
+            logs.insert(file.clone(), IngestLogEntry::new(&file, "mbox"));
+            match parse_mbox(path, &key, &mut |p| facts.add(p, &mut logs, r.window)) {
+                Ok((bytes, sum)) => {
+                    if let Some(entry) = logs.get_mut(&file) {
+                        entry.bytes = bytes;
+                    }
+                    if let Some(sum) = sum {
+                        sums.insert(path.clone(), sum);
+                    }
+                    finish_mailbox(facts, r, &mut logs, &mut unit, &mut send);
                 }
-                Err(_) => entry.reject(records::UNREADABLE),
+                Err(_) => {
+                    if let Some(entry) = logs.get_mut(&file) {
+                        entry.reject(records::UNREADABLE);
+                    }
+                }
             }
         }
         Input::Slack(root) => {
             let mut out = records::Emit::new(&mut send);
             unit.people =
-                slack::read_export(&root, r.window, r.pseudo, r.identities, &mut logs, &mut out);
+                slack::read_export(root, r.window, r.pseudo, r.identities, &mut logs, &mut out);
             out.finish();
         }
         // Logs of many people's records: each reader returns its activities and the file's
@@ -830,7 +871,7 @@ fn read_unit(
                 send(acts);
             };
             let mut out = records::Emit::new(&mut see);
-            let (entry, kind) = match &input {
+            let (entry, kind) = match input {
                 Input::DocumentCsv(path) => (
                     documents::read(path, &r.opts.map, w, p, ids, &mut out),
                     "document log",
@@ -865,36 +906,48 @@ fn read_unit(
     logs.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     unit.logs = logs;
     unit.activities = counts;
-    unit
+    (unit, sums)
 }
 
-/// A mailbox's messages made its owner's activities; its owner is a person found in a
-/// mailbox, and its meeting invitations are made small calendars of the owner's.
-fn mailbox(
-    parsed: Vec<mail::Parsed>,
-    name: &str,
-    format: &'static str,
-    key: &(dyn Fn(&str) -> String + Sync),
+impl Reader<'_> {
+    /// What ingest knows of a mailbox before reading it.
+    fn mailbox<'m>(
+        &'m self,
+        name: &'m str,
+        format: &'static str,
+        key: &'m (dyn Fn(&str) -> String + Sync),
+    ) -> mail::Mailbox<'m> {
+        mail::Mailbox {
+            name,
+            format,
+            count_bytes: format == "maildir",
+            owner: self.opts.owner.as_deref(),
+            log_key: key,
+            identities: self.identities,
+        }
+    }
+}
+
+/// A mailbox's messages made its owner's activities (handed to `send` a chunk at a time);
+/// its owner is a person found in a mailbox, and its meeting invitations are made small
+/// calendars of the owner's.
+fn finish_mailbox(
+    facts: mail::MailboxFacts<'_>,
     r: &Reader<'_>,
     logs: &mut HashMap<String, IngestLogEntry>,
     unit: &mut units::UnitRecord,
-) -> Vec<Activity> {
-    let mailbox = mail::Mailbox {
-        name,
-        format,
-        count_bytes: format == "maildir",
-        owner: r.opts.owner.as_deref(),
-        log_key: key,
-        identities: r.identities,
-    };
-    let (acts, invites) = mail::mailbox_activities(parsed, &mailbox, logs, r.window, r.pseudo);
-    unit.people = acts
-        .first()
-        .map(|a| Person::with_defaults(a.person_id.clone(), "mailbox"))
+    send: &mut dyn FnMut(Vec<Activity>),
+) {
+    let mut out = records::Emit::new(send);
+    let read = facts.finish(logs, &mut out);
+    out.finish();
+    unit.people = read
+        .person_id
+        .map(|id| Person::with_defaults(id, "mailbox"))
         .into_iter()
         .collect();
     unit.invitations =
-        invites
+        read.invites
             .into_par_iter()
             .map(|inv| {
                 let mut log = IngestLogEntry::new(&inv.log_key, "ics_invite");
@@ -919,7 +972,6 @@ fn mailbox(
                 }
             })
             .collect();
-    acts
 }
 
 /// A calendar to expand: a file, or a meeting invitation found in mail (with the time the
@@ -1192,14 +1244,16 @@ fn folder_key(root: &Path, file: &str) -> String {
 }
 
 /// Reads an mbox file (see [`mbox`]) and parses it in batches, so only one batch of raw
-/// messages is in memory at a time.
+/// messages is in memory at a time; each parsed message goes to `take`, in the file's order.
+/// Returns the file's size, and its sum when it was read to the end.
 pub(crate) fn parse_mbox(
     path: &Path,
     key: &(dyn Fn(&str) -> String + Sync),
-) -> std::io::Result<(Vec<mail::Parsed>, i64)> {
+    take: &mut dyn FnMut(mail::Parsed),
+) -> std::io::Result<(i64, Option<FileSum>)> {
     let file = fs_err::File::open(path)?;
     let bytes = file.metadata()?.len() as i64;
-    let reader = std::io::BufReader::with_capacity(1 << 20, file);
+    let reader = std::io::BufReader::with_capacity(1 << 20, units::SummingReader::new(file));
     let name = path.display().to_string();
     let folder = path
         .file_stem()
@@ -1207,11 +1261,11 @@ pub(crate) fn parse_mbox(
         .unwrap_or_default();
     // One thread splits the file into batches while the pool parses the previous ones; the
     // bounded channel keeps at most two batches of raw mail waiting.
-    let mut parsed = Vec::new();
-    std::thread::scope(|scope| {
+    let sum = std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<mail::RawMessage>>(2);
-        scope.spawn(move || {
-            let mut messages = mbox::MboxReader::new(reader).enumerate();
+        let splitter = scope.spawn(move || {
+            let mut mbox = mbox::MboxReader::new(reader);
+            let mut messages = mbox.by_ref().enumerate();
             loop {
                 let raw: Vec<mail::RawMessage> = messages
                     .by_ref()
@@ -1246,12 +1300,17 @@ pub(crate) fn parse_mbox(
                     break;
                 }
             }
+            drop(messages);
+            mbox.into_inner().into_inner().sum()
         });
         for batch in rx {
-            parsed.extend(mail::parse_messages(batch, key));
+            mail::parse_messages(batch, key)
+                .into_iter()
+                .for_each(&mut *take);
         }
+        splitter.join().ok().flatten()
     });
-    Ok((parsed, bytes))
+    Ok((bytes, sum))
 }
 
 /// Reads a message file, at most [`mbox::MAX_MESSAGE`] bytes of it; says whether it was cut.

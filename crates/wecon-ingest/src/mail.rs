@@ -9,15 +9,17 @@ use std::collections::{HashMap, HashSet};
 
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use wecon_model::Pseudonymiser;
 use wecon_model::schema::{Activity, IngestLogEntry};
 
 use crate::Window;
 use crate::category::category_of;
 use crate::identity::Identities;
+use crate::records::Emit;
 
 /// Header facts of one message, everything wecon keeps of it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct MailFact {
     /// Provenance: the file, and the record within it (maildir: file name; mbox: index).
     pub file: String,
@@ -25,7 +27,12 @@ pub(crate) struct MailFact {
     /// The mail folder the message was found in (`inbox`, `sent_items`, an mbox name, or
     /// Takeout's `Sent` label) holds mail the owner sent.
     pub in_sent: bool,
+    /// Parsed, the Message-ID; once a mailbox takes the message ([`MailboxFacts::add`]), the
+    /// pseudonym of its identity (its Message-ID, else its copy key).
     pub message_id: Option<String>,
+    /// Parsed, the thread key (`id:<root Message-ID>` or `subject:<normalised subject>`);
+    /// once a mailbox takes the message, the thread's pseudonym, so no subject outlives the
+    /// parse, in memory or in the mailbox's temporary file.
     pub thread_key: String,
     pub start_utc: i64,
     pub offset: String,
@@ -41,13 +48,68 @@ pub(crate) struct MailFact {
     pub seen: Option<bool>,
     pub is_bulk: bool,
     pub category: Option<String>,
-    /// Meeting invitations carried by the message (`text/calendar` parts), as text.
+    /// Meeting invitations carried by the message (`text/calendar` parts), as text: held in
+    /// memory by the mailbox, never written to its temporary file.
+    #[serde(skip)]
     pub invites: Vec<String>,
     /// Quality flags (`FLAG_*`).
+    #[serde(with = "flag_names")]
     pub flags: Vec<&'static str>,
     /// A hash of the normalised subject, kept in memory only to recognise copies of one
     /// message filed in several folders; never written.
+    #[serde(skip)]
     pub subject_hash: u64,
+}
+
+impl MailFact {
+    /// About how many bytes the facts take in memory.
+    fn weight(&self) -> usize {
+        let text = |s: &String| s.len();
+        let list = |l: &Vec<String>| l.iter().map(|a| a.len() + 24).sum::<usize>();
+        std::mem::size_of::<Self>()
+            + self.file.len()
+            + self.record.len()
+            + self.message_id.as_ref().map_or(0, text)
+            + self.thread_key.len()
+            + self.offset.len()
+            + self.from.as_ref().map_or(0, text)
+            + list(&self.to)
+            + list(&self.cc)
+            + list(&self.bcc)
+            + list(&self.delivered_to)
+            + self.category.as_ref().map_or(0, text)
+            + list(&self.invites)
+            + 16 * self.flags.len()
+    }
+}
+
+/// Flags written by name and read back as the flag constants they name.
+mod flag_names {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    const KNOWN: [&str; 4] = [
+        super::FLAG_DATE_FROM_RECEIVED,
+        super::FLAG_DATE_FROM_ENVELOPE,
+        super::FLAG_TRUNCATED,
+        super::FLAG_BODY_UNREADABLE,
+    ];
+
+    pub fn serialize<S: Serializer>(flags: &[&'static str], s: S) -> Result<S::Ok, S::Error> {
+        flags.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<&'static str>, D::Error> {
+        let names = Vec::<String>::deserialize(d)?;
+        names
+            .iter()
+            .map(|n| {
+                KNOWN
+                    .into_iter()
+                    .find(|k| k == n)
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown flag {n}")))
+            })
+            .collect()
+    }
 }
 
 /// What makes two files copies of one message: date, sender, To, Cc and subject hash.
@@ -539,38 +601,6 @@ pub(crate) fn is_sent_folder(folder: &str) -> bool {
     })
 }
 
-/// Decides whose mailbox this is, and says by which rule.
-pub(crate) fn decide_owner(facts: &[MailFact], fallback: &str) -> (String, String) {
-    fn most_frequent<'a>(it: impl Iterator<Item = &'a String>) -> Option<String> {
-        let mut counts: HashMap<&String, usize> = HashMap::new();
-        for a in it {
-            *counts.entry(a).or_default() += 1;
-        }
-        counts
-            .into_iter()
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))
-            .map(|(a, _)| a.clone())
-    }
-    if let Some(a) = most_frequent(
-        facts
-            .iter()
-            .filter(|f| f.in_sent)
-            .filter_map(|f| f.from.as_ref()),
-    ) {
-        return (a, "most frequent From address in the Sent folder".into());
-    }
-    if let Some(a) = most_frequent(facts.iter().flat_map(|f| f.delivered_to.iter())) {
-        return (a, "most frequent Delivered-To/X-Original-To address".into());
-    }
-    if let Some(a) = most_frequent(facts.iter().flat_map(|f| f.to.iter().chain(f.cc.iter()))) {
-        return (a, "most frequent To/Cc address".into());
-    }
-    (
-        fallback.to_string(),
-        "mailbox name (no address found)".into(),
-    )
-}
-
 /// One message as read from its container, before parsing.
 #[derive(Debug)]
 pub(crate) struct RawMessage {
@@ -639,44 +669,115 @@ pub(crate) struct Mailbox<'a> {
     pub identities: &'a Identities,
 }
 
-/// Turns a mailbox's parsed messages into activities of its owner, logging every record into
-/// the log entry of the file or folder it came from (`log_key`); with `count_bytes`, message
-/// sizes add up to the entry's bytes (one file per message). Meeting invitations in the
-/// messages are returned to be read with the calendars.
-pub(crate) fn mailbox_activities(
-    parsed: Vec<Parsed>,
-    mailbox: &Mailbox<'_>,
-    logs: &mut HashMap<String, IngestLogEntry>,
-    window: &Window,
-    pseudo: &Pseudonymiser,
-) -> (Vec<Activity>, Vec<Invite>) {
-    let log_key = mailbox.log_key;
-    let mut invites = Vec::new();
-    let mut facts = Vec::with_capacity(parsed.len());
-    let mut keys: HashSet<String> = HashSet::new();
-    for (key, size, fact) in parsed {
-        if !keys.contains(&key) {
-            keys.insert(key.clone());
-        }
-        let log = logs
-            .entry(key.clone())
-            .or_insert_with(|| IngestLogEntry::new(key, mailbox.format));
-        if mailbox.count_bytes {
-            log.bytes += size;
-        }
-        match fact {
-            Ok(f) if !window.contains(f.start_utc) => log.reject(crate::records::OUTSIDE_WINDOW),
-            Ok(f) => {
-                log.accept();
-                facts.push(f);
-            }
-            Err(reason) => log.reject(reason),
+/// A mailbox's facts of accepted messages kept in memory up to this weight (bytes, as
+/// [`MailFact::weight`] estimates it); beyond it they go to a temporary file, so reading a
+/// mailbox of any size needs memory only for each message's place (about 100 bytes).
+pub(crate) const FACTS_IN_MEMORY: usize = 64 << 20;
+
+/// Messages made activities at a time, in parallel.
+const ACTIVITY_BATCH: usize = 4_096;
+
+/// Why an accepted message was lost after all: its facts went to the temporary file and
+/// could not be written or read back.
+pub(crate) const SPILL_FAILED: &str =
+    "the temporary file holding the mailbox's message facts could not be written or read";
+
+/// A mailbox being read. Messages are taken as they are parsed: each is logged, counts
+/// towards the owner rules, and leaves its place (folder class, date, provenance and hashes
+/// of its copy keys); its facts are kept until the owner is known and copies are found
+/// ([`MailboxFacts::finish`]), in memory up to a budget and in a temporary file beyond it.
+pub(crate) struct MailboxFacts<'m> {
+    mailbox: &'m Mailbox<'m>,
+    pseudo: &'m Pseudonymiser,
+    /// The log entries of the mailbox's files or folders, each once, in the order first met.
+    log_keys: Vec<String>,
+    log_index: HashMap<String, u32>,
+    votes: OwnerVotes,
+    places: Vec<Place>,
+    store: FactStore,
+    /// The meeting invitations of messages, by the message's place.
+    invites: Vec<(u32, Vec<String>)>,
+}
+
+/// What decides whether a message is a copy of one read before, and which copy is kept: 48
+/// bytes a message, all a mailbox holds of it once its facts are in the temporary file.
+struct Place {
+    in_sent: bool,
+    start_utc: i64,
+    /// The message's log entry, as an index into [`MailboxFacts::log_keys`].
+    log: u32,
+    /// Hashes (128 bits) of the message's identity and of its copy key.
+    identity: u128,
+    copy: u128,
+}
+
+/// What becomes of a mailbox: its owner's pseudonym (when any message of theirs was kept)
+/// and the meeting invitations its messages carried.
+pub(crate) struct MailboxRead {
+    pub person_id: Option<String>,
+    pub invites: Vec<Invite>,
+}
+
+impl<'m> MailboxFacts<'m> {
+    pub(crate) fn new(mailbox: &'m Mailbox<'m>, pseudo: &'m Pseudonymiser) -> Self {
+        Self::with_budget(mailbox, pseudo, FACTS_IN_MEMORY)
+    }
+
+    /// With `budget` bytes of facts held in memory before the rest go to a temporary file.
+    pub(crate) fn with_budget(
+        mailbox: &'m Mailbox<'m>,
+        pseudo: &'m Pseudonymiser,
+        budget: usize,
+    ) -> Self {
+        MailboxFacts {
+            mailbox,
+            pseudo,
+            invites: Vec::new(),
+            log_keys: Vec::new(),
+            log_index: HashMap::new(),
+            votes: OwnerVotes::default(),
+            places: Vec::new(),
+            store: FactStore::Memory {
+                facts: Vec::new(),
+                weight: 0,
+                budget,
+            },
         }
     }
 
-    // Every address to its main address, before owners, roles and copies are decided.
-    let ids = mailbox.identities;
-    for f in &mut facts {
+    /// Takes one parsed message: logs it in its file's or folder's entry (with
+    /// `count_bytes`, its size adds to the entry's bytes) and keeps it if it is accepted.
+    pub(crate) fn add(
+        &mut self,
+        (key, size, fact): Parsed,
+        logs: &mut HashMap<String, IngestLogEntry>,
+        window: &Window,
+    ) {
+        let log_index = match self.log_index.get(&key) {
+            Some(i) => *i,
+            None => {
+                let i = self.log_keys.len() as u32;
+                self.log_keys.push(key.clone());
+                self.log_index.insert(key.clone(), i);
+                i
+            }
+        };
+        let log = logs
+            .entry(key.clone())
+            .or_insert_with(|| IngestLogEntry::new(key, self.mailbox.format));
+        if self.mailbox.count_bytes {
+            log.bytes += size;
+        }
+        let mut f = match fact {
+            Ok(f) if !window.contains(f.start_utc) => {
+                return log.reject(crate::records::OUTSIDE_WINDOW);
+            }
+            Ok(f) => f,
+            Err(reason) => return log.reject(reason),
+        };
+        log.accept();
+        // Every address to its main address, before owners, roles and copies are decided.
+        let ids = self.mailbox.identities;
         f.from = f.from.as_deref().map(|a| ids.resolve(a));
         for list in [&mut f.to, &mut f.cc, &mut f.bcc, &mut f.delivered_to] {
             for a in list.iter_mut() {
@@ -685,71 +786,309 @@ pub(crate) fn mailbox_activities(
             list.sort();
             list.dedup();
         }
-    }
-    let (owner, rule) = match mailbox.owner {
-        Some(o) => (ids.resolve(o), "--owner".to_string()),
-        None => decide_owner(&facts, mailbox.name),
-    };
-    // Every file or folder of the mailbox says how its owner was decided.
-    for key in &keys {
-        if let Some(log) = logs.get_mut(key) {
-            log.owner_rule = Some(rule.clone());
+        if self.mailbox.owner.is_none() {
+            self.votes.add(&f);
         }
+        let identity = identity(&f);
+        let place = self.places.len() as u32;
+        self.places.push(Place {
+            in_sent: f.in_sent,
+            start_utc: f.start_utc,
+            log: log_index,
+            identity: hash128(&identity),
+            copy: hash128(&copy_key(&f)),
+        });
+        if !f.invites.is_empty() {
+            self.invites.push((place, std::mem::take(&mut f.invites)));
+        }
+        f.message_id = Some(self.pseudo.object("message", &identity));
+        f.thread_key = self.pseudo.object("thread", &f.thread_key);
+        self.store.push(f);
     }
-    let person_id = pseudo.person(&owner);
 
-    // Sent-folder copies first, so a message filed twice keeps its sent reading.
-    facts.sort_by(|a, b| {
-        b.in_sent
-            .cmp(&a.in_sent)
-            .then_with(|| a.start_utc.cmp(&b.start_utc))
-            .then_with(|| a.file.cmp(&b.file))
-            .then_with(|| a.record.cmp(&b.record))
-    });
-    // Copies are recognised by Message-ID, and, since some exports (Enron's among them) give
-    // each filed copy its own Message-ID, also by date, sender, recipients and subject.
-    let mut seen_ids: HashSet<String> = HashSet::new();
-    let mut seen_copies: HashSet<CopyKey> = HashSet::new();
-    let mut out = Vec::with_capacity(facts.len());
-    for f in facts {
-        let copy_key = (
-            f.start_utc,
-            f.from.clone(),
-            f.to.clone(),
-            f.cc.clone(),
-            f.subject_hash,
-        );
-        let identity = f
-            .message_id
-            .clone()
-            .unwrap_or_else(|| format!("{copy_key:?}"));
-        let duplicate = if !seen_ids.insert(identity.clone()) {
-            Some(DUPLICATE)
-        } else if !seen_copies.insert(copy_key) {
-            Some(DUPLICATE_COPY)
-        } else {
-            None
+    /// Decides the owner, drops copies (a message filed in several folders counts once,
+    /// its sent-folder copy first) and hands the owner's activities to `out`.
+    pub(crate) fn finish(
+        self,
+        logs: &mut HashMap<String, IngestLogEntry>,
+        out: &mut Emit<'_>,
+    ) -> MailboxRead {
+        let MailboxFacts {
+            mailbox,
+            pseudo,
+            invites: mut carried,
+            log_keys,
+            log_index: _,
+            votes,
+            places,
+            store,
+        } = self;
+        let ids = mailbox.identities;
+        let log_key = mailbox.log_key;
+        let (owner, rule) = match mailbox.owner {
+            Some(o) => (ids.resolve(o), "--owner".to_string()),
+            None => votes.decide(mailbox.name),
         };
-        if let Some(reason) = duplicate {
-            if let Some(log) = logs.get_mut(&log_key(&f.file)) {
-                log.reclassify_as_rejected(reason);
+        // Every file or folder of the mailbox says how its owner was decided.
+        for key in &log_keys {
+            if let Some(log) = logs.get_mut(key) {
+                log.owner_rule = Some(rule.clone());
             }
-            continue;
         }
-        let mut f = f;
-        for (i, text) in std::mem::take(&mut f.invites).into_iter().enumerate() {
-            invites.push(Invite {
-                log_key: format!("{} (meeting invitations)", log_key(&f.file)),
-                file: f.file.clone(),
-                record: format!("{}, invitation {}", f.record, i + 1),
-                owner: owner.clone(),
-                sent_utc: f.start_utc,
-                text,
-            });
+        let person_id = pseudo.person(&owner);
+
+        // Sent-folder copies first, so a message filed twice keeps its sent reading; then the
+        // earliest, then the first read (folders and files in name order, an mbox's messages
+        // in the file's order). Copies are recognised by Message-ID, and, since some exports
+        // (Enron's among them) give each filed copy its own Message-ID, also by date, sender,
+        // recipients and subject.
+        let mut order: Vec<u32> = (0..places.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| {
+            let p = &places[i as usize];
+            (!p.in_sent, p.start_utc, i)
+        });
+        let mut kept = vec![true; places.len()];
+        let mut seen_ids: HashSet<u128> = HashSet::new();
+        let mut seen_copies: HashSet<u128> = HashSet::new();
+        for i in order {
+            let p = &places[i as usize];
+            let duplicate = if !seen_ids.insert(p.identity) {
+                DUPLICATE
+            } else if !seen_copies.insert(p.copy) {
+                DUPLICATE_COPY
+            } else {
+                continue;
+            };
+            kept[i as usize] = false;
+            if let Some(log) = logs.get_mut(&log_keys[p.log as usize]) {
+                log.reclassify_as_rejected(duplicate);
+            }
         }
-        out.push(to_activity(f, &owner, ids, &person_id, &identity, pseudo));
+        drop((seen_ids, seen_copies));
+
+        let mut invites = Vec::new();
+        let mut any = false;
+        // Activities are made (a pseudonym per party) in parallel, a batch at a time.
+        let mut batch: Vec<MailFact> = Vec::new();
+        let make = |batch: &mut Vec<MailFact>, out: &mut Emit<'_>| {
+            let acts: Vec<Activity> = std::mem::take(batch)
+                .into_par_iter()
+                .map(|f| to_activity(f, &owner, ids, &person_id, pseudo))
+                .collect();
+            acts.into_iter().for_each(|a| out.push(a));
+        };
+        let mut facts = store.into_facts();
+        let mut carried = carried.drain(..).peekable();
+        for (i, (place, kept)) in places.iter().zip(kept).enumerate() {
+            let fact = facts.next();
+            let texts = carried
+                .next_if(|(at, _)| *at as usize == i)
+                .map(|(_, texts)| texts);
+            if !kept {
+                continue;
+            }
+            let Some(Ok(f)) = fact else {
+                if let Some(log) = logs.get_mut(&log_keys[place.log as usize]) {
+                    log.reclassify_as_rejected(SPILL_FAILED);
+                }
+                continue;
+            };
+            for (i, text) in texts.into_iter().flatten().enumerate() {
+                invites.push(Invite {
+                    log_key: format!("{} (meeting invitations)", log_key(&f.file)),
+                    file: f.file.clone(),
+                    record: format!("{}, invitation {}", f.record, i + 1),
+                    owner: owner.clone(),
+                    sent_utc: f.start_utc,
+                    text,
+                });
+            }
+            batch.push(f);
+            if batch.len() == ACTIVITY_BATCH {
+                make(&mut batch, out);
+            }
+            any = true;
+        }
+        make(&mut batch, out);
+        MailboxRead {
+            person_id: any.then_some(person_id),
+            invites,
+        }
     }
-    (out, invites)
+}
+
+/// The message's identity: its Message-ID, else its copy key.
+fn identity(f: &MailFact) -> String {
+    f.message_id
+        .clone()
+        .unwrap_or_else(|| format!("{:?}", copy_key(f)))
+}
+
+fn copy_key(f: &MailFact) -> CopyKey {
+    (
+        f.start_utc,
+        f.from.clone(),
+        f.to.clone(),
+        f.cc.clone(),
+        f.subject_hash,
+    )
+}
+
+/// A 128-bit hash, for recognising equal keys without keeping them.
+fn hash128(value: &impl std::hash::Hash) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |seed: u8| {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        seed.hash(&mut h);
+        value.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
+}
+
+/// The counts behind the owner rules ([`OwnerVotes::decide`]).
+#[derive(Default)]
+struct OwnerVotes {
+    sent_from: HashMap<String, usize>,
+    delivered_to: HashMap<String, usize>,
+    to_cc: HashMap<String, usize>,
+}
+
+impl OwnerVotes {
+    fn add(&mut self, f: &MailFact) {
+        fn count(counts: &mut HashMap<String, usize>, a: &String) {
+            match counts.get_mut(a) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(a.clone(), 1);
+                }
+            }
+        }
+        if f.in_sent
+            && let Some(a) = &f.from
+        {
+            count(&mut self.sent_from, a);
+        }
+        for a in &f.delivered_to {
+            count(&mut self.delivered_to, a);
+        }
+        for a in f.to.iter().chain(&f.cc) {
+            count(&mut self.to_cc, a);
+        }
+    }
+
+    /// Decides whose mailbox this is, and says by which rule: the most frequent address
+    /// (the first in order among equals) in From of the Sent folder, else in
+    /// Delivered-To/X-Original-To, else in To/Cc, else the mailbox's name.
+    fn decide(self, fallback: &str) -> (String, String) {
+        let most_frequent = |counts: HashMap<String, usize>| {
+            counts
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+                .map(|(a, _)| a)
+        };
+        if let Some(a) = most_frequent(self.sent_from) {
+            return (a, "most frequent From address in the Sent folder".into());
+        }
+        if let Some(a) = most_frequent(self.delivered_to) {
+            return (a, "most frequent Delivered-To/X-Original-To address".into());
+        }
+        if let Some(a) = most_frequent(self.to_cc) {
+            return (a, "most frequent To/Cc address".into());
+        }
+        (
+            fallback.to_string(),
+            "mailbox name (no address found)".into(),
+        )
+    }
+}
+
+/// Facts of accepted messages, in the order they were taken: in memory while they weigh
+/// less than the budget, then all in a temporary file (JSON lines, removed when dropped).
+/// Where the file cannot be made they stay in memory; where it cannot be written or read,
+/// the messages whose facts are missing are rejected with [`SPILL_FAILED`].
+enum FactStore {
+    Memory {
+        facts: Vec<MailFact>,
+        weight: usize,
+        budget: usize,
+    },
+    Spilled {
+        file: std::io::BufWriter<std::fs::File>,
+        failed: bool,
+    },
+}
+
+impl FactStore {
+    fn push(&mut self, f: MailFact) {
+        match self {
+            FactStore::Memory {
+                facts,
+                weight,
+                budget,
+            } => {
+                *weight += f.weight();
+                facts.push(f);
+                if *weight > *budget {
+                    match tempfile::tempfile() {
+                        Ok(file) => {
+                            let mut spilled = FactStore::Spilled {
+                                file: std::io::BufWriter::with_capacity(1 << 20, file),
+                                failed: false,
+                            };
+                            for f in std::mem::take(facts) {
+                                spilled.push(f);
+                            }
+                            *self = spilled;
+                        }
+                        // No temporary file: memory it is.
+                        Err(_) => *budget = usize::MAX,
+                    }
+                }
+            }
+            FactStore::Spilled { file, failed } => {
+                use std::io::Write;
+                if !*failed {
+                    *failed = serde_json::to_writer(&mut *file, &f).is_err()
+                        || file.write_all(b"\n").is_err();
+                }
+            }
+        }
+    }
+
+    /// The facts in the order they were taken; a fact that cannot be read back is an error
+    /// (and the iterator ends early where the file was not written to the end).
+    fn into_facts(self) -> Box<dyn Iterator<Item = Result<MailFact, ()>>> {
+        use std::io::{BufRead, Seek};
+        match self {
+            FactStore::Memory { facts, .. } => Box::new(facts.into_iter().map(Ok)),
+            FactStore::Spilled { file, failed } => {
+                let file = file.into_inner().map_err(|_| ()).and_then(|mut f| {
+                    f.rewind().map_err(|_| ())?;
+                    Ok(f)
+                });
+                match file {
+                    Ok(f) if !failed => Box::new(
+                        std::io::BufReader::with_capacity(1 << 20, f)
+                            .lines()
+                            .map(|l| {
+                                l.map_err(|_| ())
+                                    .and_then(|l| serde_json::from_str(&l).map_err(|_| ()))
+                            }),
+                    ),
+                    // What was written before a failure is read back; the rest is missing.
+                    Ok(f) => Box::new(
+                        std::io::BufReader::new(f)
+                            .lines()
+                            .map_while(Result::ok)
+                            .map_while(|l| serde_json::from_str(&l).ok())
+                            .map(Ok),
+                    ),
+                    Err(()) => Box::new(std::iter::empty()),
+                }
+            }
+        }
+    }
 }
 
 /// A meeting invitation found in a message (`text/calendar` part), to be read as a calendar
@@ -768,12 +1107,13 @@ pub(crate) struct Invite {
     pub text: String,
 }
 
+/// The activity of a message taken by a mailbox (its thread and identity already
+/// pseudonymised).
 fn to_activity(
     f: MailFact,
     owner: &str,
     ids: &Identities,
     person_id: &str,
-    identity: &str,
     pseudo: &Pseudonymiser,
 ) -> Activity {
     let is_send = f.from.as_deref() == Some(owner);
@@ -814,8 +1154,8 @@ fn to_activity(
         start_utc: f.start_utc,
         end_utc: None,
         tz: Some(f.offset),
-        thread_id: Some(pseudo.object("thread", &f.thread_key)),
-        object_id: Some(pseudo.object("message", identity)),
+        thread_id: Some(f.thread_key),
+        object_id: f.message_id,
         participants,
         internal_participants: internal,
         parties: Some(others),
@@ -838,8 +1178,120 @@ fn to_activity(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::Identities;
 
     const MSG: &str = "Message-ID: <b@x>\r\nReferences: <a@x>\r\nDate: Mon, 15 Jan 2024 10:00:00 +0100\r\nFrom: Alice <Alice@Example.org>\r\nTo: bob@example.org, carol@other.com\r\nSubject: Re: Invoice 42 approval\r\nList-Id: <l.example.org>\r\n\r\nSee https://example.sharepoint.com/doc and http://x.org\r\n";
+
+    /// Reads one mailbox from raw messages `(folder, file, text, truncated)`, holding at most
+    /// `budget` bytes of facts in memory; says whether its facts went to the temporary file.
+    fn read_mailbox(
+        messages: &[(&str, &str, &str, bool)],
+        budget: usize,
+    ) -> (Vec<Activity>, Vec<Invite>, Vec<IngestLogEntry>, bool) {
+        let ids = Identities::default();
+        let key = |file: &str| file.rsplit_once('/').map_or(file, |p| p.0).to_string();
+        let mailbox = Mailbox {
+            name: "mailbox",
+            format: "maildir",
+            count_bytes: true,
+            owner: None,
+            log_key: &key,
+            identities: &ids,
+        };
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let mut facts = MailboxFacts::with_budget(&mailbox, &pseudo, budget);
+        let mut logs = HashMap::new();
+        for (folder, file, text, truncated) in messages {
+            let raw = RawMessage {
+                file: format!("{folder}/{file}"),
+                record: file.to_string(),
+                folder: folder.to_string(),
+                seen: None,
+                envelope_date: None,
+                truncated: *truncated,
+                bytes: Ok(text.as_bytes().to_vec()),
+            };
+            facts.add(parse_raw(raw, &key), &mut logs, &Window::everything());
+        }
+        let spilled = matches!(facts.store, FactStore::Spilled { .. });
+        // What a mailbox keeps of a message names its thread and itself by pseudonym only,
+        // and leaves invitations (message text) out of the facts that may go to the file.
+        if let FactStore::Memory { facts, .. } = &facts.store {
+            for f in facts {
+                assert!(!f.thread_key.starts_with("subject:") && !f.thread_key.starts_with("id:"));
+                assert!(f.message_id.as_deref().is_some_and(|m| !m.contains('@')));
+                assert!(f.invites.is_empty());
+            }
+        }
+        let mut acts = Vec::new();
+        let mut send = |chunk: Vec<Activity>| acts.extend(chunk);
+        let mut out = Emit::chunked(2, &mut send);
+        let read = facts.finish(&mut logs, &mut out);
+        out.finish();
+        assert_eq!(read.person_id.is_some(), !acts.is_empty());
+        let mut logs: Vec<IngestLogEntry> = logs.into_values().collect();
+        logs.sort_by(|a, b| a.source_file.cmp(&b.source_file));
+        (acts, read.invites, logs, spilled)
+    }
+
+    #[test]
+    fn a_mailbox_read_through_the_temporary_file_gives_what_memory_gives() {
+        let sent = "Message-ID: <1@x>\r\nDate: Mon, 15 Jan 2024 10:00:00 +0100\r\nFrom: Owner <owner@x.org>\r\nTo: bob@x.org\r\nSubject: Plan\r\n\r\nbody\r\n";
+        let copy = |id: &str| {
+            format!(
+                "Message-ID: <{id}@x>\r\nDate: Tue, 16 Jan 2024 10:00:00 +0000\r\nFrom: bob@x.org\r\nTo: owner@x.org, carol@y.com\r\nCc: dan@x.org\r\nSubject: Re: Plan\r\n\r\nsee https://x.sharepoint.com/a\r\n"
+            )
+        };
+        let (copy_a, copy_b) = (copy("2a"), copy("2b"));
+        let invite = "Message-ID: <3@x>\r\nDate: Wed, 17 Jan 2024 09:00:00 +0000\r\nFrom: carol@y.com\r\nTo: owner@x.org\r\nSubject: Meeting\r\nContent-Type: text/calendar; method=REQUEST\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nUID:m1\r\nDTSTART:20240118T100000Z\r\nDTEND:20240118T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let no_date = "Message-ID: <4@x>\r\nFrom: bob@x.org\r\nTo: owner@x.org\r\n\r\nx\r\n";
+        let messages = [
+            ("inbox", "1", sent, false),
+            ("sent_items", "1", sent, false),
+            ("inbox", "2", &copy_a, true),
+            ("deleted_items", "2", &copy_b, false),
+            ("inbox", "3", invite, false),
+            ("inbox", "4", no_date, false),
+        ];
+        let (acts, invites, logs, spilled) = read_mailbox(&messages, usize::MAX);
+        assert!(!spilled);
+        let through_file = read_mailbox(&messages, 0);
+        assert!(
+            through_file.3,
+            "a budget of nothing sends every fact to the file"
+        );
+        assert_eq!(format!("{acts:?}"), format!("{:?}", through_file.0));
+        assert_eq!(format!("{invites:?}"), format!("{:?}", through_file.1));
+        assert_eq!(logs, through_file.2);
+
+        // Copies count once (the sent copy of the first; of the second, which has a
+        // Message-ID per copy, the flagged copy read first), the undated message is rejected,
+        // and the owner is the sender of the Sent folder.
+        assert_eq!(acts.len(), 3);
+        assert!(
+            acts.iter()
+                .any(|a| a.source_file == "sent_items/1" && a.action == "send")
+        );
+        assert!(acts.iter().any(|a| a.source_file == "inbox/2"
+            && a.flags.as_deref() == Some(FLAG_TRUNCATED)
+            && a.links == Some(1)));
+        assert_eq!(invites.len(), 1);
+        assert_eq!(invites[0].owner, "owner@x.org");
+        let reasons = |folder: &str| {
+            let log = logs.iter().find(|l| l.source_file == folder).unwrap();
+            assert_eq!(
+                log.owner_rule.as_deref(),
+                Some("most frequent From address in the Sent folder")
+            );
+            log.reasons.clone()
+        };
+        assert_eq!(reasons("inbox").get(DUPLICATE), Some(&1));
+        assert_eq!(reasons("inbox").get(NO_DATE), Some(&1));
+        assert_eq!(reasons("deleted_items").get(DUPLICATE_COPY), Some(&1));
+        let read: i64 = logs.iter().map(|l| l.records_read).sum();
+        let accepted: i64 = logs.iter().map(|l| l.records_accepted).sum();
+        assert_eq!((read, accepted), (6, 3));
+    }
 
     #[test]
     fn facts_of_a_message() {

@@ -54,6 +54,11 @@ impl<R: BufRead + Seek> MboxReader<R> {
         }
     }
 
+    /// The reader, where the last message ended.
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+
     /// Reads one line (newline included) into `self.line`, keeping at most `cap` bytes of it
     /// but consuming all of it. Returns the bytes consumed (0 at the end of the file).
     fn read_line(&mut self, cap: usize) -> std::io::Result<usize> {

@@ -40,7 +40,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use wecon_model::Pseudonymiser;
-use wecon_model::atomic::{file_sum, files_under};
+use wecon_model::atomic::{FileSum, file_sum, files_under};
 use wecon_model::schema::{ACTIVITIES, IngestLogEntry, Person};
 
 use crate::calendar::OwnedCalendar;
@@ -202,12 +202,22 @@ fn unit_files(input: &Input) -> Option<(String, Vec<(String, PathBuf)>)> {
 /// The content hash of an input read on its own; `None` for other inputs and for one whose
 /// files cannot all be read (it is then read, and not recorded).
 pub(crate) fn content_hash(input: &Input) -> Option<String> {
+    hash_with(input, |path| file_sum(path).ok())
+}
+
+/// The content hash of an input from its files' sums, as [`content_hash`] makes it: readers
+/// that read every byte of a file anyway sum it as they read (`sum` then looks it up), so
+/// an input is read once, not once to hash and once to read.
+pub(crate) fn hash_with(
+    input: &Input,
+    sum: impl Fn(&Path) -> Option<FileSum> + Sync,
+) -> Option<String> {
     let (kind, mut files) = unit_files(input)?;
     files.sort();
     let sums: Vec<String> = files
         .par_iter()
         .map(|(rel, path)| {
-            let s = file_sum(path).ok()?;
+            let s = sum(path)?;
             Some(format!("{rel}\0{}\0{}\n", s.bytes, s.sha256))
         })
         .collect::<Option<_>>()?;
@@ -218,6 +228,84 @@ pub(crate) fn content_hash(input: &Input) -> Option<String> {
         h.update(s);
     }
     Some(hex::encode(h.finalize()))
+}
+
+/// Sums a file as it is read; [`SummingReader::sum`] is the file's only when it was read
+/// to its end without an error. Going back (the mbox reader rewinds when a `Content-Length`
+/// proves wrong) and reading again is fine: bytes already summed are not summed twice.
+pub(crate) struct SummingReader<R> {
+    inner: R,
+    hasher: sha2::Sha256,
+    /// Where the next byte read comes from, and how far the file is summed.
+    pos: u64,
+    summed: u64,
+    failed: bool,
+    ended: bool,
+}
+
+impl<R> SummingReader<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        SummingReader {
+            inner,
+            hasher: sha2::Sha256::new(),
+            pos: 0,
+            summed: 0,
+            failed: false,
+            ended: false,
+        }
+    }
+
+    pub(crate) fn sum(self) -> Option<FileSum> {
+        (self.ended && !self.failed).then(|| FileSum {
+            bytes: self.summed,
+            sha256: hex::encode(self.hasher.finalize()),
+        })
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for SummingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(0) if !buf.is_empty() => {
+                self.ended = self.pos == self.summed;
+                Ok(0)
+            }
+            Ok(n) => {
+                let end = self.pos + n as u64;
+                // After a gap (a seek past what was summed) the sum has failed already.
+                if self.pos <= self.summed && end > self.summed {
+                    let new = usize::try_from(self.summed - self.pos).unwrap_or(n);
+                    self.hasher.update(&buf[new..n]);
+                    self.summed = end;
+                }
+                self.pos = end;
+                Ok(n)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Err(e),
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for SummingReader<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let pos = self.inner.seek(to).inspect_err(|_| self.failed = true)?;
+        // Skipping bytes not yet summed leaves the sum without them.
+        self.failed |= pos > self.summed;
+        self.pos = pos;
+        Ok(pos)
+    }
+}
+
+/// The sum of bytes read whole.
+pub(crate) fn sum_of(bytes: &[u8]) -> FileSum {
+    FileSum {
+        bytes: bytes.len() as u64,
+        sha256: hex::encode(sha2::Sha256::digest(bytes)),
+    }
 }
 
 /// The record of the dataset at `dir`, if it is one with a record.
@@ -414,6 +502,29 @@ fn without_flag(batch: RecordBatch, flag: &str) -> Result<RecordBatch, IngestErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_summed_while_read_has_the_sum_of_its_bytes() {
+        use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+        // A Content-Length that proves wrong makes the mbox reader go back and read again.
+        let data =
+            b"From x\nContent-Length: 3\n\nab\nFrom y\n\nc\nFrom z\nContent-Length: 2\n\nok\n"
+                .to_vec();
+        for capacity in [1, 4, 64, 1 << 20] {
+            let reader = BufReader::with_capacity(capacity, SummingReader::new(Cursor::new(&data)));
+            let mut mbox = crate::mbox::MboxReader::new(reader);
+            assert_eq!(mbox.by_ref().count(), 3);
+            assert_eq!(mbox.into_inner().into_inner().sum(), Some(sum_of(&data)));
+        }
+        // Not read to the end, or with bytes skipped: no sum.
+        let mut part = SummingReader::new(Cursor::new(&data));
+        part.read_exact(&mut [0; 5]).unwrap();
+        assert_eq!(part.sum(), None);
+        let mut skipped = SummingReader::new(Cursor::new(&data));
+        skipped.seek(SeekFrom::Start(5)).unwrap();
+        skipped.read_to_end(&mut Vec::new()).unwrap();
+        assert_eq!(skipped.sum(), None);
+    }
 
     #[test]
     fn shards_split_the_inputs_read_alone_by_size() {

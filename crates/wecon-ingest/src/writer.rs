@@ -22,7 +22,7 @@ use wecon_model::schema::{
     Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
 };
 
-use crate::units::{UNITS, Units};
+use crate::units::{UNITS, UnitRecord};
 use crate::{IngestError, Manifest};
 
 /// The file that marks a complete dataset.
@@ -35,20 +35,45 @@ const FLUSH_ROWS: usize = 250_000;
 /// buffer grow with the organisation.
 const FLUSH_BYTES: usize = 256 << 20;
 
-/// About what an activity takes in memory: itself and its longer text.
+/// About what an activity takes in memory: itself and every text it owns, each with the
+/// allocator's own bytes (about 16 a block), which for short names count as much as the text.
 fn weight(a: &Activity) -> usize {
-    let text = |t: &Option<String>| t.as_ref().map_or(0, String::len);
+    const BLOCK: usize = 16;
+    let heap = |s: &str| if s.is_empty() { 0 } else { s.len() + BLOCK };
+    let text = |t: &Option<String>| t.as_deref().map_or(0, heap);
     let names = |n: &Option<Vec<String>>| {
-        n.as_ref()
-            .map_or(0, |n| n.iter().map(|p| p.len() + size_of::<String>()).sum())
+        n.as_ref().map_or(0, |n| {
+            BLOCK
+                + n.iter()
+                    .map(|p| heap(p) + size_of::<String>())
+                    .sum::<usize>()
+        })
     };
     size_of::<Activity>()
-        + a.activity_id.len()
-        + a.person_id.len()
-        + a.source_file.len()
-        + a.source_record.len()
-        + text(&a.thread_id)
-        + text(&a.object_id)
+        + [
+            &a.activity_id,
+            &a.person_id,
+            &a.source,
+            &a.action,
+            &a.source_file,
+            &a.source_record,
+        ]
+        .into_iter()
+        .map(|s| heap(s))
+        .sum::<usize>()
+        + [
+            &a.tz,
+            &a.thread_id,
+            &a.object_id,
+            &a.response,
+            &a.show_as,
+            &a.recipient_role,
+            &a.category,
+            &a.flags,
+        ]
+        .into_iter()
+        .map(text)
+        .sum::<usize>()
         + names(&a.parties)
         + names(&a.external_parties)
 }
@@ -64,6 +89,9 @@ pub(crate) struct DatasetWriter {
     parts: HashMap<PathBuf, usize>,
     /// Every part written, with the earliest and latest start in it.
     written: Vec<(PathBuf, i64, i64)>,
+    /// `units.json`, written a record at a time (see [`DatasetWriter::record_unit`]), and
+    /// whether a record was written yet.
+    units: Option<(std::io::BufWriter<fs_err::File>, bool)>,
     finished: bool,
 }
 
@@ -85,6 +113,7 @@ impl DatasetWriter {
             partial,
             parts: HashMap::new(),
             written: Vec::new(),
+            units: None,
             finished: false,
         })
     }
@@ -98,6 +127,33 @@ impl DatasetWriter {
                 self.flush()?;
             }
         }
+        Ok(())
+    }
+
+    /// Starts the record of inputs read on their own (`units.json`, the [`crate::units::Units`]
+    /// of the run's `context`), so that each input's record is written as it is made
+    /// rather than all held to the end.
+    pub(crate) fn begin_units(&mut self, context: &str) -> Result<(), IngestError> {
+        use std::io::Write;
+        let mut file = std::io::BufWriter::new(fs_err::File::create(self.partial.join(UNITS))?);
+        let context =
+            serde_json::to_string(context).map_err(|e| IngestError::Refuse(e.to_string()))?;
+        write!(file, "{{\"context\":{context},\"units\":[")?;
+        self.units = Some((file, false));
+        Ok(())
+    }
+
+    /// Writes one input's record into `units.json`.
+    pub(crate) fn record_unit(&mut self, unit: &UnitRecord) -> Result<(), IngestError> {
+        use std::io::Write;
+        let Some((file, any)) = &mut self.units else {
+            return Err(IngestError::Refuse("units.json was not begun".into()));
+        };
+        if *any {
+            file.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *file, unit).map_err(|e| IngestError::Refuse(e.to_string()))?;
+        *any = true;
         Ok(())
     }
 
@@ -243,7 +299,6 @@ impl DatasetWriter {
         people: &[Person],
         log: &[IngestLogEntry],
         imported: &[ImportedMetric],
-        units: &Units,
         manifest: &mut Manifest,
     ) -> Result<(), IngestError> {
         self.flush()?;
@@ -266,8 +321,14 @@ impl DatasetWriter {
             &self.partial.join(format!("{IMPORTED_METRICS}.parquet")),
             &[imported_metrics_batch(imported)?],
         )?;
-        let units = serde_json::to_string(units).map_err(|e| IngestError::Refuse(e.to_string()))?;
-        write_file(&self.partial.join(UNITS), units)?;
+        if self.units.is_none() {
+            self.begin_units("")?;
+        }
+        if let Some((mut file, _)) = self.units.take() {
+            use std::io::Write;
+            file.write_all(b"]}")?;
+            file.flush()?;
+        }
         manifest.files = wecon_model::atomic::checksums(&self.partial, &[MANIFEST])?;
         let json = serde_json::to_string_pretty(manifest)
             .map_err(|e| IngestError::Refuse(e.to_string()))?;
