@@ -113,7 +113,8 @@ pub fn mail(data: &[u8]) {
     let mut facts = crate::mail::MailboxFacts::with_budget(&mailbox, pseudo(), 0);
     let mut logs = HashMap::new();
     let window = Window::everything();
-    if crate::parse_mbox(&file("f.mbox", data), &key, &mut |p| {
+    let ready = |f| crate::mail::ready(f, &ids, pseudo());
+    if crate::parse_mbox(&file("f.mbox", data), &key, &ready, &mut |p| {
         facts.add(p, &mut logs, &window)
     })
     .is_err()

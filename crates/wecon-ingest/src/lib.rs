@@ -816,7 +816,9 @@ fn read_unit(
                             truncated,
                             bytes,
                         };
-                        (mail::parse_raw(raw, &key), sum)
+                        let (k, size, fact) = mail::parse_raw(raw, &key);
+                        let fact = fact.map(|f| mail::ready(f, r.identities, r.pseudo));
+                        ((k, size, fact), sum)
                     })
                     .collect();
                 for ((p, sum), f) in parsed.into_iter().zip(batch) {
@@ -838,7 +840,10 @@ fn read_unit(
             let mailbox = r.mailbox(&name, "mbox", &key);
             let mut facts = mail::MailboxFacts::new(&mailbox, r.pseudo);
             logs.insert(file.clone(), IngestLogEntry::new(&file, "mbox"));
-            match parse_mbox(path, &key, &mut |p| facts.add(p, &mut logs, r.window)) {
+            let ready = |f| mail::ready(f, r.identities, r.pseudo);
+            match parse_mbox(path, &key, &ready, &mut |p| {
+                facts.add(p, &mut logs, r.window)
+            }) {
                 Ok((bytes, sum)) => {
                     if let Some(entry) = logs.get_mut(&file) {
                         entry.bytes = bytes;
@@ -1244,11 +1249,13 @@ fn folder_key(root: &Path, file: &str) -> String {
 }
 
 /// Reads an mbox file (see [`mbox`]) and parses it in batches, so only one batch of raw
-/// messages is in memory at a time; each parsed message goes to `take`, in the file's order.
+/// messages is in memory at a time; each parsed message is made `ready` (in parallel) and
+/// goes to `take`, in the file's order.
 /// Returns the file's size, and its sum when it was read to the end.
 pub(crate) fn parse_mbox(
     path: &Path,
     key: &(dyn Fn(&str) -> String + Sync),
+    ready: &(dyn Fn(mail::MailFact) -> mail::MailFact + Sync),
     take: &mut dyn FnMut(mail::Parsed),
 ) -> std::io::Result<(i64, Option<FileSum>)> {
     let file = fs_err::File::open(path)?;
@@ -1304,7 +1311,7 @@ pub(crate) fn parse_mbox(
             mbox.into_inner().into_inner().sum()
         });
         for batch in rx {
-            mail::parse_messages(batch, key)
+            mail::parse_messages(batch, key, ready)
                 .into_iter()
                 .for_each(&mut *take);
         }

@@ -59,6 +59,9 @@ pub(crate) struct MailFact {
     /// message filed in several folders; never written.
     #[serde(skip)]
     pub subject_hash: u64,
+    /// Once readied for a mailbox ([`ready`]): the hashes of its identity and copy key.
+    #[serde(skip)]
+    pub keys: Option<(u128, u128)>,
 }
 
 impl MailFact {
@@ -243,6 +246,7 @@ pub(crate) fn parse_message(
         category,
         invites: body.invites,
         flags,
+        keys: None,
         subject_hash: {
             use std::hash::{Hash, Hasher};
             let mut h = std::collections::hash_map::DefaultHasher::new();
@@ -621,13 +625,20 @@ pub(crate) struct RawMessage {
 /// A parsed message: the log entry it belongs to, its size, and its facts or why not.
 pub(crate) type Parsed = (String, i64, Result<MailFact, &'static str>);
 
-/// Parses a batch of messages in parallel. Callers feed batches so that raw messages (bodies
-/// included) are held for one batch only, whatever the size of the mailbox.
+/// Parses a batch of messages in parallel, each then made `ready` for its mailbox. Callers
+/// feed batches so that raw messages (bodies included) are held for one batch only,
+/// whatever the size of the mailbox.
 pub(crate) fn parse_messages(
     raw: Vec<RawMessage>,
     log_key: &(dyn Fn(&str) -> String + Sync),
+    ready: &(dyn Fn(MailFact) -> MailFact + Sync),
 ) -> Vec<Parsed> {
-    raw.into_par_iter().map(|m| parse_raw(m, log_key)).collect()
+    raw.into_par_iter()
+        .map(|m| {
+            let (key, size, fact) = parse_raw(m, log_key);
+            (key, size, fact.map(ready))
+        })
+        .collect()
 }
 
 /// Parses one message read from its container.
@@ -768,7 +779,7 @@ impl<'m> MailboxFacts<'m> {
         if self.mailbox.count_bytes {
             log.bytes += size;
         }
-        let mut f = match fact {
+        let f = match fact {
             Ok(f) if !window.contains(f.start_utc) => {
                 return log.reject(crate::records::OUTSIDE_WINDOW);
             }
@@ -776,33 +787,24 @@ impl<'m> MailboxFacts<'m> {
             Err(reason) => return log.reject(reason),
         };
         log.accept();
-        // Every address to its main address, before owners, roles and copies are decided.
-        let ids = self.mailbox.identities;
-        f.from = f.from.as_deref().map(|a| ids.resolve(a));
-        for list in [&mut f.to, &mut f.cc, &mut f.bcc, &mut f.delivered_to] {
-            for a in list.iter_mut() {
-                *a = ids.resolve(a);
-            }
-            list.sort();
-            list.dedup();
-        }
+        let mut f = ready(f, self.mailbox.identities, self.pseudo);
+        let Some((identity, copy)) = f.keys else {
+            unreachable!("a readied message has its keys")
+        };
         if self.mailbox.owner.is_none() {
             self.votes.add(&f);
         }
-        let identity = identity(&f);
         let place = self.places.len() as u32;
         self.places.push(Place {
             in_sent: f.in_sent,
             start_utc: f.start_utc,
             log: log_index,
-            identity: hash128(&identity),
-            copy: hash128(&copy_key(&f)),
+            identity,
+            copy,
         });
         if !f.invites.is_empty() {
             self.invites.push((place, std::mem::take(&mut f.invites)));
         }
-        f.message_id = Some(self.pseudo.object("message", &identity));
-        f.thread_key = self.pseudo.object("thread", &f.thread_key);
         self.store.push(f);
     }
 
@@ -915,6 +917,29 @@ impl<'m> MailboxFacts<'m> {
             invites,
         }
     }
+}
+
+/// Readies a parsed message for its mailbox (done where messages are parsed, in parallel;
+/// [`MailboxFacts::add`] readies what was not): every address to its main address (before
+/// owners, roles and copies are decided), the hashes of its identity and copy key, and its
+/// thread and identity pseudonymised, so no subject outlives the parse.
+pub(crate) fn ready(mut f: MailFact, ids: &Identities, pseudo: &Pseudonymiser) -> MailFact {
+    if f.keys.is_some() {
+        return f;
+    }
+    f.from = f.from.as_deref().map(|a| ids.resolve(a));
+    for list in [&mut f.to, &mut f.cc, &mut f.bcc, &mut f.delivered_to] {
+        for a in list.iter_mut() {
+            *a = ids.resolve(a);
+        }
+        list.sort();
+        list.dedup();
+    }
+    let identity = identity(&f);
+    f.keys = Some((hash128(&identity), hash128(&copy_key(&f))));
+    f.message_id = Some(pseudo.object("message", &identity));
+    f.thread_key = pseudo.object("thread", &f.thread_key);
+    f
 }
 
 /// The message's identity: its Message-ID, else its copy key.

@@ -23,7 +23,11 @@ pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// Writes batches to a Parquet file (zstd, temporary name, then rename).
+/// Files of fewer rows are compressed with Snappy rather than Zstandard.
+const SMALL_FILE_ROWS: usize = 2_000;
+
+/// Writes batches to a Parquet file (Zstandard, or Snappy when small; temporary name, then
+/// rename).
 pub fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<(), ParquetError> {
     let Some(first) = batches.first() else {
         return Err(ParquetError::General(format!(
@@ -31,8 +35,16 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<(), Parquet
             path.display()
         )));
     };
+    // Zstandard, except for small files: its contexts (one per column) cost more to set up
+    // than they save on a few hundred rows (month partitions of sparse mail are that small).
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    let compression = if rows < SMALL_FILE_ROWS {
+        Compression::SNAPPY
+    } else {
+        Compression::ZSTD(ZstdLevel::default())
+    };
     let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_compression(compression)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
         .build();
     let tmp = sibling(path, "tmp");
