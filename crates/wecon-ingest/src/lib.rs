@@ -344,15 +344,6 @@ pub fn ingest(
         until: opts.until.unwrap_or(Window::everything().until),
     };
 
-    let mut activities = Collected {
-        writer: writer::DatasetWriter::create(out)?,
-        unpacked: &unpacked,
-        count: 0,
-        days: BTreeMap::new(),
-        span: None,
-        calendar_series: std::collections::HashSet::new(),
-        flagged: BTreeMap::new(),
-    };
     let mut people: BTreeMap<String, Person> = BTreeMap::new();
     let mut calendars = Vec::new();
     let mut invitations: Vec<units::Invitation> = Vec::new();
@@ -382,7 +373,15 @@ pub fn ingest(
     // Inputs read on their own and unchanged since the dataset at `out` was made are not
     // read again: their rows are copied from it (see `units`).
     let context = units::context(opts, &pseudo, &rosters);
-    activities.writer.begin_units(&context)?;
+    let mut activities = Collected {
+        writer: writer::DatasetWriter::create(out, &context)?,
+        unpacked: &unpacked,
+        count: 0,
+        days: BTreeMap::new(),
+        span: None,
+        calendar_series: std::collections::HashSet::new(),
+        flagged: BTreeMap::new(),
+    };
     let mut labels: Vec<String> = inputs
         .iter()
         .map(|i| relabel(&unpacked, &discover::input_path(i).display().to_string()))

@@ -89,15 +89,18 @@ pub(crate) struct DatasetWriter {
     parts: HashMap<PathBuf, usize>,
     /// Every part written, with the earliest and latest start in it.
     written: Vec<(PathBuf, i64, i64)>,
-    /// `units.json`, written a record at a time (see [`DatasetWriter::record_unit`]), and
-    /// whether a record was written yet.
-    units: Option<(std::io::BufWriter<fs_err::File>, bool)>,
+    /// `units.json` (the [`crate::units::Units`] of the run's context), written a record at
+    /// a time as each input is done ([`DatasetWriter::record_unit`]), not held to the end;
+    /// and whether a record was written yet.
+    units: std::io::BufWriter<fs_err::File>,
+    units_written: bool,
     finished: bool,
 }
 
 impl DatasetWriter {
-    /// Starts a dataset at `out` (refusing a folder that is something else).
-    pub(crate) fn create(out: &Path) -> Result<Self, IngestError> {
+    /// Starts a dataset at `out` (refusing a folder that is something else), its record of
+    /// inputs under the run's `context` (see `units`).
+    pub(crate) fn create(out: &Path, context: &str) -> Result<Self, IngestError> {
         if out.exists() && !out.join(MANIFEST).exists() && fs_err::read_dir(out)?.next().is_some() {
             return Err(IngestError::Refuse(format!(
                 "`{}` exists and is not a wecon dataset; choose an empty or new folder",
@@ -106,6 +109,13 @@ impl DatasetWriter {
         }
         let partial = partial_dir(out)?;
         fs_err::create_dir_all(partial.join(ACTIVITIES))?;
+        let mut units = std::io::BufWriter::new(fs_err::File::create(partial.join(UNITS))?);
+        let context =
+            serde_json::to_string(context).map_err(|e| IngestError::Refuse(e.to_string()))?;
+        {
+            use std::io::Write;
+            write!(units, "{{\"context\":{context},\"units\":[")?;
+        }
         Ok(DatasetWriter {
             pending: Vec::new(),
             pending_bytes: 0,
@@ -113,7 +123,8 @@ impl DatasetWriter {
             partial,
             parts: HashMap::new(),
             written: Vec::new(),
-            units: None,
+            units,
+            units_written: false,
             finished: false,
         })
     }
@@ -130,30 +141,15 @@ impl DatasetWriter {
         Ok(())
     }
 
-    /// Starts the record of inputs read on their own (`units.json`, the [`crate::units::Units`]
-    /// of the run's `context`), so that each input's record is written as it is made
-    /// rather than all held to the end.
-    pub(crate) fn begin_units(&mut self, context: &str) -> Result<(), IngestError> {
-        use std::io::Write;
-        let mut file = std::io::BufWriter::new(fs_err::File::create(self.partial.join(UNITS))?);
-        let context =
-            serde_json::to_string(context).map_err(|e| IngestError::Refuse(e.to_string()))?;
-        write!(file, "{{\"context\":{context},\"units\":[")?;
-        self.units = Some((file, false));
-        Ok(())
-    }
-
     /// Writes one input's record into `units.json`.
     pub(crate) fn record_unit(&mut self, unit: &UnitRecord) -> Result<(), IngestError> {
         use std::io::Write;
-        let Some((file, any)) = &mut self.units else {
-            return Err(IngestError::Refuse("units.json was not begun".into()));
-        };
-        if *any {
-            file.write_all(b",")?;
+        if self.units_written {
+            self.units.write_all(b",")?;
         }
-        serde_json::to_writer(&mut *file, unit).map_err(|e| IngestError::Refuse(e.to_string()))?;
-        *any = true;
+        serde_json::to_writer(&mut self.units, unit)
+            .map_err(|e| IngestError::Refuse(e.to_string()))?;
+        self.units_written = true;
         Ok(())
     }
 
@@ -321,13 +317,10 @@ impl DatasetWriter {
             &self.partial.join(format!("{IMPORTED_METRICS}.parquet")),
             &[imported_metrics_batch(imported)?],
         )?;
-        if self.units.is_none() {
-            self.begin_units("")?;
-        }
-        if let Some((mut file, _)) = self.units.take() {
+        {
             use std::io::Write;
-            file.write_all(b"]}")?;
-            file.flush()?;
+            self.units.write_all(b"]}")?;
+            self.units.flush()?;
         }
         manifest.files = wecon_model::atomic::checksums(&self.partial, &[MANIFEST])?;
         let json = serde_json::to_string_pretty(manifest)
