@@ -799,7 +799,7 @@ fn read_unit(
                             Err(e) => (Err(e), false),
                         };
                         let sum = match &bytes {
-                            Ok(b) if !truncated => Some(units::sum_of(b)),
+                            Ok(b) if !truncated => Some(FileSum::of(b)),
                             _ => None,
                         };
                         let raw = mail::RawMessage {

@@ -1280,6 +1280,8 @@ mod tests {
         ];
         let (acts, invites, logs, spilled) = read_mailbox(&messages, usize::MAX);
         assert!(!spilled);
+        // What a mailbox holds of every message, whatever its size (README: 48 bytes).
+        assert_eq!(std::mem::size_of::<Place>(), 48);
         let through_file = read_mailbox(&messages, 0);
         assert!(
             through_file.3,

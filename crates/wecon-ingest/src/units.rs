@@ -256,10 +256,7 @@ impl<R> SummingReader<R> {
     }
 
     pub(crate) fn sum(self) -> Option<FileSum> {
-        (self.ended && !self.failed).then(|| FileSum {
-            bytes: self.summed,
-            sha256: hex::encode(self.hasher.finalize()),
-        })
+        (self.ended && !self.failed).then(|| FileSum::from_hasher(self.hasher, self.summed))
     }
 }
 
@@ -297,14 +294,6 @@ impl<R: std::io::Seek> std::io::Seek for SummingReader<R> {
         self.failed |= pos > self.summed;
         self.pos = pos;
         Ok(pos)
-    }
-}
-
-/// The sum of bytes read whole.
-pub(crate) fn sum_of(bytes: &[u8]) -> FileSum {
-    FileSum {
-        bytes: bytes.len() as u64,
-        sha256: hex::encode(sha2::Sha256::digest(bytes)),
     }
 }
 
@@ -514,7 +503,10 @@ mod tests {
             let reader = BufReader::with_capacity(capacity, SummingReader::new(Cursor::new(&data)));
             let mut mbox = crate::mbox::MboxReader::new(reader);
             assert_eq!(mbox.by_ref().count(), 3);
-            assert_eq!(mbox.into_inner().into_inner().sum(), Some(sum_of(&data)));
+            assert_eq!(
+                mbox.into_inner().into_inner().sum(),
+                Some(FileSum::of(&data))
+            );
         }
         // Not read to the end, or with bytes skipped: no sum.
         let mut part = SummingReader::new(Cursor::new(&data));

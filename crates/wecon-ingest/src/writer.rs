@@ -8,6 +8,7 @@
 //! and a small dataset is still one file per partition.
 
 use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -112,10 +113,7 @@ impl DatasetWriter {
         let mut units = std::io::BufWriter::new(fs_err::File::create(partial.join(UNITS))?);
         let context =
             serde_json::to_string(context).map_err(|e| IngestError::Refuse(e.to_string()))?;
-        {
-            use std::io::Write;
-            write!(units, "{{\"context\":{context},\"units\":[")?;
-        }
+        write!(units, "{{\"context\":{context},\"units\":[")?;
         Ok(DatasetWriter {
             pending: Vec::new(),
             pending_bytes: 0,
@@ -143,7 +141,6 @@ impl DatasetWriter {
 
     /// Writes one input's record into `units.json`.
     pub(crate) fn record_unit(&mut self, unit: &UnitRecord) -> Result<(), IngestError> {
-        use std::io::Write;
         if self.units_written {
             self.units.write_all(b",")?;
         }
@@ -317,11 +314,8 @@ impl DatasetWriter {
             &self.partial.join(format!("{IMPORTED_METRICS}.parquet")),
             &[imported_metrics_batch(imported)?],
         )?;
-        {
-            use std::io::Write;
-            self.units.write_all(b"]}")?;
-            self.units.flush()?;
-        }
+        self.units.write_all(b"]}")?;
+        self.units.flush()?;
         manifest.files = wecon_model::atomic::checksums(&self.partial, &[MANIFEST])?;
         let json = serde_json::to_string_pretty(manifest)
             .map_err(|e| IngestError::Refuse(e.to_string()))?;
