@@ -243,6 +243,11 @@ fn relabel(unpacked: &[(String, String, archive::Unpacked)], path: &str) -> Stri
 /// Messages read and parsed at a time: bounds the raw mail held in memory.
 const BATCH: usize = 2_048;
 
+/// Consecutive inputs read on their own are read in parallel while their sizes add up to at
+/// most this many bytes; their activities are held until each one's turn to be written
+/// (about 1.5 KB an activity: at worst, a chat export of 300-byte posts, about 80 MB).
+const SMALL_INPUTS: u64 = 16 << 20;
+
 fn rfc3339(us: i64) -> String {
     chrono::DateTime::from_timestamp_micros(us)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -497,46 +502,25 @@ pub fn ingest(
         pseudo: &pseudo,
         identities: &identities,
     };
-    for (i, (input, size)) in inputs.into_iter().zip(sizes).enumerate() {
-        let item = discover::input_name(&input);
-        let deferred = matches!(input, Input::Calendar(_));
+    let mut i = 0;
+    while i < inputs.len() {
+        let input = &inputs[i];
         if let Some(unit) = reused[i].take() {
             unit.apply(&mut logs, &mut people, &mut invitations);
             record(&mut activities.writer, unit)?;
-        } else if units::read_alone(&input) {
-            // Written as they come; the first failure to write ends the run once the input
-            // is read.
-            let mut failed = None;
-            let (mut unit, sums) = read_unit(&input, &reader, &mut |acts| {
-                if failed.is_none()
-                    && let Err(e) = activities.add(acts)
-                {
-                    failed = Some(e);
-                }
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            unit.label = labels[i].clone();
-            unit.apply(&mut logs, &mut people, &mut invitations);
-            // Files the reader did not sum are summed now; an input that could not be hashed
-            // is read again next time.
-            let hash = hashes[i].take().or_else(|| {
-                units::hash_with(&input, |path| {
-                    sums.get(path)
-                        .cloned()
-                        .or_else(|| wecon_model::atomic::file_sum(path).ok())
-                })
-            });
-            if let Some(hash) = hash {
-                unit.hash = hash;
-                record(&mut activities.writer, unit)?;
-            }
-        } else {
+            progress.advance(
+                sizes[i],
+                activities.count as u64,
+                &discover::input_name(input),
+            );
+            i += 1;
+            continue;
+        }
+        if !units::read_alone(input) {
             match input {
-                Input::Calendar(path) => calendars.push(path),
+                Input::Calendar(path) => calendars.push(path.clone()),
                 Input::VivaPersons(path) => {
-                    let (metrics, persons, entry) = viva_person::read_person_query(&path, &pseudo);
+                    let (metrics, persons, entry) = viva_person::read_person_query(path, &pseudo);
                     for p in persons {
                         people.entry(p.person_id.clone()).or_insert(p);
                     }
@@ -546,11 +530,9 @@ pub fn ingest(
                 Input::VivaMeetings(path) => {
                     let file = path.display().to_string();
                     let mut entry = IngestLogEntry::new(&file, "viva_meetings");
-                    entry.bytes = std::fs::metadata(&path)
-                        .map(|m| m.len() as i64)
-                        .unwrap_or(0);
+                    entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
                     let (acts, organisers) =
-                        viva::read_meeting_query(&path, &window, &pseudo, &mut entry);
+                        viva::read_meeting_query(path, &window, &pseudo, &mut entry);
                     for p in organisers {
                         people.entry(p.person_id.clone()).or_insert(p);
                     }
@@ -560,7 +542,7 @@ pub fn ingest(
                 Input::Skipped(path, reason) => {
                     let file = path.display().to_string();
                     let mut entry = IngestLogEntry::new(&file, "skipped");
-                    entry.bytes = std::fs::symlink_metadata(&path)
+                    entry.bytes = std::fs::symlink_metadata(path)
                         .map(|m| m.len() as i64)
                         .unwrap_or(0);
                     entry.reasons.insert(reason.to_string(), 0);
@@ -571,19 +553,90 @@ pub fn ingest(
                     let entry = logs
                         .entry(file.clone())
                         .or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
-                    entry.bytes = std::fs::symlink_metadata(&path)
+                    entry.bytes = std::fs::symlink_metadata(path)
                         .map(|m| m.len() as i64)
                         .unwrap_or(0);
-                    entry.reject(reason);
+                    entry.reject(*reason);
                 }
-                // Read above (on their own) or before (rosters, containers).
+                // Read before: rosters, containers.
                 _ => {}
             }
+            // Calendars count when they are read.
+            if !matches!(input, Input::Calendar(_)) {
+                progress.advance(
+                    sizes[i],
+                    activities.count as u64,
+                    &discover::input_name(input),
+                );
+            }
+            i += 1;
+            continue;
         }
-        // Calendars are read after the rest, and count then.
-        if !deferred {
-            progress.advance(size, activities.count as u64, &item);
+        // A run of small inputs read on their own is read in parallel, each one's activities
+        // held until its turn; a larger input is read alone, its activities written as they
+        // come (the first failure to write ends the run once the input is read).
+        let mut end = i + 1;
+        let mut bytes = sizes[i];
+        while end < inputs.len()
+            && reused[end].is_none()
+            && units::read_alone(&inputs[end])
+            && bytes + sizes[end] <= SMALL_INPUTS
+        {
+            bytes += sizes[end];
+            end += 1;
         }
+        let read: Vec<(units::UnitRecord, HashMap<PathBuf, FileSum>)> = if end > i + 1 {
+            let group: Vec<_> = inputs[i..end]
+                .par_iter()
+                .map(|input| {
+                    let mut acts = Vec::new();
+                    let (unit, sums) = read_unit(input, &reader, &mut |a| acts.extend(a));
+                    (unit, sums, acts)
+                })
+                .collect();
+            let mut read = Vec::with_capacity(group.len());
+            for (unit, sums, acts) in group {
+                activities.add(acts)?;
+                read.push((unit, sums));
+            }
+            read
+        } else {
+            let mut failed = None;
+            let read = read_unit(input, &reader, &mut |acts| {
+                if failed.is_none()
+                    && let Err(e) = activities.add(acts)
+                {
+                    failed = Some(e);
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            vec![read]
+        };
+        for (j, (mut unit, sums)) in (i..end).zip(read) {
+            unit.label = labels[j].clone();
+            unit.apply(&mut logs, &mut people, &mut invitations);
+            // Files the reader did not sum are summed now; an input that could not be hashed
+            // is read again next time.
+            let hash = hashes[j].take().or_else(|| {
+                units::hash_with(&inputs[j], |path| {
+                    sums.get(path)
+                        .cloned()
+                        .or_else(|| wecon_model::atomic::file_sum(path).ok())
+                })
+            });
+            if let Some(hash) = hash {
+                unit.hash = hash;
+                record(&mut activities.writer, unit)?;
+            }
+            progress.advance(
+                sizes[j],
+                activities.count as u64,
+                &discover::input_name(&inputs[j]),
+            );
+        }
+        i = end;
     }
 
     // Calendars: each parsed and made its owner's, then expanded within the window the other

@@ -11,7 +11,7 @@
 //! Authors are identified by their e-mail address where `users.json` gives one (so they meet
 //! their mail and calendar selves), else by `slack:TEAM:USER`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
@@ -175,7 +175,8 @@ pub(crate) fn read_export(
         }
     }
 
-    let mut posters: HashMap<String, Option<String>> = HashMap::new();
+    // Ordered, so the input's record (units.json) is the same from run to run.
+    let mut posters: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut entries: Vec<_> = std::fs::read_dir(root)
         .map(|r| r.filter_map(Result::ok).collect())
         .unwrap_or_default();
