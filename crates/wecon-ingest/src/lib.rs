@@ -505,18 +505,72 @@ pub fn ingest(
     let mut i = 0;
     while i < inputs.len() {
         let input = &inputs[i];
-        if let Some(unit) = reused[i].take() {
+        let end = if let Some(unit) = reused[i].take() {
             unit.apply(&mut logs, &mut people, &mut invitations);
             record(&mut activities.writer, unit)?;
-            progress.advance(
-                sizes[i],
-                activities.count as u64,
-                &discover::input_name(input),
-            );
-            i += 1;
-            continue;
-        }
-        if !units::read_alone(input) {
+            i + 1
+        } else if units::read_alone(input) {
+            // A run of small inputs read on their own is read in parallel, each one's activities
+            // held until its turn; a larger input is read alone, its activities written as they
+            // come (the first failure to write ends the run once the input is read).
+            let mut end = i + 1;
+            let mut bytes = sizes[i];
+            while end < inputs.len()
+                && reused[end].is_none()
+                && units::read_alone(&inputs[end])
+                && bytes + sizes[end] <= SMALL_INPUTS
+            {
+                bytes += sizes[end];
+                end += 1;
+            }
+            let read: Vec<(units::UnitRecord, HashMap<PathBuf, FileSum>)> = if end > i + 1 {
+                let group: Vec<_> = inputs[i..end]
+                    .par_iter()
+                    .map(|input| {
+                        let mut acts = Vec::new();
+                        let (unit, sums) = read_unit(input, &reader, &mut |a| acts.extend(a));
+                        (unit, sums, acts)
+                    })
+                    .collect();
+                let mut read = Vec::with_capacity(group.len());
+                for (unit, sums, acts) in group {
+                    activities.add(acts)?;
+                    read.push((unit, sums));
+                }
+                read
+            } else {
+                let mut failed = None;
+                let read = read_unit(input, &reader, &mut |acts| {
+                    if failed.is_none()
+                        && let Err(e) = activities.add(acts)
+                    {
+                        failed = Some(e);
+                    }
+                });
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                vec![read]
+            };
+            for (j, (mut unit, sums)) in (i..end).zip(read) {
+                unit.label = labels[j].clone();
+                unit.apply(&mut logs, &mut people, &mut invitations);
+                // Files the reader did not sum are summed now; an input that could not be hashed
+                // is read again next time.
+                let hash = hashes[j].take().or_else(|| {
+                    units::hash_with(&inputs[j], |path| {
+                        sums.get(path)
+                            .cloned()
+                            .or_else(|| wecon_model::atomic::file_sum(path).ok())
+                    })
+                });
+                if let Some(hash) = hash {
+                    unit.hash = hash;
+                    record(&mut activities.writer, unit)?;
+                }
+            }
+            end
+        } else {
             match input {
                 Input::Calendar(path) => calendars.push(path.clone()),
                 Input::VivaPersons(path) => {
@@ -561,80 +615,14 @@ pub fn ingest(
                 // Read before: rosters, containers.
                 _ => {}
             }
-            // Calendars count when they are read.
-            if !matches!(input, Input::Calendar(_)) {
-                progress.advance(
-                    sizes[i],
-                    activities.count as u64,
-                    &discover::input_name(input),
-                );
-            }
-            i += 1;
-            continue;
-        }
-        // A run of small inputs read on their own is read in parallel, each one's activities
-        // held until its turn; a larger input is read alone, its activities written as they
-        // come (the first failure to write ends the run once the input is read).
-        let mut end = i + 1;
-        let mut bytes = sizes[i];
-        while end < inputs.len()
-            && reused[end].is_none()
-            && units::read_alone(&inputs[end])
-            && bytes + sizes[end] <= SMALL_INPUTS
-        {
-            bytes += sizes[end];
-            end += 1;
-        }
-        let read: Vec<(units::UnitRecord, HashMap<PathBuf, FileSum>)> = if end > i + 1 {
-            let group: Vec<_> = inputs[i..end]
-                .par_iter()
-                .map(|input| {
-                    let mut acts = Vec::new();
-                    let (unit, sums) = read_unit(input, &reader, &mut |a| acts.extend(a));
-                    (unit, sums, acts)
-                })
-                .collect();
-            let mut read = Vec::with_capacity(group.len());
-            for (unit, sums, acts) in group {
-                activities.add(acts)?;
-                read.push((unit, sums));
-            }
-            read
-        } else {
-            let mut failed = None;
-            let read = read_unit(input, &reader, &mut |acts| {
-                if failed.is_none()
-                    && let Err(e) = activities.add(acts)
-                {
-                    failed = Some(e);
-                }
-            });
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            vec![read]
+            i + 1
         };
-        for (j, (mut unit, sums)) in (i..end).zip(read) {
-            unit.label = labels[j].clone();
-            unit.apply(&mut logs, &mut people, &mut invitations);
-            // Files the reader did not sum are summed now; an input that could not be hashed
-            // is read again next time.
-            let hash = hashes[j].take().or_else(|| {
-                units::hash_with(&inputs[j], |path| {
-                    sums.get(path)
-                        .cloned()
-                        .or_else(|| wecon_model::atomic::file_sum(path).ok())
-                })
-            });
-            if let Some(hash) = hash {
-                unit.hash = hash;
-                record(&mut activities.writer, unit)?;
+        // Calendars count when they are read.
+        for (input, &size) in inputs[i..end].iter().zip(&sizes[i..end]) {
+            if !matches!(input, Input::Calendar(_)) {
+                let item = discover::input_name(input);
+                progress.advance(size, activities.count as u64, &item);
             }
-            progress.advance(
-                sizes[j],
-                activities.count as u64,
-                &discover::input_name(&inputs[j]),
-            );
         }
         i = end;
     }
