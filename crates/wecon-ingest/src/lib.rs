@@ -244,8 +244,9 @@ fn relabel(unpacked: &[(String, String, archive::Unpacked)], path: &str) -> Stri
 const BATCH: usize = 2_048;
 
 /// Consecutive inputs read on their own are read in parallel while their sizes add up to at
-/// most this many bytes; their activities are held until each one's turn to be written
-/// (about 1.5 KB an activity: at worst, a chat export of 300-byte posts, about 80 MB).
+/// most this many bytes; their activities are held until each one's turn to be written (an
+/// estimate, not a measurement: about 1.5 KB an activity, so at worst, chat exports of
+/// 300-byte posts, about 80 MB held).
 const SMALL_INPUTS: u64 = 16 << 20;
 
 fn rfc3339(us: i64) -> String {
