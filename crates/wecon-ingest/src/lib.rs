@@ -793,7 +793,7 @@ pub fn ingest(
         // Listed by the writer once every file is written.
         files: BTreeMap::new(),
     };
-    writer.finish(&people, &log, &imported, &mut manifest)?;
+    writer.finish(&people, &log, &imported, &mut manifest, &**progress)?;
     Ok(IngestSummary { manifest, log })
 }
 

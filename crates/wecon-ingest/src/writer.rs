@@ -16,8 +16,12 @@ use chrono::DateTime;
 use datafusion::arrow::array::TimestampMicrosecondArray;
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::errors::ParquetError;
 use rayon::prelude::*;
-use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
+use wecon_model::atomic::{
+    partial_dir, replace_dir, write_file, write_parquet, write_parquet_stream,
+};
+use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{
     ACTIVITIES, Activity, IMPORTED_METRICS, INGEST_LOG, ImportedMetric, IngestLogEntry, PEOPLE,
     Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
@@ -84,12 +88,14 @@ pub(crate) struct DatasetWriter {
     pending: Vec<Activity>,
     /// What `pending` weighs (see [`weight`]).
     pending_bytes: usize,
+    /// [`FLUSH_ROWS`], smaller in tests.
+    flush_rows: usize,
     out: PathBuf,
     partial: PathBuf,
     /// Parts written per partition folder, for the next part's number.
     parts: HashMap<PathBuf, usize>,
     /// Every part written, with the earliest and latest start in it.
-    written: Vec<(PathBuf, i64, i64)>,
+    written: Vec<Part>,
     /// `units.json` (the [`crate::units::Units`] of the run's context), written a record at
     /// a time as each input is done ([`DatasetWriter::record_unit`]), not held to the end;
     /// and whether a record was written yet.
@@ -117,6 +123,7 @@ impl DatasetWriter {
         Ok(DatasetWriter {
             pending: Vec::new(),
             pending_bytes: 0,
+            flush_rows: FLUSH_ROWS,
             out: out.to_path_buf(),
             partial,
             parts: HashMap::new(),
@@ -132,7 +139,7 @@ impl DatasetWriter {
         for a in activities {
             self.pending_bytes += weight(&a);
             self.pending.push(a);
-            if self.pending.len() >= FLUSH_ROWS || self.pending_bytes >= FLUSH_BYTES {
+            if self.pending.len() >= self.flush_rows || self.pending_bytes >= FLUSH_BYTES {
                 self.flush()?;
             }
         }
@@ -285,6 +292,46 @@ impl DatasetWriter {
         Ok(flagged)
     }
 
+    /// Merges the parts of every partition written in several into one `part-0.parquet`,
+    /// rows in the order they were written, a row group at a time (see [`merge_parts`]).
+    /// A flush writes a part into every month its activities touch, so without this a large
+    /// organisation's month of mail is hundreds of small files, each of which costs the
+    /// query engine a file of its own to open, plan and read.
+    fn compact(&mut self, progress: &dyn Progress) -> Result<(), IngestError> {
+        let mut partitions: BTreeMap<PathBuf, Vec<Part>> = BTreeMap::new();
+        for part in self.written.drain(..) {
+            let dir = part.0.parent().map(Path::to_path_buf).unwrap_or_default();
+            partitions.entry(dir).or_default().push(part);
+        }
+        let several = partitions.values().filter(|p| p.len() > 1).count();
+        if several > 0 {
+            progress.phase(
+                "merging parts",
+                several as u64,
+                Unit::Items("partitions"),
+                "files",
+            );
+        }
+        // Calls to `progress` one at a time, as it asks.
+        let said = std::sync::Mutex::new(0u64);
+        self.written = partitions
+            .into_par_iter()
+            .map(|(dir, parts)| {
+                let several = parts.len() > 1;
+                let merged = merge_parts(&dir, parts)?;
+                if several && let Ok(mut said) = said.lock() {
+                    *said += 1;
+                    progress.advance(1, *said, &dir.display().to_string());
+                }
+                Ok(merged)
+            })
+            .collect::<Result<_, IngestError>>()?;
+        if several > 0 {
+            progress.finish();
+        }
+        Ok(())
+    }
+
     /// Writes people, the ingest log, imported metrics, the record of inputs (see `units`)
     /// and, last, the manifest; then puts the dataset in place.
     pub(crate) fn finish(
@@ -293,8 +340,10 @@ impl DatasetWriter {
         log: &[IngestLogEntry],
         imported: &[ImportedMetric],
         manifest: &mut Manifest,
+        progress: &dyn Progress,
     ) -> Result<(), IngestError> {
         self.flush()?;
+        self.compact(progress)?;
         if self.written.is_empty() {
             // An empty table still needs a file so that its schema can be read.
             write_parquet(
@@ -326,10 +375,166 @@ impl DatasetWriter {
     }
 }
 
+/// A Parquet file written, with the earliest and latest start in it.
+type Part = (PathBuf, i64, i64);
+
+/// Merges a partition's parts (in the order written) into `dir/part-0.parquet`, read and
+/// written a batch at a time, one part open at a time; a single part is left as it is.
+fn merge_parts(dir: &Path, mut parts: Vec<Part>) -> Result<Part, IngestError> {
+    if parts.len() == 1 {
+        return Ok(parts.remove(0));
+    }
+    let open = |path: &Path| -> Result<_, IngestError> {
+        let file = fs_err::File::open(path)?;
+        Ok(ParquetRecordBatchReaderBuilder::try_new(
+            file.into_parts().0,
+        )?)
+    };
+    let (mut schema, mut rows) = (None, 0usize);
+    for (path, _, _) in &parts {
+        let part = open(path)?;
+        rows += usize::try_from(part.metadata().file_metadata().num_rows()).unwrap_or(0);
+        schema.get_or_insert_with(|| part.schema().clone());
+    }
+    let schema = schema.unwrap_or_else(|| Arc::new(datafusion::arrow::datatypes::Schema::empty()));
+    let batches = parts.iter().flat_map(|(path, _, _)| {
+        let reader = open(path)
+            .and_then(|b| Ok(b.build()?))
+            .map_err(|e| ParquetError::General(e.to_string()));
+        let (reader, failed) = match reader {
+            Ok(r) => (Some(r), None),
+            Err(e) => (None, Some(Err(e))),
+        };
+        failed
+            .into_iter()
+            .chain(reader.into_iter().flatten().map(|b| Ok(b?)))
+    });
+    let merged = dir.join("merged.parquet");
+    write_parquet_stream(&merged, schema, rows, batches)?;
+    for (path, _, _) in &parts {
+        fs_err::remove_file(path)?;
+    }
+    let path = dir.join("part-0.parquet");
+    fs_err::rename(&merged, &path)?;
+    let lo = parts.iter().map(|p| p.1).min().unwrap_or(0);
+    let hi = parts.iter().map(|p| p.2).max().unwrap_or(0);
+    Ok((path, lo, hi))
+}
+
 impl Drop for DatasetWriter {
     fn drop(&mut self) {
         if !self.finished {
             let _ = std::fs::remove_dir_all(&self.partial);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wecon_model::progress::Silent;
+
+    fn activity(n: usize, month: u32) -> Activity {
+        let start = chrono::NaiveDate::from_ymd_opt(2026, month, 1 + (n % 28) as u32)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .map(|t| t.and_utc().timestamp_micros())
+            .unwrap_or_default();
+        Activity {
+            activity_id: format!("a{n:04}"),
+            person_id: format!("p{}", n % 7),
+            source: "email".into(),
+            action: "send".into(),
+            start_utc: start,
+            ..Activity::default()
+        }
+    }
+
+    /// The ids in a Parquet file, in order.
+    fn ids(path: &Path) -> Vec<String> {
+        let file = fs_err::File::open(path).unwrap().into_parts().0;
+        let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+        let mut ids = Vec::new();
+        for b in reader {
+            let b = b.unwrap();
+            let col = b.column_by_name("activity_id").unwrap();
+            let col = col.as_any().downcast_ref::<StringArray>().unwrap();
+            ids.extend(col.iter().map(|s| s.unwrap_or_default().to_string()));
+        }
+        ids
+    }
+
+    fn files_under(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| e.path().to_path_buf())
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_partition_written_in_several_flushes_ends_as_one_file_holding_every_row_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut w = DatasetWriter::create(&tmp.path().join("ds"), "test").unwrap();
+        w.flush_rows = 10;
+        // 95 activities over two months, given ten at a time: ten flushes, each writing a
+        // part into both months (the last flush's five rows, in one of them).
+        let all: Vec<Activity> = (0..95).map(|n| activity(n, 3 + (n % 2) as u32)).collect();
+        for chunk in all.chunks(10) {
+            w.write(chunk.to_vec()).unwrap();
+        }
+        w.flush().unwrap();
+        let act = w.partial.join(ACTIVITIES).join("email");
+        assert_eq!(files_under(&act).len(), 20, "{:?}", files_under(&act));
+        let before: Vec<Vec<String>> = ["2026-03", "2026-04"]
+            .iter()
+            .map(|m| {
+                (0..10)
+                    .flat_map(|n| {
+                        let part = act.join(m).join(format!("part-{n}.parquet"));
+                        if part.exists() {
+                            ids(&part)
+                        } else {
+                            Vec::new()
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+
+        w.compact(&Silent).unwrap();
+
+        let files = files_under(&act);
+        assert_eq!(
+            files,
+            vec![
+                act.join("2026-03").join("part-0.parquet"),
+                act.join("2026-04").join("part-0.parquet"),
+            ]
+        );
+        assert_eq!(ids(&files[0]), before[0]);
+        assert_eq!(ids(&files[1]), before[1]);
+        assert_eq!(before[0].len() + before[1].len(), 95);
+        // What the writer knows of its files follows them, for `flag_outside`.
+        let mut written = w.written.clone();
+        written.sort();
+        assert_eq!(written.len(), 2);
+        assert_eq!(written[0].0, files[0]);
+        let march = all.iter().filter(|a| a.start_utc < written[1].1);
+        assert_eq!(
+            written[0].1,
+            march.clone().map(|a| a.start_utc).min().unwrap()
+        );
+        assert_eq!(written[0].2, march.map(|a| a.start_utc).max().unwrap());
+        assert_eq!(
+            w.flag_outside(written[0].1, written[1].1 - 1, "late")
+                .unwrap(),
+            47
+        );
     }
 }

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::errors::ParquetError;
@@ -35,9 +36,21 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<(), Parquet
             path.display()
         )));
     };
+    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+    write_parquet_stream(path, first.schema(), rows, batches.iter().cloned().map(Ok))
+}
+
+/// Writes batches as they come to a Parquet file of `schema`, holding one row group at a
+/// time; `rows` (the number of rows coming, or an estimate) chooses the compression as in
+/// [`write_parquet`]. A failed batch stops the write, leaving nothing at `path`.
+pub fn write_parquet_stream(
+    path: &Path,
+    schema: SchemaRef,
+    rows: usize,
+    batches: impl IntoIterator<Item = Result<RecordBatch, ParquetError>>,
+) -> Result<(), ParquetError> {
     // Zstandard, except for small files: its contexts (one per column) cost more to set up
     // than they save on a few hundred rows (month partitions of sparse mail are that small).
-    let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
     let compression = if rows < SMALL_FILE_ROWS {
         Compression::SNAPPY
     } else {
@@ -49,13 +62,20 @@ pub fn write_parquet(path: &Path, batches: &[RecordBatch]) -> Result<(), Parquet
         .build();
     let tmp = sibling(path, "tmp");
     let file = fs_err::File::create(&tmp)?;
-    let mut w = ArrowWriter::try_new(file, first.schema(), Some(props))?;
-    for b in batches {
-        w.write(b)?;
+    let written = (|| {
+        let mut w = ArrowWriter::try_new(file, schema, Some(props))?;
+        for b in batches {
+            w.write(&b?)?;
+        }
+        w.close().map(|_| ())
+    })();
+    match written {
+        Ok(()) => Ok(fs_err::rename(&tmp, path)?),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    w.close()?;
-    fs_err::rename(&tmp, path)?;
-    Ok(())
 }
 
 /// Writes bytes to a file under a temporary name, then renames it into place.
