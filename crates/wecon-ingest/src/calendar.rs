@@ -156,7 +156,7 @@ pub(crate) struct OwnedEvent {
     pub role: String,
     pub participants: i32,
     pub internal_participants: Option<i32>,
-    pub parties: Vec<String>,
+    pub parties: Option<Vec<String>>,
     pub external_parties: Option<Vec<String>>,
 }
 
@@ -1061,7 +1061,7 @@ fn occurrence_activity(
         object_id: Some(pseudo.object("event", &occurrence_key)),
         participants: e.participants,
         internal_participants: e.internal_participants,
-        parties: Some(e.parties.clone()),
+        parties: e.parties.clone(),
         external_parties: e.external_parties.clone(),
         is_organizer: Some(e.is_organizer),
         response: Some(e.response.clone()),

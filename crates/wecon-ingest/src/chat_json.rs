@@ -460,7 +460,7 @@ fn call_records(
                 thread_id: Some(pseudo.object("series", &call_id)),
                 object_id: Some(pseudo.object("event", &call_id)),
                 participants: n,
-                parties: Some(others),
+                parties: others,
                 external_parties: external,
                 is_organizer: Some(organizer.as_deref() == Some(person.as_str())),
                 source_file: file.to_string(),

@@ -5,6 +5,15 @@ use std::collections::{HashMap, HashSet};
 
 use crate::mail::normalise_address;
 
+/// The most other people an activity's `parties` lists. A message or meeting naming more
+/// (all-staff mail, a town hall) keeps its `participants` count but not the list: every
+/// recipient's copy would otherwise hold the whole organisation, so the dataset, and the
+/// time to read it, would grow with the square of the organisation's size (4,000 people:
+/// 832 million names for a year of weekly all-staff mail, 94% of all names). No metric of
+/// the library reads the list of an activity that large: the network metrics count mail of
+/// at most 19 people, meetings of 18, calls and chats of 8.
+pub(crate) const MAX_PARTIES: usize = 100;
+
 /// Known aliases, alias → main address, and the organisation's own mail domains.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Identities {
@@ -59,20 +68,27 @@ impl Identities {
 
     /// The people of `parties` (resolved addresses) other than the owner, as sorted person
     /// pseudonyms, and those of them outside the organisation (`None` when unknown): the
-    /// `parties` and `external_parties` of an activity.
+    /// `parties` and `external_parties` of an activity. Both are `None` when there are more
+    /// than [`MAX_PARTIES`] others (see there).
     pub(crate) fn party_pseudonyms<'a>(
         &self,
         parties: impl IntoIterator<Item = &'a str>,
         owner: &str,
         pseudo: &wecon_model::Pseudonymiser,
-    ) -> (Vec<String>, Option<Vec<String>>) {
+    ) -> (Option<Vec<String>>, Option<Vec<String>>) {
+        let mut others: Vec<&str> = parties
+            .into_iter()
+            .filter(|a| *a != owner && !a.is_empty())
+            .collect();
+        others.sort_unstable();
+        others.dedup();
+        if others.len() > MAX_PARTIES {
+            return (None, None);
+        }
         let known = self.inside(owner, owner).is_some();
-        let mut all = Vec::new();
+        let mut all = Vec::with_capacity(others.len());
         let mut external = Vec::new();
-        for a in parties {
-            if a == owner || a.is_empty() {
-                continue;
-            }
+        for a in others {
             let id = pseudo.person(a);
             if self.inside(a, owner) == Some(false) {
                 external.push(id.clone());
@@ -83,7 +99,7 @@ impl Identities {
         all.dedup();
         external.sort();
         external.dedup();
-        (all, known.then_some(external))
+        (Some(all), known.then_some(external))
     }
 
     /// Records that `alias` is another address of `main`.
@@ -145,5 +161,26 @@ mod tests {
         ids.add_member("y@corp.de");
         assert_eq!(ids.count_internal(parties, "a@corp.com"), Some(2));
         assert_eq!(ids.count_internal(parties, "c@gmail.com"), Some(3));
+    }
+
+    #[test]
+    fn an_activity_names_at_most_max_parties_others() {
+        let ids = Identities::default();
+        let pseudo = wecon_model::Pseudonymiser::new(b"0123456789abcdef0123").unwrap();
+        let people: Vec<String> = (0..=MAX_PARTIES).map(|i| format!("p{i}@corp.com")).collect();
+        // The owner and a repeated address are not counted: MAX_PARTIES others are kept.
+        let mut named: Vec<&str> = people.iter().map(String::as_str).collect();
+        named.push("p1@corp.com");
+        let (all, external) = ids.party_pseudonyms(named.clone(), "p0@corp.com", &pseudo);
+        let all = all.unwrap();
+        assert_eq!(all.len(), MAX_PARTIES);
+        assert!(all.contains(&pseudo.person(&people[MAX_PARTIES])));
+        assert!(!all.contains(&pseudo.person("p0@corp.com")));
+        assert_eq!(external, Some(Vec::new()));
+        // One more other person, and neither list is kept.
+        assert_eq!(
+            ids.party_pseudonyms(named, "owner@corp.com", &pseudo),
+            (None, None)
+        );
     }
 }

@@ -1183,7 +1183,7 @@ fn to_activity(
         object_id: f.message_id,
         participants,
         internal_participants: internal,
-        parties: Some(others),
+        parties: others,
         external_parties: external,
         attachments: Some(f.attachments),
         attachment_bytes: Some(f.attachment_bytes),

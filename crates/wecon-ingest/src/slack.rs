@@ -303,7 +303,7 @@ pub(crate) fn read_export(
             if let Some(m) = listed {
                 let (others, external) =
                     ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo);
-                a.parties = Some(others);
+                a.parties = others;
                 a.external_parties = external;
             }
         }

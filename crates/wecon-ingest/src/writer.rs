@@ -4,8 +4,10 @@
 //!
 //! Activities are written as they are produced: they are gathered until [`FLUSH_ROWS`] are
 //! waiting, then written as `part-N.parquet` files in each `activities/<source>/<YYYY-MM>/`
-//! partition, so ingest holds a bounded number of activities however large the export is,
-//! and a small dataset is still one file per partition.
+//! partition, so ingest holds a bounded number of activities however large the export is.
+//! Once everything is written, each partition's parts are merged into one file, a row group
+//! at a time ([`DatasetWriter::finish`]), so a dataset is one file per partition whatever
+//! its size: queries open a file per partition, not one per flush.
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
