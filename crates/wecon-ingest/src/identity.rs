@@ -167,7 +167,9 @@ mod tests {
     fn an_activity_names_at_most_max_parties_others() {
         let ids = Identities::default();
         let pseudo = wecon_model::Pseudonymiser::new(b"0123456789abcdef0123").unwrap();
-        let people: Vec<String> = (0..=MAX_PARTIES).map(|i| format!("p{i}@corp.com")).collect();
+        let people: Vec<String> = (0..=MAX_PARTIES)
+            .map(|i| format!("p{i}@corp.com"))
+            .collect();
         // The owner and a repeated address are not counted: MAX_PARTIES others are kept.
         let mut named: Vec<&str> = people.iter().map(String::as_str).collect();
         named.push("p1@corp.com");
