@@ -16,7 +16,9 @@ use std::sync::Arc;
 
 use chrono::DateTime;
 use datafusion::arrow::array::TimestampMicrosecondArray;
-use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray, StringBuilder};
+use datafusion::arrow::array::{
+    Array, ArrayRef, RecordBatch, RecordBatchReader, StringArray, StringBuilder,
+};
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::errors::ParquetError;
 use rayon::prelude::*;
@@ -205,14 +207,14 @@ impl DatasetWriter {
         // Partitions are independent files: written in parallel.
         let written = jobs
             .into_par_iter()
-            .map(|(path, rows)| -> Result<(PathBuf, i64, i64), IngestError> {
+            .map(|(path, rows)| -> Result<Part, IngestError> {
                 if let Some(dir) = path.parent() {
                     fs_err::create_dir_all(dir)?;
                 }
                 write_parquet(&path, &[activities_batch(&rows)?])?;
                 let min = rows.iter().map(|a| a.start_utc).min().unwrap_or(0);
                 let max = rows.iter().map(|a| a.start_utc).max().unwrap_or(0);
-                Ok((path, min, max))
+                Ok((path, min, max, rows.len()))
             })
             .collect::<Result<Vec<_>, _>>()?;
         self.written.extend(written);
@@ -233,7 +235,8 @@ impl DatasetWriter {
         *n += 1;
         fs_err::create_dir_all(&dir)?;
         write_parquet(&path, batches)?;
-        self.written.push((path, starts.0, starts.1));
+        let rows = batches.iter().map(RecordBatch::num_rows).sum();
+        self.written.push((path, starts.0, starts.1, rows));
         Ok(())
     }
 
@@ -247,7 +250,7 @@ impl DatasetWriter {
     ) -> Result<usize, IngestError> {
         self.flush()?;
         let mut flagged = 0;
-        for (path, min, max) in &self.written {
+        for (path, min, max, _) in &self.written {
             if *min >= lo && *max <= hi {
                 continue;
             }
@@ -377,8 +380,8 @@ impl DatasetWriter {
     }
 }
 
-/// A Parquet file written, with the earliest and latest start in it.
-type Part = (PathBuf, i64, i64);
+/// A Parquet file written, with the earliest and latest start in it and its rows.
+type Part = (PathBuf, i64, i64, usize);
 
 /// Merges a partition's parts (in the order written) into `dir/part-0.parquet`, read and
 /// written a batch at a time, one part open at a time; a single part is left as it is.
@@ -388,39 +391,32 @@ fn merge_parts(dir: &Path, mut parts: Vec<Part>) -> Result<Part, IngestError> {
     }
     let open = |path: &Path| -> Result<_, IngestError> {
         let file = fs_err::File::open(path)?;
-        Ok(ParquetRecordBatchReaderBuilder::try_new(
-            file.into_parts().0,
-        )?)
+        Ok(ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?.build()?)
     };
-    let (mut schema, mut rows) = (None, 0usize);
-    for (path, _, _) in &parts {
-        let part = open(path)?;
-        rows += usize::try_from(part.metadata().file_metadata().num_rows()).unwrap_or(0);
-        schema.get_or_insert_with(|| part.schema().clone());
-    }
-    let schema = schema.unwrap_or_else(|| Arc::new(datafusion::arrow::datatypes::Schema::empty()));
-    let batches = parts.iter().flat_map(|(path, _, _)| {
-        let reader = open(path)
-            .and_then(|b| Ok(b.build()?))
-            .map_err(|e| ParquetError::General(e.to_string()));
-        let (reader, failed) = match reader {
+    // The first part gives the schema; the others are opened as their turn comes.
+    let first = open(&parts[0].0)?;
+    let schema = first.schema();
+    let rows = parts.iter().map(|p| p.3).sum();
+    let rest = parts[1..].iter().flat_map(|(path, ..)| {
+        let (reader, failed) = match open(path) {
             Ok(r) => (Some(r), None),
-            Err(e) => (None, Some(Err(e))),
+            Err(e) => (None, Some(Err(ParquetError::General(e.to_string())))),
         };
         failed
             .into_iter()
             .chain(reader.into_iter().flatten().map(|b| Ok(b?)))
     });
+    let batches = first.map(|b| Ok(b?)).chain(rest);
     let merged = dir.join("merged.parquet");
     write_parquet_stream(&merged, schema, rows, batches)?;
-    for (path, _, _) in &parts {
+    for (path, ..) in &parts {
         fs_err::remove_file(path)?;
     }
     let path = dir.join("part-0.parquet");
     fs_err::rename(&merged, &path)?;
     let lo = parts.iter().map(|p| p.1).min().unwrap_or(0);
     let hi = parts.iter().map(|p| p.2).max().unwrap_or(0);
-    Ok((path, lo, hi))
+    Ok((path, lo, hi, rows))
 }
 
 impl Drop for DatasetWriter {
