@@ -11,6 +11,8 @@
 #   PEER_SIZES="100 1000" ...               # run DuckDB at these sizes only (default: all)
 #   FREE_SIZES="100 1000" ...               # analyze without a limit at these sizes only
 #
+# Each wecon run's `run.json` (every table's rows and seconds) is kept beside the results as
+# target/bench-results/analysis-run-PEOPLE[-limit].json.
 # The ingest that makes each dataset (when target/bench-data lacks it) is timed once too,
 # into target/bench-results/analysis-ingest.md: its peak memory against the input's size.
 set -euo pipefail
@@ -54,11 +56,14 @@ for people in $sizes; do
     case " $free_sizes " in *" $people "*)
         read -r ws wkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people" --individual)
         echo "| $people × $weeks | $activities | DataFusion (\`wecon analyze\`) | $ws | $((wkb / 1024)) | 1.00× | |" >>"$results/analysis.md"
+        # Each table's seconds, to see which grow faster than the data.
+        cp "$work/wecon-$people/run.json" "$results/analysis-run-$people.json"
     esac
     if [ -n "$limit" ]; then
         read -r ls lkb < <(measure "$wecon" analyze "$ds" --out "$work/wecon-$people-limit" --individual --memory-limit "$limit")
         ratio=$( [ -n "$ws" ] && awk -v a="$ls" -v b="$ws" 'BEGIN { printf "%.2f×", a / b }' || echo "")
         echo "| $people × $weeks | $activities | DataFusion, \`--memory-limit $limit\` | $ls | $((lkb / 1024)) | $ratio | |" >>"$results/analysis.md"
+        cp "$work/wecon-$people-limit/run.json" "$results/analysis-run-$people-limit.json"
     fi
     case " $peer_sizes " in *" $people "*) ;; *) continue ;; esac
     read -r ds_s dkb < <(measure "$py" benches/analysis/duck.py "$ds" "$work/duck-$people" "$profile")

@@ -197,6 +197,7 @@ pub fn chat(data: &[u8]) {
             pseudo(),
             &Identities::default(),
             &mut logs,
+            &mut HashMap::new(),
             out,
         )
     });

@@ -14,6 +14,9 @@ use crate::mail::normalise_address;
 /// at most 19 people, meetings of 18, calls and chats of 8.
 pub(crate) const MAX_PARTIES: usize = 100;
 
+/// An activity's `parties` and `external_parties` (see [`Identities::party_pseudonyms`]).
+pub(crate) type Parties = (Option<Vec<String>>, Option<Vec<String>>);
+
 /// Known aliases, alias → main address, and the organisation's own mail domains.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Identities {
@@ -75,7 +78,7 @@ impl Identities {
         parties: impl IntoIterator<Item = &'a str>,
         owner: &str,
         pseudo: &wecon_model::Pseudonymiser,
-    ) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    ) -> Parties {
         let mut others: Vec<&str> = parties
             .into_iter()
             .filter(|a| *a != owner && !a.is_empty())

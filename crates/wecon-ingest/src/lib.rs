@@ -808,7 +808,7 @@ struct Reader<'a> {
 /// Reads an input that is read on its own (see [`units::read_alone`]): its activities go to
 /// `send` (a log a chunk at a time, as it is read), and what else reading it gave is
 /// returned as its record (its label and hash are filled in by the caller), with the sums of
-/// the files it read whole (mail), for the input's content hash.
+/// the files it read whole (mail, Slack day files), for the input's content hash.
 fn read_unit(
     input: &Input,
     r: &Reader<'_>,
@@ -903,8 +903,15 @@ fn read_unit(
         }
         Input::Slack(root) => {
             let mut out = records::Emit::new(&mut send);
-            unit.people =
-                slack::read_export(root, r.window, r.pseudo, r.identities, &mut logs, &mut out);
+            unit.people = slack::read_export(
+                root,
+                r.window,
+                r.pseudo,
+                r.identities,
+                &mut logs,
+                &mut sums,
+                &mut out,
+            );
             out.finish();
         }
         // Logs of many people's records: each reader returns its activities and the file's

@@ -12,10 +12,12 @@
 //! their mail and calendar selves), else by `slack:TEAM:USER`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 use wecon_model::Pseudonymiser;
+use wecon_model::atomic::FileSum;
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
 use crate::Window;
@@ -85,13 +87,14 @@ fn ts_micros(ts: &str) -> Option<i64> {
 
 /// Reads one export into activities (handed on a conversation at a time: its member count
 /// is known once all its days are read) and returns the people rows of its authors, logging
-/// every file.
+/// every file; the sums of the day files read go to `sums` (for the export's content hash).
 pub(crate) fn read_export(
     root: &Path,
     window: &Window,
     pseudo: &Pseudonymiser,
     ids: &Identities,
     logs: &mut HashMap<String, IngestLogEntry>,
+    sums: &mut HashMap<PathBuf, FileSum>,
     out: &mut Emit<'_>,
 ) -> Vec<Person> {
     // A metadata file is logged (with no records of its own) and its JSON returned.
@@ -210,101 +213,41 @@ pub(crate) fn read_export(
             .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
             .unwrap_or_default();
         days.sort();
+        // Day files are read and their posts made in parallel, then taken in the files' order.
+        let read: Vec<Day> = days
+            .par_iter()
+            .map(|day| read_day(day, &name, &users, window, pseudo))
+            .collect();
         let mut conversation = Vec::new();
         let mut conversation_authors: Vec<String> = Vec::new();
         let mut authors: std::collections::BTreeSet<String> = Default::default();
-        for day in days {
-            let file = day.display().to_string();
-            let mut log = IngestLogEntry::new(&file, "slack");
-            log.bytes = std::fs::metadata(&day).map(|m| m.len() as i64).unwrap_or(0);
-            let Some(Value::Array(messages)) = read_json(&day) else {
-                log.reject(BAD_JSON);
-                logs.insert(file, log);
-                continue;
-            };
-            for (i, m) in messages.iter().enumerate() {
-                let subtype = str_of(m, "subtype");
-                // A file comment's author is the comment's.
-                let author =
-                    str_of(m, "user").or_else(|| m.get("comment").and_then(|c| str_of(c, "user")));
-                let user = author.and_then(|u| users.get(u).map(|x| (u, x)));
-                let reason = if str_of(m, "type") != Some("message") {
-                    Some(NOT_A_MESSAGE)
-                } else if str_of(m, "bot_id").is_some()
-                    || matches!(subtype, Some("bot_message" | "bot_add" | "bot_remove"))
-                    || user.is_some_and(|(_, u)| u.is_bot)
-                {
-                    Some(BOT)
-                } else if subtype.is_some_and(|s| !POST_SUBTYPES.contains(&s)) {
-                    Some(SYSTEM)
-                } else if author.is_none() {
-                    Some(NO_AUTHOR)
-                } else {
-                    None
-                };
-                if let Some(r) = reason {
-                    log.reject(r);
-                    continue;
-                }
-                let Some(ts) = str_of(m, "ts") else {
-                    log.reject(NO_TIME);
-                    continue;
-                };
-                let Some(start) = ts_micros(ts) else {
-                    log.reject(NO_TIME);
-                    continue;
-                };
-                if !window.contains(start) {
-                    log.reject(crate::records::OUTSIDE_WINDOW);
-                    continue;
-                }
-                log.accept();
-                let user_id = author.unwrap_or_default();
-                // An author missing from users.json keeps a Slack identity of their own.
-                let (identity, tz) = match user {
-                    Some((_, u)) => (u.identity.clone(), u.tz.clone()),
-                    None => (format!("slack:{}", user_id.to_ascii_lowercase()), None),
-                };
-                authors.insert(identity.clone());
-                posters.entry(identity.clone()).or_insert(tz.clone());
-                let thread = str_of(m, "thread_ts").unwrap_or(ts);
-                let files = m.get("files").and_then(Value::as_array).map_or(0, Vec::len)
-                    + usize::from(m.get("file").is_some_and(Value::is_object));
-                conversation_authors.push(identity.clone());
-                conversation.push(Activity {
-                    activity_id: pseudo.object("activity", &format!("{file}\0{ts}\0{i}")),
-                    person_id: pseudo.person(&identity),
-                    source: "chat".into(),
-                    action: "post".into(),
-                    start_utc: start,
-                    tz,
-                    thread_id: Some(pseudo.object("thread", &format!("{name}\0{thread}"))),
-                    object_id: Some(pseudo.object("message", &format!("{name}\0{ts}"))),
-                    attachments: Some(files as i32),
-                    links: Some(
-                        str_of(m, "text")
-                            .map_or(0, |t| crate::mail::count_document_links(t.as_bytes())),
-                    ),
-                    category: str_of(m, "text").and_then(category_of).map(str::to_string),
-                    source_file: file.clone(),
-                    source_record: format!("message {} (ts {ts})", i + 1),
-                    ..Activity::default()
-                });
+        for (path, day) in days.into_iter().zip(read) {
+            if let Some(sum) = day.sum {
+                sums.insert(path, sum);
             }
-            logs.insert(file, log);
+            for (activity, identity, tz) in day.posts {
+                authors.insert(identity.clone());
+                posters.entry(identity.clone()).or_insert(tz);
+                conversation_authors.push(identity);
+                conversation.push(activity);
+            }
+            logs.insert(day.file, day.log);
         }
         // Members from the conversation list; a folder the lists do not name counts the
         // people who posted in it.
         let listed = members.get(&name).filter(|m| !m.is_empty());
         let n = listed.map_or(authors.len(), Vec::len).max(1);
+        // The other members, where the conversation list names them: the same for every post
+        // of one author, so hashed once per author.
+        let mut parties: HashMap<&str, crate::identity::Parties> = HashMap::new();
         for (a, author) in conversation.iter_mut().zip(&conversation_authors) {
             a.participants = n as i32;
-            // The other members, where the conversation list names them.
             if let Some(m) = listed {
-                let (others, external) =
-                    ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo);
-                a.parties = others;
-                a.external_parties = external;
+                let (others, external) = parties.entry(author).or_insert_with(|| {
+                    ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo)
+                });
+                a.parties = others.clone();
+                a.external_parties = external.clone();
             }
         }
         conversation.into_iter().for_each(|a| out.push(a));
@@ -319,6 +262,114 @@ pub(crate) fn read_export(
             p
         })
         .collect()
+}
+
+/// One day file of a conversation: its log entry, and each post with its author's identity
+/// and time zone.
+struct Day {
+    file: String,
+    log: IngestLogEntry,
+    /// The file's sum, when it was read.
+    sum: Option<FileSum>,
+    posts: Vec<(Activity, String, Option<String>)>,
+}
+
+/// Reads one day file of the conversation (folder) `name` into its posts, logging every
+/// message as a post or rejected with its reason.
+fn read_day(
+    day: &Path,
+    name: &str,
+    users: &HashMap<String, User>,
+    window: &Window,
+    pseudo: &Pseudonymiser,
+) -> Day {
+    let file = day.display().to_string();
+    let mut log = IngestLogEntry::new(&file, "slack");
+    let mut posts = Vec::new();
+    let bytes = std::fs::read(day);
+    let sum = bytes.as_deref().ok().map(FileSum::of);
+    let bytes = bytes.unwrap_or_default();
+    log.bytes = bytes.len() as i64;
+    let Ok(Value::Array(messages)) = serde_json::from_slice::<Value>(&bytes) else {
+        log.reject(BAD_JSON);
+        return Day {
+            file,
+            log,
+            sum,
+            posts,
+        };
+    };
+    for (i, m) in messages.iter().enumerate() {
+        let subtype = str_of(m, "subtype");
+        // A file comment's author is the comment's.
+        let author = str_of(m, "user").or_else(|| m.get("comment").and_then(|c| str_of(c, "user")));
+        let user = author.and_then(|u| users.get(u).map(|x| (u, x)));
+        let reason = if str_of(m, "type") != Some("message") {
+            Some(NOT_A_MESSAGE)
+        } else if str_of(m, "bot_id").is_some()
+            || matches!(subtype, Some("bot_message" | "bot_add" | "bot_remove"))
+            || user.is_some_and(|(_, u)| u.is_bot)
+        {
+            Some(BOT)
+        } else if subtype.is_some_and(|s| !POST_SUBTYPES.contains(&s)) {
+            Some(SYSTEM)
+        } else if author.is_none() {
+            Some(NO_AUTHOR)
+        } else {
+            None
+        };
+        if let Some(r) = reason {
+            log.reject(r);
+            continue;
+        }
+        let Some(ts) = str_of(m, "ts") else {
+            log.reject(NO_TIME);
+            continue;
+        };
+        let Some(start) = ts_micros(ts) else {
+            log.reject(NO_TIME);
+            continue;
+        };
+        if !window.contains(start) {
+            log.reject(crate::records::OUTSIDE_WINDOW);
+            continue;
+        }
+        log.accept();
+        let user_id = author.unwrap_or_default();
+        // An author missing from users.json keeps a Slack identity of their own.
+        let (identity, tz) = match user {
+            Some((_, u)) => (u.identity.clone(), u.tz.clone()),
+            None => (format!("slack:{}", user_id.to_ascii_lowercase()), None),
+        };
+        let thread = str_of(m, "thread_ts").unwrap_or(ts);
+        let files = m.get("files").and_then(Value::as_array).map_or(0, Vec::len)
+            + usize::from(m.get("file").is_some_and(Value::is_object));
+        let activity = Activity {
+            activity_id: pseudo.object("activity", &format!("{file}\0{ts}\0{i}")),
+            person_id: pseudo.person(&identity),
+            source: "chat".into(),
+            action: "post".into(),
+            start_utc: start,
+            tz: tz.clone(),
+            thread_id: Some(pseudo.object("thread", &format!("{name}\0{thread}"))),
+            object_id: Some(pseudo.object("message", &format!("{name}\0{ts}"))),
+            attachments: Some(files as i32),
+            links: Some(
+                str_of(m, "text").map_or(0, |t| crate::mail::count_document_links(t.as_bytes())),
+            ),
+            category: str_of(m, "text").and_then(category_of).map(str::to_string),
+            source_file: file.clone(),
+            source_record: format!("message {} (ts {ts})", i + 1),
+            ..Activity::default()
+        };
+        posts.push((activity, identity, tz));
+    }
+    Day {
+        file,
+        log,
+        sum,
+        posts,
+    }
 }
 
 #[cfg(test)]
