@@ -16,6 +16,8 @@ mod formats;
 #[doc(hidden)]
 pub mod fuzz;
 mod identity;
+#[doc(hidden)]
+pub mod kernels;
 mod key;
 mod mail;
 mod mbox;
