@@ -36,7 +36,7 @@ fn messages() -> &'static [Vec<u8>] {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(2_000);
-        let mut files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
+        let files: Vec<PathBuf> = walkdir::WalkDir::new(&root)
             .sort_by_file_name()
             .into_iter()
             .filter_map(Result::ok)
@@ -44,7 +44,6 @@ fn messages() -> &'static [Vec<u8>] {
             .map(|e| e.into_path())
             .take(n)
             .collect();
-        files.sort();
         let sample: Vec<Vec<u8>> = files.iter().filter_map(|f| std::fs::read(f).ok()).collect();
         assert!(
             !sample.is_empty(),
