@@ -225,9 +225,11 @@ pub(crate) fn read_export(
             if let Some(sum) = day.sum {
                 sums.insert(path, sum);
             }
-            for (activity, identity, tz) in day.posts {
+            for (activity, identity) in day.posts {
                 authors.insert(identity.clone());
-                posters.entry(identity.clone()).or_insert(tz);
+                posters
+                    .entry(identity.clone())
+                    .or_insert_with(|| activity.tz.clone());
                 conversation_authors.push(identity);
                 conversation.push(activity);
             }
@@ -264,14 +266,13 @@ pub(crate) fn read_export(
         .collect()
 }
 
-/// One day file of a conversation: its log entry, and each post with its author's identity
-/// and time zone.
+/// One day file of a conversation: its log entry, and each post with its author's identity.
 struct Day {
     file: String,
     log: IngestLogEntry,
     /// The file's sum, when it was read.
     sum: Option<FileSum>,
-    posts: Vec<(Activity, String, Option<String>)>,
+    posts: Vec<(Activity, String)>,
 }
 
 /// Reads one day file of the conversation (folder) `name` into its posts, logging every
@@ -350,7 +351,7 @@ fn read_day(
             source: "chat".into(),
             action: "post".into(),
             start_utc: start,
-            tz: tz.clone(),
+            tz,
             thread_id: Some(pseudo.object("thread", &format!("{name}\0{thread}"))),
             object_id: Some(pseudo.object("message", &format!("{name}\0{ts}"))),
             attachments: Some(files as i32),
@@ -362,7 +363,7 @@ fn read_day(
             source_record: format!("message {} (ts {ts})", i + 1),
             ..Activity::default()
         };
-        posts.push((activity, identity, tz));
+        posts.push((activity, identity));
     }
     Day {
         file,
