@@ -323,11 +323,7 @@ fn read_day(
             log.reject(r);
             continue;
         }
-        let Some(ts) = str_of(m, "ts") else {
-            log.reject(NO_TIME);
-            continue;
-        };
-        let Some(start) = ts_micros(ts) else {
+        let Some((ts, start)) = str_of(m, "ts").and_then(|ts| Some((ts, ts_micros(ts)?))) else {
             log.reject(NO_TIME);
             continue;
         };
