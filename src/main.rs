@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// jemalloc rather than the system's allocator: see `tikv-jemallocator` in Cargo.toml.
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = commands::Cli::parse();
     match commands::dispatch(cli) {

@@ -4,6 +4,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 /// One export found on disk.
 #[derive(Debug)]
 pub(crate) enum Input {
@@ -49,7 +51,7 @@ pub(crate) enum Input {
 pub(crate) fn input_bytes(input: &Input) -> u64 {
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     match input {
-        Input::MailTree { files, .. } => files.iter().map(|f| size(&f.path)).sum(),
+        Input::MailTree { files, .. } => files.iter().map(|f| f.bytes).sum(),
         Input::Slack(root) => walkdir::WalkDir::new(root)
             .into_iter()
             .filter_map(Result::ok)
@@ -112,6 +114,8 @@ pub(crate) struct MessageFile {
     pub folder: String,
     /// The maildir seen flag, where the file name or `new/` tells.
     pub seen: Option<bool>,
+    /// Its size when found (for progress and shards; reading does not rely on it).
+    pub bytes: u64,
 }
 
 const MAIL_FOLDER_NAMES: &[&str] = &[
@@ -141,9 +145,7 @@ pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being del
 /// The mailbox of a folder that holds one mail tree, whatever its folder names (a converted
 /// `.pst`).
 pub(crate) fn mail_tree_at(dir: &Path, name: &str) -> std::io::Result<(Input, Vec<Input>)> {
-    let mut files = Vec::new();
-    let mut other = Vec::new();
-    collect_mail_tree(dir, dir, &mut files, &mut other)?;
+    let (files, other) = collect_mail_tree(dir, dir, sorted_entries(dir)?)?;
     let tree = Input::MailTree {
         root: dir.to_path_buf(),
         name: name.to_string(),
@@ -158,7 +160,7 @@ pub(crate) fn discover(sources: &[PathBuf]) -> std::io::Result<Vec<Input>> {
     for s in sources {
         let meta = fs_err::symlink_metadata(s)?;
         if meta.is_dir() {
-            walk(s, &mut out)?;
+            out.extend(walk(s)?);
         } else {
             let mut loose = Vec::new();
             classify_file(s, &mut out, &mut loose);
@@ -174,8 +176,8 @@ fn sorted_entries(dir: &Path) -> std::io::Result<Vec<fs_err::DirEntry>> {
     Ok(entries)
 }
 
-fn is_mailbox_root(dir: &Path) -> std::io::Result<bool> {
-    for e in sorted_entries(dir)? {
+fn is_mailbox_root(entries: &[fs_err::DirEntry]) -> std::io::Result<bool> {
+    for e in entries {
         if e.file_type()?.is_dir() {
             let name = e.file_name().to_string_lossy().to_ascii_lowercase();
             if MAIL_FOLDER_NAMES.contains(&name.as_str()) {
@@ -186,31 +188,41 @@ fn is_mailbox_root(dir: &Path) -> std::io::Result<bool> {
     Ok(false)
 }
 
-fn walk(dir: &Path, out: &mut Vec<Input>) -> std::io::Result<()> {
+/// The exports under `dir`, in the order of its sorted entries; the entries (sub-folders
+/// and the heads of files) are looked at in parallel.
+fn walk(dir: &Path) -> std::io::Result<Vec<Input>> {
     if crate::slack::is_slack_export(dir) {
-        out.push(Input::Slack(dir.to_path_buf()));
-        return Ok(());
+        return Ok(vec![Input::Slack(dir.to_path_buf())]);
     }
-    if is_mailbox_root(dir)? {
-        let mut files = Vec::new();
-        collect_mail_tree(dir, dir, &mut files, out)?;
+    let entries = sorted_entries(dir)?;
+    if is_mailbox_root(&entries)? {
+        let (files, mut out) = collect_mail_tree(dir, dir, entries)?;
         out.push(mail_tree(dir, files));
-        return Ok(());
+        return Ok(out);
     }
-    let mut loose = Vec::new();
-    for e in sorted_entries(dir)? {
-        let ft = e.file_type()?;
-        let path = e.path();
-        if ft.is_symlink() {
-            out.push(Input::Unrecognised(path, SYMLINK));
-        } else if ft.is_dir() {
-            walk(&path, out)?;
-        } else {
-            classify_file(&path, out, &mut loose);
-        }
+    let found: Vec<(Vec<Input>, Vec<PathBuf>)> = entries
+        .par_iter()
+        .map(|e| -> std::io::Result<_> {
+            let ft = e.file_type()?;
+            let path = e.path();
+            let (mut out, mut loose) = (Vec::new(), Vec::new());
+            if ft.is_symlink() {
+                out.push(Input::Unrecognised(path, SYMLINK));
+            } else if ft.is_dir() {
+                out = walk(&path)?;
+            } else {
+                classify_file(&path, &mut out, &mut loose);
+            }
+            Ok((out, loose))
+        })
+        .collect::<Result<_, _>>()?;
+    let (mut out, mut loose) = (Vec::new(), Vec::new());
+    for (o, l) in found {
+        out.extend(o);
+        loose.extend(l);
     }
-    push_loose(dir, loose, out);
-    Ok(())
+    push_loose(dir, loose, &mut out);
+    Ok(out)
 }
 
 /// Loose message files in one folder make one mailbox.
@@ -221,6 +233,7 @@ fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
     let files = loose
         .into_iter()
         .map(|path| MessageFile {
+            bytes: std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0),
             path,
             folder: String::new(),
             seen: None,
@@ -356,51 +369,82 @@ fn looks_like_message(head: &[u8]) -> bool {
     first_is_header && hits >= 2
 }
 
-/// The message files of a mail tree rooted at `root`: every file, each in its folder (relative
-/// to the root, maildir's `cur`/`new` left out; `inbox` at the root).
+/// The message files of a mail tree rooted at `root` (`entries` are those of `dir`, sorted):
+/// every file, each in its folder (relative to the root, maildir's `cur`/`new` left out;
+/// `inbox` at the root), and what else the tree holds. Sub-folders are read in parallel.
 pub(crate) fn collect_mail_tree(
     root: &Path,
     dir: &Path,
-    files: &mut Vec<MessageFile>,
-    out: &mut Vec<Input>,
-) -> std::io::Result<()> {
-    for e in sorted_entries(dir)? {
-        let ft = e.file_type()?;
-        let path = e.path();
-        let name = e.file_name().to_string_lossy().into_owned();
-        if ft.is_symlink() {
-            out.push(Input::Unrecognised(path, SYMLINK));
-        } else if ft.is_dir() {
-            if name == "tmp" {
-                for t in sorted_entries(&path)? {
-                    out.push(Input::Unrecognised(t.path(), IN_DELIVERY));
-                }
-            } else {
-                collect_mail_tree(root, &path, files, out)?;
-            }
-        } else if name.starts_with('.') || name.eq_ignore_ascii_case("maildirfolder") {
-            // Dot files (.DS_Store, dovecot indexes) and maildir++ markers hold no mail.
-            out.push(Input::Unrecognised(path, NOT_AN_EXPORT));
-        } else {
-            let parent = path.parent().unwrap_or(dir);
-            let in_new = parent.file_name().is_some_and(|n| n == "new");
-            let seen = match name.split_once(":2,") {
-                Some((_, flags)) => Some(flags.contains('S')),
-                None if in_new => Some(false),
-                None => None,
-            };
-            let rel = parent.strip_prefix(root).unwrap_or(Path::new(""));
-            let mut folder = rel.to_string_lossy().replace('\\', "/");
-            for suffix in ["/cur", "/new"] {
-                if let Some(f) = folder.strip_suffix(suffix) {
-                    folder = f.to_string();
-                }
-            }
-            if folder == "cur" || folder == "new" || folder.is_empty() {
-                folder = "inbox".into();
-            }
-            files.push(MessageFile { path, folder, seen });
+    entries: Vec<fs_err::DirEntry>,
+) -> std::io::Result<(Vec<MessageFile>, Vec<Input>)> {
+    /// What one entry of the folder gave.
+    enum Found {
+        Message(MessageFile),
+        Other(Input),
+        Folder(Vec<MessageFile>, Vec<Input>),
+    }
+    // The same for every file of the folder.
+    let in_new = dir.file_name().is_some_and(|n| n == "new");
+    let rel = dir.strip_prefix(root).unwrap_or(Path::new(""));
+    let mut folder = rel.to_string_lossy().replace('\\', "/");
+    for suffix in ["/cur", "/new"] {
+        if let Some(f) = folder.strip_suffix(suffix) {
+            folder = f.to_string();
         }
     }
-    Ok(())
+    if folder == "cur" || folder == "new" || folder.is_empty() {
+        folder = "inbox".into();
+    }
+    let found: Vec<Found> = entries
+        .par_iter()
+        .map(|e| -> std::io::Result<Found> {
+            let ft = e.file_type()?;
+            let path = e.path();
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            Ok(if ft.is_symlink() {
+                Found::Other(Input::Unrecognised(path, SYMLINK))
+            } else if ft.is_dir() {
+                if name == "tmp" {
+                    let held = sorted_entries(&path)?
+                        .into_iter()
+                        .map(|t| Input::Unrecognised(t.path(), IN_DELIVERY))
+                        .collect();
+                    Found::Folder(Vec::new(), held)
+                } else {
+                    let (files, other) = collect_mail_tree(root, &path, sorted_entries(&path)?)?;
+                    Found::Folder(files, other)
+                }
+            } else if name.starts_with('.') || name.eq_ignore_ascii_case("maildirfolder") {
+                // Dot files (.DS_Store, dovecot indexes) and maildir++ markers hold no mail.
+                Found::Other(Input::Unrecognised(path, NOT_AN_EXPORT))
+            } else {
+                let seen = match name.split_once(":2,") {
+                    Some((_, flags)) => Some(flags.contains('S')),
+                    None if in_new => Some(false),
+                    None => None,
+                };
+                // Asked of the open folder, not by walking the whole path again.
+                let bytes = e.metadata().map(|m| m.len()).unwrap_or(0);
+                Found::Message(MessageFile {
+                    path,
+                    folder: folder.clone(),
+                    seen,
+                    bytes,
+                })
+            })
+        })
+        .collect::<Result<_, _>>()?;
+    let (mut files, mut out) = (Vec::new(), Vec::new());
+    for f in found {
+        match f {
+            Found::Message(m) => files.push(m),
+            Found::Other(i) => out.push(i),
+            Found::Folder(fs, os) => {
+                files.extend(fs);
+                out.extend(os);
+            }
+        }
+    }
+    Ok((files, out))
 }

@@ -838,7 +838,7 @@ fn read_unit(
                 let parsed: Vec<(mail::Parsed, Option<FileSum>)> = batch
                     .par_iter()
                     .map(|f| {
-                        let (bytes, truncated) = match read_capped(&f.path) {
+                        let (bytes, truncated) = match read_capped(&f.path, f.bytes) {
                             Ok((b, t)) => (Ok(b), t),
                             Err(e) => (Err(e), false),
                         };
@@ -1371,14 +1371,17 @@ pub(crate) fn parse_mbox(
 }
 
 /// Reads a message file, at most [`mbox::MAX_MESSAGE`] bytes of it; says whether it was cut.
-fn read_capped(path: &Path) -> std::io::Result<(Vec<u8>, bool)> {
+/// `size` is what the file measured when found: room is made for that much, but the file is
+/// read to its end (or one byte past the cap) whatever it holds now.
+fn read_capped(path: &Path, size: u64) -> std::io::Result<(Vec<u8>, bool)> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let cap = mbox::MAX_MESSAGE as u64;
-    let mut bytes = Vec::with_capacity(len.min(cap) as usize);
-    file.take(cap).read_to_end(&mut bytes)?;
-    Ok((bytes, len > cap))
+    let cap = mbox::MAX_MESSAGE;
+    let mut bytes = Vec::with_capacity((size as usize).min(cap));
+    file.take(cap as u64 + 1).read_to_end(&mut bytes)?;
+    let cut = bytes.len() > cap;
+    bytes.truncate(cap);
+    Ok((bytes, cut))
 }
 
 /// The owner of a mailbox or calendar (all its activities are theirs).

@@ -240,61 +240,73 @@ impl DatasetWriter {
         Ok(())
     }
 
-    /// Adds `flag` to the activities written whose start lies outside `[lo, hi]`, rewriting
-    /// only the parts that hold any; returns how many were flagged.
+    /// Adds `flag` to the activities whose start lies outside `[lo, hi]`: those still
+    /// buffered in place, those written by rewriting only the parts that hold any (in
+    /// parallel); returns how many were flagged.
     pub(crate) fn flag_outside(
         &mut self,
         lo: i64,
         hi: i64,
         flag: &str,
     ) -> Result<usize, IngestError> {
-        self.flush()?;
+        let add = |old: Option<&str>| match old {
+            Some(o) => format!("{o},{flag}"),
+            None => flag.to_string(),
+        };
         let mut flagged = 0;
-        for (path, min, max, _) in &self.written {
-            if *min >= lo && *max <= hi {
-                continue;
+        for a in &mut self.pending {
+            if a.start_utc < lo || a.start_utc > hi {
+                flagged += 1;
+                a.flags = Some(add(a.flags.as_deref()));
             }
-            let file = fs_err::File::open(path)?;
-            let reader = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?.build()?;
-            let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
-            let mut out = Vec::with_capacity(batches.len());
-            for b in batches {
-                let schema = b.schema();
-                let (Ok(si), Ok(fi)) = (schema.index_of("start_utc"), schema.index_of("flags"))
-                else {
-                    out.push(b);
-                    continue;
-                };
-                let starts = b
-                    .column(si)
-                    .as_any()
-                    .downcast_ref::<TimestampMicrosecondArray>();
-                let flags = b.column(fi).as_any().downcast_ref::<StringArray>();
-                let (Some(starts), Some(flags)) = (starts, flags) else {
-                    out.push(b);
-                    continue;
-                };
-                let mut new = StringBuilder::new();
-                for i in 0..b.num_rows() {
-                    let t = starts.value(i);
-                    let old = (!flags.is_null(i)).then(|| flags.value(i));
-                    if t < lo || t > hi {
-                        flagged += 1;
-                        new.append_value(match old {
-                            Some(o) => format!("{o},{flag}"),
-                            None => flag.to_string(),
-                        });
-                    } else {
-                        new.append_option(old);
-                    }
-                }
-                let mut columns: Vec<ArrayRef> = b.columns().to_vec();
-                columns[fi] = Arc::new(new.finish());
-                out.push(RecordBatch::try_new(schema, columns)?);
-            }
-            write_parquet(path, &out)?;
         }
-        Ok(flagged)
+        let rewritten = self
+            .written
+            .par_iter()
+            .filter(|(_, min, max, _)| *min < lo || *max > hi)
+            .map(|(path, ..)| -> Result<usize, IngestError> {
+                let file = fs_err::File::open(path)?;
+                let reader =
+                    ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?.build()?;
+                let batches: Vec<RecordBatch> = reader.collect::<Result<_, _>>()?;
+                let mut flagged = 0;
+                let mut out = Vec::with_capacity(batches.len());
+                for b in batches {
+                    let schema = b.schema();
+                    let (Ok(si), Ok(fi)) = (schema.index_of("start_utc"), schema.index_of("flags"))
+                    else {
+                        out.push(b);
+                        continue;
+                    };
+                    let starts = b
+                        .column(si)
+                        .as_any()
+                        .downcast_ref::<TimestampMicrosecondArray>();
+                    let flags = b.column(fi).as_any().downcast_ref::<StringArray>();
+                    let (Some(starts), Some(flags)) = (starts, flags) else {
+                        out.push(b);
+                        continue;
+                    };
+                    let mut new = StringBuilder::new();
+                    for i in 0..b.num_rows() {
+                        let t = starts.value(i);
+                        let old = (!flags.is_null(i)).then(|| flags.value(i));
+                        if t < lo || t > hi {
+                            flagged += 1;
+                            new.append_value(add(old));
+                        } else {
+                            new.append_option(old);
+                        }
+                    }
+                    let mut columns: Vec<ArrayRef> = b.columns().to_vec();
+                    columns[fi] = Arc::new(new.finish());
+                    out.push(RecordBatch::try_new(schema, columns)?);
+                }
+                write_parquet(path, &out)?;
+                Ok(flagged)
+            })
+            .collect::<Result<Vec<usize>, _>>()?;
+        Ok(flagged + rewritten.iter().sum::<usize>())
     }
 
     /// Merges the parts of every partition written in several into one `part-0.parquet`,
