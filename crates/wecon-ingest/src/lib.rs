@@ -822,7 +822,12 @@ fn read_unit(
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut send = |acts: Vec<Activity>| {
         for a in &acts {
-            *counts.entry(a.source.clone()).or_default() += 1;
+            match counts.get_mut(a.source.as_str()) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(a.source.clone(), 1);
+                }
+            }
         }
         send(acts);
     };

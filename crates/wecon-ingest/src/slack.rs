@@ -240,18 +240,27 @@ pub(crate) fn read_export(
         let listed = members.get(&name).filter(|m| !m.is_empty());
         let n = listed.map_or(authors.len(), Vec::len).max(1);
         // The other members, where the conversation list names them: the same for every post
-        // of one author, so hashed once per author.
-        let mut parties: HashMap<&str, crate::identity::Parties> = HashMap::new();
-        for (a, author) in conversation.iter_mut().zip(&conversation_authors) {
-            a.participants = n as i32;
-            if let Some(m) = listed {
-                let (others, external) = parties.entry(author).or_insert_with(|| {
-                    ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo)
-                });
-                a.parties = others.clone();
-                a.external_parties = external.clone();
-            }
-        }
+        // of one author, so hashed once per author (in parallel, as they are given to posts).
+        let parties: HashMap<&str, crate::identity::Parties> = match listed {
+            Some(m) => authors
+                .par_iter()
+                .map(|author| {
+                    let others = ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo);
+                    (author.as_str(), others)
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
+        conversation
+            .par_iter_mut()
+            .zip(&conversation_authors)
+            .for_each(|(a, author)| {
+                a.participants = n as i32;
+                if let Some((others, external)) = parties.get(author.as_str()) {
+                    a.parties = others.clone();
+                    a.external_parties = external.clone();
+                }
+            });
         conversation.into_iter().for_each(|a| out.push(a));
     }
     posters

@@ -14,7 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::DateTime;
+use chrono::{DateTime, Datelike};
 use datafusion::arrow::array::TimestampMicrosecondArray;
 use datafusion::arrow::array::{
     Array, ArrayRef, RecordBatch, RecordBatchReader, StringArray, StringBuilder,
@@ -89,8 +89,10 @@ fn weight(a: &Activity) -> usize {
 
 /// A dataset being written; dropped unfinished, its temporary folder is removed.
 pub(crate) struct DatasetWriter {
-    pending: Vec<Activity>,
-    /// What `pending` weighs (see [`weight`]).
+    /// Activities waiting, in the chunks they came in (never moved again until written).
+    pending: Vec<Vec<Activity>>,
+    /// How many activities `pending` holds, and what they weigh (see [`weight`]).
+    pending_rows: usize,
     pending_bytes: usize,
     /// [`FLUSH_ROWS`], smaller in tests.
     flush_rows: usize,
@@ -126,6 +128,7 @@ impl DatasetWriter {
         write!(units, "{{\"context\":{context},\"units\":[")?;
         Ok(DatasetWriter {
             pending: Vec::new(),
+            pending_rows: 0,
             pending_bytes: 0,
             flush_rows: FLUSH_ROWS,
             out: out.to_path_buf(),
@@ -138,14 +141,28 @@ impl DatasetWriter {
         })
     }
 
-    /// Takes activities to write; writes what is waiting once there is enough of it.
-    pub(crate) fn write(&mut self, activities: Vec<Activity>) -> Result<(), IngestError> {
-        for a in activities {
-            self.pending_bytes += weight(&a);
-            self.pending.push(a);
-            if self.pending.len() >= self.flush_rows || self.pending_bytes >= FLUSH_BYTES {
+    /// Takes activities to write; writes what is waiting once there is enough of it (at
+    /// [`FLUSH_ROWS`] activities or [`FLUSH_BYTES`] of them, wherever that falls in a chunk).
+    pub(crate) fn write(&mut self, mut activities: Vec<Activity>) -> Result<(), IngestError> {
+        while !activities.is_empty() {
+            let mut full = None;
+            for (i, a) in activities.iter().enumerate() {
+                self.pending_bytes += weight(a);
+                self.pending_rows += 1;
+                if self.pending_rows >= self.flush_rows || self.pending_bytes >= FLUSH_BYTES {
+                    full = Some(i + 1);
+                    break;
+                }
+            }
+            let rest = match full {
+                Some(n) if n < activities.len() => activities.split_off(n),
+                _ => Vec::new(),
+            };
+            self.pending.push(activities);
+            if full.is_some() {
                 self.flush()?;
             }
+            activities = rest;
         }
         Ok(())
     }
@@ -161,53 +178,56 @@ impl DatasetWriter {
         Ok(())
     }
 
-    /// Writes the waiting activities into their partitions, sorted by source, person, start.
+    /// Writes the waiting activities into their partitions (a source's month each), each
+    /// sorted by person, start and id. Partitions are independent files: sorted and written
+    /// in parallel.
     fn flush(&mut self) -> Result<(), IngestError> {
-        let mut activities = std::mem::take(&mut self.pending);
-        self.pending_bytes = 0;
-        if activities.is_empty() {
+        let activities = std::mem::take(&mut self.pending);
+        (self.pending_rows, self.pending_bytes) = (0, 0);
+        if activities.iter().all(Vec::is_empty) {
             return Ok(());
         }
-        // Activity ids are unique, so the order is total and an unstable sort deterministic.
-        activities.par_sort_unstable_by(|a, b| {
-            (
-                a.source.as_str(),
-                a.person_id.as_str(),
-                a.start_utc,
-                a.activity_id.as_str(),
-            )
-                .cmp(&(
-                    b.source.as_str(),
-                    b.person_id.as_str(),
-                    b.start_utc,
-                    b.activity_id.as_str(),
-                ))
-        });
-        let mut partitions: BTreeMap<(String, String), Vec<Activity>> = BTreeMap::new();
-        for a in activities {
-            let month = DateTime::from_timestamp_micros(a.start_utc)
-                .map(|d| d.format("%Y-%m").to_string())
-                .unwrap_or_else(|| "unknown".into());
+        // A partition: the source, and the (year, month) of the start (None for a start
+        // chrono cannot date).
+        type Partition<'a> = (&'a str, Option<(i32, u32)>);
+        let mut partitions: BTreeMap<Partition<'_>, Vec<&Activity>> = BTreeMap::new();
+        for a in activities.iter().flatten() {
+            let month = DateTime::from_timestamp_micros(a.start_utc).map(|d| (d.year(), d.month()));
             partitions
-                .entry((a.source.clone(), month))
+                .entry((a.source.as_str(), month))
                 .or_default()
                 .push(a);
         }
         let act_dir = self.partial.join(ACTIVITIES);
-        let jobs: Vec<(PathBuf, Vec<Activity>)> = partitions
-            .into_iter()
-            .map(|((source, month), rows)| {
-                let dir = act_dir.join(source).join(month);
-                let n = self.parts.entry(dir.clone()).or_default();
-                let path = dir.join(format!("part-{n}.parquet"));
-                *n += 1;
-                (path, rows)
-            })
-            .collect();
-        // Partitions are independent files: written in parallel.
+        let mut jobs: Vec<(PathBuf, Vec<&Activity>)> = Vec::new();
+        for ((source, month), rows) in partitions {
+            // The folder's name as chrono writes the month (`2001-05`).
+            let month = match month {
+                Some(_) => DateTime::from_timestamp_micros(rows[0].start_utc)
+                    .map(|d| d.format("%Y-%m").to_string())
+                    .unwrap_or_default(),
+                None => "unknown".into(),
+            };
+            let dir = act_dir.join(source).join(month);
+            let n = self.parts.entry(dir.clone()).or_default();
+            let path = dir.join(format!("part-{n}.parquet"));
+            *n += 1;
+            jobs.push((path, rows));
+        }
+        // The largest first, so the last job to start is a small one.
+        jobs.sort_by_key(|(_, rows)| std::cmp::Reverse(rows.len()));
         let written = jobs
             .into_par_iter()
-            .map(|(path, rows)| -> Result<Part, IngestError> {
+            .map(|(path, mut rows)| -> Result<Part, IngestError> {
+                // Activity ids are unique, so the order is total and an unstable sort
+                // deterministic.
+                rows.sort_unstable_by(|a, b| {
+                    (a.person_id.as_str(), a.start_utc, a.activity_id.as_str()).cmp(&(
+                        b.person_id.as_str(),
+                        b.start_utc,
+                        b.activity_id.as_str(),
+                    ))
+                });
                 if let Some(dir) = path.parent() {
                     fs_err::create_dir_all(dir)?;
                 }
@@ -217,6 +237,8 @@ impl DatasetWriter {
                 Ok((path, min, max, rows.len()))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        // Their strings freed in parallel too.
+        activities.into_par_iter().for_each(drop);
         self.written.extend(written);
         Ok(())
     }
@@ -254,7 +276,7 @@ impl DatasetWriter {
             None => flag.to_string(),
         };
         let mut flagged = 0;
-        for a in &mut self.pending {
+        for a in self.pending.iter_mut().flatten() {
             if a.start_utc < lo || a.start_utc > hi {
                 flagged += 1;
                 a.flags = Some(add(a.flags.as_deref()));
@@ -365,7 +387,7 @@ impl DatasetWriter {
             // An empty table still needs a file so that its schema can be read.
             write_parquet(
                 &self.partial.join(ACTIVITIES).join("empty.parquet"),
-                &[activities_batch(&[])?],
+                &[activities_batch::<Activity>(&[])?],
             )?;
         }
         write_parquet(

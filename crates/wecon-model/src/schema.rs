@@ -169,8 +169,12 @@ fn timestamp_column(values: impl Iterator<Item = Option<i64>>) -> ArrayRef {
 }
 
 /// Turns activity rows into one batch of [`activities_schema`].
-pub fn activities_batch(rows: &[Activity]) -> Result<RecordBatch, ArrowError> {
-    let s = |f: fn(&Activity) -> Option<&str>| string_column(rows.iter().map(f));
+pub fn activities_batch<A: std::borrow::Borrow<Activity>>(
+    rows: &[A],
+) -> Result<RecordBatch, ArrowError> {
+    let refs: Vec<&Activity> = rows.iter().map(std::borrow::Borrow::borrow).collect();
+    let rows = refs.as_slice();
+    let s = |f: fn(&Activity) -> Option<&str>| string_column(rows.iter().map(|r| f(r)));
     let columns: Vec<ArrayRef> = vec![
         s(|r| Some(&r.activity_id)),
         s(|r| Some(&r.person_id)),
