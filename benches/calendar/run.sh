@@ -50,7 +50,7 @@ bench() { # name input since until
     local files mb
     files=$(find "$input" -name '*.ics' | wc -l)
     mb=$(find "$input" -name '*.ics' -printf '%s\n' | awk '{s+=$1} END {printf "%.1f", s / 1e6}')
-    read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds" --rebuild --since "$since" --until "$until")
+    read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds" --rebuild --allow-rejects --since "$since" --until "$until")
     local w_n p_n
     w_n=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['activities'])" "$work/ds/manifest.json")
     read -r p_s p_kb < <(measure "$py" benches/calendar/peer.py "$work/peer.parquet" "$since" "$until" "$input")

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use icalendar::parser::{Component, Property, read_components, unfold};
+use icalendar::parser::{Component, Property, read_components};
 use rrule::{RRule, RRuleSet, Unvalidated};
 use serde::{Deserialize, Serialize};
 use wecon_model::Pseudonymiser;
@@ -321,6 +321,31 @@ const RSCALE: &str =
     "RRULE in a non-Gregorian calendar scale or with SKIP (RFC 7529 RSCALE): not supported";
 
 /// Parses a calendar file's text, logging each VEVENT that cannot be read.
+/// RFC 5545 line unfolding: every line break (CRLF or LF) followed by a space or a tab is
+/// removed with that one character, as `icalendar::parser::unfold` does (the tests hold the
+/// two to the same output); in one pass over the text, where the crate's four nested splits
+/// by string patterns took a tenth of calendar ingest.
+fn unfold(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for i in memchr::memchr_iter(b'\n', bytes) {
+        if i < from || !matches!(bytes.get(i + 1), Some(b' ' | b'\t')) {
+            continue;
+        }
+        let cut = if i > from && bytes[i - 1] == b'\r' {
+            i - 1
+        } else {
+            i
+        };
+        // Both ends are at ASCII bytes, so on character boundaries.
+        out.push_str(&text[from..cut]);
+        from = i + 2;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
 pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -> ParsedCalendar {
     let text = text.trim_start_matches('\u{feff}');
     // Blank lines are not allowed by RFC 5545 but common in real files; drop them.
@@ -1082,6 +1107,38 @@ fn occurrence_activity(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn unfolds_as_the_icalendar_crate_does() {
+        let cases = [
+            "1 hello world\r\n2 hello \r\n   world\r\n3 hello \r\n world\r\n4 hello world",
+            "a\r\n\tb\n c\n\td",
+            "x\n\r\n  y",
+            "x\r\n\r\n y",
+            "\n \n \r\n\t",
+            "no folds\r\nat all\r\n",
+            "é\r\n ü\n\tß",
+            "",
+        ];
+        for case in cases {
+            assert_eq!(
+                super::unfold(case),
+                icalendar::parser::unfold(case),
+                "{case:?}"
+            );
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../sample-data/calendar");
+        let mut files = 0;
+        for entry in std::fs::read_dir(dir)
+            .expect("the sample calendars")
+            .flatten()
+        {
+            let text = std::fs::read_to_string(entry.path()).expect("a calendar");
+            assert_eq!(super::unfold(&text), icalendar::parser::unfold(&text));
+            files += 1;
+        }
+        assert!(files > 0);
+    }
+
     use super::*;
 
     const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
