@@ -20,8 +20,8 @@ use crate::records::Emit;
 
 /// The parser of every message: only the fields wecon reads are parsed (the MIME fields, for
 /// the body's parts); every other field is kept raw. mail-parser's default would also parse
-/// each `Received` stamp, list field and `Return-Path`, a sixth of its time on mail that has
-/// travelled, for a fallback date that is needed only without a usable `Date`.
+/// each `Received` stamp (5% of the CPU of ingesting a large mbox), list field and
+/// `Return-Path`; the stamps give a fallback date, needed only without a usable `Date`.
 static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
     MessageParser::new()
         .with_mime_headers()
