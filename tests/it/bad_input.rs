@@ -101,6 +101,8 @@ fn every_bad_input_is_accounted_for_with_a_reason() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in");
     copy_dir(&root().join("tests/fixtures/bad"), &input.join("corpus"));
+    // A Slack day "file" that cannot be read: a folder under a day file's name.
+    std::fs::create_dir_all(input.join("corpus/chat/slack/general/2024-01-17.json")).unwrap();
     make_large(&input.join("large"));
     let ds = dir.path().join("ds");
     let (out, peak) = run_measuring_memory(&[
@@ -149,6 +151,10 @@ fn every_bad_input_is_accounted_for_with_a_reason() {
         (
             "corpus/chat/slack/general/2024-01-16.json",
             "not a JSON array",
+        ),
+        (
+            "corpus/chat/slack/general/2024-01-17.json",
+            "could not be read",
         ),
         ("corpus/logs/m365-audit.json", "not valid JSON"),
         ("corpus/logs/transactions.csv", "without a readable time"),

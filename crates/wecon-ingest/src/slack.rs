@@ -296,18 +296,28 @@ fn read_day(
     let file = day.display().to_string();
     let mut log = IngestLogEntry::new(&file, "slack");
     let mut posts = Vec::new();
-    let bytes = std::fs::read(day);
-    let sum = bytes.as_deref().ok().map(FileSum::of);
-    let bytes = bytes.unwrap_or_default();
-    log.bytes = bytes.len() as i64;
-    let Ok(Value::Array(messages)) = serde_json::from_slice::<Value>(&bytes) else {
-        log.reject(BAD_JSON);
-        return Day {
-            file,
-            log,
-            sum,
-            posts,
-        };
+    let (sum, messages) = match std::fs::read(day) {
+        Err(_) => (None, Err(crate::records::UNREADABLE)),
+        Ok(bytes) => {
+            log.bytes = bytes.len() as i64;
+            let messages = match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Array(m)) => Ok(m),
+                _ => Err(BAD_JSON),
+            };
+            (Some(FileSum::of(&bytes)), messages)
+        }
+    };
+    let messages = match messages {
+        Ok(m) => m,
+        Err(reason) => {
+            log.reject(reason);
+            return Day {
+                file,
+                log,
+                sum,
+                posts,
+            };
+        }
     };
     for (i, m) in messages.iter().enumerate() {
         let subtype = str_of(m, "subtype");
