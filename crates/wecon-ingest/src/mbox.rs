@@ -139,19 +139,8 @@ impl<R: BufRead + Seek> MboxReader<R> {
         };
         // Headers, up to the blank line, watching for Content-Length.
         let mut content_length: Option<u64> = None;
-        loop {
-            if !self.message_line()? {
-                return Ok(Some(msg));
-            }
-            msg.truncated |= !push_capped(&mut msg.bytes, &self.line);
-            if self.line == b"\n" || self.line == b"\r\n" {
-                break;
-            }
-            if let Some(n) = header_value(&self.line, b"content-length:") {
-                content_length = std::str::from_utf8(n)
-                    .ok()
-                    .and_then(|s| s.trim().parse().ok());
-            }
+        if self.take_lines(&mut msg, Some(&mut content_length))? != Ended::Headers {
+            return Ok(Some(msg));
         }
         let body_start = self.pos;
         if let Some(n) = content_length
@@ -160,11 +149,85 @@ impl<R: BufRead + Seek> MboxReader<R> {
             return Ok(Some(msg));
         }
         // The body runs to the next `From ` line.
-        while self.message_line()? {
-            let line = unquote(&self.line);
-            msg.truncated |= !push_capped(&mut msg.bytes, line);
-        }
+        self.take_lines(&mut msg, None)?;
         Ok(Some(msg))
+    }
+
+    /// Appends the message's next lines to `msg`, up to the next `From ` line (kept as the
+    /// next message's start) or the end of the file. With `headers`, it stops after the
+    /// blank line that ends them and notes a `Content-Length`; body lines are unquoted.
+    ///
+    /// Whole lines are taken from the reader's buffer and copied once, a run of them at a
+    /// time; a line the buffer does not hold whole is read on its own with [`Self::read_line`].
+    fn take_lines(
+        &mut self,
+        msg: &mut MboxMessage,
+        mut headers: Option<&mut Option<u64>>,
+    ) -> std::io::Result<Ended> {
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(Ended::File);
+            }
+            // `copied..at`: lines looked at but not yet copied; `at`: the next line's start.
+            let (mut copied, mut at) = (0, 0);
+            let mut ended = None;
+            while let Some(nl) = memchr::memchr(b'\n', &buf[at..]) {
+                let line = &buf[at..at + nl + 1];
+                match line_kind(line, headers.as_deref_mut()) {
+                    Line::From => {
+                        ended = Some(Ended::Next);
+                        break;
+                    }
+                    Line::Blank if headers.is_some() => {
+                        at += line.len();
+                        ended = Some(Ended::Headers);
+                        break;
+                    }
+                    Line::Quoted if headers.is_none() => {
+                        msg.truncated |= !push_capped(&mut msg.bytes, &buf[copied..at]);
+                        msg.truncated |= !push_capped(&mut msg.bytes, &line[1..]);
+                        at += line.len();
+                        copied = at;
+                    }
+                    _ => at += line.len(),
+                }
+            }
+            msg.truncated |= !push_capped(&mut msg.bytes, &buf[copied..at]);
+            self.reader.consume(at);
+            self.pos += at as u64;
+            match ended {
+                Some(Ended::Next) => {
+                    // Keeps the `From ` line as the next message's start.
+                    self.message_line()?;
+                    return Ok(Ended::Next);
+                }
+                Some(ended) => return Ok(ended),
+                None if at == 0 => {
+                    // The buffer holds no whole line: this one is read on its own.
+                    if !self.message_line()? {
+                        return Ok(if self.pending.is_some() {
+                            Ended::Next
+                        } else {
+                            Ended::File
+                        });
+                    }
+                    let line = std::mem::take(&mut self.line);
+                    let kind = line_kind(&line, headers.as_deref_mut());
+                    let kept = if kind == Line::Quoted && headers.is_none() {
+                        &line[1..]
+                    } else {
+                        &line[..]
+                    };
+                    msg.truncated |= !push_capped(&mut msg.bytes, kept);
+                    self.line = line;
+                    if kind == Line::Blank && headers.is_some() {
+                        return Ok(Ended::Headers);
+                    }
+                }
+                None => {}
+            }
+        }
     }
 
     /// Takes a body of `n` bytes if the next thing after it (blank lines aside) is a `From `
@@ -226,13 +289,56 @@ fn header_value<'a>(line: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
         .then(|| &line[name.len()..])
 }
 
-/// `>From `, `>>From `, ...: one `>` less (mboxrd; for mboxo the same reading is the best one).
-fn unquote(line: &[u8]) -> &[u8] {
-    let quotes = line.iter().take_while(|&&b| b == b'>').count();
-    if quotes > 0 && line[quotes..].starts_with(b"From ") {
-        &line[1..]
-    } else {
-        line
+/// Where [`MboxReader::take_lines`] stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// At the blank line that ends the headers (consumed).
+    Headers,
+    /// At a `From ` line, now the pending start of the next message.
+    Next,
+    /// At the end of the file.
+    File,
+}
+
+/// What a line means to the reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// `From ...`: the next message starts.
+    From,
+    /// An empty line (LF or CRLF).
+    Blank,
+    /// `>From `, `>>From `, ...: in a body, kept with one `>` less (mboxrd; for mboxo the
+    /// same reading is the best one).
+    Quoted,
+    Other,
+}
+
+/// What `line` (newline included) is; in headers (`content_length` given), a
+/// `Content-Length` line's value is noted.
+fn line_kind(line: &[u8], content_length: Option<&mut Option<u64>>) -> Line {
+    match line.first() {
+        Some(b'F') if line.starts_with(b"From ") => Line::From,
+        Some(b'\n') => Line::Blank,
+        Some(b'\r') if line == b"\r\n" => Line::Blank,
+        Some(b'>') => {
+            let quotes = line.iter().take_while(|&&b| b == b'>').count();
+            if line[quotes..].starts_with(b"From ") {
+                Line::Quoted
+            } else {
+                Line::Other
+            }
+        }
+        Some(b'c' | b'C') => {
+            if let Some(length) = content_length
+                && let Some(n) = header_value(line, b"content-length:")
+            {
+                *length = std::str::from_utf8(n)
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok());
+            }
+            Line::Other
+        }
+        _ => Line::Other,
     }
 }
 
@@ -267,6 +373,63 @@ mod tests {
         MboxReader::new(std::io::Cursor::new(data.to_vec()))
             .collect::<std::io::Result<Vec<_>>>()
             .unwrap()
+    }
+
+    /// Messages as (offset, envelope date, bytes, truncated), read through a buffer of
+    /// `capacity` bytes.
+    fn read_through(data: &[u8], capacity: usize) -> Vec<(u64, Option<i64>, Vec<u8>, bool)> {
+        let reader = std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(data));
+        MboxReader::new(reader)
+            .map(|m| m.map(|m| (m.offset, m.envelope_date, m.bytes, m.truncated)))
+            .collect::<std::io::Result<Vec<_>>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn lines_split_across_the_buffer_read_as_whole_ones() {
+        // Whole lines are taken from the reader's buffer, a line that straddles it on its
+        // own: every buffer size must give the same messages (from 3 bytes, the most a
+        // byte-order mark needs to be seen: ingest's buffers hold 1 MiB).
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"From a@b Mon Jan  1 10:00:00 2024\nSubject: x\nContent-length: 5\n\nbody\n>From here\n>>From there\n> not quoted\n\nFrom c@d Tue Jan  2 10:00:00 +0000 2024\n\nsecond\n".to_vec(),
+            b"\xEF\xBB\xBFFrom -\r\nSubject: a\r\n\r\nx\r\n>From y\r\nFrom z\r\nA: b\r\n".to_vec(),
+            b"garbage\nFrom -\n\nx\nFrom -\nNo-Blank-Line: before the end".to_vec(),
+            b"From x\nContent-Length: 30\n\nFrom hidden\n>From kept quoted\n\nFrom y\nSubject: two\n\nbye".to_vec(),
+            b"From x\nContent-Length: 3\n\nab\nFrom y\n\nc\n".to_vec(),
+        ];
+        let mut long = b"From long\nSubject: ".to_vec();
+        long.extend(std::iter::repeat_n(b'y', 5000));
+        long.extend_from_slice(b"\n\n");
+        for i in 0..200 {
+            long.extend_from_slice(if i % 7 == 0 {
+                b">From quoted\n"
+            } else {
+                b"a body line\n"
+            });
+        }
+        long.extend_from_slice(b"From next\n\n>>>From deep\n");
+        cases.push(long);
+        for data in &cases {
+            let whole = read_through(data, 1 << 20);
+            assert!(!whole.is_empty());
+            for capacity in [3, 4, 5, 8, 13, 64, 4096] {
+                assert_eq!(
+                    read_through(data, capacity),
+                    whole,
+                    "buffer of {capacity} bytes"
+                );
+            }
+        }
+        let m = read_through(&cases[0], 1 << 20);
+        assert_eq!(
+            m[0].2,
+            b"Subject: x\nContent-length: 5\n\nbody\nFrom here\n>From there\n> not quoted\n\n"
+                .to_vec()
+        );
+        let m = read_through(cases.last().unwrap(), 7);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].2.iter().filter(|&&b| b == b'\n').count(), 202);
+        assert_eq!(m[1].2, b"\n>>From deep\n".to_vec());
     }
 
     #[test]
