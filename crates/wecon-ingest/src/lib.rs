@@ -39,8 +39,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::RecordBatch;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use units::InputSum;
 use wecon_model::Pseudonymiser;
-use wecon_model::atomic::FileSum;
 use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
@@ -526,7 +526,7 @@ pub fn ingest(
                 bytes += sizes[end];
                 end += 1;
             }
-            let read: Vec<(units::UnitRecord, HashMap<PathBuf, FileSum>)> = if end > i + 1 {
+            let read: Vec<(units::UnitRecord, HashMap<PathBuf, InputSum>)> = if end > i + 1 {
                 let group: Vec<_> = inputs[i..end]
                     .par_iter()
                     .map(|input| {
@@ -564,7 +564,7 @@ pub fn ingest(
                     units::hash_with(&inputs[j], |path| {
                         sums.get(path)
                             .cloned()
-                            .or_else(|| wecon_model::atomic::file_sum(path).ok())
+                            .or_else(|| units::input_sum(path).ok())
                     })
                 });
                 if let Some(hash) = hash {
@@ -815,7 +815,7 @@ fn read_unit(
     input: &Input,
     r: &Reader<'_>,
     send: &mut dyn FnMut(Vec<Activity>),
-) -> (units::UnitRecord, HashMap<PathBuf, FileSum>) {
+) -> (units::UnitRecord, HashMap<PathBuf, InputSum>) {
     let mut sums = HashMap::new();
     let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
     let mut unit = units::UnitRecord::default();
@@ -840,7 +840,7 @@ fn read_unit(
             // another and no raw message outlives its parse; a batch of files at a time, so
             // parsed messages are held only until they are taken.
             for batch in files.chunks(BATCH) {
-                let parsed: Vec<(mail::Parsed, Option<FileSum>)> = batch
+                let parsed: Vec<(mail::Parsed, Option<InputSum>)> = batch
                     .par_iter()
                     .map(|f| {
                         let (bytes, truncated) = match read_capped(&f.path, f.bytes) {
@@ -848,7 +848,7 @@ fn read_unit(
                             Err(e) => (Err(e), false),
                         };
                         let sum = match &bytes {
-                            Ok(b) if !truncated => Some(FileSum::of(b)),
+                            Ok(b) if !truncated => Some(InputSum::of(b)),
                             _ => None,
                         };
                         let raw = mail::RawMessage {
@@ -1312,7 +1312,7 @@ pub(crate) fn parse_mbox(
     key: &(dyn Fn(&str) -> String + Sync),
     ready: &(dyn Fn(mail::MailFact) -> mail::MailFact + Sync),
     take: &mut dyn FnMut(mail::Parsed),
-) -> std::io::Result<(i64, Option<FileSum>)> {
+) -> std::io::Result<(i64, Option<InputSum>)> {
     let file = fs_err::File::open(path)?;
     let bytes = file.metadata()?.len() as i64;
     let reader = std::io::BufReader::with_capacity(1 << 20, units::SummingReader::new(file));

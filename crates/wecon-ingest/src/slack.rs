@@ -14,10 +14,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use crate::units::InputSum;
 use rayon::prelude::*;
 use serde_json::Value;
 use wecon_model::Pseudonymiser;
-use wecon_model::atomic::FileSum;
 use wecon_model::schema::{Activity, IngestLogEntry, Person};
 
 use crate::Window;
@@ -94,7 +94,7 @@ pub(crate) fn read_export(
     pseudo: &Pseudonymiser,
     ids: &Identities,
     logs: &mut HashMap<String, IngestLogEntry>,
-    sums: &mut HashMap<PathBuf, FileSum>,
+    sums: &mut HashMap<PathBuf, InputSum>,
     out: &mut Emit<'_>,
 ) -> Vec<Person> {
     // A metadata file is logged (with no records of its own) and its JSON returned.
@@ -280,7 +280,7 @@ struct Day {
     file: String,
     log: IngestLogEntry,
     /// The file's sum, when it was read.
-    sum: Option<FileSum>,
+    sum: Option<InputSum>,
     posts: Vec<(Activity, String)>,
 }
 
@@ -304,7 +304,7 @@ fn read_day(
                 Ok(Value::Array(m)) => Ok(m),
                 _ => Err(BAD_JSON),
             };
-            (Some(FileSum::of(&bytes)), messages)
+            (Some(InputSum::of(&bytes)), messages)
         }
     };
     let messages = match messages {
