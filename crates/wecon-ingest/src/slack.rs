@@ -67,10 +67,14 @@ struct User {
     tz: Option<String>,
 }
 
-fn read_json(path: &Path) -> Option<Value> {
-    let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice(&bytes).ok()
+/// A JSON file's value, or why it has none.
+fn read_json(path: &Path) -> Result<Value, &'static str> {
+    let bytes = std::fs::read(path).map_err(|_| crate::records::UNREADABLE)?;
+    serde_json::from_slice(&bytes).map_err(|_| NOT_JSON)
 }
+
+/// A Slack export's JSON file that does not parse.
+const NOT_JSON: &str = "Slack export file is not valid JSON";
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
@@ -104,10 +108,10 @@ pub(crate) fn read_export(
         entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
         let json = read_json(path);
         match &json {
-            Some(_) => {
+            Ok(_) => {
                 entry.reasons.insert(note.to_string(), 0);
             }
-            None => entry.reject("Slack export file is not valid JSON"),
+            Err(reason) => entry.reject(*reason),
         }
         logs.insert(file, entry);
         json.unwrap_or(Value::Null)
@@ -391,6 +395,18 @@ fn read_day(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_json_file_that_cannot_be_read_is_told_from_one_that_does_not_parse() {
+        let dir = tempfile::tempdir().unwrap();
+        let garbled = dir.path().join("users.json");
+        std::fs::write(&garbled, b"[{\"id\": ").unwrap();
+        assert_eq!(read_json(&garbled), Err(NOT_JSON));
+        // A folder under a file's name: reading it fails.
+        assert_eq!(read_json(dir.path()), Err(crate::records::UNREADABLE));
+        std::fs::write(&garbled, b"[]").unwrap();
+        assert_eq!(read_json(&garbled), Ok(Value::Array(Vec::new())));
+    }
 
     #[test]
     fn timestamps() {
