@@ -632,9 +632,9 @@ pub fn ingest(
 
     // Calendars: each parsed and made its owner's, then expanded within the window the other
     // data spans. The window needs every calendar's earliest start and latest one-off start
-    // before any is expanded, so every file is parsed first for those two times; the first
-    // files, up to [`CALENDAR_KEPT_BYTES`], are kept parsed, the others parsed again when
-    // their batch comes. Then a batch at a time is made its owner's and expanded, so memory
+    // before any is expanded, so every file is parsed first for those two times; files are
+    // kept parsed, in order, while they fit in [`CALENDAR_KEPT_BYTES`], the others parsed
+    // again when their batch comes. Then a batch at a time is made its owner's and expanded, so memory
     // holds that budget and one batch of calendars whatever their number. Meeting
     // invitations from mail (each a small calendar of its mailbox's owner) come after the
     // files.
@@ -678,7 +678,9 @@ pub fn ingest(
         .iter()
         .map(|(_, size)| {
             let kept = *size <= budget;
-            budget = budget.saturating_sub(*size);
+            if kept {
+                budget -= size;
+            }
             kept
         })
         .collect();
