@@ -245,6 +245,11 @@ fn relabel(unpacked: &[(String, String, archive::Unpacked)], path: &str) -> Stri
 /// Messages read and parsed at a time: bounds the raw mail held in memory.
 const BATCH: usize = 2_048;
 
+/// ... or fewer, once an mbox's batch holds this many bytes of raw mail: messages with large
+/// attachments would otherwise make a batch of 2,048 hold gigabytes, and one batch the
+/// whole of a smaller file, with nothing left to read while it is parsed.
+const BATCH_BYTES: usize = 16 << 20;
+
 /// Consecutive inputs read on their own are read in parallel while their sizes add up to at
 /// most this many bytes; their activities are held until each one's turn to be written (an
 /// estimate, not a measurement: about 1.5 KB an activity, so at worst, chat exports of
@@ -1360,30 +1365,32 @@ pub(crate) fn parse_mbox(
             let mut mbox = mbox::MboxReader::new(reader);
             let mut messages = mbox.by_ref().enumerate();
             loop {
-                let raw: Vec<mail::RawMessage> = messages
-                    .by_ref()
-                    .take(BATCH)
-                    .map(|(i, m)| {
-                        let (record, envelope_date, truncated, bytes) = match m {
-                            Ok(m) => (
-                                format!("message {} at byte {}", i + 1, m.offset),
-                                m.envelope_date,
-                                m.truncated,
-                                Ok(m.bytes),
-                            ),
-                            Err(e) => (format!("message {}", i + 1), None, false, Err(e)),
-                        };
-                        mail::RawMessage {
-                            file: name.clone(),
-                            record,
-                            folder: folder.clone(),
-                            seen: None,
-                            envelope_date,
-                            truncated,
-                            bytes,
-                        }
-                    })
-                    .collect();
+                let mut raw: Vec<mail::RawMessage> = Vec::new();
+                let mut held = 0;
+                while raw.len() < BATCH && held < BATCH_BYTES {
+                    let Some((i, m)) = messages.next() else {
+                        break;
+                    };
+                    let (record, envelope_date, truncated, bytes) = match m {
+                        Ok(m) => (
+                            format!("message {} at byte {}", i + 1, m.offset),
+                            m.envelope_date,
+                            m.truncated,
+                            Ok(m.bytes),
+                        ),
+                        Err(e) => (format!("message {}", i + 1), None, false, Err(e)),
+                    };
+                    held += bytes.as_ref().map_or(0, Vec::len);
+                    raw.push(mail::RawMessage {
+                        file: name.clone(),
+                        record,
+                        folder: folder.clone(),
+                        seen: None,
+                        envelope_date,
+                        truncated,
+                        bytes,
+                    });
+                }
                 // A read error ends the file: what was read is kept and the failure logged.
                 let last = raw.is_empty() || raw.iter().any(|m| m.bytes.is_err());
                 if !raw.is_empty() && tx.send(raw).is_err() {
