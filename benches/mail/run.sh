@@ -7,7 +7,8 @@
 # Inputs: the Enron mail trees of ../shared/data (13,148 small files) and one large mboxrd
 # file built from real test mail by make_mbox.py (>= 150 MB; MBOX_MB to change); then wecon
 # alone on larger mboxes built the same way (SCALE_MB, default "640 2560": 3.2 GB of disk),
-# for peak memory against input size. The
+# for peak memory against input size; and an mbox of 2,000 present-day messages
+# (make_modern.py: multipart, a fifth with a PDF attachment, 251 MB). The
 # peer's pyarrow is installed into target/bench-venv. Each command runs once to warm the
 # page cache, then RUNS times (default 3); the median wall time and the largest peak RSS
 # are reported.
@@ -32,6 +33,9 @@ small="$data/small-$((mbox_mb / 4)).mbox"
 [ -s "$big" ] || "$py" benches/mail/make_mbox.py "$big" "$mbox_mb" "$enron" "$shared/ponymail-apache-mbox/corpus"
 [ -s "$small" ] || "$py" benches/mail/make_mbox.py "$small" "$((mbox_mb / 4))" "$enron" "$shared/ponymail-apache-mbox/corpus"
 
+modern="$data/modern-2000.mbox"
+[ -s "$modern" ] || "$py" benches/mail/make_modern.py "$modern" 2000
+
 cat_tree() { find "$1" -type f -print0 | xargs -0 cat >/dev/null; }
 export -f cat_tree
 
@@ -45,7 +49,7 @@ out="$results/mail.md"
     echo "|---|---:|---:|---|---:|---:|---:|---:|---:|"
 } >"$out"
 
-for input in "$enron" "$small" "$big"; do
+for input in "$enron" "$small" "$big" "$modern"; do
     bytes=$(find "$input" -type f -printf '%s\n' | awk '{s+=$1} END {print s}')
     mb=$(awk -v b="$bytes" 'BEGIN {printf "%.0f", b / 1e6}')
     read -r w_s w_kb < <(measure env WECON_KEY=bench-key-0123456789abcdef "$wecon" ingest "$input" --out "$work/ds" --rebuild --allow-rejects)
