@@ -639,10 +639,10 @@ pub fn ingest(
     // data spans. The window needs every calendar's earliest start and latest one-off start
     // before any is expanded, so every file is parsed first for those two times; files are
     // kept parsed, in order, while they fit in [`CALENDAR_KEPT_BYTES`], the others parsed
-    // again when their batch comes. Then a batch at a time is made its owner's and expanded, so memory
-    // holds that budget and one batch of calendars whatever their number. Meeting
-    // invitations from mail (each a small calendar of its mailbox's owner) come after the
-    // files.
+    // again when their batch comes. Then a batch at a time is made its owner's and
+    // expanded, so memory holds that budget and one batch of calendars whatever their
+    // number. Meeting invitations from mail (each a small calendar of its mailbox's owner)
+    // come after the files.
     let parse = |path: &PathBuf| -> (calendar::ParsedCalendar, IngestLogEntry) {
         let file = path.display().to_string();
         let mut log = IngestLogEntry::new(&file, "ics");

@@ -14,7 +14,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-use crate::units::InputSum;
 use rayon::prelude::*;
 use serde_json::Value;
 use wecon_model::Pseudonymiser;
@@ -24,6 +23,7 @@ use crate::Window;
 use crate::category::category_of;
 use crate::identity::Identities;
 use crate::records::Emit;
+use crate::units::InputSum;
 
 /// The conversation lists of an export, by kind.
 const CONVERSATION_LISTS: &[(&str, &str)] = &[

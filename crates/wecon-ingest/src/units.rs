@@ -4,9 +4,9 @@
 //! An input is read *on its own* when what reading it gives depends on nothing but its
 //! content and the run's options: a mailbox (mail tree or mbox), a chat, audit, document or
 //! transaction log, a Slack export. Each is recorded in the dataset's `units.json` with the
-//! content hash of its files (BLAKE3) and what reading it gave besides its rows: its ingest-log entries,
-//! the people it showed, and the meeting invitations its mail held, already made its
-//! owner's and pseudonymised ([`OwnedCalendar`]). The next ingest into the same folder, with
+//! content hash of its files (BLAKE3) and what reading it gave besides its rows: its
+//! ingest-log entries, the people it showed, and the meeting invitations its mail held,
+//! already made its owner's and pseudonymised ([`OwnedCalendar`]). The next ingest into the same folder, with
 //! the same key, rosters, window, `--owner` and `--map` (the record's `context`), does not
 //! read an input whose hash is unchanged: its rows are copied from the previous dataset and
 //! its record stands in for the reading. The rows are checked against the record first (by
@@ -39,7 +39,7 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use wecon_model::Pseudonymiser;
-use wecon_model::atomic::files_under;
+use wecon_model::atomic::{files_under, read_in_pieces};
 use wecon_model::schema::{ACTIVITIES, IngestLogEntry, Person};
 
 use crate::calendar::OwnedCalendar;
@@ -255,22 +255,12 @@ impl InputSum {
     }
 }
 
-/// The sum of a file, read in 64 KiB pieces.
+/// The sum of a file.
 pub(crate) fn input_sum(path: &Path) -> std::io::Result<InputSum> {
-    use std::io::Read;
-    let mut file = fs_err::File::open(path)?;
     let mut hasher = blake3::Hasher::new();
-    // On the stack: a zeroed heap buffer per file costs more than hashing a small file.
-    let mut buf = [0u8; 64 << 10];
-    let mut bytes = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        bytes += n as u64;
-    }
+    let bytes = read_in_pieces(path, |piece| {
+        hasher.update(piece);
+    })?;
     Ok(InputSum {
         bytes,
         hash: hasher.finalize(),

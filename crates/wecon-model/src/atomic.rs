@@ -195,21 +195,26 @@ impl FileSum {
 /// The SHA-256 of a file, read in 64 KiB pieces.
 pub fn file_sum(path: &Path) -> std::io::Result<FileSum> {
     use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let bytes = read_in_pieces(path, |piece| hasher.update(piece))?;
+    Ok(FileSum::from_hasher(hasher, bytes))
+}
+
+/// Reads a file to its end in 64 KiB pieces, handing each to `piece`; returns its bytes.
+pub fn read_in_pieces(path: &Path, mut piece: impl FnMut(&[u8])) -> std::io::Result<u64> {
     use std::io::Read;
     let mut file = fs_err::File::open(path)?;
-    let mut hasher = sha2::Sha256::new();
     // On the stack: a zeroed heap buffer per file costs more than hashing a small file.
     let mut buf = [0u8; 64 << 10];
     let mut bytes = 0u64;
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {
-            break;
+            return Ok(bytes);
         }
-        hasher.update(&buf[..n]);
+        piece(&buf[..n]);
         bytes += n as u64;
     }
-    Ok(FileSum::from_hasher(hasher, bytes))
 }
 
 /// Every file under `dir` but those named in `skip` (relative paths), by relative path with
