@@ -336,6 +336,9 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
             m.reused_inputs
         );
     }
+    if let Some(why) = &m.replaced_unusable {
+        note!("the dataset this one replaces was {why}: every input was read again");
+    }
     let skipped = summary.skipped_files();
     if skipped > 0 {
         note!(

@@ -246,3 +246,48 @@ fn shards_ingested_apart_merge_into_the_full_dataset() {
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+#[test]
+fn a_record_made_by_an_earlier_wecon_is_not_used_and_the_run_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("sample-data");
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &[]);
+    // As an earlier wecon wrote it: another context, no versions.
+    let path = ds.join("units.json");
+    let mut units: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(units["wecon_version"], env!("CARGO_PKG_VERSION"));
+    assert!(units["record_version"].as_u64().unwrap() >= 2);
+    let record = units.as_object_mut().unwrap();
+    record.remove("wecon_version");
+    record.remove("record_version");
+    record.insert("context".into(), "0123".into());
+    std::fs::write(&path, units.to_string()).unwrap();
+
+    let (s, d) = (src.to_string_lossy(), ds.to_string_lossy());
+    let other = dir.path().join("other");
+    let o = other.to_string_lossy();
+    let refused = wecon_unchecked_env(
+        &["ingest", &s, "--out", &o, "--reuse-from", &d],
+        &[("WECON_KEY", TEST_KEY)],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr.contains("made by an earlier version of wecon"),
+        "{stderr}"
+    );
+
+    let again = wecon_unchecked_env(
+        &["ingest", &s, "--out", &d, "--allow-rejects"],
+        &[("WECON_KEY", TEST_KEY)],
+    );
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("the dataset this one replaces was made by an earlier version of wecon"),
+        "{stderr}"
+    );
+    assert_eq!(ingest(&src, &ds, &[]), recorded(&ds));
+}

@@ -153,6 +153,10 @@ pub struct Manifest {
     /// was made: their rows were copied from it (see `units`).
     #[serde(default)]
     pub reused_inputs: usize,
+    /// Why the dataset this one replaced could not be taken from (another wecon, or another
+    /// key, roster, window, --owner or --map): every input was read.
+    #[serde(default)]
+    pub replaced_unusable: Option<String>,
     /// The shard this dataset is (`2/4`): a share of the inputs read on their own, for an
     /// ingest with `--reuse-from` to merge.
     #[serde(default)]
@@ -431,16 +435,22 @@ pub fn ingest(
         previous.push((out, false));
     }
     previous.extend(opts.reuse_from.iter().map(|d| (d.as_path(), true)));
+    // Why the dataset being replaced could not be taken from, when it has a record.
+    let mut replaced_unusable = None;
     for (dir, asked) in previous {
         let units = match units::previous(dir) {
             Some(u) if u.context == context => u,
             // The dataset being replaced may be anything: then everything is read.
+            Some(u) if !asked => {
+                replaced_unusable = Some(u.unusable_because());
+                continue;
+            }
             _ if !asked => continue,
-            Some(_) => {
+            Some(u) => {
                 return Err(IngestError::Refuse(format!(
-                    "`{}` was ingested with another key, roster, window, --owner or --map: \
-                     its inputs cannot be taken into this dataset",
-                    dir.display()
+                    "`{}` was {}: its inputs cannot be taken into this dataset",
+                    dir.display(),
+                    u.unusable_because()
                 )));
             }
             None => {
@@ -821,6 +831,7 @@ pub fn ingest(
         flagged,
         people_not_in_roster,
         reused_inputs,
+        replaced_unusable,
         shard: opts.shard.map(|s| s.to_string()),
         // Listed by the writer once every file is written.
         files: BTreeMap::new(),

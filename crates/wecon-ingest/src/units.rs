@@ -59,7 +59,38 @@ const RECORD_VERSION: u32 = 2;
 pub(crate) struct Units {
     /// What besides an input's content decides what reading it gives (a keyed hash).
     pub context: String,
+    /// The wecon and [`RECORD_VERSION`] that wrote the record (both are in `context` too;
+    /// kept plain to say why a record cannot be used). Records of version 1 lack them.
+    #[serde(default)]
+    pub wecon_version: String,
+    #[serde(default)]
+    pub record_version: u32,
     pub units: Vec<UnitRecord>,
+}
+
+impl Units {
+    /// Why this record, made under another context than `context`, cannot be used.
+    pub(crate) fn unusable_because(&self) -> String {
+        let wecon = env!("CARGO_PKG_VERSION");
+        if self.record_version != RECORD_VERSION || self.wecon_version != wecon {
+            let made = match self.record_version {
+                0 | 1 => "an earlier version of wecon".to_string(),
+                v => format!("wecon {} (input record {v})", self.wecon_version),
+            };
+            format!("made by {made}, not wecon {wecon} (input record {RECORD_VERSION})")
+        } else {
+            "made with another key, roster, window, --owner or --map".to_string()
+        }
+    }
+}
+
+/// What `units.json` begins with, before its records: the run's context and who made it.
+pub(crate) fn header(context: &str) -> Result<String, serde_json::Error> {
+    Ok(format!(
+        "{{\"context\":{},\"wecon_version\":{},\"record_version\":{RECORD_VERSION},\"units\":[",
+        serde_json::to_string(context)?,
+        serde_json::to_string(env!("CARGO_PKG_VERSION"))?,
+    ))
 }
 
 /// One input read on its own, and what reading it gave besides its rows.

@@ -123,9 +123,9 @@ impl DatasetWriter {
         let partial = partial_dir(out)?;
         fs_err::create_dir_all(partial.join(ACTIVITIES))?;
         let mut units = std::io::BufWriter::new(fs_err::File::create(partial.join(UNITS))?);
-        let context =
-            serde_json::to_string(context).map_err(|e| IngestError::Refuse(e.to_string()))?;
-        write!(units, "{{\"context\":{context},\"units\":[")?;
+        let header =
+            crate::units::header(context).map_err(|e| IngestError::Refuse(e.to_string()))?;
+        write!(units, "{header}")?;
         Ok(DatasetWriter {
             pending: Vec::new(),
             pending_rows: 0,
