@@ -320,7 +320,6 @@ const BAD_RRULE: &str = "invalid RRULE";
 const RSCALE: &str =
     "RRULE in a non-Gregorian calendar scale or with SKIP (RFC 7529 RSCALE): not supported";
 
-/// Parses a calendar file's text, logging each VEVENT that cannot be read.
 /// RFC 5545 line unfolding: every line break (CRLF or LF) followed by a space or a tab is
 /// removed with that one character, as `icalendar::parser::unfold` does (the tests hold the
 /// two to the same output); in one pass over the text, where the crate's four nested splits
@@ -346,6 +345,7 @@ fn unfold(text: &str) -> String {
     out
 }
 
+/// Parses a calendar file's text, logging each VEVENT that cannot be read.
 pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -> ParsedCalendar {
     let text = text.trim_start_matches('\u{feff}');
     // Blank lines are not allowed by RFC 5545 but common in real files; drop them.
@@ -1107,6 +1107,8 @@ fn occurrence_activity(
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn unfolds_as_the_icalendar_crate_does() {
         let cases = [
@@ -1138,8 +1140,6 @@ mod tests {
         }
         assert!(files > 0);
     }
-
-    use super::*;
 
     const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 

@@ -114,7 +114,8 @@ pub(crate) struct MessageFile {
     pub folder: String,
     /// The maildir seen flag, where the file name or `new/` tells.
     pub seen: Option<bool>,
-    /// Its size when found (for progress and shards; reading does not rely on it).
+    /// Its size when found: for progress and shards, and the room reading makes (which
+    /// still reads the file to its end, whatever it holds by then).
     pub bytes: u64,
 }
 

@@ -18,8 +18,8 @@ use crate::category::category_of;
 use crate::identity::Identities;
 use crate::records::Emit;
 
-/// The parser of every message: only the fields wecon reads are parsed (the MIME fields, for
-/// the body's parts); every other field is kept raw. mail-parser's default would also parse
+/// The parser of every message's headers: only the fields wecon reads are parsed (the MIME
+/// fields say what the body is); every other field is kept raw. mail-parser's default would also parse
 /// each `Received` stamp (5% of the CPU of ingesting a large mbox), list field and
 /// `Return-Path`; the stamps give a fallback date, needed only without a usable `Date`.
 static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
@@ -35,6 +35,11 @@ static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| 
         .header_id(HeaderName::References)
         .header_id(HeaderName::InReplyTo)
 });
+
+/// The parser of a body taken apart into its parts: only the parts' MIME fields, as the
+/// message's own fields are read already (by [`PARSER`], from the headers alone).
+static BODY: std::sync::LazyLock<MessageParser> =
+    std::sync::LazyLock::new(|| MessageParser::new().with_mime_headers());
 
 /// The parser of `Received` stamps, for a message without a usable `Date`.
 static RECEIVED: std::sync::LazyLock<MessageParser> =
@@ -166,8 +171,7 @@ pub(crate) fn parse_message(
     seen: Option<bool>,
     envelope_date: Option<i64>,
 ) -> Result<MailFact, &'static str> {
-    let parser = &*PARSER;
-    let msg = parser.parse_headers(raw).ok_or(NOT_MAIL)?;
+    let msg = PARSER.parse_headers(raw).ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
     }
@@ -227,7 +231,7 @@ pub(crate) fn parse_message(
     let message_id = msg.message_id().map(|s| s.trim().to_string());
     let subject = msg.subject().unwrap_or("");
     let thread_key = thread_key(&msg, message_id.as_deref(), subject);
-    let body = body_facts(parser, &msg, raw);
+    let body = body_facts(&msg, raw);
     if body.unreadable {
         flags.push(FLAG_BODY_UNREADABLE);
     }
@@ -342,7 +346,7 @@ fn body_start(raw: &[u8]) -> usize {
     raw.len()
 }
 
-fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFacts {
+fn body_facts(head: &Message<'_>, raw: &[u8]) -> BodyFacts {
     let Some(root) = head.parts.first() else {
         return BodyFacts::default();
     };
@@ -386,7 +390,7 @@ fn body_facts(parser: &MessageParser, head: &Message<'_>, raw: &[u8]) -> BodyFac
     }
     // A body the MIME parser cannot take apart (it panics on some hostile structures)
     // leaves the message's header facts standing, flagged.
-    let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(raw))) {
+    let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| BODY.parse(raw))) {
         Ok(Some(msg)) => msg,
         Ok(None) => return BodyFacts::default(),
         Err(_) => {
