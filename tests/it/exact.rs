@@ -659,9 +659,12 @@ fn focus_fragmented_and_meeting_quality_of_a_known_week() {
 #[test]
 fn network_counts_people_met_twice_in_four_weeks() {
     // Week of 2024-01-15: Alice mails Bob twice, Carol and Erin once, ext@other.org twice,
-    // and Dave once besides a meeting with him. Week of 2024-01-29: Erin again. Her network
-    // is who she met twice in the four weeks up to a week: Bob and Dave (and the outsider)
-    // in the first; Bob, Dave and Erin (and the outsider) in the third.
+    // and Dave once besides a meeting with him. Week of 2024-01-29: Erin again. Week of
+    // 2024-02-12: Erin once more. Her network is who she met twice in the four weeks up to a
+    // week: Bob and Dave (and the outsider) in the first; Bob, Dave and Erin (and the
+    // outsider) in the third; Erin alone in the fifth. (The query keeps each pair's weeks as
+    // bits of blocks of 52 weeks, and 2024-02-05 starts one: the fifth week's window reaches
+    // back into the block before.)
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("alice");
     let sends = [
@@ -673,6 +676,7 @@ fn network_counts_people_met_twice_in_four_weeks() {
         ("16 Jan 2024 09:50", "ext@other.org"),
         ("16 Jan 2024 11:00", "dave@ex.org"),
         ("30 Jan 2024 09:00", "erin@ex.org"),
+        ("13 Feb 2024 09:00", "erin@ex.org"),
     ];
     for (i, (date, to)) in sends.iter().enumerate() {
         write(
@@ -700,14 +704,14 @@ fn network_counts_people_met_twice_in_four_weeks() {
                  from person_week_network where person_id = '{alice}' order by week"
             ),
         ),
-        "w,i,e,n\n2024-01-15,2,1,8\n2024-01-29,3,1,1\n"
+        "w,i,e,n\n2024-01-15,2,1,8\n2024-01-29,3,1,1\n2024-02-12,1,0,1\n"
     );
 
     // Between groups: Alice and Bob are unit a, Carol, Dave and Erin unit b. In the first
     // week Alice met Bob twice (a), Carol, Erin once and Dave twice (b: 4 interactions, 3
-    // people) and the outsider twice; in the third, Erin once. Alice is unit a's only active
-    // person, so a minimum group size of 2 hides every row. (Her weeks are too light to pass
-    // validation: they are kept here.)
+    // people) and the outsider twice; in the third and the fifth, Erin once. Alice is unit
+    // a's only active person, so a minimum group size of 2 hides every row. (Her weeks are
+    // too light to pass validation: they are kept here.)
     let roster = dir.path().join("people.csv");
     std::fs::write(
         &roster,
@@ -742,7 +746,8 @@ fn network_counts_people_met_twice_in_four_weeks() {
          2024-01-15,a,(external),2.0,1.0,1\n\
          2024-01-15,a,a,2.0,1.0,1\n\
          2024-01-15,a,b,4.0,3.0,1\n\
-         2024-01-29,a,b,1.0,1.0,1\n"
+         2024-01-29,a,b,1.0,1.0,1\n\
+         2024-02-12,a,b,1.0,1.0,1\n"
     );
     assert_eq!(groups("2"), "w,unit,with_unit,i,c,people\n");
 }
