@@ -16,5 +16,5 @@ SELECT
     CAST(date_trunc('week', a.start_utc) AS DATE) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM activities a
-LEFT JOIN timed t ON t.activity_id = a.activity_id
+LEFT JOIN timed t ON t.activity_id = a.activity_id AND t.source = 'document'
 WHERE a.source = 'document' AND a.action = 'copy'

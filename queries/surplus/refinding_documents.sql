@@ -26,6 +26,6 @@ SELECT
     CAST(date_trunc('week', v.start_utc) AS DATE) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM views v
-LEFT JOIN timed t ON t.activity_id = v.activity_id
+LEFT JOIN timed t ON t.activity_id = v.activity_id AND t.source = 'document'
 WHERE v.previous IS NOT NULL
   AND date_part('epoch', v.start_utc) - date_part('epoch', v.previous) <= 28 * 86400

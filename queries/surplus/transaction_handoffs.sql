@@ -24,5 +24,5 @@ SELECT
     CAST(date_trunc('week', s.start_utc) AS DATE) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM steps s
-LEFT JOIN timed t ON t.activity_id = s.activity_id
+LEFT JOIN timed t ON t.activity_id = s.activity_id AND t.source = 'transaction'
 WHERE s.before IS NOT NULL AND s.before <> s.person_id
