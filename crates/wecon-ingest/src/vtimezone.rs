@@ -126,25 +126,22 @@ fn onsets(o: &Observance, lo: i32, hi: i32) -> Vec<i64> {
 }
 
 /// The definition's offset (seconds east of UTC) at each instant, from its observances.
-fn offsets_at(obs: &[Observance], instants: &[i64], year: i32) -> Option<Vec<i32>> {
+fn offsets_at(obs: &[Observance], before_all: i32, instants: &[i64], year: i32) -> Vec<i32> {
     let mut changes: Vec<(i64, i32)> = obs
         .iter()
         .flat_map(|o| onsets(o, year - 2, year + 1).into_iter().map(|t| (t, o.to)))
         .collect();
     changes.sort();
-    let before_all = obs.iter().min_by_key(|o| o.start).map(|o| o.from)?;
-    Some(
-        instants
-            .iter()
-            .map(|t| {
-                changes
-                    .iter()
-                    .rev()
-                    .find(|(at, _)| at <= t)
-                    .map_or(before_all, |(_, to)| *to)
-            })
-            .collect(),
-    )
+    instants
+        .iter()
+        .map(|t| {
+            changes
+                .iter()
+                .rev()
+                .find(|(at, _)| at <= t)
+                .map_or(before_all, |(_, to)| *to)
+        })
+        .collect()
 }
 
 /// Twice a month over the year, noon UTC.
@@ -186,10 +183,16 @@ const PREFERRED: &[&str] = &[
 /// The IANA zone whose offsets equal the definition's at every sample instant of `year`;
 /// one whose city appears in the TZID wins, then the preferred ones, then the first by name.
 fn matching_zone(tzid: &str, obs: &[Observance], year: i32) -> Option<chrono_tz::Tz> {
+    // Before the first onset, the earliest observance's `from` offset holds.
+    let before_all = obs.iter().min_by_key(|o| o.start)?.from;
     let instants = sample_instants(year);
-    let wanted = offsets_at(obs, &instants, year)?;
+    // The definition's offsets, worked out only when a zone must be checked against them:
+    // expanding its yearly rules from their first onset (often 1970 or 1601) is most of the
+    // cost, and a TZID that names a zone does not need them.
+    let offsets = std::cell::OnceCell::new();
+    let wanted = || offsets.get_or_init(|| offsets_at(obs, before_all, &instants, year));
     let matches = |tz: &chrono_tz::Tz| {
-        instants.iter().zip(&wanted).all(|(t, w)| {
+        instants.iter().zip(wanted()).all(|(t, w)| {
             DateTime::<Utc>::from_timestamp(*t, 0).map(|d| {
                 tz.offset_from_utc_datetime(&d.naive_utc())
                     .fix()
@@ -243,6 +246,7 @@ fn matching_zone(tzid: &str, obs: &[Observance], year: i32) -> Option<chrono_tz:
         return Some(*tz);
     }
     // A fixed offset of whole hours: `Etc/GMT-1` is UTC+1 (POSIX signs).
+    let wanted = wanted();
     let first = *wanted.first()?;
     if wanted.iter().all(|w| *w == first) && first % 3600 == 0 {
         let h = -first / 3600;
@@ -270,14 +274,21 @@ pub(crate) fn zones(roots: &[Component<'_>], year: i32) -> HashMap<String, chron
     for r in roots {
         collect(r, &mut vtzs);
     }
-    vtzs.into_iter()
-        .filter_map(|v| {
-            let tzid = value(v, "TZID")?.trim().trim_matches('"').to_string();
-            let obs = observances(v);
-            let tz = matching_zone(&tzid, &obs, year)?;
-            Some((tzid, tz))
-        })
-        .collect()
+    // Exports repeat a definition (one per event, in some); the last of a TZID that matches
+    // a zone stands, each matched once.
+    let mut zones = HashMap::new();
+    for v in vtzs.into_iter().rev() {
+        let Some(tzid) = value(v, "TZID").map(|t| t.trim().trim_matches('"')) else {
+            continue;
+        };
+        if zones.contains_key(tzid) {
+            continue;
+        }
+        if let Some(tz) = matching_zone(tzid, &observances(v), year) {
+            zones.insert(tzid.to_string(), tz);
+        }
+    }
+    zones
 }
 
 #[cfg(test)]
@@ -311,6 +322,36 @@ mod tests {
             f.offset_from_utc_datetime(&t).fix().local_minus_utc(),
             3 * 3600
         );
+    }
+
+    #[test]
+    fn a_repeated_definition_is_taken_from_its_last_copy_that_matches() {
+        let definition = |tzid: &str, offset: &str| {
+            format!(
+                "BEGIN:VTIMEZONE\r\nTZID:{tzid}\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n\
+                 TZOFFSETFROM:{offset}\r\nTZOFFSETTO:{offset}\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n"
+            )
+        };
+        let calendar =
+            |parts: &[String]| format!("BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n", parts.concat());
+        let offset_in_july = |tz: chrono_tz::Tz| {
+            let t = chrono::NaiveDate::from_ymd_opt(2024, 7, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap();
+            tz.offset_from_utc_datetime(&t).fix().local_minus_utc()
+        };
+        let plus3 = definition("Office", "+0300");
+        let minus5 = definition("Office", "-0500");
+        // No observance: no zone, so an earlier copy stands.
+        let empty = "BEGIN:VTIMEZONE\r\nTZID:Office\r\nEND:VTIMEZONE\r\n".to_string();
+        let of = |parts: &[String]| offset_in_july(zones_of(&calendar(parts), 2024)["Office"]);
+        assert_eq!(of(&[plus3.clone(), minus5.clone()]), -5 * 3600);
+        assert_eq!(
+            of(&[minus5.clone(), plus3.clone(), plus3.clone()]),
+            3 * 3600
+        );
+        assert_eq!(of(&[minus5, empty]), -5 * 3600);
     }
 
     #[test]
