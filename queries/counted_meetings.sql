@@ -13,13 +13,16 @@ CREATE OR REPLACE VIEW counted_meetings AS
 SELECT
     c.*,
     date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
-FROM classified c CROSS JOIN profile p
+FROM classified c
+-- The profile's constants as scalar subqueries, not a join to the one-row `profile` (which
+-- became a nested-loop join evaluating these conditions as its filter; see `timed`).
 WHERE c.source = 'calendar'
   AND c.process IS NOT NULL
   AND NOT COALESCE(c.is_cancelled, false)
   AND NOT COALESCE(c.is_all_day, false)
   AND (COALESCE(c.is_organizer, false) OR c.response = 'accepted')
   AND c.participants >= 2
-  AND c.participants < p.meeting_max_attendees
-  AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) < p.meeting_max_hours * 3600.0
-  AND (NOT p.meeting_requires_busy OR COALESCE(c.show_as, 'busy') = 'busy')
+  AND c.participants < (SELECT meeting_max_attendees FROM profile)
+  AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc)
+      < (SELECT meeting_max_hours FROM profile) * 3600.0
+  AND (NOT (SELECT meeting_requires_busy FROM profile) OR COALESCE(c.show_as, 'busy') = 'busy')

@@ -23,10 +23,10 @@
 -- METRICS.md §2.
 -- Edit freely: `person_week_process` and `person_week_collaboration` read this view.
 CREATE OR REPLACE VIEW timed AS
-WITH p AS (
-    SELECT * FROM profile
-),
-counted_messages AS (
+-- The profile's constants are read as scalar subqueries: joined to the one-row `profile`, the
+-- messages became a nested-loop join evaluating the whole CASE below as its filter, most of
+-- this view's time.
+WITH counted_messages AS (
     SELECT
         c.activity_id,
         c.person_id,
@@ -35,20 +35,26 @@ counted_messages AS (
         c.action,
         c.start_utc,
         CASE
-            WHEN c.source = 'email' AND c.action = 'send' THEN p.email_sent_minutes
+            WHEN c.source = 'email' AND c.action = 'send'
+                THEN (SELECT email_sent_minutes FROM profile)
             WHEN c.source = 'email' AND c.action = 'receive'
                  AND c.recipient_role IN ('to', 'cc')
-                 AND NOT (p.received_requires_seen AND c.seen IS NOT DISTINCT FROM false)
-                THEN p.email_read_minutes
-            WHEN c.source = 'chat' AND c.action = 'post' THEN p.chat_sent_minutes
-            WHEN c.source = 'document' AND c.process = 'store' THEN p.document_store_minutes
-            WHEN c.source = 'document' AND c.process = 'search' THEN p.document_view_minutes
-            WHEN c.source = 'document' AND c.process = 'share' THEN p.document_share_minutes
-            WHEN c.source = 'search' THEN p.search_minutes
-            WHEN c.source = 'transaction' THEN p.transaction_step_minutes
+                 AND NOT ((SELECT received_requires_seen FROM profile)
+                          AND c.seen IS NOT DISTINCT FROM false)
+                THEN (SELECT email_read_minutes FROM profile)
+            WHEN c.source = 'chat' AND c.action = 'post'
+                THEN (SELECT chat_sent_minutes FROM profile)
+            WHEN c.source = 'document' AND c.process = 'store'
+                THEN (SELECT document_store_minutes FROM profile)
+            WHEN c.source = 'document' AND c.process = 'search'
+                THEN (SELECT document_view_minutes FROM profile)
+            WHEN c.source = 'document' AND c.process = 'share'
+                THEN (SELECT document_share_minutes FROM profile)
+            WHEN c.source = 'search' THEN (SELECT search_minutes FROM profile)
+            WHEN c.source = 'transaction' THEN (SELECT transaction_step_minutes FROM profile)
             ELSE 0.0
         END * 60.0 AS nominal_seconds
-    FROM classified c CROSS JOIN p
+    FROM classified c
     WHERE c.source IN ('email', 'chat', 'document', 'search', 'transaction')
       AND c.process IS NOT NULL
 ),
