@@ -8,7 +8,7 @@
 -- Source: Viva Insights network metrics, as summarised in METRICS.md §3.
 CREATE OR REPLACE VIEW network_pair_weeks AS
 WITH meaningful AS (
-    SELECT a.person_id, CAST(date_trunc('week', a.start_utc) AS DATE) AS week, a.parties, a.external_parties
+    SELECT a.person_id, utc_week(a.start_utc) AS week, a.parties, a.external_parties
     FROM activities a
     WHERE a.parties IS NOT NULL
       AND (
@@ -18,7 +18,7 @@ WITH meaningful AS (
           OR (a.source IN ('call', 'chat') AND a.participants BETWEEN 2 AND 8)
       )
     UNION ALL
-    SELECT a.person_id, CAST(date_trunc('week', a.start_utc) AS DATE), a.parties, a.external_parties
+    SELECT a.person_id, utc_week(a.start_utc), a.parties, a.external_parties
     FROM activities a
     JOIN counted_meetings m ON m.activity_id = a.activity_id
     WHERE a.parties IS NOT NULL AND a.participants <= 18

@@ -33,7 +33,7 @@ WITH base AS (
     GROUP BY person_id, week
 ),
 sent AS (
-    SELECT DISTINCT person_id, CAST(date_trunc('week', start_utc) AS DATE) AS week
+    SELECT DISTINCT person_id, utc_week(start_utc) AS week
     FROM activities
     WHERE (source = 'email' AND action = 'send') OR (source = 'chat' AND action = 'post')
 )

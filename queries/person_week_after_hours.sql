@@ -33,7 +33,7 @@ flagged AS (
 )
 SELECT
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     SUM(CASE WHEN after THEN seconds ELSE 0 END) / 3600.0 AS after_hours,
     SUM(CASE WHEN after AND source IN ('calendar', 'call') THEN seconds ELSE 0 END) / 3600.0
         AS after_hours_meetings,
@@ -42,5 +42,5 @@ SELECT
     SUM(seconds) / 3600.0 AS timed_hours,
     SUM(CASE WHEN after THEN seconds ELSE 0 END) / NULLIF(SUM(seconds), 0) AS after_hours_share
 FROM flagged
-GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+GROUP BY person_id, utc_week(start_utc)
 ORDER BY person_id, week

@@ -48,10 +48,10 @@ merged AS (
 )
 SELECT
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     SUM(raw_seconds) / 3600.0 AS raw_hours,
     SUM(union_seconds) / 3600.0 AS collaboration_hours,
     (SUM(raw_seconds) - SUM(union_seconds)) / 3600.0 AS overlap_hours
 FROM merged
-GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+GROUP BY person_id, utc_week(start_utc)
 ORDER BY person_id, week

@@ -32,7 +32,7 @@ redundant AS (
 meetings AS (
     SELECT
         c.person_id,
-        CAST(date_trunc('week', c.start_utc) AS DATE) AS week,
+        utc_week(c.start_utc) AS week,
         c.seconds / 3600.0 AS hours,
         c.participants,
         COALESCE(c.is_organizer, false) AS organised,

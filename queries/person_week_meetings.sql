@@ -46,11 +46,11 @@ merged AS (
 )
 SELECT
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     SUM(meetings) AS meetings,
     SUM(scheduled_seconds) / 3600.0 AS scheduled_hours,
     SUM(union_seconds) / 3600.0 AS adjusted_hours,
     (SUM(scheduled_seconds) - SUM(union_seconds)) / 3600.0 AS conflicting_hours
 FROM merged
-GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+GROUP BY person_id, utc_week(start_utc)
 ORDER BY person_id, week

@@ -35,9 +35,9 @@ during AS (
 )
 SELECT
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     COUNT(*) AS messages,
     SUM(seconds) / 3600.0 AS multitasking_hours
 FROM during
-GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+GROUP BY person_id, utc_week(start_utc)
 ORDER BY person_id, week

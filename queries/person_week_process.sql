@@ -9,10 +9,10 @@
 -- METRICS.md §2.
 SELECT
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     process,
     SUM(seconds) / 3600.0 AS hours,
     COUNT(*) AS activities
 FROM timed
-GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE), process
+GROUP BY person_id, utc_week(start_utc), process
 ORDER BY person_id, week, process

@@ -27,7 +27,7 @@ WITH steps AS (
         COALESCE(p.unit, '(no unit)') AS unit,
         a.person_id,
         a.object_id AS item,
-        CAST(date_trunc('week', a.start_utc) AS DATE) AS week,
+        utc_week(a.start_utc) AS week,
         COALESCE(t.seconds, 0.0) AS seconds
     FROM activities a
     LEFT JOIN people p ON p.person_id = a.person_id
@@ -42,7 +42,7 @@ attendances AS (
         COALESCE(p.unit, '(no unit)') AS unit,
         COALESCE(m.is_organizer, false) AS is_organizer,
         m.participants,
-        CAST(date_trunc('week', m.start_utc) AS DATE) AS week,
+        utc_week(m.start_utc) AS week,
         m.seconds
     FROM counted_meetings m
     LEFT JOIN people p ON p.person_id = m.person_id
@@ -79,7 +79,7 @@ document_events AS (
         c.process,
         c.start_utc,
         COALESCE(p.unit, '(no unit)') AS unit,
-        CAST(date_trunc('week', c.start_utc) AS DATE) AS week,
+        utc_week(c.start_utc) AS week,
         COALESCE(t.seconds, 0.0) AS seconds,
         ROW_NUMBER() OVER (PARTITION BY c.object_id ORDER BY c.start_utc, c.activity_id) AS position
     FROM classified c

@@ -21,9 +21,9 @@
 -- Source: Viva Insights / Workplace Analytics data validation guidance, as summarised in
 -- METRICS.md §5.
 WITH person_week AS (
-    SELECT person_id, CAST(date_trunc('week', start_utc) AS DATE) AS week, SUM(seconds) / 3600.0 AS hours
+    SELECT person_id, utc_week(start_utc) AS week, SUM(seconds) / 3600.0 AS hours
     FROM timed
-    GROUP BY person_id, CAST(date_trunc('week', start_utc) AS DATE)
+    GROUP BY person_id, utc_week(start_utc)
 ),
 span AS (
     SELECT MIN(week) AS first_week, MAX(week) AS last_week FROM person_week

@@ -4,8 +4,9 @@ CSV as wecon does.
 
     python duck.py DATASET OUT PROFILE_TOML [WECON_RESULTS]
 
-Only what DuckDB lacks is defined here: the two functions wecon adds to DataFusion
-(`local_week_minute`, `local_micros`, as macros over DuckDB's ICU time zones) and the
+Only what DuckDB lacks is defined here: the three functions wecon adds to DataFusion
+(`local_week_minute`, `local_micros`, as macros over DuckDB's ICU time zones, and
+`utc_week`, as `date_trunc` in the session's UTC) and the
 one-row `profile` table and the `levers` table. Prints each metric's row count. Given wecon's results folder of the
 same dataset, it also compares every table value for value (numbers to 1e-6) and exits 1 on a
 difference.
@@ -32,6 +33,7 @@ con.execute(f"CREATE VIEW activities AS SELECT * FROM read_parquet('{dataset}/ac
 for t in ["people", "ingest_log"]:
     con.execute(f"CREATE VIEW {t} AS SELECT * FROM read_parquet('{dataset}/{t}.parquet')")
 con.execute("""CREATE MACRO local_micros(ts, tz) AS epoch_us(timezone(COALESCE(tz, 'UTC'), ts))""")
+con.execute("""CREATE MACRO utc_week(ts) AS CAST(date_trunc('week', ts) AS DATE)""")
 con.execute(
     """CREATE MACRO local_week_minute(ts, tz) AS
        (isodow(timezone(COALESCE(tz, 'UTC'), ts)) - 1) * 1440

@@ -10,7 +10,7 @@ CREATE OR REPLACE VIEW lever_bulk_mail AS
 SELECT
     t.activity_id,
     t.person_id,
-    CAST(date_trunc('week', t.start_utc) AS DATE) AS week,
+    utc_week(t.start_utc) AS week,
     t.seconds AS base_seconds
 FROM timed t
 JOIN activities a ON a.activity_id = t.activity_id

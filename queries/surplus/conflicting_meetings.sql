@@ -21,7 +21,7 @@ WITH ordered AS (
 SELECT
     activity_id,
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     date_part('epoch', LEAST(end_utc, ended_before)) - date_part('epoch', start_utc) AS base_seconds
 FROM ordered
 WHERE ended_before > start_utc

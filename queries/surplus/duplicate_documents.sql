@@ -13,7 +13,7 @@ CREATE OR REPLACE VIEW lever_duplicate_documents AS
 SELECT
     a.activity_id,
     a.person_id,
-    CAST(date_trunc('week', a.start_utc) AS DATE) AS week,
+    utc_week(a.start_utc) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM activities a
 LEFT JOIN timed t ON t.activity_id = a.activity_id AND t.source = 'document'

@@ -10,7 +10,7 @@ CREATE OR REPLACE VIEW lever_large_meetings AS
 SELECT
     activity_id,
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     seconds AS base_seconds
 FROM counted_meetings
 WHERE participants >= 9 AND NOT COALESCE(is_organizer, false)

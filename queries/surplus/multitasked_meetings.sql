@@ -30,10 +30,10 @@ sent AS (
 SELECT
     m.activity_id,
     m.person_id,
-    CAST(date_trunc('week', m.start_utc) AS DATE) AS week,
+    utc_week(m.start_utc) AS week,
     LEAST(SUM(LEAST(x.seconds, m.e - x.s)), MAX(m.seconds)) AS base_seconds
 FROM meeting_days m
 JOIN sent x
   ON x.person_id = m.person_id AND CAST(floor(x.s / 86400.0) AS BIGINT) = m.day
  AND x.s >= m.s AND x.s < m.e
-GROUP BY m.activity_id, m.person_id, CAST(date_trunc('week', m.start_utc) AS DATE)
+GROUP BY m.activity_id, m.person_id, utc_week(m.start_utc)

@@ -23,7 +23,7 @@ WITH views AS (
 SELECT
     v.activity_id,
     v.person_id,
-    CAST(date_trunc('week', v.start_utc) AS DATE) AS week,
+    utc_week(v.start_utc) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM views v
 LEFT JOIN timed t ON t.activity_id = v.activity_id AND t.source = 'document'

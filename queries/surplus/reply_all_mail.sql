@@ -25,7 +25,7 @@ WITH mail AS (
 SELECT
     t.activity_id,
     t.person_id,
-    CAST(date_trunc('week', t.start_utc) AS DATE) AS week,
+    utc_week(t.start_utc) AS week,
     t.seconds AS base_seconds
 FROM timed t
 JOIN mail m ON m.activity_id = t.activity_id

@@ -9,7 +9,7 @@ CREATE OR REPLACE VIEW lever_short_notice_meetings AS
 SELECT
     activity_id,
     person_id,
-    CAST(date_trunc('week', start_utc) AS DATE) AS week,
+    utc_week(start_utc) AS week,
     seconds AS base_seconds
 FROM counted_meetings
 WHERE created_utc IS NOT NULL

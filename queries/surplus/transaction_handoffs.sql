@@ -21,7 +21,7 @@ WITH steps AS (
 SELECT
     s.activity_id,
     s.person_id,
-    CAST(date_trunc('week', s.start_utc) AS DATE) AS week,
+    utc_week(s.start_utc) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM steps s
 LEFT JOIN timed t ON t.activity_id = s.activity_id AND t.source = 'transaction'
