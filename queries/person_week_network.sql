@@ -64,8 +64,7 @@ windows AS (
 networks AS (
     SELECT
         w.person_id,
-        w.block,
-        b.bit,
+        w.block * 52 + b.bit - 3 AS i,
         SUM(CASE WHEN (w.outside >> b.bit) & 1 = 1 THEN 0 ELSE 1 END) AS internal_network,
         SUM(CASE WHEN (w.outside >> b.bit) & 1 = 1 THEN 1 ELSE 0 END) AS external_network
     FROM windows w
@@ -76,17 +75,11 @@ networks AS (
             (46), (47), (48), (49), (50), (51), (52), (53), (54)
     ) AS b(bit)
     WHERE (w.qualifies >> b.bit) & 1 = 1
-    GROUP BY w.person_id, w.block, b.bit
+    GROUP BY w.person_id, w.block * 52 + b.bit - 3
 ),
 person_weeks AS (
-    SELECT person_id, week, CAST((i - k) / 52 AS BIGINT) AS block, k + 3 AS bit
-    FROM (
-        SELECT person_id, week, i, ((i % 52) + 52) % 52 AS k
-        FROM (
-            SELECT DISTINCT person_id, week, CAST((week - DATE '0001-01-01') / 7 AS BIGINT) AS i
-            FROM person_week_process
-        ) AS d
-    ) AS p
+    SELECT DISTINCT person_id, week, CAST((week - DATE '0001-01-01') / 7 AS BIGINT) AS i
+    FROM person_week_process
 )
 SELECT
     pw.person_id,
@@ -95,7 +88,7 @@ SELECT
     COALESCE(n.external_network, 0) AS external_network,
     COALESCE(i.n, 0) AS interactions
 FROM person_weeks pw
-LEFT JOIN networks n ON n.person_id = pw.person_id AND n.block = pw.block AND n.bit = pw.bit
+LEFT JOIN networks n ON n.person_id = pw.person_id AND n.i = pw.i
 LEFT JOIN (
     SELECT person_id, week, SUM(n) AS n FROM network_pair_weeks GROUP BY person_id, week
 ) i ON i.person_id = pw.person_id AND i.week = pw.week
