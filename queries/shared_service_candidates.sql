@@ -31,6 +31,7 @@ WITH steps AS (
         COALESCE(t.seconds, 0.0) AS seconds
     FROM activities a
     LEFT JOIN people p ON p.person_id = a.person_id
+    -- Only timed's transaction rows can match: the filter keeps the join's table small.
     LEFT JOIN timed t ON t.activity_id = a.activity_id AND t.source = 'transaction'
     WHERE a.source = 'transaction' AND a.category IS NOT NULL
 ),
@@ -84,6 +85,7 @@ document_events AS (
         ROW_NUMBER() OVER (PARTITION BY c.object_id ORDER BY c.start_utc, c.activity_id) AS position
     FROM classified c
     LEFT JOIN people p ON p.person_id = c.person_id
+    -- Only timed's document rows can match: the filter keeps the join's table small.
     LEFT JOIN timed t ON t.activity_id = c.activity_id AND t.source = 'document'
     WHERE c.source = 'document' AND c.object_id IS NOT NULL AND c.process IS NOT NULL
 ),

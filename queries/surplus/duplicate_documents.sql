@@ -16,5 +16,6 @@ SELECT
     utc_week(a.start_utc) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM activities a
+-- Only timed's document rows can match: the filter keeps the join's table small.
 LEFT JOIN timed t ON t.activity_id = a.activity_id AND t.source = 'document'
 WHERE a.source = 'document' AND a.action = 'copy'

@@ -26,6 +26,7 @@ SELECT
     utc_week(v.start_utc) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM views v
+-- Only timed's document rows can match: the filter keeps the join's table small.
 LEFT JOIN timed t ON t.activity_id = v.activity_id AND t.source = 'document'
 WHERE v.previous IS NOT NULL
   AND date_part('epoch', v.start_utc) - date_part('epoch', v.previous) <= 28 * 86400

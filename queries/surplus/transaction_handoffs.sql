@@ -24,5 +24,6 @@ SELECT
     utc_week(s.start_utc) AS week,
     COALESCE(t.seconds, 0.0) AS base_seconds
 FROM steps s
+-- Only timed's transaction rows can match: the filter keeps the join's table small.
 LEFT JOIN timed t ON t.activity_id = s.activity_id AND t.source = 'transaction'
 WHERE s.before IS NOT NULL AND s.before <> s.person_id
