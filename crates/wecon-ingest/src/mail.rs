@@ -19,8 +19,8 @@ use crate::identity::Identities;
 use crate::records::Emit;
 
 /// The parser of every message's headers: only the fields wecon reads are parsed (the MIME
-/// fields say what the body is); every other field is kept raw. mail-parser's default would also parse
-/// each `Received` stamp (5% of the CPU of ingesting a large mbox), list field and
+/// fields say what the body is); every other field is kept raw. mail-parser's default would
+/// also parse each `Received` stamp (5% of the CPU of ingesting a large mbox), list field and
 /// `Return-Path`; the stamps give a fallback date, needed only without a usable `Date`.
 static PARSER: std::sync::LazyLock<MessageParser> = std::sync::LazyLock::new(|| {
     MessageParser::new()

@@ -6,11 +6,12 @@
 //! transaction log, a Slack export. Each is recorded in the dataset's `units.json` with the
 //! content hash of its files (BLAKE3) and what reading it gave besides its rows: its
 //! ingest-log entries, the people it showed, and the meeting invitations its mail held,
-//! already made its owner's and pseudonymised ([`OwnedCalendar`]). The next ingest into the same folder, with
-//! the same key, rosters, window, `--owner` and `--map` (the record's `context`), does not
-//! read an input whose hash is unchanged: its rows are copied from the previous dataset and
-//! its record stands in for the reading. The rows are checked against the record first (by
-//! source, under the input's path): an input whose rows are not all there is read again.
+//! already made its owner's and pseudonymised ([`OwnedCalendar`]). The next ingest into the
+//! same folder, with the same key, rosters, window, `--owner` and `--map` (the record's
+//! `context`), does not read an input whose hash is unchanged: its rows are copied from the
+//! previous dataset and its record stands in for the reading. The rows are checked against
+//! the record first (by source, under the input's path): an input whose rows are not all
+//! there is read again.
 //!
 //! What depends on several inputs is redone on every run from all of them: calendars are
 //! expanded in the window the whole data spans, invitations are checked against the

@@ -175,29 +175,15 @@ pub struct FileSum {
     pub sha256: String,
 }
 
-impl FileSum {
-    /// The sum of `bytes` bytes fed to `hasher`.
-    pub fn from_hasher(hasher: sha2::Sha256, bytes: u64) -> Self {
-        use sha2::Digest;
-        FileSum {
-            bytes,
-            sha256: hex::encode(hasher.finalize()),
-        }
-    }
-
-    /// The sum of a file's bytes read whole.
-    pub fn of(data: &[u8]) -> Self {
-        use sha2::Digest;
-        Self::from_hasher(sha2::Sha256::new_with_prefix(data), data.len() as u64)
-    }
-}
-
 /// The SHA-256 of a file, read in 64 KiB pieces.
 pub fn file_sum(path: &Path) -> std::io::Result<FileSum> {
     use sha2::Digest;
     let mut hasher = sha2::Sha256::new();
     let bytes = read_in_pieces(path, |piece| hasher.update(piece))?;
-    Ok(FileSum::from_hasher(hasher, bytes))
+    Ok(FileSum {
+        bytes,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
 /// Reads a file to its end in 64 KiB pieces, handing each to `piece`; returns its bytes.
