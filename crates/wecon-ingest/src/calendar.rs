@@ -249,6 +249,17 @@ pub(crate) fn own(
     ids: &Identities,
     pseudo: &Pseudonymiser,
 ) -> OwnedCalendar {
+    // Pseudonyms of the people named, each worked out once for the file (a team's members
+    // are on most of its events).
+    let mut names: HashMap<String, String> = HashMap::new();
+    let mut person = |a: &str| -> String {
+        if let Some(name) = names.get(a) {
+            return name.clone();
+        }
+        let name = pseudo.person(a);
+        names.insert(a.to_string(), name.clone());
+        name
+    };
     let events = cal
         .events
         .into_iter()
@@ -266,7 +277,7 @@ pub(crate) fn own(
             people.dedup();
             let internal_participants = ids.count_internal(people.iter().copied(), owner);
             let (parties, external_parties) =
-                ids.party_pseudonyms(people.iter().copied(), owner, pseudo);
+                ids.party_pseudonyms_with(people.iter().copied(), owner, &mut person);
             let response = match e.attendees.get(owner) {
                 Some((partstat, _)) => match partstat.as_str() {
                     "accepted" | "tentative" | "declined" => partstat.clone(),
@@ -417,10 +428,11 @@ fn top_level_properties(text: &str) -> Vec<(&str, &str)> {
     let mut depth = 0usize;
     let mut out = Vec::new();
     for line in text.lines() {
-        let upper = line.trim().to_ascii_uppercase();
-        if upper.starts_with("BEGIN:") {
+        let t = line.trim().as_bytes();
+        let starts = |tag: &[u8]| t.len() >= tag.len() && t[..tag.len()].eq_ignore_ascii_case(tag);
+        if starts(b"BEGIN:") {
             depth += 1;
-        } else if upper.starts_with("END:") {
+        } else if starts(b"END:") {
             depth = depth.saturating_sub(1);
         } else if depth == 1
             && let Some((name, value)) = line.split_once(':')

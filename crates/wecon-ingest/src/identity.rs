@@ -79,6 +79,17 @@ impl Identities {
         owner: &str,
         pseudo: &wecon_model::Pseudonymiser,
     ) -> Parties {
+        self.party_pseudonyms_with(parties, owner, |a| pseudo.person(a))
+    }
+
+    /// [`Identities::party_pseudonyms`] with each person's pseudonym from `person`: one
+    /// that remembers them saves a keyed hash for each person named again.
+    pub(crate) fn party_pseudonyms_with<'a>(
+        &self,
+        parties: impl IntoIterator<Item = &'a str>,
+        owner: &str,
+        mut person: impl FnMut(&str) -> String,
+    ) -> Parties {
         let mut others: Vec<&str> = parties
             .into_iter()
             .filter(|a| *a != owner && !a.is_empty())
@@ -92,7 +103,7 @@ impl Identities {
         let mut all = Vec::with_capacity(others.len());
         let mut external = Vec::new();
         for a in others {
-            let id = pseudo.person(a);
+            let id = person(a);
             if self.inside(a, owner) == Some(false) {
                 external.push(id.clone());
             }
