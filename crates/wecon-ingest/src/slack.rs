@@ -182,12 +182,12 @@ pub(crate) fn read_export(
         }
     }
 
-    // Ordered, so the input's record (units.json) is the same from run to run.
-    let mut posters: BTreeMap<String, Option<String>> = BTreeMap::new();
+    // Conversation folders, in name order; other files are logged as they are met.
     let mut entries: Vec<_> = std::fs::read_dir(root)
         .map(|r| r.filter_map(Result::ok).collect())
         .unwrap_or_default();
     entries.sort_by_key(|e| e.file_name());
+    let mut folders = Vec::new();
     for entry in entries {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -210,62 +210,65 @@ pub(crate) fn read_export(
             }
             continue;
         }
-        if !path.is_dir() {
-            continue;
+        if path.is_dir() {
+            folders.push((path, name));
         }
-        let mut days: Vec<_> = std::fs::read_dir(&path)
-            .map(|r| r.filter_map(Result::ok).map(|e| e.path()).collect())
-            .unwrap_or_default();
-        days.sort();
-        // Day files are read and their posts made in parallel, then taken in the files' order.
-        let read: Vec<Day> = days
-            .par_iter()
-            .map(|day| read_day(day, &name, &users, window, pseudo))
-            .collect();
-        let mut conversation = Vec::new();
-        let mut conversation_authors: Vec<String> = Vec::new();
-        let mut authors: std::collections::BTreeSet<String> = Default::default();
-        for (path, day) in days.into_iter().zip(read) {
-            if let Some(sum) = day.sum {
-                sums.insert(path, sum);
-            }
-            for (activity, identity) in day.posts {
-                authors.insert(identity.clone());
-                posters
-                    .entry(identity.clone())
-                    .or_insert_with(|| activity.tz.clone());
-                conversation_authors.push(identity);
-                conversation.push(activity);
-            }
-            logs.insert(day.file, day.log);
-        }
-        // Members from the conversation list; a folder the lists do not name counts the
-        // people who posted in it.
-        let listed = members.get(&name).filter(|m| !m.is_empty());
-        let n = listed.map_or(authors.len(), Vec::len).max(1);
-        // The other members, where the conversation list names them: the same for every post
-        // of one author, so hashed once per author (in parallel, as they are given to posts).
-        let parties: HashMap<&str, crate::identity::Parties> = match listed {
-            Some(m) => authors
-                .par_iter()
-                .map(|author| {
-                    let others = ids.party_pseudonyms(m.iter().map(String::as_str), author, pseudo);
-                    (author.as_str(), others)
+    }
+    // Each folder's day files, listed in parallel, with their sizes.
+    let listed: Vec<Vec<(PathBuf, u64)>> = folders
+        .par_iter()
+        .map(|(path, _)| {
+            let mut days: Vec<(PathBuf, u64)> = std::fs::read_dir(path)
+                .map(|r| {
+                    r.filter_map(Result::ok)
+                        .map(|e| (e.path(), e.metadata().map_or(0, |m| m.len())))
+                        .collect()
                 })
-                .collect(),
-            None => HashMap::new(),
-        };
-        conversation
-            .par_iter_mut()
-            .zip(&conversation_authors)
-            .for_each(|(a, author)| {
-                a.participants = n as i32;
-                if let Some((others, external)) = parties.get(author.as_str()) {
-                    a.parties = others.clone();
-                    a.external_parties = external.clone();
+                .unwrap_or_default();
+            days.sort();
+            days
+        })
+        .collect();
+    // Conversations are read side by side, a group of them at a time holding at most
+    // CONVERSATION_GROUP_BYTES of day files (a larger conversation on its own), and taken in
+    // name order: a conversation at a time left both cores idle between its few day files.
+    let ctx = Conversations {
+        users: &users,
+        members: &members,
+        window,
+        pseudo,
+        ids,
+    };
+    // Ordered, so the input's record (units.json) is the same from run to run.
+    let mut posters: BTreeMap<String, Option<String>> = BTreeMap::new();
+    let mut conversations = folders.iter().map(|(_, name)| name).zip(listed).peekable();
+    while conversations.peek().is_some() {
+        let mut group = Vec::new();
+        let mut bytes = 0u64;
+        while let Some((_, days)) = conversations.peek() {
+            let size: u64 = days.iter().map(|d| d.1).sum();
+            if !group.is_empty() && bytes + size > CONVERSATION_GROUP_BYTES {
+                break;
+            }
+            bytes += size;
+            group.extend(conversations.next());
+        }
+        let read: Vec<Conversation> = group
+            .into_par_iter()
+            .map(|(name, days)| ctx.read(name, days))
+            .collect();
+        for c in read {
+            for (path, day) in c.days {
+                if let Some(sum) = day.sum {
+                    sums.insert(path, sum);
                 }
-            });
-        conversation.into_iter().for_each(|a| out.push(a));
+                logs.insert(day.file, day.log);
+            }
+            for (identity, tz) in c.posters {
+                posters.entry(identity).or_insert(tz);
+            }
+            c.posts.into_iter().for_each(|a| out.push(a));
+        }
     }
     posters
         .into_iter()
@@ -277,6 +280,87 @@ pub(crate) fn read_export(
             p
         })
         .collect()
+}
+
+/// At most how many bytes of day files are read side by side (see `read_export`).
+const CONVERSATION_GROUP_BYTES: u64 = 16 << 20;
+
+/// What reading a conversation needs of its export.
+struct Conversations<'a> {
+    users: &'a HashMap<String, User>,
+    /// Folder name → the members' identities, from the conversation lists.
+    members: &'a HashMap<String, Vec<String>>,
+    window: &'a Window,
+    pseudo: &'a Pseudonymiser,
+    ids: &'a Identities,
+}
+
+/// One conversation read: its day files (their logs and sums, posts taken out), its posts in
+/// the files' order, and each post's author with their time zone, in that order.
+struct Conversation {
+    days: Vec<(PathBuf, Day)>,
+    posts: Vec<Activity>,
+    posters: Vec<(String, Option<String>)>,
+}
+
+impl Conversations<'_> {
+    /// Reads the conversation (folder) `name` from its day files, in order: its posts, each
+    /// given the conversation's member count and its author's other members.
+    fn read(&self, name: &str, days: Vec<(PathBuf, u64)>) -> Conversation {
+        // Day files are read and their posts made in parallel, then taken in the files' order.
+        let mut read: Vec<(PathBuf, Day)> = days
+            .into_par_iter()
+            .map(|(path, _)| {
+                let day = read_day(&path, name, self.users, self.window, self.pseudo);
+                (path, day)
+            })
+            .collect();
+        let mut posts = Vec::new();
+        let mut posters = Vec::new();
+        let mut authors: std::collections::BTreeSet<String> = Default::default();
+        for (_, day) in &mut read {
+            for (activity, identity) in std::mem::take(&mut day.posts) {
+                authors.insert(identity.clone());
+                posters.push((identity, activity.tz.clone()));
+                posts.push(activity);
+            }
+        }
+        // Members from the conversation list; a folder the lists do not name counts the
+        // people who posted in it.
+        let listed = self.members.get(name).filter(|m| !m.is_empty());
+        let n = listed.map_or(authors.len(), Vec::len).max(1);
+        // The other members, where the conversation list names them: the same for every post
+        // of one author, so hashed once per author (in parallel, as they are given to posts).
+        let parties: HashMap<&str, crate::identity::Parties> = match listed {
+            Some(m) => authors
+                .par_iter()
+                .map(|author| {
+                    let others = self.ids.party_pseudonyms(
+                        m.iter().map(String::as_str),
+                        author,
+                        self.pseudo,
+                    );
+                    (author.as_str(), others)
+                })
+                .collect(),
+            None => HashMap::new(),
+        };
+        posts
+            .par_iter_mut()
+            .zip(&posters)
+            .for_each(|(a, (author, _))| {
+                a.participants = n as i32;
+                if let Some((others, external)) = parties.get(author.as_str()) {
+                    a.parties = others.clone();
+                    a.external_parties = external.clone();
+                }
+            });
+        Conversation {
+            days: read,
+            posts,
+            posters,
+        }
+    }
 }
 
 /// One day file of a conversation: its log entry, and each post with its author's identity.
