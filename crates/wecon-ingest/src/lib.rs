@@ -722,36 +722,41 @@ pub fn ingest(
         log: i.log,
         invite: Some(i.sent_utc),
     });
-    // Expanded a batch of calendars at a time, so their occurrences are written as they come.
+    // Expanded a batch of calendars at a time, so their occurrences are written as they come;
+    // the next batch is read and expanded while one is written.
     let mut from_invites: Vec<(Activity, i64, String)> = Vec::new();
     // Invitations come after every calendar file, so by then the series the exports hold
     // are known: an invitation's occurrences of those are dropped as they come rather than
     // held to the end (one rejection per invitation VEVENT, however many occurrences).
     let mut dropped: HashMap<(String, String), &'static str> = HashMap::new();
-    loop {
-        let batch: Vec<CalendarInput> = match files.next() {
+    type Expanded = Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)>;
+    let expand = |mut c: CalendarInput| {
+        let acts = calendar::calendar_activities(&c.cal, &cal_window, &pseudo, &mut c.log);
+        (acts, c.log, c.invite)
+    };
+    let mut expand_next = || -> Option<Expanded> {
+        let batch: Expanded = match files.next() {
             Some((paths, parsed)) => paths
                 .par_iter()
                 .zip(parsed)
-                .map(|((path, _), parsed)| read_calendar(path, parsed.take()))
+                .map(|((path, _), parsed)| expand(read_calendar(path, parsed.take())))
                 .collect(),
-            None => invites.by_ref().take(CALENDAR_BATCH).collect(),
+            None => invites
+                .by_ref()
+                .take(CALENDAR_BATCH)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(expand)
+                .collect(),
         };
-        if batch.is_empty() {
-            break;
-        }
-        let batch_bytes: i64 = batch
+        (!batch.is_empty()).then_some(batch)
+    };
+    let mut write = |expanded: Expanded| -> Result<(), IngestError> {
+        let batch_bytes: i64 = expanded
             .iter()
-            .filter(|c| c.invite.is_none())
-            .map(|c| c.log.bytes)
+            .filter(|(_, _, invite)| invite.is_none())
+            .map(|(_, log, _)| log.bytes)
             .sum();
-        let expanded: Vec<(Vec<Activity>, IngestLogEntry, Option<i64>)> = batch
-            .into_par_iter()
-            .map(|mut c| {
-                let acts = calendar::calendar_activities(&c.cal, &cal_window, &pseudo, &mut c.log);
-                (acts, c.log, c.invite)
-            })
-            .collect();
         for (acts, log, invite_sent) in expanded {
             add_people(&mut people, &acts, "calendar");
             match invite_sent {
@@ -783,6 +788,13 @@ pub fn ingest(
             activities.count as u64,
             "calendars",
         );
+        Ok(())
+    };
+    let mut pending = expand_next();
+    while let Some(expanded) = pending {
+        let (next, written) = rayon::join(&mut expand_next, || write(expanded));
+        written?;
+        pending = next;
     }
     progress.finish();
     let kept = keep_invited_meetings(from_invites, dropped, &mut logs);
