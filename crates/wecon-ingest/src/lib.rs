@@ -1375,7 +1375,7 @@ pub(crate) fn parse_mbox(
     path: &Path,
     key: &(dyn Fn(&str) -> String + Sync),
     ready: &(dyn Fn(mail::MailFact) -> mail::MailFact + Sync),
-    take: &mut dyn FnMut(mail::Parsed),
+    take: &mut (dyn FnMut(mail::Parsed) + Send),
 ) -> std::io::Result<(i64, Option<InputSum>)> {
     let file = fs_err::File::open(path)?;
     let bytes = file.metadata()?.len() as i64;
@@ -1431,10 +1431,18 @@ pub(crate) fn parse_mbox(
             drop(messages);
             mbox.into_inner().into_inner().sum()
         });
-        for batch in rx {
-            mail::parse_messages(batch, key, ready)
-                .into_iter()
-                .for_each(&mut *take);
+        // The pool parses a batch while the one before is taken (in order, one at a time).
+        let mut batches = rx.into_iter();
+        let mut parse_next = || {
+            batches
+                .next()
+                .map(|batch| mail::parse_messages(batch, key, ready))
+        };
+        let mut pending = parse_next();
+        while let Some(parsed) = pending {
+            let (next, ()) =
+                rayon::join(&mut parse_next, || parsed.into_iter().for_each(&mut *take));
+            pending = next;
         }
         splitter.join().ok().flatten()
     });
