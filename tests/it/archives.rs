@@ -68,3 +68,30 @@ fn archives_are_read_like_folders() {
     ingest(&tgz, &from_tgz, &[]);
     assert_eq!(query_csv(&from_tgz, summary), expected);
 }
+
+/// Files in an archive are named by the archive (`export.zip!/...`), not by the temporary
+/// folder it is unpacked into, in their activities' ids too: two runs give the same dataset.
+#[test]
+fn an_archive_read_twice_gives_the_same_activities() {
+    let dir = tempfile::tempdir().unwrap();
+    let ex = fixture(dir.path());
+    let zipped = dir.path().join("export.zip");
+    zip_folder(&ex, &zipped);
+    let rows = "select activity_id, person_id, thread_id, object_id, source_file, source_record \
+                from activities order by activity_id, source_record";
+    let runs: Vec<String> = ["one", "two"]
+        .iter()
+        .map(|name| {
+            let out = dir.path().join(name);
+            ingest(&zipped, &out, &[]);
+            query_csv(&out, rows)
+        })
+        .collect();
+    assert!(runs[0].lines().count() > 10, "{}", runs[0]);
+    assert_eq!(runs[0], runs[1]);
+    let log = "select source_file, records_read from ingest_log order by 1";
+    assert_eq!(
+        query_csv(&dir.path().join("one"), log),
+        query_csv(&dir.path().join("two"), log)
+    );
+}

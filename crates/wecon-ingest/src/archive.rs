@@ -25,6 +25,58 @@ pub(crate) struct Unpacked {
     pub skipped: Vec<&'static str>,
 }
 
+/// The temporary folders of unpacked archives (and of converted `.pst` files), each with the
+/// name its files go by (`export.zip!`). A file's name is its source file in the dataset and
+/// the ground of its activities' ids, so reading names the files of an archive by the
+/// archive, not by the folder it happened to be unpacked into this time: two runs over one
+/// archive give the same dataset. A folder leaves the list when it is dropped; folders are
+/// unique paths, so ingests running side by side do not mix up their names.
+static NAMES: std::sync::RwLock<Vec<(String, String)>> = std::sync::RwLock::new(Vec::new());
+
+impl Unpacked {
+    /// Names the folder's files `{name}/entry` (see [`name`]) until it is dropped.
+    pub(crate) fn name_files(&self, name: String) {
+        let dir = self.dir.path().display().to_string();
+        NAMES
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((dir, name));
+    }
+}
+
+impl Drop for Unpacked {
+    fn drop(&mut self) {
+        let dir = self.dir.path().display().to_string();
+        NAMES
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(d, _)| *d != dir);
+    }
+}
+
+/// The name of a file as wecon records it: `archive.zip!/entry` for a file of an unpacked
+/// archive (`outer.zip!/inner.zip!/entry` for one in an archive in an archive), else its path.
+pub(crate) fn name(path: &str) -> String {
+    let names = NAMES
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut name = path.to_string();
+    'folders: loop {
+        for (dir, label) in names.iter() {
+            if let Some(rest) = name.strip_prefix(dir.as_str()) {
+                name = format!("{label}{rest}");
+                continue 'folders;
+            }
+        }
+        return name;
+    }
+}
+
+/// [`name`] of a path.
+pub(crate) fn name_of(path: &Path) -> String {
+    name(&path.display().to_string())
+}
+
 /// Whether a file name is an archive wecon unpacks.
 pub(crate) fn is_archive(name: &str) -> bool {
     let n = name.to_ascii_lowercase();

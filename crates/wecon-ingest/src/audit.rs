@@ -275,7 +275,7 @@ pub(crate) fn read_audit(
     ids: &Identities,
     out: &mut Emit<'_>,
 ) -> IngestLogEntry {
-    let log = IngestLogEntry::new(path.display().to_string(), kind.format());
+    let log = IngestLogEntry::new(crate::archive::name_of(path), kind.format());
     let mut facts = Facts {
         window,
         pseudo,

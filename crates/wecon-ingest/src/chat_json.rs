@@ -163,7 +163,7 @@ pub(crate) fn read(
     ids: &Identities,
     out: &mut Emit<'_>,
 ) -> IngestLogEntry {
-    let file = path.display().to_string();
+    let file = crate::archive::name_of(path);
     let format = match kind {
         ChatKind::Teams => "teams",
         ChatKind::Mattermost => "mattermost",

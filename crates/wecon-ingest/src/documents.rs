@@ -155,7 +155,7 @@ pub(crate) fn read(
     ids: &Identities,
     out: &mut Emit<'_>,
 ) -> IngestLogEntry {
-    let file = path.display().to_string();
+    let file = crate::archive::name_of(path);
     let mut log = IngestLogEntry::new(&file, "documents_csv");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {

@@ -236,16 +236,6 @@ const DAY_US: i64 = 86_400_000_000;
 /// How deep archives inside archives are unpacked.
 const MAX_ARCHIVE_DEPTH: usize = 3;
 
-/// A path inside an unpacked archive, as `archive.zip!/entry`.
-fn relabel(unpacked: &[(String, String, archive::Unpacked)], path: &str) -> String {
-    for (prefix, label, _) in unpacked {
-        if let Some(rest) = path.strip_prefix(prefix.as_str()) {
-            return relabel(unpacked, &format!("{label}{rest}"));
-        }
-    }
-    path.to_string()
-}
-
 /// Messages read and parsed at a time: bounds the raw mail held in memory.
 const BATCH: usize = 2_048;
 
@@ -278,7 +268,7 @@ pub fn ingest(
     // Archives are unpacked into temporary folders and searched like folders; what they
     // hold is attributed to `archive!/entry`. Archives in archives are unpacked too, to a
     // bounded depth.
-    let mut unpacked: Vec<(String, String, archive::Unpacked)> = Vec::new();
+    let mut unpacked: Vec<archive::Unpacked> = Vec::new();
     for depth in 0..=MAX_ARCHIVE_DEPTH {
         let (archives, rest): (Vec<Input>, Vec<Input>) = inputs
             .into_iter()
@@ -286,7 +276,7 @@ pub fn ingest(
         inputs = rest;
         for a in archives {
             let Input::Archive(path) = a else { continue };
-            let label = relabel(&unpacked, &path.display().to_string());
+            let label = archive::name_of(&path);
             let entry = container_entry(&mut logs, &label, "archive", &path);
             if depth == MAX_ARCHIVE_DEPTH {
                 entry.reject("archive nested too deep in other archives: not unpacked");
@@ -303,7 +293,8 @@ pub fn ingest(
                             .insert("unpacked; its files are logged as archive!/path".into(), 0);
                     }
                     inputs.extend(discover::discover(&[u.dir.path().to_path_buf()])?);
-                    unpacked.push((u.dir.path().display().to_string(), format!("{label}!"), u));
+                    u.name_files(format!("{label}!"));
+                    unpacked.push(u);
                 }
                 Err(reason) => entry.reject(reason),
             }
@@ -328,7 +319,7 @@ pub fn ingest(
     inputs = rest;
     for p in psts {
         let Input::Pst(path) = p else { continue };
-        let label = relabel(&unpacked, &path.display().to_string());
+        let label = archive::name_of(&path);
         let entry = container_entry(&mut logs, &label, "pst", &path);
         match pst::convert(&path) {
             Ok(dir) => {
@@ -347,11 +338,8 @@ pub fn ingest(
                     dir,
                     skipped: Vec::new(),
                 };
-                unpacked.push((
-                    unpacked_dir.dir.path().display().to_string(),
-                    format!("{label}!"),
-                    unpacked_dir,
-                ));
+                unpacked_dir.name_files(format!("{label}!"));
+                unpacked.push(unpacked_dir);
             }
             Err(reason) => entry.reject(reason),
         }
@@ -375,7 +363,7 @@ pub fn ingest(
     let mut identities = identity::Identities::default();
     let mut roster_people = Vec::new();
     for path in &rosters {
-        let file = path.display().to_string();
+        let file = archive::name_of(path);
         let mut entry = IngestLogEntry::new(&file, "roster");
         entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
         roster_people.extend(roster::read_roster(
@@ -401,7 +389,7 @@ pub fn ingest(
     };
     let mut labels: Vec<String> = inputs
         .iter()
-        .map(|i| relabel(&unpacked, &discover::input_path(i).display().to_string()))
+        .map(|i| archive::name_of(discover::input_path(i)))
         .collect();
     // Each input's size, looked up once (a mail tree's is every message file's).
     let mut sizes: Vec<u64> = inputs.par_iter().map(discover::input_bytes).collect();
@@ -504,7 +492,7 @@ pub fn ingest(
     let reused_inputs = reused.iter().flatten().count();
     // Each input's record goes to the dataset's units.json as soon as it is made.
     let record = |w: &mut writer::DatasetWriter, u: units::UnitRecord| {
-        w.record_unit(&u.relabelled(|p| relabel(&unpacked, p)))
+        w.record_unit(&u.relabelled(archive::name))
     };
 
     let progress = &opts.progress;
@@ -600,7 +588,7 @@ pub fn ingest(
                     logs.insert(entry.source_file.clone(), entry);
                 }
                 Input::VivaMeetings(path) => {
-                    let file = path.display().to_string();
+                    let file = archive::name_of(path);
                     let mut entry = IngestLogEntry::new(&file, "viva_meetings");
                     entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
                     let (acts, organisers) =
@@ -612,7 +600,7 @@ pub fn ingest(
                     logs.insert(file, entry);
                 }
                 Input::Skipped(path, reason) => {
-                    let file = path.display().to_string();
+                    let file = archive::name_of(path);
                     let mut entry = IngestLogEntry::new(&file, "skipped");
                     entry.bytes = std::fs::symlink_metadata(path)
                         .map(|m| m.len() as i64)
@@ -621,7 +609,7 @@ pub fn ingest(
                     logs.insert(file, entry);
                 }
                 Input::Unrecognised(path, reason) => {
-                    let file = path.display().to_string();
+                    let file = archive::name_of(path);
                     let entry = logs
                         .entry(file.clone())
                         .or_insert_with(|| IngestLogEntry::new(&file, "unrecognised"));
@@ -654,7 +642,7 @@ pub fn ingest(
     // number. Meeting invitations from mail (each a small calendar of its mailbox's owner)
     // come after the files.
     let parse = |path: &PathBuf| -> (calendar::ParsedCalendar, IngestLogEntry) {
-        let file = path.display().to_string();
+        let file = archive::name_of(path);
         let mut log = IngestLogEntry::new(&file, "ics");
         let cal = match std::fs::read(path) {
             Ok(bytes) => {
@@ -769,7 +757,7 @@ pub fn ingest(
                             let key = (log.source_file.clone(), a.source_record);
                             dropped.insert(key, calendar::IN_CALENDAR_EXPORT);
                         } else {
-                            a.source_file = relabel(&unpacked, &a.source_file);
+                            a.source_file = archive::name(&a.source_file);
                             from_invites.push((a, sent, log.source_file.clone()));
                         }
                     }
@@ -824,7 +812,7 @@ pub fn ingest(
         logs = logs
             .into_values()
             .map(|mut l| {
-                l.source_file = relabel(&unpacked, &l.source_file);
+                l.source_file = archive::name(&l.source_file);
                 (l.source_file.clone(), l)
             })
             .collect();
@@ -891,7 +879,10 @@ fn read_unit(
     };
     match input {
         Input::MailTree { root, name, files } => {
-            let key = |file: &str| folder_key(root, file);
+            // Message files go by their names (`archive.zip!/...` in an archive), and so
+            // does the tree's root their folders are keyed under.
+            let root = PathBuf::from(archive::name_of(root));
+            let key = |file: &str| folder_key(&root, file);
             let mailbox = r.mailbox(name, "maildir", &key);
             let mut facts = mail::MailboxFacts::new(&mailbox, r.pseudo);
             // Each file is read and parsed by the same task, so reading one overlaps parsing
@@ -910,7 +901,7 @@ fn read_unit(
                             _ => None,
                         };
                         let raw = mail::RawMessage {
-                            file: f.path.display().to_string(),
+                            file: archive::name_of(&f.path),
                             record: f
                                 .path
                                 .file_name()
@@ -937,7 +928,7 @@ fn read_unit(
             finish_mailbox(facts, r, &mut logs, &mut unit, &mut send);
         }
         Input::Mbox(path) => {
-            let file = path.display().to_string();
+            let file = archive::name_of(path);
             let key = |_: &str| file.clone();
             let name = path
                 .file_stem()
@@ -1199,7 +1190,7 @@ const CALENDAR_KEPT_BYTES: u64 = 128 << 20;
 struct Collected<'a> {
     writer: writer::DatasetWriter,
     /// Unpacked archives, for `archive.zip!/path` provenance.
-    unpacked: &'a [(String, String, archive::Unpacked)],
+    unpacked: &'a [archive::Unpacked],
     count: usize,
     /// Starts per day (days since the epoch), for the far-out-date flag: memory that grows
     /// with the days the data spans, not with the activities.
@@ -1216,7 +1207,7 @@ impl Collected<'_> {
     fn add(&mut self, mut acts: Vec<Activity>) -> Result<(), IngestError> {
         for a in &mut acts {
             if !self.unpacked.is_empty() {
-                a.source_file = relabel(self.unpacked, &a.source_file);
+                a.source_file = archive::name(&a.source_file);
             }
             self.note(
                 a.start_utc,
@@ -1380,7 +1371,7 @@ pub(crate) fn parse_mbox(
     let file = fs_err::File::open(path)?;
     let bytes = file.metadata()?.len() as i64;
     let reader = std::io::BufReader::with_capacity(1 << 20, units::SummingReader::new(file));
-    let name = path.display().to_string();
+    let name = archive::name_of(path);
     let folder = path
         .file_stem()
         .map(|n| n.to_string_lossy().into_owned())

@@ -103,7 +103,7 @@ pub(crate) fn read_export(
 ) -> Vec<Person> {
     // A metadata file is logged (with no records of its own) and its JSON returned.
     let metadata = |logs: &mut HashMap<String, IngestLogEntry>, path: &Path, note: &str| {
-        let file = path.display().to_string();
+        let file = crate::archive::name_of(path);
         let mut entry = IngestLogEntry::new(&file, "slack_metadata");
         entry.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
         let json = read_json(path);
@@ -192,7 +192,7 @@ pub(crate) fn read_export(
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if path.is_file() {
-            let file = path.display().to_string();
+            let file = crate::archive::name_of(&path);
             if logs.contains_key(&file) {
                 continue;
             }
@@ -381,7 +381,7 @@ fn read_day(
     window: &Window,
     pseudo: &Pseudonymiser,
 ) -> Day {
-    let file = day.display().to_string();
+    let file = crate::archive::name_of(day);
     let mut log = IngestLogEntry::new(&file, "slack");
     let mut posts = Vec::new();
     let (sum, messages) = match std::fs::read(day) {

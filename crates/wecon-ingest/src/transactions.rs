@@ -113,7 +113,7 @@ pub(crate) fn read_csv(
     ids: &Identities,
     out: &mut Emit<'_>,
 ) -> IngestLogEntry {
-    let file = path.display().to_string();
+    let file = crate::archive::name_of(path);
     let mut log = IngestLogEntry::new(&file, "transactions_csv");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
@@ -180,7 +180,7 @@ pub(crate) fn read_ocel(
     ids: &Identities,
     out: &mut Emit<'_>,
 ) -> IngestLogEntry {
-    let file = path.display().to_string();
+    let file = crate::archive::name_of(path);
     let mut log = IngestLogEntry::new(&file, "ocel");
     let bytes = std::fs::read(path).unwrap_or_default();
     log.bytes = bytes.len() as i64;

@@ -70,7 +70,7 @@ pub(crate) fn read_meeting_query(
     pseudo: &Pseudonymiser,
     log: &mut IngestLogEntry,
 ) -> (Vec<Activity>, Vec<Person>) {
-    let file = path.display().to_string();
+    let file = crate::archive::name_of(path);
     let Some((mut reader, header)) = crate::records::open_csv(path, log, BAD_ROW) else {
         return (Vec::new(), Vec::new());
     };

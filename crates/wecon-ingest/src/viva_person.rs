@@ -81,7 +81,7 @@ pub(crate) fn read_person_query(
     path: &Path,
     pseudo: &Pseudonymiser,
 ) -> (Vec<ImportedMetric>, Vec<Person>, IngestLogEntry) {
-    let file = path.display().to_string();
+    let file = crate::archive::name_of(path);
     let mut log = IngestLogEntry::new(&file, "viva_person_query");
     log.bytes = std::fs::metadata(path).map(|m| m.len() as i64).unwrap_or(0);
     let Some((mut reader, header)) = crate::records::open_csv(path, &mut log, BAD_ROW) else {
