@@ -266,8 +266,9 @@ pub fn ingest(
     let mut inputs = discover::discover(sources)?;
     let mut logs: HashMap<String, IngestLogEntry> = HashMap::new();
     // Archives are unpacked into temporary folders and searched like folders; what they
-    // hold is attributed to `archive!/entry`. Archives in archives are unpacked too, to a
-    // bounded depth.
+    // hold is named `archive!/entry` as it is read (`archive::name`). Archives in archives
+    // are unpacked too, to a bounded depth. The folders are kept to the end of the run:
+    // dropped, they are removed.
     let mut unpacked: Vec<archive::Unpacked> = Vec::new();
     for depth in 0..=MAX_ARCHIVE_DEPTH {
         let (archives, rest): (Vec<Input>, Vec<Input>) = inputs
@@ -380,7 +381,6 @@ pub fn ingest(
     let context = units::context(opts, &pseudo, &rosters);
     let mut activities = Collected {
         writer: writer::DatasetWriter::create(out, &context)?,
-        unpacked: &unpacked,
         count: 0,
         days: BTreeMap::new(),
         span: None,
@@ -491,9 +491,7 @@ pub fn ingest(
     }
     let reused_inputs = reused.iter().flatten().count();
     // Each input's record goes to the dataset's units.json as soon as it is made.
-    let record = |w: &mut writer::DatasetWriter, u: units::UnitRecord| {
-        w.record_unit(&u.relabelled(archive::name))
-    };
+    let record = |w: &mut writer::DatasetWriter, u: units::UnitRecord| w.record_unit(&u);
 
     let progress = &opts.progress;
     progress.phase(
@@ -749,7 +747,7 @@ pub fn ingest(
             add_people(&mut people, &acts, "calendar");
             match invite_sent {
                 Some(sent) => {
-                    for mut a in acts {
+                    for a in acts {
                         let in_export = a.thread_id.as_ref().is_some_and(|t| {
                             (activities.calendar_series).contains(&(a.person_id.clone(), t.clone()))
                         });
@@ -757,7 +755,6 @@ pub fn ingest(
                             let key = (log.source_file.clone(), a.source_record);
                             dropped.insert(key, calendar::IN_CALENDAR_EXPORT);
                         } else {
-                            a.source_file = archive::name(&a.source_file);
                             from_invites.push((a, sent, log.source_file.clone()));
                         }
                     }
@@ -808,15 +805,6 @@ pub fn ingest(
         flagged,
         ..
     } = activities;
-    if !unpacked.is_empty() {
-        logs = logs
-            .into_values()
-            .map(|mut l| {
-                l.source_file = archive::name(&l.source_file);
-                (l.source_file.clone(), l)
-            })
-            .collect();
-    }
     let mut log: Vec<IngestLogEntry> = logs.into_values().collect();
     log.sort_by(|a, b| a.source_file.cmp(&b.source_file));
     let people: Vec<Person> = people.into_values().collect();
@@ -1187,10 +1175,8 @@ const CALENDAR_BATCH: usize = 64;
 const CALENDAR_KEPT_BYTES: u64 = 128 << 20;
 
 /// Activities on their way to the dataset, and what later steps need to know of them.
-struct Collected<'a> {
+struct Collected {
     writer: writer::DatasetWriter,
-    /// Unpacked archives, for `archive.zip!/path` provenance.
-    unpacked: &'a [archive::Unpacked],
     count: usize,
     /// Starts per day (days since the epoch), for the far-out-date flag: memory that grows
     /// with the days the data spans, not with the activities.
@@ -1203,12 +1189,9 @@ struct Collected<'a> {
     flagged: BTreeMap<String, i64>,
 }
 
-impl Collected<'_> {
-    fn add(&mut self, mut acts: Vec<Activity>) -> Result<(), IngestError> {
-        for a in &mut acts {
-            if !self.unpacked.is_empty() {
-                a.source_file = archive::name(&a.source_file);
-            }
+impl Collected {
+    fn add(&mut self, acts: Vec<Activity>) -> Result<(), IngestError> {
+        for a in &acts {
             self.note(
                 a.start_utc,
                 &a.source,

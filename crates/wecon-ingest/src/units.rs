@@ -144,18 +144,6 @@ impl UnitRecord {
         }
         invitations.extend(self.invitations.iter().cloned());
     }
-
-    /// The record with every path as the ingest log shows it.
-    pub(crate) fn relabelled(mut self, relabel: impl Fn(&str) -> String) -> Self {
-        for l in &mut self.logs {
-            l.source_file = relabel(&l.source_file);
-        }
-        for i in &mut self.invitations {
-            i.cal.file = relabel(&i.cal.file);
-            i.log.source_file = relabel(&i.log.source_file);
-        }
-        self
-    }
 }
 
 /// The context of a run: the key (as a keyed hash of a constant), the rosters' contents,
