@@ -63,7 +63,9 @@ pub(crate) fn name(path: &str) -> String {
     let mut name = path.to_string();
     'folders: loop {
         for (dir, label) in names.iter() {
-            if let Some(rest) = name.strip_prefix(dir.as_str()) {
+            if let Some(rest) = name.strip_prefix(dir.as_str())
+                && (rest.is_empty() || rest.starts_with(std::path::MAIN_SEPARATOR))
+            {
                 name = format!("{label}{rest}");
                 continue 'folders;
             }
