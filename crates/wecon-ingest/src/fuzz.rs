@@ -83,10 +83,12 @@ fn balanced(log: &IngestLogEntry) {
     );
 }
 
-/// One message (as a `.eml` file holds it), then the same bytes as an mbox file, then the
-/// mailbox's owner, copies and activities.
+/// One message (as a `.eml` file holds it), its body facts with binary attachments measured
+/// and decoded (the same), then the same bytes as an mbox file, then the mailbox's owner,
+/// copies and activities.
 pub fn mail(data: &[u8]) {
     tolerate_parser_assertions();
+    crate::mail::assert_measured_as_decoded(data);
     let key = |_: &str| "f.mbox".to_string();
     let _ = crate::mail::parse_raw(
         crate::mail::RawMessage {
