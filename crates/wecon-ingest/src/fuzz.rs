@@ -88,7 +88,7 @@ fn balanced(log: &IngestLogEntry) {
 /// copies and activities.
 pub fn mail(data: &[u8]) {
     tolerate_parser_assertions();
-    crate::mail::assert_measured_as_decoded(data);
+    crate::mail::assert_measured_as_decoded(data, "the fuzz input");
     let key = |_: &str| "f.mbox".to_string();
     let _ = crate::mail::parse_raw(
         crate::mail::RawMessage {
