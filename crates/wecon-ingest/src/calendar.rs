@@ -812,18 +812,36 @@ fn is_online(c: &Component<'_>) -> bool {
     })
 }
 
-/// Resolves every address of a calendar's events to its main address.
+/// Resolves every address of a calendar's events to its main address. Each address is
+/// resolved once for the file (a team's members are on most of its events), and an event's
+/// maps are rebuilt only when one of their addresses resolves to another.
 pub(crate) fn resolve_identities(cal: &mut ParsedCalendar, ids: &Identities) {
+    let mut memo: HashMap<String, String> = HashMap::new();
+    let mut resolve = |a: &str| -> String {
+        if let Some(m) = memo.get(a) {
+            return m.clone();
+        }
+        let m = ids.resolve(a);
+        memo.insert(a.to_string(), m.clone());
+        m
+    };
+    fn rebuild<V>(map: &mut BTreeMap<String, V>, resolve: &mut impl FnMut(&str) -> String) {
+        let resolved: Vec<String> = map.keys().map(|a| resolve(a)).collect();
+        if map.keys().zip(&resolved).all(|(a, m)| a == m) {
+            return;
+        }
+        // Collected in the old order, so where two addresses resolve to one the later
+        // address's entry stands, as before.
+        *map = std::mem::take(map)
+            .into_values()
+            .zip(resolved)
+            .map(|(v, m)| (m, v))
+            .collect();
+    }
     for e in &mut cal.events {
-        e.organizer = e.organizer.as_deref().map(|a| ids.resolve(a));
-        e.attendees = std::mem::take(&mut e.attendees)
-            .into_iter()
-            .map(|(a, v)| (ids.resolve(&a), v))
-            .collect();
-        e.roles = std::mem::take(&mut e.roles)
-            .into_iter()
-            .map(|(a, v)| (ids.resolve(&a), v))
-            .collect();
+        e.organizer = e.organizer.as_deref().map(&mut resolve);
+        rebuild(&mut e.attendees, &mut resolve);
+        rebuild(&mut e.roles, &mut resolve);
     }
 }
 
@@ -1168,6 +1186,53 @@ mod tests {
         let cal = own(cal, "a@x.org", &Identities::default(), &pseudo);
         let acts = calendar_activities(&cal, &Window::everything(), &pseudo, &mut log);
         (acts, log)
+    }
+
+    #[test]
+    fn addresses_resolve_to_main_addresses_once_per_file() {
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240108T100000Z\r\nORGANIZER:mailto:/O=X/CN=ASMITH\r\nATTENDEE;PARTSTAT=DECLINED;ROLE=CHAIR:mailto:A.Smith@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@x.org\r\nATTENDEE;PARTSTAT=TENTATIVE:mailto:bob+cal@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART:20240109T100000Z\r\nORGANIZER:mailto:bob@x.org\r\nATTENDEE;ROLE=OPT-PARTICIPANT:mailto:alice@x.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let mut log = IngestLogEntry::new("c.ics", "ics");
+        let mut cal = parse_calendar("c.ics", ics, &mut log);
+        let mut ids = Identities::default();
+        ids.add_alias("alice@x.org", "a.smith@x.org");
+        ids.add_alias("alice@x.org", "/O=X/CN=ASMITH");
+        resolve_identities(&mut cal, &ids);
+        type People<'a> = (
+            Option<&'a str>,
+            Vec<(&'a str, &'a str)>,
+            Vec<(&'a str, &'a str)>,
+        );
+        fn people(e: &Event) -> People<'_> {
+            let attendees: Vec<(&str, &str)> = e
+                .attendees
+                .iter()
+                .map(|(a, (partstat, _))| (a.as_str(), partstat.as_str()))
+                .collect();
+            let roles: Vec<(&str, &str)> = e
+                .roles
+                .iter()
+                .map(|(a, r)| (a.as_str(), r.as_str()))
+                .collect();
+            (e.organizer.as_deref(), attendees, roles)
+        }
+        // Two addresses of one person: the entry of the later address (in address order)
+        // stands, as when every event was rebuilt.
+        assert_eq!(
+            people(&cal.events[0]),
+            (
+                Some("alice@x.org"),
+                vec![("alice@x.org", "accepted"), ("bob@x.org", "tentative")],
+                vec![("alice@x.org", "chair")]
+            )
+        );
+        assert_eq!(
+            people(&cal.events[1]),
+            (
+                Some("bob@x.org"),
+                vec![("alice@x.org", "needs-action")],
+                vec![("alice@x.org", "opt-participant")]
+            )
+        );
     }
 
     #[test]

@@ -23,8 +23,17 @@ fn list_type() -> DataType {
     DataType::List(Arc::new(Field::new("item", DataType::Utf8, true)))
 }
 
-fn list_column<'a>(values: impl Iterator<Item = Option<&'a Vec<String>>>) -> ArrayRef {
-    let mut b = ListBuilder::new(StringBuilder::new());
+/// A column of lists of text, sized first as [`string_column`] is.
+fn list_column<'a>(values: impl Iterator<Item = Option<&'a Vec<String>>> + Clone) -> ArrayRef {
+    let (lists, items, bytes) = values.clone().fold((0, 0, 0), |(l, n, b), v| {
+        let v = v.map_or(&[][..], Vec::as_slice);
+        (
+            l + 1,
+            n + v.len(),
+            b + v.iter().map(String::len).sum::<usize>(),
+        )
+    });
+    let mut b = ListBuilder::with_capacity(StringBuilder::with_capacity(items, bytes), lists);
     for v in values {
         match v {
             Some(items) => {
@@ -152,16 +161,21 @@ macro_rules! column {
     }};
 }
 
-fn string_column<'a>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef {
-    let mut b = StringBuilder::new();
+/// A text column, its buffers sized in a first pass over the values (grown as they filled,
+/// they were copied again at each doubling and faulted in page by page).
+fn string_column<'a>(values: impl Iterator<Item = Option<&'a str>> + Clone) -> ArrayRef {
+    let (items, bytes) = values
+        .clone()
+        .fold((0, 0), |(n, b), v| (n + 1, b + v.map_or(0, str::len)));
+    let mut b = StringBuilder::with_capacity(items, bytes);
     for v in values {
         b.append_option(v);
     }
     Arc::new(b.finish())
 }
 
-fn timestamp_column(values: impl Iterator<Item = Option<i64>>) -> ArrayRef {
-    let mut b = TimestampMicrosecondBuilder::new().with_timezone("UTC");
+fn timestamp_column(values: impl ExactSizeIterator<Item = Option<i64>>) -> ArrayRef {
+    let mut b = TimestampMicrosecondBuilder::with_capacity(values.len()).with_timezone("UTC");
     for v in values {
         b.append_option(v);
     }
