@@ -384,7 +384,7 @@ pub fn ingest(
         count: 0,
         days: BTreeMap::new(),
         span: None,
-        calendar_series: std::collections::HashSet::new(),
+        calendar_series: HashMap::new(),
         flagged: BTreeMap::new(),
     };
     let mut labels: Vec<String> = inputs
@@ -749,7 +749,9 @@ pub fn ingest(
                 Some(sent) => {
                     for a in acts {
                         let in_export = a.thread_id.as_ref().is_some_and(|t| {
-                            (activities.calendar_series).contains(&(a.person_id.clone(), t.clone()))
+                            (activities.calendar_series)
+                                .get(&a.person_id)
+                                .is_some_and(|series| series.contains(t))
                         });
                         if in_export {
                             let key = (log.source_file.clone(), a.source_record);
@@ -1183,8 +1185,8 @@ struct Collected {
     days: BTreeMap<i64, u64>,
     /// The earliest and latest start so far.
     span: Option<(i64, i64)>,
-    /// (person, series) of meetings read from calendar files.
-    calendar_series: std::collections::HashSet<(String, String)>,
+    /// The series of meetings read from calendar files, by person.
+    calendar_series: HashMap<String, std::collections::HashSet<String>>,
     /// Activities with each data-quality flag.
     flagged: BTreeMap<String, i64>,
 }
@@ -1222,8 +1224,14 @@ impl Collected {
         if source == "calendar"
             && let Some(t) = thread
         {
-            self.calendar_series
-                .insert((person.to_string(), t.to_string()));
+            // Looked up before anything is copied: an occurrence's series is mostly known.
+            let series = match self.calendar_series.get_mut(person) {
+                Some(series) => series,
+                None => self.calendar_series.entry(person.to_string()).or_default(),
+            };
+            if !series.contains(t) {
+                series.insert(t.to_string());
+            }
         }
         for flag in flags.iter().flat_map(|f| f.split(',')) {
             *self.flagged.entry(flag.to_string()).or_default() += 1;
