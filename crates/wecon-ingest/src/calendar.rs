@@ -841,32 +841,33 @@ fn is_online(c: &Component<'_>) -> bool {
 /// resolved once for the file (a team's members are on most of its events), and an event's
 /// maps are rebuilt only when one of their addresses resolves to another.
 pub(crate) fn resolve_identities(cal: &mut ParsedCalendar, ids: &Identities) {
-    let mut memo: HashMap<String, String> = HashMap::new();
-    let mut resolve = |a: &str| -> String {
+    // Each address's main address where it is another one, else `None`.
+    let mut memo: HashMap<String, Option<String>> = HashMap::new();
+    let mut other = |a: &str| -> Option<String> {
         if let Some(m) = memo.get(a) {
             return m.clone();
         }
-        let m = ids.resolve(a);
+        let m = Some(ids.resolve(a)).filter(|m| m != a);
         memo.insert(a.to_string(), m.clone());
         m
     };
-    fn rebuild<V>(map: &mut BTreeMap<String, V>, resolve: &mut impl FnMut(&str) -> String) {
-        let resolved: Vec<String> = map.keys().map(|a| resolve(a)).collect();
-        if map.keys().zip(&resolved).all(|(a, m)| a == m) {
+    fn rebuild<V>(map: &mut BTreeMap<String, V>, other: &mut impl FnMut(&str) -> Option<String>) {
+        if map.keys().all(|a| other(a).is_none()) {
             return;
         }
         // Collected in the old order, so where two addresses resolve to one the later
         // address's entry stands, as before.
         *map = std::mem::take(map)
-            .into_values()
-            .zip(resolved)
-            .map(|(v, m)| (m, v))
+            .into_iter()
+            .map(|(a, v)| (other(&a).unwrap_or(a), v))
             .collect();
     }
     for e in &mut cal.events {
-        e.organizer = e.organizer.as_deref().map(&mut resolve);
-        rebuild(&mut e.attendees, &mut resolve);
-        rebuild(&mut e.roles, &mut resolve);
+        if let Some(m) = e.organizer.as_deref().and_then(&mut other) {
+            e.organizer = Some(m);
+        }
+        rebuild(&mut e.attendees, &mut other);
+        rebuild(&mut e.roles, &mut other);
     }
 }
 
