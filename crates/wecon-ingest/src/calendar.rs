@@ -631,7 +631,7 @@ fn parse_when_value(value: &str, tzid: Option<&str>, is_date: bool, zones: &Zone
 }
 
 /// `YYYYMMDD`, the form nearly every date takes, read without chrono's format parser (a
-/// fifth of an event's reading); `None` for anything else, which chrono then reads.
+/// tenth of an event's reading); `None` for anything else, which chrono then reads.
 fn basic_date(v: &str) -> Option<NaiveDate> {
     let b = v.as_bytes();
     if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
