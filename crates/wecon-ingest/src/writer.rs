@@ -521,6 +521,35 @@ mod tests {
         files
     }
 
+    /// The Parquet file of `rows` built into Arrow `block` rows at a time.
+    fn written_in_blocks(rows: &[Activity], block: usize, path: &Path) -> Vec<u8> {
+        let batches = rows
+            .chunks(block)
+            .map(activities_batch)
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap();
+        write_parquet(path, &batches).unwrap();
+        std::fs::read(path).unwrap()
+    }
+
+    #[test]
+    fn a_partition_built_in_blocks_is_the_file_one_batch_makes() {
+        let tmp = tempfile::tempdir().unwrap();
+        // Long unique texts, so that the writer's pages fill and its dictionaries give up
+        // inside the file, and lists of parties of every length.
+        let rows: Vec<Activity> = (0..3 * BATCH_ROWS + 123)
+            .map(|n| Activity {
+                source_record: format!("{n:0>300}"),
+                parties: (n % 5 != 0).then(|| (0..n % 4).map(|k| format!("q{}", n + k)).collect()),
+                category: (n % 3 == 0).then(|| "transactional".to_string()),
+                ..activity(n, 3)
+            })
+            .collect();
+        let whole = written_in_blocks(&rows, rows.len(), &tmp.path().join("whole.parquet"));
+        let blocks = written_in_blocks(&rows, BATCH_ROWS, &tmp.path().join("blocks.parquet"));
+        assert!(whole == blocks, "the files differ");
+    }
+
     #[test]
     fn a_partition_written_in_several_flushes_ends_as_one_file_holding_every_row_in_order() {
         let tmp = tempfile::tempdir().unwrap();
