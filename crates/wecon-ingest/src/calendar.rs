@@ -12,7 +12,7 @@ use icalendar::parser::{Component, Property, read_calendar_simple};
 use rrule::{RRule, RRuleSet, Unvalidated};
 use serde::{Deserialize, Serialize};
 use wecon_model::Pseudonymiser;
-use wecon_model::schema::{Activity, IngestLogEntry};
+use wecon_model::schema::{Activity, IngestLogEntry, Names};
 
 use crate::Window;
 use crate::category::category_of;
@@ -156,8 +156,8 @@ pub(crate) struct OwnedEvent {
     pub role: String,
     pub participants: i32,
     pub internal_participants: Option<i32>,
-    pub parties: Option<Vec<String>>,
-    pub external_parties: Option<Vec<String>>,
+    pub parties: Option<Names>,
+    pub external_parties: Option<Names>,
 }
 
 /// `floating` as its IANA name.

@@ -3,6 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use wecon_model::schema::Names;
+
 use crate::mail::normalise_address;
 
 /// The most other people an activity's `parties` lists. A message or meeting naming more
@@ -15,7 +17,7 @@ use crate::mail::normalise_address;
 pub(crate) const MAX_PARTIES: usize = 100;
 
 /// An activity's `parties` and `external_parties` (see [`Identities::party_pseudonyms`]).
-pub(crate) type Parties = (Option<Vec<String>>, Option<Vec<String>>);
+pub(crate) type Parties = (Option<Names>, Option<Names>);
 
 /// Known aliases, alias → main address, and the organisation's own mail domains.
 #[derive(Debug, Default, Clone)]
@@ -113,7 +115,7 @@ impl Identities {
         all.dedup();
         external.sort();
         external.dedup();
-        (Some(all), known.then_some(external))
+        (Some(all.into()), known.then(|| external.into()))
     }
 
     /// Records that `alias` is another address of `main`.
@@ -192,7 +194,7 @@ mod tests {
         assert_eq!(all.len(), MAX_PARTIES);
         assert!(all.contains(&pseudo.person(&people[MAX_PARTIES])));
         assert!(!all.contains(&pseudo.person("p0@corp.com")));
-        assert_eq!(external, Some(Vec::new()));
+        assert_eq!(external.as_deref(), Some(&[][..]));
         // One more other person, and neither list is kept.
         assert_eq!(
             ids.party_pseudonyms(named, "owner@corp.com", &pseudo),

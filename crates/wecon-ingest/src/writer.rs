@@ -27,8 +27,8 @@ use wecon_model::atomic::{
 };
 use wecon_model::progress::{Progress, Unit};
 use wecon_model::schema::{
-    ACTIVITIES, Activity, IMPORTED_METRICS, INGEST_LOG, ImportedMetric, IngestLogEntry, PEOPLE,
-    Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
+    ACTIVITIES, Activity, IMPORTED_METRICS, INGEST_LOG, ImportedMetric, IngestLogEntry, Names,
+    PEOPLE, Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
 };
 
 use crate::units::{UNITS, UnitRecord};
@@ -49,11 +49,12 @@ const BATCH_ROWS: usize = 4 * 1024;
 
 /// About what an activity takes in memory: itself and every text it owns, each with the
 /// allocator's own bytes (about 16 a block), which for short names count as much as the text.
+/// A list of parties shared with other activities is counted for each (an upper bound).
 fn weight(a: &Activity) -> usize {
     const BLOCK: usize = 16;
     let heap = |s: &str| if s.is_empty() { 0 } else { s.len() + BLOCK };
     let text = |t: &Option<String>| t.as_deref().map_or(0, heap);
-    let names = |n: &Option<Vec<String>>| {
+    let names = |n: &Option<Names>| {
         n.as_ref().map_or(0, |n| {
             BLOCK
                 + n.iter()

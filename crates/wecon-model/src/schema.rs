@@ -24,9 +24,9 @@ fn list_type() -> DataType {
 }
 
 /// A column of lists of text, sized first as [`string_column`] is.
-fn list_column<'a>(values: impl Iterator<Item = Option<&'a Vec<String>>> + Clone) -> ArrayRef {
+fn list_column<'a>(values: impl Iterator<Item = Option<&'a [String]>> + Clone) -> ArrayRef {
     let (lists, items, bytes) = values.clone().fold((0, 0, 0), |(l, n, b), v| {
-        let v = v.map_or(&[][..], Vec::as_slice);
+        let v = v.unwrap_or_default();
         (
             l + 1,
             n + v.len(),
@@ -52,6 +52,11 @@ fn ts_type() -> DataType {
     DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into()))
 }
 
+/// A list of person pseudonyms, shared between the activities that name the same people
+/// (every occurrence of a meeting series, every post of one author in one conversation)
+/// rather than copied into each.
+pub type Names = Arc<[String]>;
+
 /// One thing one person did: sent or received a message, attended a meeting, ...
 ///
 /// Identities (`person_id`, `thread_id`, `object_id`) are keyed pseudonyms. No subject,
@@ -76,10 +81,10 @@ pub struct Activity {
     pub internal_participants: Option<i32>,
     /// The other people involved, as person pseudonyms (the same keyed hash as
     /// `person_id`), where the export names them; `None` where it does not.
-    pub parties: Option<Vec<String>>,
+    pub parties: Option<Names>,
     /// Of `parties`, those outside the organisation (by the roster's mail domains, else the
     /// owner's); `None` where that is unknown.
-    pub external_parties: Option<Vec<String>>,
+    pub external_parties: Option<Names>,
     pub is_organizer: Option<bool>,
     /// `accepted`, `tentative`, `declined`, `none`.
     pub response: Option<String>,
@@ -201,8 +206,8 @@ pub fn activities_batch<A: std::borrow::Borrow<Activity>>(
         s(|r| r.object_id.as_deref()),
         column!(rows, Int32Builder, |r| Some(r.participants)),
         column!(rows, Int32Builder, |r| r.internal_participants),
-        list_column(rows.iter().map(|r| r.parties.as_ref())),
-        list_column(rows.iter().map(|r| r.external_parties.as_ref())),
+        list_column(rows.iter().map(|r| r.parties.as_deref())),
+        list_column(rows.iter().map(|r| r.external_parties.as_deref())),
         column!(rows, BooleanBuilder, |r| r.is_organizer),
         s(|r| r.response.as_deref()),
         s(|r| r.show_as.as_deref()),
@@ -445,7 +450,7 @@ mod tests {
             action: "send".into(),
             start_utc: 1,
             participants: 2,
-            parties: Some(vec!["q".into()]),
+            parties: Some(vec!["q".to_string()].into()),
             source_file: "f".into(),
             source_record: "1".into(),
             ..Default::default()
