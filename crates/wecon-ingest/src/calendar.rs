@@ -637,8 +637,7 @@ fn basic_date(v: &str) -> Option<NaiveDate> {
     if b.len() != 8 || !b.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8))
+    NaiveDate::from_ymd_opt(number(&b[0..4]) as i32, number(&b[4..6]), number(&b[6..8]))
 }
 
 /// `YYYYMMDDTHHMMSS` as [`basic_date`] reads dates; a leap second or an invalid time gives
@@ -648,8 +647,12 @@ fn basic_date_time(v: &str) -> Option<NaiveDateTime> {
     if b.len() != 15 || b[8] != b'T' || !b[9..].iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| b[r].iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-    basic_date(&v[..8])?.and_hms_opt(n(9..11), n(11..13), n(13..15))
+    basic_date(&v[..8])?.and_hms_opt(number(&b[9..11]), number(&b[11..13]), number(&b[13..15]))
+}
+
+/// The number ASCII digits write.
+fn number(digits: &[u8]) -> u32 {
+    digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
 }
 
 fn parse_when(p: &Property<'_>, zones: &Zones) -> Option<When> {
