@@ -330,7 +330,8 @@ impl Conversations<'_> {
         let listed = self.members.get(name).filter(|m| !m.is_empty());
         let n = listed.map_or(authors.len(), Vec::len).max(1);
         // The other members, where the conversation list names them: the same for every post
-        // of one author, so hashed once per author (in parallel, as they are given to posts).
+        // of one author, so hashed once per author (in parallel) into lists the author's
+        // posts share.
         let parties: HashMap<&str, crate::identity::Parties> = match listed {
             Some(m) => authors
                 .par_iter()
