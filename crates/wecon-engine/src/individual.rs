@@ -23,8 +23,8 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::compute::cast;
+use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::prelude::SessionContext;
 
@@ -102,6 +102,51 @@ fn week_distribution_schema() -> SchemaRef {
     ]))
 }
 
+/// `week_summary`'s rows of one table and grouping from `measured` (week, key, person-weeks,
+/// people, then each measure's total and count of values at or below zero): a block of rows
+/// for the rows themselves (measure `*`), then one per measure.
+fn unpivot(
+    table: &str,
+    measures: &[&str],
+    measured: &RecordBatch,
+) -> Result<Vec<RecordBatch>, EngineError> {
+    let rows = measured.num_rows();
+    if rows == 0 {
+        return Ok(Vec::new());
+    }
+    let schema = week_summary_schema();
+    let repeated = |s: &str| Arc::new(StringArray::from(vec![s; rows])) as ArrayRef;
+    let column = |i: usize, to: &DataType| cast(measured.column(i), to);
+    let block = |measure: &str, total: ArrayRef, nonpositive: ArrayRef| {
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                repeated(table),
+                column(0, &DataType::Date32)?,
+                column(1, &DataType::Utf8)?,
+                repeated(measure),
+                column(2, &DataType::Int64)?,
+                column(3, &DataType::Int64)?,
+                total,
+                nonpositive,
+            ],
+        )
+    };
+    let mut out = vec![block(
+        "*",
+        Arc::new(Float64Array::from(vec![0.0; rows])),
+        Arc::new(Int64Array::from(vec![0; rows])),
+    )?];
+    for (i, m) in measures.iter().enumerate() {
+        out.push(block(
+            m,
+            column(4 + 2 * i, &DataType::Float64)?,
+            column(5 + 2 * i, &DataType::Int64)?,
+        )?);
+    }
+    Ok(out)
+}
+
 /// A SQL text literal.
 fn text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -154,8 +199,31 @@ pub(crate) async fn summaries(
     min_people: usize,
 ) -> Result<Vec<(&'static str, Vec<RecordBatch>)>, EngineError> {
     let has_process = tables.iter().any(|(n, _)| n == "person_week_process");
+    // The weeks shown, found once and written into the statements below as a list (each
+    // filters by them).
     let shown = if has_process {
-        format!("week IN {}", shown_weeks(min_people))
+        let weeks = sql(
+            ctx,
+            &format!(
+                "SELECT CAST(week AS VARCHAR) AS week FROM {} ORDER BY week",
+                shown_weeks(min_people)
+            ),
+        )
+        .await?;
+        let mut list = Vec::new();
+        for b in &weeks {
+            let column = cast(b.column(0), &DataType::Utf8)?;
+            let column = column
+                .as_any()
+                .downcast_ref::<StringArray>()
+                .expect("cast to text");
+            list.extend(column.iter().flatten().map(|w| format!("DATE {}", text(w))));
+        }
+        if list.is_empty() {
+            "FALSE".to_string()
+        } else {
+            format!("week IN ({})", list.join(", "))
+        }
     } else {
         "FALSE".to_string()
     };
@@ -184,27 +252,31 @@ pub(crate) async fn summaries(
             None => vec![("''".into(), String::new(), "COUNT(*)")],
         };
         for (key_expr, group_extra, person_weeks) in &groupings {
-            let mut columns = vec![("'*'".to_string(), "0.0".to_string(), "0".to_string())];
-            columns.extend(measures.iter().map(|m| {
-                let m = ident(m);
-                (
-                    text(m.trim_matches('"')),
-                    format!("COALESCE(SUM(CAST({m} AS DOUBLE)), 0.0)"),
-                    format!("SUM(CASE WHEN {m} <= 0 THEN 1 ELSE 0 END)"),
-                )
-            }));
-            for (measure, total, nonpositive) in columns {
-                summary.push(format!(
-                    "SELECT {table} AS source_table, CAST(week AS DATE) AS week, {key_expr} AS key, \
-                     {measure} AS measure, CAST({person_weeks} AS BIGINT) AS person_weeks, \
-                     CAST(COUNT(DISTINCT person_id) AS BIGINT) AS people, \
-                     CAST({total} AS DOUBLE) AS total, \
-                     CAST(COALESCE({nonpositive}, 0) AS BIGINT) AS nonpositive \
+            // One statement gives every measure's sum and count of values at or below zero
+            // per week and key; each measure then becomes its own block of rows.
+            let sums: String = measures
+                .iter()
+                .map(|m| {
+                    let m = ident(m);
+                    format!(
+                        ", CAST(COALESCE(SUM(CAST({m} AS DOUBLE)), 0.0) AS DOUBLE), \
+                         CAST(COALESCE(SUM(CASE WHEN {m} <= 0 THEN 1 ELSE 0 END), 0) AS BIGINT)"
+                    )
+                })
+                .collect();
+            let batches = sql(
+                ctx,
+                &format!(
+                    "SELECT CAST(week AS DATE) AS week, {key_expr} AS key, \
+                     CAST({person_weeks} AS BIGINT) AS person_weeks, \
+                     CAST(COUNT(DISTINCT person_id) AS BIGINT) AS people{sums} \
                      FROM {t} WHERE {shown} GROUP BY week{group_extra} ORDER BY week, key",
-                    table = text(name),
                     t = ident(name),
-                ));
-            }
+                ),
+            )
+            .await?;
+            let measured = concat_batches(&batches[0].schema(), &batches)?;
+            summary.extend(unpivot(name, &measures, &measured)?);
         }
     }
     // Over all weeks at once: the people of the weeks shown, and the person-weeks
@@ -220,11 +292,17 @@ pub(crate) async fn summaries(
             ti = ident(table),
         )
     };
+    let mut over_all_weeks = Vec::new();
     if has_process {
-        summary.push(all_weeks("person_week_process", &shown));
+        over_all_weeks.push(all_weeks("person_week_process", &shown));
     }
     if tables.iter().any(|(n, _)| n == "validation_exclusions") {
-        summary.push(all_weeks("validation_exclusions", "TRUE"));
+        over_all_weeks.push(all_weeks("validation_exclusions", "TRUE"));
+    }
+    let over_all_weeks = gather(ctx, over_all_weeks, week_summary_schema()).await?;
+    summary.extend(over_all_weeks.into_iter().filter(|b| b.num_rows() > 0));
+    if summary.is_empty() {
+        summary.push(RecordBatch::new_empty(week_summary_schema()));
     }
     let mut distribution = Vec::new();
     for (table, measure, edges) in DISTRIBUTIONS {
@@ -250,10 +328,7 @@ pub(crate) async fn summaries(
         ));
     }
     let mut out = vec![
-        (
-            WEEK_SUMMARY,
-            gather(ctx, summary, week_summary_schema()).await?,
-        ),
+        (WEEK_SUMMARY, summary),
         (
             WEEK_DISTRIBUTION,
             gather(ctx, distribution, week_distribution_schema()).await?,
