@@ -519,6 +519,84 @@ fn the_report_in_dutch() {
 }
 
 /// `wecon run sample-data --out OUT --individual`: with the person-level tables.
+/// `week_summary` stands for the person-level tables: each of its rows is the table's rows of
+/// a week shown (and key), counted, their people counted, and a measure summed.
+#[test]
+fn week_summary_sums_the_person_level_tables() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x");
+    run_sample_individual(&out);
+    let shown = "week IN (SELECT week FROM person_week_process GROUP BY week \
+                 HAVING COUNT(DISTINCT person_id) >= 5)";
+    // (table, measure or `*`, key column, whether the rows are over all keys)
+    let cases = [
+        ("person_week_focus", "*", None, false),
+        ("person_week_focus", "working_hours", None, false),
+        ("person_week_focus", "focus_hours", None, false),
+        ("person_week_focus", "legacy_focus_hours", None, false),
+        ("person_week_network", "external_network", None, false),
+        ("person_week_process", "*", Some("process"), false),
+        ("person_week_process", "hours", Some("process"), false),
+        ("person_week_process", "activities", Some("process"), false),
+        ("person_week_process", "hours", Some("process"), true),
+    ];
+    for (table, measure, key, all_keys) in cases {
+        let (key_expr, group, keyed) = match key {
+            Some(k) if !all_keys => (format!("CAST({k} AS VARCHAR)"), format!(", {k}"), "<>"),
+            _ => ("''".to_string(), String::new(), "="),
+        };
+        let person_weeks = if all_keys {
+            "COUNT(DISTINCT person_id)"
+        } else {
+            "COUNT(*)"
+        };
+        let (total, nonpositive) = if measure == "*" {
+            ("0.0".to_string(), "0".to_string())
+        } else {
+            (
+                format!("SUM(CAST({measure} AS DOUBLE))"),
+                format!("SUM(CASE WHEN {measure} <= 0 THEN 1 ELSE 0 END)"),
+            )
+        };
+        let text = query_csv(
+            &out,
+            &format!(
+                "WITH expected AS (
+                    SELECT CAST(week AS DATE) AS week, {key_expr} AS key,
+                           {person_weeks} AS person_weeks, COUNT(DISTINCT person_id) AS people,
+                           {total} AS total, {nonpositive} AS nonpositive
+                    FROM {table} WHERE {shown} GROUP BY week{group}
+                ),
+                summary AS (
+                    SELECT * FROM week_summary
+                    WHERE source_table = '{table}' AND measure = '{measure}' AND week IS NOT NULL
+                      AND key {keyed} ''
+                )
+                SELECT
+                    (SELECT COUNT(*) FROM expected) AS expected,
+                    (SELECT COUNT(*) FROM summary) AS summarised,
+                    (SELECT COUNT(*) FROM expected e JOIN summary s ON s.week = e.week
+                        AND s.key = e.key AND s.person_weeks = e.person_weeks
+                        AND s.people = e.people AND abs(s.total - e.total) < 1e-9
+                        AND s.nonpositive = e.nonpositive) AS equal"
+            ),
+        );
+        let row: Vec<u64> = text
+            .lines()
+            .nth(1)
+            .unwrap_or_else(|| panic!("{text}"))
+            .split(',')
+            .map(|n| n.parse().unwrap())
+            .collect();
+        assert!(row[0] > 0, "{table} {measure}: no rows to compare");
+        assert_eq!(
+            row,
+            vec![row[0]; 3],
+            "{table} {measure} (key {key:?}, over all keys: {all_keys}): expected, summarised, equal"
+        );
+    }
+}
+
 fn run_sample_individual(out: &std::path::Path) -> std::process::Output {
     wecon(&[
         "run",
