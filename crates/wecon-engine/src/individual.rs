@@ -213,10 +213,7 @@ pub(crate) async fn summaries(
         let mut list = Vec::new();
         for b in &weeks {
             let column = cast(b.column(0), &DataType::Utf8)?;
-            let column = column
-                .as_any()
-                .downcast_ref::<StringArray>()
-                .expect("cast to text");
+            let column = datafusion::common::cast::as_string_array(&column)?;
             list.extend(column.iter().flatten().map(|w| format!("DATE {}", text(w))));
         }
         if list.is_empty() {
