@@ -204,14 +204,12 @@ pub(crate) async fn summaries(
     let shown = if has_process {
         let weeks = sql(
             ctx,
-            &format!(
-                "SELECT CAST(week AS VARCHAR) AS week FROM {} ORDER BY week",
-                shown_weeks(min_people)
-            ),
+            &format!("SELECT week FROM {} ORDER BY week", shown_weeks(min_people)),
         )
         .await?;
         let mut list = Vec::new();
         for b in &weeks {
+            // A date as text is `YYYY-MM-DD`, what a `DATE` literal reads.
             let column = cast(b.column(0), &DataType::Utf8)?;
             let column = datafusion::common::cast::as_string_array(&column)?;
             list.extend(column.iter().flatten().map(|w| format!("DATE {}", text(w))));
