@@ -7,8 +7,13 @@
 --   * `collaboration_hours`: their union, overlapping time counted once (a call during a
 --     meeting, mail written in a meeting);
 --   * `overlap_hours`: raw minus de-duplicated.
--- The union is found per person with window functions (gaps and islands); an island belongs
--- to the ISO week (Monday 00:00 UTC) its first interval starts in.
+-- The union is found per person in one pass over their intervals in order of start (then
+-- end): each interval adds the part of it that ends after every interval before it
+-- (`max_before`, a window function of wecon's: the greatest value among the rows before, as
+-- `MAX(...) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` gives). An interval
+-- that starts at or after every earlier end opens an island (a run of overlapping
+-- intervals); an island, and all its time, belongs to the ISO week (Monday 00:00 UTC) its
+-- first interval starts in.
 -- Source: Viva Insights "collaboration hours", as summarised in METRICS.md §3.
 WITH intervals AS (
     SELECT
@@ -23,35 +28,36 @@ WITH intervals AS (
 ordered AS (
     SELECT
         *,
-        MAX(end_s) OVER (
-            PARTITION BY person_id ORDER BY start_s, end_s
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-        ) AS ended_before
+        max_before(end_s) OVER (PARTITION BY person_id ORDER BY start_s, end_s) AS ended_before
     FROM intervals
 ),
-islands AS (
-    SELECT
-        *,
-        SUM(CASE WHEN ended_before IS NULL OR start_s >= ended_before THEN 1 ELSE 0 END)
-            OVER (PARTITION BY person_id ORDER BY start_s, end_s
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
-    FROM ordered
+opened AS (
+    SELECT *, ended_before IS NULL OR start_s >= ended_before AS opens FROM ordered
 ),
-merged AS (
+parts AS (
+    -- Each interval's time past the earlier ones, and where its island starts: at the
+    -- interval itself, or at the latest island opened before it.
     SELECT
         person_id,
-        MIN(start_utc) AS start_utc,
-        SUM(seconds) AS raw_seconds,
-        MAX(end_s) - MIN(start_s) AS union_seconds
-    FROM islands
-    GROUP BY person_id, island
+        seconds,
+        CASE
+            WHEN opens THEN end_s - start_s
+            WHEN end_s > ended_before THEN end_s - ended_before
+            ELSE 0
+        END AS union_seconds,
+        CASE
+            WHEN opens THEN start_utc
+            ELSE max_before(CASE WHEN opens THEN start_utc END)
+                OVER (PARTITION BY person_id ORDER BY start_s, end_s)
+        END AS island_start
+    FROM opened
 )
 SELECT
     person_id,
-    utc_week(start_utc) AS week,
-    SUM(raw_seconds) / 3600.0 AS raw_hours,
+    utc_week(island_start) AS week,
+    SUM(seconds) / 3600.0 AS raw_hours,
     SUM(union_seconds) / 3600.0 AS collaboration_hours,
-    (SUM(raw_seconds) - SUM(union_seconds)) / 3600.0 AS overlap_hours
-FROM merged
-GROUP BY person_id, utc_week(start_utc)
+    (SUM(seconds) - SUM(union_seconds)) / 3600.0 AS overlap_hours
+FROM parts
+GROUP BY person_id, utc_week(island_start)
 ORDER BY person_id, week

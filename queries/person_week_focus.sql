@@ -63,20 +63,20 @@ clipped AS (
 ordered AS (
     -- How it is computed: one pass over each person's activities in the order of their local
     -- days and times. The running maximum end of the intervals before each one (among all
-    -- activities, and among meetings and calls only, for legacy focus) gives the free block
-    -- before it; a day's latest end gives the block after its last interval. (Working hours
+    -- activities, and among meetings and calls only, for legacy focus; `max_before`, a window
+    -- function of wecon's: the greatest value among the rows before, as `MAX(...) OVER (...
+    -- ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` gives) gives the free block before
+    -- it; a day's latest end gives the block after its last interval. (Working hours
     -- end at most a day after they start, so intervals of earlier days end before a day's
     -- working hours begin.) Days without any activity in working hours are free whole,
     -- counted from the working pattern rather than listed.
     SELECT
         *,
-        MAX(ce) OVER (
+        max_before(ce) OVER (
             PARTITION BY person_id ORDER BY day, cs ASC NULLS LAST, ce ASC NULLS LAST
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS ended_before,
-        MAX(CASE WHEN meeting THEN ce END) OVER (
+        max_before(CASE WHEN meeting THEN ce END) OVER (
             PARTITION BY person_id ORDER BY day, cs ASC NULLS LAST, ce ASC NULLS LAST
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS meetings_ended_before
     FROM clipped
 ),

@@ -7,9 +7,12 @@
 --     (2:00–3:00 plus 2:30–3:30 is 1.5 h);
 --   * `conflicting_hours`: scheduled minus adjusted, the time booked twice or more (0.5 h in
 --     that example).
--- Overlaps are found per person with window functions (gaps and islands): a meeting starts a
--- new island when it begins after every earlier meeting of the person has ended. An island
--- belongs to the week its first meeting starts in (ISO week, Monday 00:00 UTC).
+-- Overlaps are found per person in one pass over their meetings in order of start (then end
+-- and id), as `person_week_collaboration` finds them: each meeting adds the part of it that
+-- ends after every earlier meeting of the person (`max_before`, a window function of
+-- wecon's: the greatest value among the rows before). A meeting that begins after every
+-- earlier one has ended opens an island; an island, and all its meetings, belongs to the
+-- week its first meeting starts in (ISO week, Monday 00:00 UTC).
 -- Source: Viva Insights "meeting hours" and "conflicting meeting hours", as summarised in
 -- METRICS.md §3.
 WITH ordered AS (
@@ -19,38 +22,39 @@ WITH ordered AS (
         start_utc,
         end_utc,
         seconds,
-        MAX(end_utc) OVER (
+        max_before(end_utc) OVER (
             PARTITION BY person_id ORDER BY start_utc, end_utc, activity_id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS ended_before
     FROM counted_meetings
 ),
-islands AS (
-    SELECT
-        *,
-        SUM(CASE WHEN ended_before IS NULL OR start_utc >= ended_before THEN 1 ELSE 0 END)
-            OVER (PARTITION BY person_id ORDER BY start_utc, end_utc, activity_id
-                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS island
-    FROM ordered
+opened AS (
+    SELECT *, ended_before IS NULL OR start_utc >= ended_before AS opens FROM ordered
 ),
-merged AS (
+parts AS (
+    -- Each meeting's time past the earlier ones, and where its island starts: at the meeting
+    -- itself, or at the latest island opened before it.
     SELECT
         person_id,
-        island,
-        MIN(start_utc) AS start_utc,
-        COUNT(*) AS meetings,
-        SUM(seconds) AS scheduled_seconds,
-        date_part('epoch', MAX(end_utc)) - date_part('epoch', MIN(start_utc)) AS union_seconds
-    FROM islands
-    GROUP BY person_id, island
+        seconds,
+        CASE
+            WHEN opens THEN date_part('epoch', end_utc) - date_part('epoch', start_utc)
+            WHEN end_utc > ended_before THEN date_part('epoch', end_utc) - date_part('epoch', ended_before)
+            ELSE 0
+        END AS union_seconds,
+        CASE
+            WHEN opens THEN start_utc
+            ELSE max_before(CASE WHEN opens THEN start_utc END)
+                OVER (PARTITION BY person_id ORDER BY start_utc, end_utc, activity_id)
+        END AS island_start
+    FROM opened
 )
 SELECT
     person_id,
-    utc_week(start_utc) AS week,
-    SUM(meetings) AS meetings,
-    SUM(scheduled_seconds) / 3600.0 AS scheduled_hours,
+    utc_week(island_start) AS week,
+    COUNT(*) AS meetings,
+    SUM(seconds) / 3600.0 AS scheduled_hours,
     SUM(union_seconds) / 3600.0 AS adjusted_hours,
-    (SUM(scheduled_seconds) - SUM(union_seconds)) / 3600.0 AS conflicting_hours
-FROM merged
-GROUP BY person_id, utc_week(start_utc)
+    (SUM(seconds) - SUM(union_seconds)) / 3600.0 AS conflicting_hours
+FROM parts
+GROUP BY person_id, utc_week(island_start)
 ORDER BY person_id, week

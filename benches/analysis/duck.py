@@ -4,10 +4,11 @@ CSV as wecon does.
 
     python duck.py DATASET OUT PROFILE_TOML [WECON_RESULTS]
 
-Only what DuckDB lacks is defined here: the three functions wecon adds to DataFusion
-(`local_week_minute`, `local_micros`, as macros over DuckDB's ICU time zones, and
-`utc_week`, as `date_trunc` in the session's UTC) and the
-one-row `profile` table and the `levers` table. Prints each metric's row count. Given wecon's results folder of the
+Only what DuckDB lacks is defined here: the functions wecon adds to DataFusion
+(`local_week_minute`, `local_micros`, as macros over DuckDB's ICU time zones, `utc_week`, as
+`date_trunc` in the session's UTC, and the window function `max_before(x) OVER (...)`,
+written out as the `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` it
+stands for) and the one-row `profile` table and the `levers` table. Prints each metric's row count. Given wecon's results folder of the
 same dataset, it also compares every table value for value (numbers to 1e-6) and exits 1 on a
 difference.
 """
@@ -50,9 +51,38 @@ columns = ", ".join(
 )
 con.execute(f"CREATE TABLE profile AS SELECT {columns}")
 
+
+def closing(text, i):
+    """The index of the parenthesis closing the one at `i`."""
+    depth = 0
+    for j in range(i, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        if depth == 0:
+            return j
+    raise ValueError(f"unbalanced parentheses after {text[i:i + 40]!r}")
+
+
+def max_before(sql):
+    """`max_before(x) OVER (w)` as `MAX(x) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)`."""
+    while (m := re.search(r"\bmax_before\s*\(", sql)) is not None:
+        arg_end = closing(sql, m.end() - 1)
+        over = re.compile(r"\s*OVER\s*\(", re.I).match(sql, arg_end + 1)
+        if over is None:
+            raise ValueError("max_before without OVER (...)")
+        window_end = closing(sql, over.end() - 1)
+        sql = (
+            sql[: m.start()]
+            + f"MAX({sql[m.end():arg_end]}) OVER ({sql[over.end():window_end]}"
+            + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)"
+            + sql[window_end + 1 :]
+        )
+    return sql
+
+
 for name in names:
     sql = (root / "queries" / f"{name}.sql").read_text()
     body = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--"))
+    body = max_before(body)
     if re.match(r"\s*CREATE\s", body, re.I):
         con.execute(body)
         continue

@@ -12,9 +12,10 @@ WITH ordered AS (
         person_id,
         start_utc,
         end_utc,
-        MAX(end_utc) OVER (
+        -- The latest end among the person's earlier meetings (`max_before`, a window function
+        -- of wecon's: the greatest value among the rows before).
+        max_before(end_utc) OVER (
             PARTITION BY person_id ORDER BY start_utc, end_utc, activity_id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
         ) AS ended_before
     FROM counted_meetings
 )

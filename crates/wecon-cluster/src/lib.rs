@@ -77,6 +77,9 @@ fn session_state(config: SessionConfig) -> datafusion::execution::SessionState {
     for f in wecon_engine::functions() {
         let _ = state.register_udf(Arc::new(f));
     }
+    for f in wecon_engine::window_functions() {
+        let _ = state.register_udwf(Arc::new(f));
+    }
     state
 }
 
@@ -102,6 +105,9 @@ pub async fn connect(url: &str) -> Result<SessionContext, ClusterError> {
     // The remote session builds its own state: the functions go on it too.
     for f in wecon_engine::functions() {
         ctx.register_udf(f);
+    }
+    for f in wecon_engine::window_functions() {
+        ctx.register_udwf(f);
     }
     Ok(ctx)
 }
@@ -154,6 +160,11 @@ pub async fn executor(opts: ExecutorOptions) -> Result<(), ClusterError> {
     for f in wecon_engine::functions() {
         registry
             .scalar_functions
+            .insert(f.name().to_string(), Arc::new(f));
+    }
+    for f in wecon_engine::window_functions() {
+        registry
+            .window_functions
             .insert(f.name().to_string(), Arc::new(f));
     }
     let work_dir = opts.work_dir.clone();

@@ -136,6 +136,9 @@ pub fn local_context(memory_limit: Option<u64>) -> Result<SessionContext, Engine
     for f in functions() {
         ctx.register_udf(f);
     }
+    for f in window_functions() {
+        ctx.register_udwf(f);
+    }
     Ok(ctx)
 }
 
@@ -154,6 +157,12 @@ pub fn configure(config: SessionConfig) -> SessionConfig {
 /// cluster's scheduler and its executors all register them.
 pub fn functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
     udf::all()
+}
+
+/// The window functions the metric library needs beside DataFusion's own (`max_before`),
+/// registered wherever [`functions`] are.
+pub fn window_functions() -> Vec<datafusion::logical_expr::WindowUDF> {
+    udf::windows()
 }
 
 /// Where `analyze` keeps the views and metrics that later queries read.

@@ -13,6 +13,13 @@
 //!   `CAST(date_trunc('week', ts) AS DATE)` gives, by integer arithmetic on the microseconds
 //!   (DataFusion's `date_trunc` goes through calendar types row by row, three times slower
 //!   over a year's activities).
+//! - `max_before(x) OVER (PARTITION BY ... ORDER BY ...)`: a window function, the greatest
+//!   non-null `x` among the rows before each row in its partition's order (null for the first,
+//!   or when every earlier `x` is null): what `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED
+//!   PRECEDING AND 1 PRECEDING)` gives. DataFusion computes that frame by feeding each row to
+//!   an aggregate and reading the aggregate back, row by row; a running maximum kept by the
+//!   evaluator is three times faster. The union-of-intervals metrics (collaboration, focus,
+//!   meetings) find each interval's overlap with the earlier ones by it.
 
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -23,13 +30,19 @@ use datafusion::arrow::array::{
     Array, ArrayRef, Date32Array, Int32Builder, Int64Builder, StringArray,
     TimestampMicrosecondArray,
 };
+use datafusion::arrow::array::{AsArray, PrimitiveArray};
 use datafusion::arrow::compute::kernels::arity::unary;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, TimeUnit};
-use datafusion::error::DataFusionError;
-use datafusion::logical_expr::{
-    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility, create_udf,
+use datafusion::arrow::datatypes::{
+    ArrowNativeTypeOp, ArrowPrimitiveType, DataType, Field, FieldRef, Float64Type, Int64Type,
+    TimeUnit, TimestampMicrosecondType,
 };
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::function::{PartitionEvaluatorArgs, WindowUDFFieldArgs};
+use datafusion::logical_expr::{
+    ColumnarValue, PartitionEvaluator, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDF,
+    ScalarUDFImpl, Signature, TypeSignature, Volatility, WindowUDF, WindowUDFImpl, create_udf,
+};
+use datafusion::scalar::ScalarValue;
 
 /// Calls `each` with the local wall-clock time of every row (`None` for a null timestamp).
 fn for_each_local(
@@ -171,6 +184,133 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
     ]
 }
 
+/// `max_before(x)`: see the module's documentation.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct MaxBefore {
+    signature: Signature,
+}
+
+/// The types `max_before` reads (others are coerced to one of them where they can be).
+fn max_before_types() -> Vec<DataType> {
+    vec![
+        DataType::Int64,
+        DataType::Float64,
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+    ]
+}
+
+impl WindowUDFImpl for MaxBefore {
+    fn name(&self) -> &str {
+        "max_before"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn partition_evaluator(
+        &self,
+        args: PartitionEvaluatorArgs,
+    ) -> Result<Box<dyn PartitionEvaluator>, DataFusionError> {
+        let data_type = args
+            .input_fields()
+            .first()
+            .map(|f| f.data_type().clone())
+            .ok_or_else(|| DataFusionError::Plan("max_before takes one argument".into()))?;
+        Ok(match &data_type {
+            DataType::Int64 => Box::new(RunningMax::<Int64Type>::new(data_type)),
+            DataType::Float64 => Box::new(RunningMax::<Float64Type>::new(data_type)),
+            DataType::Timestamp(TimeUnit::Microsecond, _) => {
+                Box::new(RunningMax::<TimestampMicrosecondType>::new(data_type))
+            }
+            other => {
+                return Err(DataFusionError::Plan(format!(
+                    "max_before: cannot read {other}"
+                )));
+            }
+        })
+    }
+
+    fn field(&self, args: WindowUDFFieldArgs) -> Result<FieldRef, DataFusionError> {
+        let data_type = args
+            .get_input_field(0)
+            .map(|f| f.data_type().clone())
+            .ok_or_else(|| DataFusionError::Plan("max_before takes one argument".into()))?;
+        Ok(Arc::new(Field::new(args.name(), data_type, true)))
+    }
+}
+
+/// The greatest value of the rows seen so far in one partition; each row gets the value
+/// before it is added.
+#[derive(Debug)]
+struct RunningMax<T: ArrowPrimitiveType> {
+    max: Option<T::Native>,
+    data_type: DataType,
+}
+
+impl<T: ArrowPrimitiveType> RunningMax<T> {
+    fn new(data_type: DataType) -> Self {
+        Self {
+            max: None,
+            data_type,
+        }
+    }
+
+    /// The running maximum before `row`, then `row` added to it.
+    fn step(&mut self, values: &PrimitiveArray<T>, row: usize) -> Option<T::Native> {
+        let before = self.max;
+        if values.is_valid(row) {
+            let v = values.value(row);
+            // A total order, as DataFusion's MAX (NaN above every number).
+            if self.max.is_none_or(|m| v.is_gt(m)) {
+                self.max = Some(v);
+            }
+        }
+        before
+    }
+}
+
+impl<T: ArrowPrimitiveType + std::fmt::Debug> PartitionEvaluator for RunningMax<T> {
+    // Rows come in the partition's order, each once: the running maximum is all the state,
+    // so DataFusion can stream the partition rather than hold it whole.
+    fn supports_bounded_execution(&self) -> bool {
+        true
+    }
+
+    fn is_causal(&self) -> bool {
+        true
+    }
+
+    fn evaluate(
+        &mut self,
+        values: &[ArrayRef],
+        range: &std::ops::Range<usize>,
+    ) -> Result<ScalarValue, DataFusionError> {
+        let before = self.step(values[0].as_primitive::<T>(), range.start);
+        ScalarValue::new_primitive::<T>(before, &self.data_type)
+    }
+
+    fn evaluate_all(
+        &mut self,
+        values: &[ArrayRef],
+        num_rows: usize,
+    ) -> Result<ArrayRef, DataFusionError> {
+        let values = values[0].as_primitive::<T>();
+        let out: PrimitiveArray<T> = (0..num_rows).map(|row| self.step(values, row)).collect();
+        Ok(Arc::new(out.with_data_type(self.data_type.clone())))
+    }
+}
+
+/// The window functions of this module, to register in a session.
+pub(crate) fn windows() -> Vec<WindowUDF> {
+    vec![WindowUDF::from(MaxBefore {
+        signature: Signature::new(
+            TypeSignature::Uniform(1, max_before_types()),
+            Volatility::Immutable,
+        ),
+    })]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -260,6 +400,130 @@ mod tests {
             rows += b.num_rows();
         }
         assert_eq!(rows, instants.len());
+    }
+
+    /// A session with wecon's functions, reading `batch` as table `t` in batches of `rows`
+    /// (small, so that a partition spans many batches and the window runs on streamed rows).
+    fn session(
+        batch: datafusion::arrow::record_batch::RecordBatch,
+        rows: usize,
+    ) -> datafusion::prelude::SessionContext {
+        let config = datafusion::prelude::SessionConfig::new()
+            .with_batch_size(rows)
+            .with_target_partitions(2);
+        let ctx = datafusion::prelude::SessionContext::new_with_config(config);
+        for f in all() {
+            ctx.register_udf(f);
+        }
+        for f in windows() {
+            ctx.register_udwf(f);
+        }
+        ctx.register_batch("t", batch).unwrap();
+        ctx
+    }
+
+    #[tokio::test]
+    async fn max_before_is_the_greatest_earlier_value() {
+        // Two people; the first's values out of order with a null, the second's a single row.
+        let batch = datafusion::arrow::record_batch::RecordBatch::try_from_iter([
+            (
+                "p",
+                Arc::new(StringArray::from(vec!["a", "a", "a", "a", "a", "b"])) as ArrayRef,
+            ),
+            (
+                "o",
+                Arc::new(Int64Array::from(vec![1, 2, 3, 4, 5, 1])) as ArrayRef,
+            ),
+            (
+                "x",
+                Arc::new(Int64Array::from(vec![
+                    Some(5),
+                    None,
+                    Some(3),
+                    Some(9),
+                    Some(1),
+                    Some(7),
+                ])) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let out = session(batch, 2)
+            .sql("SELECT max_before(x) OVER (PARTITION BY p ORDER BY o) AS m FROM t ORDER BY p, o")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let got: Vec<Option<i64>> = out
+            .iter()
+            .flat_map(|b| {
+                b.column(0)
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert_eq!(got, vec![None, Some(5), Some(5), Some(5), Some(9), None]);
+    }
+
+    #[tokio::test]
+    async fn max_before_agrees_with_max_over_the_rows_before() {
+        // 3,000 rows of 40 people in a scrambled order, with nulls, negative numbers, equal
+        // values and timestamps; batches of 7 rows, two partitions.
+        let n = 3_000i64;
+        let mut seed = 12_345u64;
+        let mut next = move || {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as i64
+        };
+        let (mut p, mut o, mut i, mut f, mut ts) = (vec![], vec![], vec![], vec![], vec![]);
+        for row in 0..n {
+            let r = next();
+            p.push(format!("p{}", r % 40));
+            o.push((row * 7_919) % n);
+            i.push((r % 11 != 0).then_some(next() % 1_000 - 500));
+            f.push((r % 13 != 0).then_some((next() % 1_000) as f64 / 7.0 - 60.0));
+            ts.push((r % 17 != 0).then_some(1_700_000_000_000_000 + next() % 10_000 * 1_000_000));
+        }
+        let batch = datafusion::arrow::record_batch::RecordBatch::try_from_iter([
+            ("p", Arc::new(StringArray::from(p)) as ArrayRef),
+            ("o", Arc::new(Int64Array::from(o)) as ArrayRef),
+            ("i", Arc::new(Int64Array::from(i)) as ArrayRef),
+            (
+                "f",
+                Arc::new(datafusion::arrow::array::Float64Array::from(f)) as ArrayRef,
+            ),
+            (
+                "ts",
+                Arc::new(TimestampMicrosecondArray::from(ts).with_timezone("UTC")) as ArrayRef,
+            ),
+        ])
+        .unwrap();
+        let w = "PARTITION BY p ORDER BY o";
+        let frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING";
+        let sql = format!(
+            "SELECT COUNT(*) AS n,
+                    SUM(CASE WHEN a IS NOT DISTINCT FROM b THEN 0 ELSE 1 END) AS i_off,
+                    SUM(CASE WHEN c IS NOT DISTINCT FROM d THEN 0 ELSE 1 END) AS f_off,
+                    SUM(CASE WHEN e IS NOT DISTINCT FROM g THEN 0 ELSE 1 END) AS ts_off,
+                    COUNT(a) AS i_values
+             FROM (SELECT max_before(i) OVER ({w}) AS a, MAX(i) OVER ({w} {frame}) AS b,
+                          max_before(f) OVER ({w}) AS c, MAX(f) OVER ({w} {frame}) AS d,
+                          max_before(ts) OVER ({w}) AS e, MAX(ts) OVER ({w} {frame}) AS g
+                   FROM t)"
+        );
+        let out = session(batch, 7)
+            .sql(&sql)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let col = |k: usize| out[0].column(k).as_primitive::<Int64Type>().value(0);
+        assert_eq!(col(0), n);
+        assert_eq!((col(1), col(2), col(3)), (0, 0, 0));
+        // Not everything null: all but each person's first rows have a value.
+        assert!(col(4) > n - 200, "{}", col(4));
     }
 
     #[test]
