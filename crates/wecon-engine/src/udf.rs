@@ -190,15 +190,6 @@ struct MaxBefore {
     signature: Signature,
 }
 
-/// The types `max_before` reads (others are coerced to one of them where they can be).
-fn max_before_types() -> Vec<DataType> {
-    vec![
-        DataType::Int64,
-        DataType::Float64,
-        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
-    ]
-}
-
 impl WindowUDFImpl for MaxBefore {
     fn name(&self) -> &str {
         "max_before"
@@ -272,7 +263,9 @@ impl<T: ArrowPrimitiveType> RunningMax<T> {
 
 impl<T: ArrowPrimitiveType + std::fmt::Debug> PartitionEvaluator for RunningMax<T> {
     // Rows come in the partition's order, each once: the running maximum is all the state,
-    // so DataFusion can stream the partition rather than hold it whole.
+    // so DataFusion can stream the partition rather than hold it whole. (Where a plan holds
+    // partitions whole anyway, DataFusion's `evaluate_all` calls `evaluate` row by row, as
+    // here.)
     fn supports_bounded_execution(&self) -> bool {
         true
     }
@@ -289,25 +282,19 @@ impl<T: ArrowPrimitiveType + std::fmt::Debug> PartitionEvaluator for RunningMax<
         let before = self.step(values[0].as_primitive::<T>(), range.start);
         ScalarValue::new_primitive::<T>(before, &self.data_type)
     }
-
-    fn evaluate_all(
-        &mut self,
-        values: &[ArrayRef],
-        num_rows: usize,
-    ) -> Result<ArrayRef, DataFusionError> {
-        let values = values[0].as_primitive::<T>();
-        let out: PrimitiveArray<T> = (0..num_rows).map(|row| self.step(values, row)).collect();
-        Ok(Arc::new(out.with_data_type(self.data_type.clone())))
-    }
 }
 
 /// The window functions of this module, to register in a session.
 pub(crate) fn windows() -> Vec<WindowUDF> {
+    // Integers, floats and timestamps (other types are coerced to one of them where they can
+    // be).
+    let types = vec![
+        DataType::Int64,
+        DataType::Float64,
+        DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+    ];
     vec![WindowUDF::from(MaxBefore {
-        signature: Signature::new(
-            TypeSignature::Uniform(1, max_before_types()),
-            Volatility::Immutable,
-        ),
+        signature: Signature::new(TypeSignature::Uniform(1, types), Volatility::Immutable),
     })]
 }
 
@@ -501,29 +488,52 @@ mod tests {
         .unwrap();
         let w = "PARTITION BY p ORDER BY o";
         let frame = "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING";
-        let sql = format!(
-            "SELECT COUNT(*) AS n,
-                    SUM(CASE WHEN a IS NOT DISTINCT FROM b THEN 0 ELSE 1 END) AS i_off,
-                    SUM(CASE WHEN c IS NOT DISTINCT FROM d THEN 0 ELSE 1 END) AS f_off,
-                    SUM(CASE WHEN e IS NOT DISTINCT FROM g THEN 0 ELSE 1 END) AS ts_off,
-                    COUNT(a) AS i_values
-             FROM (SELECT max_before(i) OVER ({w}) AS a, MAX(i) OVER ({w} {frame}) AS b,
-                          max_before(f) OVER ({w}) AS c, MAX(f) OVER ({w} {frame}) AS d,
-                          max_before(ts) OVER ({w}) AS e, MAX(ts) OVER ({w} {frame}) AS g
-                   FROM t)"
-        );
-        let out = session(batch, 7)
-            .sql(&sql)
-            .await
-            .unwrap()
-            .collect()
-            .await
-            .unwrap();
-        let col = |k: usize| out[0].column(k).as_primitive::<Int64Type>().value(0);
-        assert_eq!(col(0), n);
-        assert_eq!((col(1), col(2), col(3)), (0, 0, 0));
-        // Not everything null: all but each person's first rows have a value.
-        assert!(col(4) > n - 200, "{}", col(4));
+        let ctx = session(batch, 7);
+        // Streamed (DataFusion's bounded window), and beside a window over whole partitions,
+        // which makes DataFusion hold each partition and evaluate all its rows at once.
+        for (beside, exec) in [
+            (", 1 AS whole", "BoundedWindowAggExec:"),
+            (
+                ", COUNT(*) OVER (PARTITION BY p ORDER BY o ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS whole",
+                "WindowAggExec:",
+            ),
+        ] {
+            let sql = format!(
+                "SELECT COUNT(*) AS n,
+                        SUM(CASE WHEN a IS NOT DISTINCT FROM b THEN 0 ELSE 1 END) AS i_off,
+                        SUM(CASE WHEN c IS NOT DISTINCT FROM d THEN 0 ELSE 1 END) AS f_off,
+                        SUM(CASE WHEN e IS NOT DISTINCT FROM g THEN 0 ELSE 1 END) AS ts_off,
+                        COUNT(a) AS i_values,
+                        SUM(whole) AS whole
+                 FROM (SELECT max_before(i) OVER ({w}) AS a, MAX(i) OVER ({w} {frame}) AS b,
+                              max_before(f) OVER ({w}) AS c, MAX(f) OVER ({w} {frame}) AS d,
+                              max_before(ts) OVER ({w}) AS e, MAX(ts) OVER ({w} {frame}) AS g
+                              {beside}
+                       FROM t)"
+            );
+            let plan = ctx
+                .sql(&format!("EXPLAIN {sql}"))
+                .await
+                .unwrap()
+                .collect()
+                .await
+                .unwrap();
+            let plan = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
+                .unwrap()
+                .to_string();
+            assert!(
+                plan.lines()
+                    .any(|l| l.trim_start_matches(['|', ' ']).starts_with(exec)
+                        && l.contains("max_before(t.i)")),
+                "{plan}"
+            );
+            let out = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+            let col = |k: usize| out[0].column(k).as_primitive::<Int64Type>().value(0);
+            assert_eq!(col(0), n);
+            assert_eq!((col(1), col(2), col(3)), (0, 0, 0), "{exec}");
+            // Not everything null: all but each person's first rows have a value.
+            assert!(col(4) > n - 200, "{}", col(4));
+        }
     }
 
     #[test]
