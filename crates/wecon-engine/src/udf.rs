@@ -15,10 +15,10 @@
 //!   over a year's activities).
 //! - `max_before(x) OVER (PARTITION BY ... ORDER BY ...)`: a window function, the greatest
 //!   non-null `x` among the rows before each row in its partition's order (null for the first,
-//!   or when every earlier `x` is null): what `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED
-//!   PRECEDING AND 1 PRECEDING)` gives. DataFusion computes that frame by feeding each row to
-//!   an aggregate and reading the aggregate back, row by row; a running maximum kept by the
-//!   evaluator is three times faster. The union-of-intervals metrics (collaboration, focus,
+//!   or when every earlier `x` is null; a frame written in the `OVER` clause is ignored): what
+//!   `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` gives. DataFusion
+//!   computes that frame by feeding each row to an aggregate and reading the aggregate back,
+//!   row by row; a running maximum kept by the evaluator is three times faster. The union-of-intervals metrics (collaboration, focus,
 //!   meetings) find each interval's overlap with the earlier ones by it.
 
 use std::collections::HashMap;
