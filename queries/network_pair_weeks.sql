@@ -18,10 +18,10 @@ WITH meaningful AS (
           OR (a.source IN ('call', 'chat') AND a.participants BETWEEN 2 AND 8)
       )
     UNION ALL
-    SELECT a.person_id, utc_week(a.start_utc), a.parties, a.external_parties
-    FROM activities a
-    JOIN counted_meetings m ON m.activity_id = a.activity_id
-    WHERE a.parties IS NOT NULL AND a.participants <= 18
+    -- `counted_meetings` rows are the meetings' activities, every column kept.
+    SELECT m.person_id, utc_week(m.start_utc), m.parties, m.external_parties
+    FROM counted_meetings m
+    WHERE m.parties IS NOT NULL AND m.participants <= 18
 ),
 pairs AS (
     SELECT person_id, week, other, COALESCE(array_has(external_parties, other), false) AS external
