@@ -14,4 +14,7 @@ SELECT
     t.seconds AS base_seconds
 FROM timed t
 JOIN activities a ON a.activity_id = t.activity_id
-WHERE t.source = 'email' AND t.action = 'receive' AND COALESCE(a.is_bulk, false) AND t.seconds > 0
+-- `a.source` as well as `t.source`: the scan of the activities then skips the other
+-- sources' row groups.
+WHERE t.source = 'email' AND a.source = 'email'
+  AND t.action = 'receive' AND COALESCE(a.is_bulk, false) AND t.seconds > 0
