@@ -8,9 +8,9 @@ Only what DuckDB lacks is defined here: the functions wecon adds to DataFusion
 (`local_week_minute`, `local_micros`, as macros over DuckDB's ICU time zones, `utc_week`, as
 `date_trunc` in the session's UTC, and the window function `max_before(x) OVER (...)`,
 written out as the `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` it
-stands for) and the one-row `profile` table and the `levers` table. Prints each metric's row count. Given wecon's results folder of the
-same dataset, it also compares every table value for value (numbers to 1e-6) and exits 1 on a
-difference.
+stands for) and the one-row `profile` table and the `levers` table. Prints each metric's row
+count. Given wecon's results folder of the same dataset, it also compares every table value
+for value (numbers to 1e-6) and exits 1 on a difference.
 """
 
 import re

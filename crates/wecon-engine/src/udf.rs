@@ -18,8 +18,9 @@
 //!   or when every earlier `x` is null; a frame written in the `OVER` clause is ignored): what
 //!   `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` gives. DataFusion
 //!   computes that frame by feeding each row to an aggregate and reading the aggregate back,
-//!   row by row; a running maximum kept by the evaluator is three times faster. The union-of-intervals metrics (collaboration, focus,
-//!   meetings) find each interval's overlap with the earlier ones by it.
+//!   row by row; a running maximum kept by the evaluator is three times faster. The
+//!   union-of-intervals metrics (collaboration, focus, meetings) find each interval's overlap
+//!   with the earlier ones by it.
 
 use std::collections::HashMap;
 use std::str::FromStr;
