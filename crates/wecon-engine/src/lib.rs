@@ -398,6 +398,12 @@ pub async fn analyze_in(
     )
     .await?;
 
+    // Tables kept in memory are written while the next queries run; kept as files, a table
+    // is registered from the file its writing leaves, so it is written at once.
+    let mut writer = match how {
+        Keep::Memory => output::TableWriter::background()?,
+        Keep::Files => output::TableWriter::inline(),
+    };
     let mut tables = Vec::new();
     let mut individual_tables = Vec::new();
     let mut row_counts = BTreeMap::new();
@@ -474,13 +480,15 @@ pub async fn analyze_in(
         } else {
             (partial.clone(), name.clone())
         };
-        write_table(&dir, &name, &batches)?;
+        writer.write(&dir, &name, &batches)?;
         row_counts.insert(table.clone(), n);
         keep(&ctx, how, &dir, name.as_str(), batches).await?;
         tables.push(table);
     }
     progress.finish();
     if outputs.individual {
+        // The folder exists already unless the writer's thread has not reached it yet.
+        fs_err::create_dir_all(partial.join(INDIVIDUAL_DIR))?;
         write_file(
             &partial.join(INDIVIDUAL_DIR).join("README.md"),
             individual::README,
@@ -491,9 +499,10 @@ pub async fn analyze_in(
         individual::summaries(&ctx, &individual_tables, outputs.min_group_size).await?
     {
         row_counts.insert(name.to_string(), batches.iter().map(|b| b.num_rows()).sum());
-        write_table(&partial, name, &batches)?;
+        writer.write(&partial, name, &batches)?;
         tables.push(name.to_string());
     }
+    writer.finish()?;
     let date_range = date_range(&ctx).await?;
     let manifest_text = read_manifest(dataset).await?;
     if views_dir.exists() {
@@ -518,17 +527,6 @@ pub async fn analyze_in(
     )?;
     replace_dir(&partial, out)?;
     Ok(info)
-}
-
-/// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir`.
-fn write_table(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
-    fs_err::create_dir_all(dir)?;
-    write_parquet(&dir.join(format!("{name}.parquet")), batches)?;
-    write_file(
-        &dir.join(format!("{name}.csv")),
-        format_batches(batches, OutputFormat::Csv)?,
-    )?;
-    Ok(())
 }
 
 /// The first and last activity start of the dataset, as RFC 3339 UTC text.

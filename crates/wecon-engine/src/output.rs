@@ -1,6 +1,10 @@
-//! Rendering query results for the terminal and for files: a table, CSV or JSON.
+//! Rendering query results for the terminal and for files: a table, CSV or JSON; and
+//! writing result tables as Parquet and CSV, on a thread of their own while later queries run.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringBuilder};
 use datafusion::arrow::csv::WriterBuilder;
@@ -9,6 +13,8 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::json::ArrayWriter;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::arrow::util::pretty::pretty_format_batches;
+
+use wecon_model::atomic::{write_file, write_parquet};
 
 use crate::EngineError;
 
@@ -31,17 +37,8 @@ pub fn format_batches(
 ) -> Result<String, EngineError> {
     match format {
         OutputFormat::Table => Ok(format!("{}\n", pretty_format_batches(batches)?)),
-        OutputFormat::Csv => {
-            let mut buf = Vec::new();
-            {
-                // The writer puts the header before the first batch only.
-                let mut w = WriterBuilder::new().with_header(true).build(&mut buf);
-                for b in batches {
-                    w.write(&flatten_nested(b)?)?;
-                }
-            }
-            Ok(String::from_utf8_lossy(&buf).into_owned())
-        }
+        OutputFormat::Csv => Ok(String::from_utf8(csv_bytes(batches)?)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())),
         OutputFormat::Json => {
             let mut w = ArrayWriter::new(Vec::new());
             for b in batches {
@@ -54,6 +51,113 @@ pub fn format_batches(
             }
             s.push('\n');
             Ok(s)
+        }
+    }
+}
+
+/// Batches as CSV: a header row, then one line per row.
+fn csv_bytes(batches: &[RecordBatch]) -> Result<Vec<u8>, EngineError> {
+    let mut buf = Vec::new();
+    {
+        // The writer puts the header before the first batch only.
+        let mut w = WriterBuilder::new().with_header(true).build(&mut buf);
+        for b in batches {
+            w.write(&flatten_nested(b)?)?;
+        }
+    }
+    Ok(buf)
+}
+
+/// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir`, each atomically.
+pub(crate) fn write_table(
+    dir: &Path,
+    name: &str,
+    batches: &[RecordBatch],
+) -> Result<(), EngineError> {
+    fs_err::create_dir_all(dir)?;
+    write_parquet(&dir.join(format!("{name}.parquet")), batches)?;
+    write_file(&dir.join(format!("{name}.csv")), csv_bytes(batches)?)?;
+    Ok(())
+}
+
+/// A result table to write: its folder, name and rows.
+type TableJob = (PathBuf, String, Vec<RecordBatch>);
+
+/// Writes result tables ([`write_table`]) in the order given, either at once or on a thread
+/// of its own, so that encoding a table (CSV and Zstandard-compressed Parquet: about a
+/// twelfth of a 1,000-person run with `--individual`, on one core) overlaps the queries
+/// after it. The rows are shared with the session's kept copy, not copied.
+pub(crate) struct TableWriter {
+    jobs: Option<mpsc::Sender<TableJob>>,
+    thread: Option<JoinHandle<Result<(), EngineError>>>,
+}
+
+impl TableWriter {
+    /// A writer that writes each table before [`TableWriter::write`] returns.
+    pub(crate) fn inline() -> Self {
+        TableWriter {
+            jobs: None,
+            thread: None,
+        }
+    }
+
+    /// A writer whose thread writes the tables while the caller goes on; the first failure
+    /// stops it and is returned by the next [`TableWriter::write`] or by
+    /// [`TableWriter::finish`].
+    pub(crate) fn background() -> Result<Self, EngineError> {
+        let (jobs, queue) = mpsc::channel::<TableJob>();
+        let thread = std::thread::Builder::new()
+            .name("wecon-write".into())
+            .spawn(move || {
+                for (dir, name, batches) in queue {
+                    write_table(&dir, &name, &batches)?;
+                }
+                Ok(())
+            })?;
+        Ok(TableWriter {
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// Writes `batches` as table `name` in `dir`, now or on the writer's thread.
+    pub(crate) fn write(
+        &mut self,
+        dir: &Path,
+        name: &str,
+        batches: &[RecordBatch],
+    ) -> Result<(), EngineError> {
+        let Some(jobs) = &self.jobs else {
+            return write_table(dir, name, batches);
+        };
+        if jobs
+            .send((dir.to_path_buf(), name.to_string(), batches.to_vec()))
+            .is_err()
+        {
+            // The thread has stopped: on an error, which finishing returns.
+            return self.finish();
+        }
+        Ok(())
+    }
+
+    /// Waits until every table given is written; the first failure, if any.
+    pub(crate) fn finish(&mut self) -> Result<(), EngineError> {
+        self.jobs = None;
+        match self.thread.take().map(JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(written)) => written,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for TableWriter {
+    /// A run that fails before finishing still waits for the tables being written, so no
+    /// thread writes into a results folder after the run has given up on it.
+    fn drop(&mut self) {
+        self.jobs = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
         }
     }
 }
@@ -98,6 +202,60 @@ fn flatten_nested(batch: &RecordBatch) -> Result<RecordBatch, ArrowError> {
 mod tests {
     use super::*;
     use datafusion::arrow::array::{Int64Builder, MapBuilder};
+
+    fn table(n: i64) -> RecordBatch {
+        let ids: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from_iter_values(0..n));
+        let names: ArrayRef = Arc::new(datafusion::arrow::array::StringArray::from_iter_values(
+            (0..n).map(|i| format!("p{i}")),
+        ));
+        RecordBatch::try_from_iter([("id", ids), ("name", names)]).unwrap()
+    }
+
+    #[test]
+    fn the_writers_thread_writes_what_writing_at_once_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let (now, later) = (dir.path().join("now"), dir.path().join("later"));
+        let mut inline = TableWriter::inline();
+        let mut background = TableWriter::background().unwrap();
+        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
+            let batches = vec![table(10 * i as i64 + 1), table(3)];
+            inline.write(&now, name, &batches).unwrap();
+            background.write(&later, name, &batches).unwrap();
+        }
+        background.finish().unwrap();
+        for name in [
+            "a.csv",
+            "a.parquet",
+            "b.csv",
+            "b.parquet",
+            "c.csv",
+            "c.parquet",
+        ] {
+            let written = std::fs::read(later.join(name)).unwrap();
+            assert!(!written.is_empty(), "{name}");
+            assert_eq!(written, std::fs::read(now.join(name)).unwrap(), "{name}");
+        }
+        assert!(
+            std::fs::read_to_string(later.join("c.csv"))
+                .unwrap()
+                .starts_with("id,name\n0,p0\n")
+        );
+    }
+
+    #[test]
+    fn the_writers_thread_reports_a_failed_write() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder cannot be made under a file.
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        let mut background = TableWriter::background().unwrap();
+        background
+            .write(&file.join("sub"), "t", &[table(2)])
+            .unwrap();
+        assert!(background.finish().is_err());
+        // The failure is reported once.
+        assert!(background.finish().is_ok());
+    }
 
     #[test]
     fn csv_writes_maps_as_text() {
