@@ -8,7 +8,16 @@
 -- Source: METRICS.md §6 (reply-all threads); McKinsey Global Institute, The social economy
 -- (2012): 25–30% of email time could be repurposed with shared tools.
 CREATE OR REPLACE VIEW lever_reply_all_mail AS
-WITH mail AS (
+WITH wide AS (
+    -- The threads in each mailbox with received mail to 4 or more people: only their mail
+    -- can answer the question (1.6 M of the 4,000-person year's 12.9 M mails; the window
+    -- over all of them took twice the CPU and six times the memory).
+    SELECT DISTINCT person_id, thread_id
+    FROM activities
+    WHERE source = 'email' AND action = 'receive' AND participants >= 4
+      AND thread_id IS NOT NULL
+),
+mail AS (
     -- A message is not the first of its thread when the message before it, in the person's
     -- mail in the order of thread and time, is of the same thread. (One window a person
     -- rather than one a thread: the same answer from far fewer partitions.)
@@ -19,8 +28,9 @@ WITH mail AS (
         LAG(a.thread_id) OVER (
             PARTITION BY a.person_id ORDER BY a.thread_id, a.start_utc, a.activity_id
         ) AS thread_before
-    FROM activities a
-    WHERE a.source = 'email' AND a.thread_id IS NOT NULL
+    FROM wide w
+    JOIN activities a ON a.person_id = w.person_id AND a.thread_id = w.thread_id
+    WHERE a.source = 'email'
 )
 SELECT
     t.activity_id,
