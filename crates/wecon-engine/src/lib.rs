@@ -398,12 +398,9 @@ pub async fn analyze_in(
     )
     .await?;
 
-    // Tables kept in memory are written while the next queries run; kept as files, a table
-    // is registered from the file its writing leaves, so it is written at once.
-    let mut writer = match how {
-        Keep::Memory => output::TableWriter::background()?,
-        Keep::Files => output::TableWriter::inline(),
-    };
+    // Tables are written while the next queries run; kept as files, a table is registered
+    // from the Parquet file its writing leaves, so that file is written at once.
+    let mut writer = output::TableWriter::spawn(how == Keep::Files)?;
     let mut tables = Vec::new();
     let mut individual_tables = Vec::new();
     let mut row_counts = BTreeMap::new();

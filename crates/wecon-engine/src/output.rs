@@ -74,53 +74,66 @@ pub(crate) fn write_table(
     name: &str,
     batches: &[RecordBatch],
 ) -> Result<(), EngineError> {
+    write_table_parquet(dir, name, batches)?;
+    write_table_csv(dir, name, batches)
+}
+
+fn write_table_parquet(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
     fs_err::create_dir_all(dir)?;
     write_parquet(&dir.join(format!("{name}.parquet")), batches)?;
+    Ok(())
+}
+
+fn write_table_csv(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
+    fs_err::create_dir_all(dir)?;
     write_file(&dir.join(format!("{name}.csv")), csv_bytes(batches)?)?;
     Ok(())
 }
 
-/// A result table to write: its folder, name and rows.
-type TableJob = (PathBuf, String, Vec<RecordBatch>);
+/// A result table to write: its folder, name and rows, and whether its Parquet file is
+/// still to be written (or only its CSV).
+type TableJob = (PathBuf, String, Vec<RecordBatch>, bool);
 
-/// Writes result tables ([`write_table`]) in the order given, either at once or on a thread
-/// of its own, so that encoding a table (CSV and Zstandard-compressed Parquet: about a
-/// twelfth of a 1,000-person run with `--individual`, on one core) overlaps the queries
-/// after it. The rows are shared with the session's kept copy, not copied.
+/// Writes result tables ([`write_table`]) in the order given on a thread of its own, so that
+/// encoding a table (CSV and Zstandard-compressed Parquet: about a twelfth of a 1,000-person
+/// run with `--individual`, on one core) overlaps the queries after it. The rows are shared
+/// with the session's kept copy, not copied.
 pub(crate) struct TableWriter {
+    /// Whether a table's Parquet file is written before [`TableWriter::write`] returns (for
+    /// a session that reads the kept table from that file), leaving only the CSV to the
+    /// thread.
+    parquet_at_once: bool,
     jobs: Option<mpsc::Sender<TableJob>>,
     thread: Option<JoinHandle<Result<(), EngineError>>>,
 }
 
 impl TableWriter {
-    /// A writer that writes each table before [`TableWriter::write`] returns.
-    pub(crate) fn inline() -> Self {
-        TableWriter {
-            jobs: None,
-            thread: None,
-        }
-    }
-
     /// A writer whose thread writes the tables while the caller goes on; the first failure
     /// stops it and is returned by the next [`TableWriter::write`] or by
-    /// [`TableWriter::finish`].
-    pub(crate) fn background() -> Result<Self, EngineError> {
+    /// [`TableWriter::finish`]. With `parquet_at_once`, each table's Parquet file is there
+    /// when `write` returns.
+    pub(crate) fn spawn(parquet_at_once: bool) -> Result<Self, EngineError> {
         let (jobs, queue) = mpsc::channel::<TableJob>();
         let thread = std::thread::Builder::new()
             .name("wecon-write".into())
             .spawn(move || {
-                for (dir, name, batches) in queue {
-                    write_table(&dir, &name, &batches)?;
+                for (dir, name, batches, parquet) in queue {
+                    if parquet {
+                        write_table_parquet(&dir, &name, &batches)?;
+                    }
+                    write_table_csv(&dir, &name, &batches)?;
                 }
                 Ok(())
             })?;
         Ok(TableWriter {
+            parquet_at_once,
             jobs: Some(jobs),
             thread: Some(thread),
         })
     }
 
-    /// Writes `batches` as table `name` in `dir`, now or on the writer's thread.
+    /// Writes `batches` as table `name` in `dir`: on the writer's thread, but for the
+    /// Parquet file when it is wanted at once; all of it at once after [`TableWriter::finish`].
     pub(crate) fn write(
         &mut self,
         dir: &Path,
@@ -130,10 +143,16 @@ impl TableWriter {
         let Some(jobs) = &self.jobs else {
             return write_table(dir, name, batches);
         };
-        if jobs
-            .send((dir.to_path_buf(), name.to_string(), batches.to_vec()))
-            .is_err()
-        {
+        if self.parquet_at_once {
+            write_table_parquet(dir, name, batches)?;
+        }
+        let job = (
+            dir.to_path_buf(),
+            name.to_string(),
+            batches.to_vec(),
+            !self.parquet_at_once,
+        );
+        if jobs.send(job).is_err() {
             // The thread has stopped: on an error, which finishing returns.
             return self.finish();
         }
@@ -214,32 +233,35 @@ mod tests {
     #[test]
     fn the_writers_thread_writes_what_writing_at_once_does() {
         let dir = tempfile::tempdir().unwrap();
-        let (now, later) = (dir.path().join("now"), dir.path().join("later"));
-        let mut inline = TableWriter::inline();
-        let mut background = TableWriter::background().unwrap();
-        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
-            let batches = vec![table(10 * i as i64 + 1), table(3)];
-            inline.write(&now, name, &batches).unwrap();
-            background.write(&later, name, &batches).unwrap();
+        let now = dir.path().join("now");
+        for parquet_at_once in [false, true] {
+            let later = dir.path().join(format!("later-{parquet_at_once}"));
+            let mut writer = TableWriter::spawn(parquet_at_once).unwrap();
+            for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
+                let batches = vec![table(10 * i as i64 + 1), table(3)];
+                write_table(&now, name, &batches).unwrap();
+                writer.write(&later, name, &batches).unwrap();
+                if parquet_at_once {
+                    // What the session reads the kept table from is there already.
+                    assert!(later.join(format!("{name}.parquet")).is_file());
+                }
+            }
+            writer.finish().unwrap();
+            for name in [
+                "a.csv",
+                "a.parquet",
+                "b.csv",
+                "b.parquet",
+                "c.csv",
+                "c.parquet",
+            ] {
+                let written = std::fs::read(later.join(name)).unwrap();
+                assert!(!written.is_empty(), "{name}");
+                assert_eq!(written, std::fs::read(now.join(name)).unwrap(), "{name}");
+            }
+            let csv = std::fs::read_to_string(later.join("c.csv")).unwrap();
+            assert!(csv.starts_with("id,name\n0,p0\n"));
         }
-        background.finish().unwrap();
-        for name in [
-            "a.csv",
-            "a.parquet",
-            "b.csv",
-            "b.parquet",
-            "c.csv",
-            "c.parquet",
-        ] {
-            let written = std::fs::read(later.join(name)).unwrap();
-            assert!(!written.is_empty(), "{name}");
-            assert_eq!(written, std::fs::read(now.join(name)).unwrap(), "{name}");
-        }
-        assert!(
-            std::fs::read_to_string(later.join("c.csv"))
-                .unwrap()
-                .starts_with("id,name\n0,p0\n")
-        );
     }
 
     #[test]
@@ -248,13 +270,11 @@ mod tests {
         // A folder cannot be made under a file.
         let file = dir.path().join("file");
         std::fs::write(&file, "x").unwrap();
-        let mut background = TableWriter::background().unwrap();
-        background
-            .write(&file.join("sub"), "t", &[table(2)])
-            .unwrap();
-        assert!(background.finish().is_err());
+        let mut writer = TableWriter::spawn(false).unwrap();
+        writer.write(&file.join("sub"), "t", &[table(2)]).unwrap();
+        assert!(writer.finish().is_err());
         // The failure is reported once.
-        assert!(background.finish().is_ok());
+        assert!(writer.finish().is_ok());
     }
 
     #[test]
