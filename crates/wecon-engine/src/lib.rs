@@ -484,8 +484,6 @@ pub async fn analyze_in(
     }
     progress.finish();
     if outputs.individual {
-        // The folder exists already unless the writer's thread has not reached it yet.
-        fs_err::create_dir_all(partial.join(INDIVIDUAL_DIR))?;
         write_file(
             &partial.join(INDIVIDUAL_DIR).join("README.md"),
             individual::README,

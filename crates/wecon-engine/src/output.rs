@@ -68,24 +68,26 @@ fn csv_bytes(batches: &[RecordBatch]) -> Result<Vec<u8>, EngineError> {
     Ok(buf)
 }
 
-/// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir`, each atomically.
+/// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir` (made if missing), each
+/// atomically.
 pub(crate) fn write_table(
     dir: &Path,
     name: &str,
     batches: &[RecordBatch],
 ) -> Result<(), EngineError> {
+    fs_err::create_dir_all(dir)?;
     write_table_parquet(dir, name, batches)?;
     write_table_csv(dir, name, batches)
 }
 
+/// `NAME.parquet` in `dir`, an existing folder.
 fn write_table_parquet(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
-    fs_err::create_dir_all(dir)?;
     write_parquet(&dir.join(format!("{name}.parquet")), batches)?;
     Ok(())
 }
 
+/// `NAME.csv` in `dir`, an existing folder.
 fn write_table_csv(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
-    fs_err::create_dir_all(dir)?;
     write_file(&dir.join(format!("{name}.csv")), csv_bytes(batches)?)?;
     Ok(())
 }
@@ -133,6 +135,7 @@ impl TableWriter {
 
     /// Writes `batches` as table `name` in `dir`: on the writer's thread, but for the
     /// Parquet file when it is wanted at once; all of it at once after [`TableWriter::finish`].
+    /// The folder exists when it returns, so the caller may write beside the table.
     pub(crate) fn write(
         &mut self,
         dir: &Path,
@@ -142,6 +145,7 @@ impl TableWriter {
         let Some(jobs) = &self.jobs else {
             return write_table(dir, name, batches);
         };
+        fs_err::create_dir_all(dir)?;
         if self.parquet_at_once {
             write_table_parquet(dir, name, batches)?;
         }
@@ -261,12 +265,12 @@ mod tests {
     #[test]
     fn the_writers_thread_reports_a_failed_write() {
         let dir = tempfile::tempdir().unwrap();
-        // A folder cannot be made under a file.
-        let file = dir.path().join("file");
-        std::fs::write(&file, "x").unwrap();
+        // The thread cannot create the Parquet file's temporary where a folder stands.
+        std::fs::create_dir(dir.path().join("t.parquet.tmp")).unwrap();
         let mut writer = TableWriter::spawn(false).unwrap();
-        writer.write(&file.join("sub"), "t", &[table(2)]).unwrap();
+        writer.write(dir.path(), "t", &[table(2)]).unwrap();
         assert!(writer.finish().is_err());
+        assert!(!dir.path().join("t.parquet").exists());
         // The failure is reported once.
         assert!(writer.finish().is_ok());
     }
