@@ -16,8 +16,9 @@
 --   * `high_rejection`: an export format whose rejected records exceed 20% of those read.
 -- `validation_exclusions` turns the first three person checks and `holiday_week` into the
 -- person-weeks that group figures leave out; the others are findings to read.
--- Thresholds are the literals below; edit them here. Counted hours are raw (not
--- de-duplicated), as `person_week_process` adds them.
+-- A person's `subject` is their pseudonym as text (`pseudonym(person_id)`: `analyze` reads
+-- persons as integer keys). Thresholds are the literals below; edit them here. Counted
+-- hours are raw (not de-duplicated), as `person_week_process` adds them.
 -- Source: Viva Insights / Workplace Analytics data validation guidance, as summarised in
 -- METRICS.md §5.
 WITH person_week AS (
@@ -65,15 +66,15 @@ unit_stats AS (
     FROM unit_week
     GROUP BY unit
 )
-SELECT 'non_knowledge_worker' AS "check", person_id AS subject, CAST(NULL AS DATE) AS period,
+SELECT 'non_knowledge_worker' AS "check", pseudonym(person_id) AS subject, CAST(NULL AS DATE) AS period,
        avg_hours AS value, 5.0 AS threshold
 FROM person_avg WHERE avg_hours <= 5.0
 UNION ALL
-SELECT 'implausible_working_hours', person_id, CAST(NULL AS DATE), hours,
+SELECT 'implausible_working_hours', pseudonym(person_id), CAST(NULL AS DATE), hours,
        CASE WHEN hours < 4.0 THEN 4.0 ELSE 15.0 END
 FROM working_day WHERE hours < 4.0 OR hours > 15.0
 UNION ALL
-SELECT 'implausible_day', person_id, day, span_hours,
+SELECT 'implausible_day', pseudonym(person_id), day, span_hours,
        CASE WHEN span_hours < 4.0 THEN 4.0 ELSE 15.0 END
 FROM days WHERE n >= 2 AND (span_hours < 4.0 OR span_hours > 15.0)
 UNION ALL
@@ -81,7 +82,7 @@ SELECT 'holiday_week', uw.unit, uw.week, uw.hours, us.mean - us.sd
 FROM unit_week uw JOIN unit_stats us ON us.unit = uw.unit
 WHERE us.weeks >= 3 AND uw.hours < us.mean - us.sd
 UNION ALL
-SELECT 'no_activity', p.person_id, CAST(NULL AS DATE), 0.0, 0.0
+SELECT 'no_activity', pseudonym(p.person_id), CAST(NULL AS DATE), 0.0, 0.0
 FROM people p
 WHERE p.found_in LIKE '%roster%'
   AND NOT EXISTS (SELECT 1 FROM timed t WHERE t.person_id = p.person_id)

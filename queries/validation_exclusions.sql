@@ -19,7 +19,7 @@ WITH person_weeks AS (
 reasons AS (
     SELECT pw.person_id, pw.week, v."check" AS reason
     FROM person_weeks pw
-    JOIN validation v ON v.subject = pw.person_id
+    JOIN validation v ON v.subject = pseudonym(pw.person_id)
     WHERE v."check" IN ('non_knowledge_worker', 'implausible_working_hours')
     UNION ALL
     SELECT pw.person_id, pw.week, v."check"

@@ -147,7 +147,7 @@ async fn read_period(
         .as_deref()
         .filter(|_| opened.dataset.is_none())
     {
-        crate::register_dataset(&ctx, d, &mut opened.tables).await?;
+        crate::register_dataset(&ctx, d, &mut opened.tables, false).await?;
     }
     let Some(results) = &opened.results else {
         return Err(EngineError::Layout(format!(
@@ -193,10 +193,12 @@ async fn read_period(
         .iter()
         .map(|(expr, name)| format!(", {expr} AS {name}"))
         .collect();
+    // Persons matched by key: results and dataset agree whatever length of pseudonym each
+    // was written with (16 digits, or 24 before 2026-12-05; `keys.rs`).
     let join = if columns.is_empty() {
         ""
     } else {
-        "LEFT JOIN people p ON p.person_id = w.person_id"
+        "LEFT JOIN people p ON person_key(p.person_id) = person_key(w.person_id)"
     };
     let people = sql(
         &ctx,

@@ -28,7 +28,7 @@ use datafusion::arrow::compute::{cast, concat_batches};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::prelude::SessionContext;
 
-use crate::{EngineError, sql};
+use crate::{EngineError, keys, sql};
 
 /// The folder of a results folder that holds person-level tables.
 pub const INDIVIDUAL_DIR: &str = "individual";
@@ -230,7 +230,8 @@ pub(crate) async fn summaries(
         let measures: Vec<&str> = schema
             .fields()
             .iter()
-            .filter(|f| f.data_type().is_numeric())
+            // Person keys are numbers, not measures.
+            .filter(|f| f.data_type().is_numeric() && !keys::is_person_column(f.name()))
             .map(|f| f.name().as_str())
             .collect();
         let key = KEYS.iter().find(|(t, _)| t == name).map(|(_, k)| *k);

@@ -10,6 +10,7 @@ mod catalogue;
 mod compare;
 mod groups;
 mod individual;
+mod keys;
 mod output;
 mod profile;
 pub mod stores;
@@ -156,7 +157,9 @@ pub fn configure(config: SessionConfig) -> SessionConfig {
 /// The SQL functions the metric library needs beside DataFusion's own: a session, a
 /// cluster's scheduler and its executors all register them.
 pub fn functions() -> Vec<datafusion::logical_expr::ScalarUDF> {
-    udf::all()
+    let mut all = udf::all();
+    all.extend(keys::functions());
+    all
 }
 
 /// The window functions the metric library needs beside DataFusion's own (`max_before`),
@@ -222,14 +225,16 @@ async fn read_manifest(dir: &Path) -> Result<String, EngineError> {
     }
 }
 
+/// Registers a dataset's tables; with `keyed`, their person columns are read as keys (see
+/// [`keys`]), as `analyze` reads them.
 async fn register_dataset(
     ctx: &SessionContext,
     dir: &Path,
     tables: &mut Vec<String>,
+    keyed: bool,
 ) -> Result<(), EngineError> {
     let act = format!("{}/", dataset_part(dir, ACTIVITIES));
-    ctx.register_parquet(ACTIVITIES, &act, ParquetReadOptions::default())
-        .await?;
+    register_parquet(ctx, ACTIVITIES, &act, keyed).await?;
     tables.push(ACTIVITIES.to_string());
     for name in [PEOPLE, INGEST_LOG, IMPORTED_METRICS] {
         let file = dataset_part(dir, &format!("{name}.parquet"));
@@ -237,9 +242,27 @@ async fn register_dataset(
         if name == IMPORTED_METRICS && !part_exists(dir, &format!("{name}.parquet")).await? {
             continue;
         }
-        ctx.register_parquet(name, &file, ParquetReadOptions::default())
-            .await?;
+        register_parquet(ctx, name, &file, keyed).await?;
         tables.push(name.to_string());
+    }
+    Ok(())
+}
+
+/// Registers the Parquet file or folder `path` as table `name`; with `keyed`, its person
+/// columns of text are read as keys.
+async fn register_parquet(
+    ctx: &SessionContext,
+    name: &str,
+    path: &str,
+    keyed: bool,
+) -> Result<(), EngineError> {
+    ctx.register_parquet(name, path, ParquetReadOptions::default())
+        .await?;
+    if keyed {
+        let table = ctx.deregister_table(name)?.ok_or_else(|| {
+            EngineError::Layout(format!("table `{name}` vanished as it was registered"))
+        })?;
+        ctx.register_table(name, keys::keyed(name, table)?)?;
     }
     Ok(())
 }
@@ -307,7 +330,7 @@ pub async fn open(dir: &Path) -> Result<(SessionContext, Opened), EngineError> {
         )));
     }
     if let Some(d) = &dataset {
-        register_dataset(&ctx, d, &mut opened.tables).await?;
+        register_dataset(&ctx, d, &mut opened.tables, false).await?;
     }
     if let Some(r) = &results {
         register_results(&ctx, r, &mut opened.tables).await?;
@@ -351,12 +374,8 @@ async fn keep(
             if !file.is_file() {
                 write_parquet(&file, &batches)?;
             }
-            ctx.register_parquet(
-                name,
-                file.to_string_lossy().as_ref(),
-                ParquetReadOptions::default(),
-            )
-            .await?;
+            // A result table's file holds pseudonyms, as written: read back as keys.
+            register_parquet(ctx, name, file.to_string_lossy().as_ref(), true).await?;
         }
     }
     Ok(())
@@ -380,7 +399,7 @@ pub async fn analyze_in(
             dataset.display()
         )));
     }
-    register_dataset(&ctx, dataset, &mut Vec::new()).await?;
+    register_dataset(&ctx, dataset, &mut Vec::new(), true).await?;
     let how = outputs.keep;
     let partial = partial_dir(out)?;
     // Views computed once, when kept as files: beside the results, removed at the end.

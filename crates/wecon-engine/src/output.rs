@@ -16,7 +16,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 
 use wecon_model::atomic::{write_file, write_parquet};
 
-use crate::EngineError;
+use crate::{EngineError, keys};
 
 /// How `wecon query` prints a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -69,15 +69,16 @@ fn csv_bytes(batches: &[RecordBatch]) -> Result<Vec<u8>, EngineError> {
 }
 
 /// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir` (made if missing), each
-/// atomically.
+/// atomically, its person keys as pseudonyms.
 pub(crate) fn write_table(
     dir: &Path,
     name: &str,
     batches: &[RecordBatch],
 ) -> Result<(), EngineError> {
     fs_err::create_dir_all(dir)?;
-    write_table_parquet(dir, name, batches)?;
-    write_table_csv(dir, name, batches)
+    let batches = pseudonymised(batches)?;
+    write_table_parquet(dir, name, &batches)?;
+    write_table_csv(dir, name, &batches)
 }
 
 /// `NAME.parquet` in `dir`, an existing folder.
@@ -90,6 +91,15 @@ fn write_table_parquet(dir: &Path, name: &str, batches: &[RecordBatch]) -> Resul
 fn write_table_csv(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<(), EngineError> {
     write_file(&dir.join(format!("{name}.csv")), csv_bytes(batches)?)?;
     Ok(())
+}
+
+/// `batches` with their person keys as pseudonyms ([`keys::pseudonymise`]; the same batches
+/// where there are none).
+fn pseudonymised(batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, EngineError> {
+    Ok(batches
+        .iter()
+        .map(keys::pseudonymise)
+        .collect::<Result<_, _>>()?)
 }
 
 /// A result table to write: its folder, name and rows.
@@ -119,6 +129,7 @@ impl TableWriter {
             .name("wecon-write".into())
             .spawn(move || {
                 for (dir, name, batches) in queue {
+                    let batches = pseudonymised(&batches)?;
                     if !parquet_at_once {
                         write_table_parquet(&dir, &name, &batches)?;
                     }
@@ -146,10 +157,14 @@ impl TableWriter {
             return write_table(dir, name, batches);
         };
         fs_err::create_dir_all(dir)?;
-        if self.parquet_at_once {
-            write_table_parquet(dir, name, batches)?;
-        }
-        let job = (dir.to_path_buf(), name.to_string(), batches.to_vec());
+        let batches = if self.parquet_at_once {
+            let batches = pseudonymised(batches)?;
+            write_table_parquet(dir, name, &batches)?;
+            batches
+        } else {
+            batches.to_vec()
+        };
+        let job = (dir.to_path_buf(), name.to_string(), batches);
         if jobs.send(job).is_err() {
             // The thread has stopped: on an error, which finishing returns.
             return self.finish();

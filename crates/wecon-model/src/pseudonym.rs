@@ -35,10 +35,15 @@ impl Pseudonymiser {
         Ok(Self { mac })
     }
 
-    /// The pseudonym of a person identified by a mail address (or another identity string).
-    /// Addresses are normalised first: trimmed, lower-cased, `mailto:` removed.
+    /// The pseudonym of a person identified by a mail address (or another identity string):
+    /// `p_` and 16 hexadecimal digits, 64 bits of the keyed hash, which `analyze` reads as an
+    /// integer key (joins and groups on it are faster than on text). Two of a million
+    /// identities share a pseudonym with odds of about 3 in 100 million. Addresses are
+    /// normalised first: trimmed, lower-cased, `mailto:` removed.
     pub fn person(&self, identity: &str) -> String {
-        format!("p_{}", self.digest("person", &normalise_identity(identity)))
+        let mut digest = self.digest("person", &normalise_identity(identity));
+        digest.truncate(16);
+        format!("p_{digest}")
     }
 
     /// The pseudonym of an object (message, event, document, thread) in a namespace.
@@ -86,6 +91,17 @@ mod tests {
         let b = Pseudonymiser::new(b"fedcba98765432100123").unwrap();
         assert_ne!(a.person("alice@example.org"), b.person("alice@example.org"));
         assert!(!a.person("x@y.z").contains("x@y.z"));
+    }
+
+    #[test]
+    fn a_person_is_p_and_sixteen_hex_digits() {
+        let p = Pseudonymiser::new(b"0123456789abcdef0123").unwrap();
+        let id = p.person("alice@example.org");
+        assert_eq!(id.len(), 18);
+        assert!(id.starts_with("p_"));
+        assert!(id[2..].bytes().all(|b| b.is_ascii_hexdigit()));
+        // The first 16 digits of the object digest of the same text under the same key.
+        assert_eq!(id[2..], p.object("person", "alice@example.org")[..16]);
     }
 
     #[test]
