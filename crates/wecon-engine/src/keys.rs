@@ -3,12 +3,13 @@
 //! A person's pseudonym is `p_` and 16 hexadecimal digits (64 bits of a keyed hash; see
 //! `wecon_model::pseudonym`); its key is those 64 bits as a signed integer, the highest bit
 //! flipped so that keys sort as their pseudonyms do (a table ordered by person is in the
-//! same order either way). The one gives the other back with no table between them. `analyze` reads the dataset's person columns
-//! ([`PERSON_COLUMNS`], [`PERSON_LIST_COLUMNS`]) as keys, so the metric library joins, groups,
-//! sorts and partitions by an integer where it compared 26 bytes of text: at 4,000 people ×
-//! 52 weeks the whole library took 21% less time and 30% less memory (benches/README.md,
-//! "Person keys"). The result tables show the pseudonyms again: [`pseudonymise`] turns the
-//! key columns back into text as each table is written.
+//! same order either way). The one gives the other back with no table between them.
+//! `analyze` reads the dataset's person columns ([`PERSON_COLUMNS`], [`PERSON_LIST_COLUMNS`])
+//! as keys, so the metric library joins, groups, sorts and partitions by an integer where it
+//! compared text: at 4,000 people × 52 weeks the whole library took 14% less time and a
+//! fifth less memory (benches/README.md, "Person keys"). The result tables show the
+//! pseudonyms again: [`pseudonymise`] turns the key columns back into text as each table is
+//! written.
 //!
 //! SQL functions, registered in every session:
 //! - `person_key(text)`: a pseudonym's key (null for null). A pseudonym written before
@@ -246,9 +247,11 @@ impl ScalarUDFImpl for Pseudonym {
     }
 }
 
-/// The functions of this module, to register in a session.
-pub(crate) fn functions() -> Vec<ScalarUDF> {
-    let text = || {
+/// `person_key`, or with `list`, `person_keys`.
+fn person_key(list: bool) -> ScalarUDF {
+    let signature = if list {
+        Signature::any(1, Volatility::Immutable)
+    } else {
         Signature::one_of(
             vec![
                 TypeSignature::Exact(vec![DataType::Utf8]),
@@ -258,15 +261,14 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
             Volatility::Immutable,
         )
     };
+    ScalarUDF::from(PersonKey { list, signature })
+}
+
+/// The functions of this module, to register in a session.
+pub(crate) fn functions() -> Vec<ScalarUDF> {
     vec![
-        ScalarUDF::from(PersonKey {
-            list: false,
-            signature: text(),
-        }),
-        ScalarUDF::from(PersonKey {
-            list: true,
-            signature: Signature::any(1, Volatility::Immutable),
-        }),
+        person_key(false),
+        person_key(true),
         ScalarUDF::from(Pseudonym {
             signature: Signature::one_of(
                 vec![
@@ -290,9 +292,7 @@ pub(crate) fn keyed(
     let is_text =
         |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
     let text_list = |t: &DataType| matches!(t, DataType::List(f) | DataType::LargeList(f) if is_text(f.data_type()));
-    let [key, keys, _] = &functions()[..] else {
-        unreachable!("three functions");
-    };
+    let (key, keys) = (person_key(false), person_key(true));
     let mut converted = false;
     let columns: Vec<Expr> = schema
         .fields()

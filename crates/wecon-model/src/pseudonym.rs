@@ -37,9 +37,9 @@ impl Pseudonymiser {
 
     /// The pseudonym of a person identified by a mail address (or another identity string):
     /// `p_` and 16 hexadecimal digits, 64 bits of the keyed hash, which `analyze` reads as an
-    /// integer key (joins and groups on it are faster than on text). Two of a million
-    /// identities share a pseudonym with odds of about 3 in 100 million. Addresses are
-    /// normalised first: trimmed, lower-cased, `mailto:` removed.
+    /// integer key (joins and groups on it are faster than on text). Among a million
+    /// identities, the odds that two share a pseudonym are about 3 in 100 million. Addresses
+    /// are normalised first: trimmed, lower-cased, `mailto:` removed.
     pub fn person(&self, identity: &str) -> String {
         let mut digest = self.digest("person", &normalise_identity(identity));
         digest.truncate(16);
