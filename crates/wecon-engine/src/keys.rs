@@ -320,39 +320,57 @@ pub(crate) fn keyed(
     Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
+/// What a column of a result holds, by its name and type.
+enum Held {
+    /// One person's key a row.
+    Key,
+    /// A list of persons' keys a row.
+    Keys,
+    /// Anything else.
+    Other,
+}
+
+fn held(f: &Field) -> Held {
+    let name = f.name().as_str();
+    match f.data_type() {
+        DataType::Int64 if PERSON_COLUMNS.contains(&name) => Held::Key,
+        DataType::List(e)
+            if *e.data_type() == DataType::Int64 && PERSON_LIST_COLUMNS.contains(&name) =>
+        {
+            Held::Keys
+        }
+        _ => Held::Other,
+    }
+}
+
 /// `batch` with its key columns written as pseudonyms (see [`PERSON_COLUMNS`]); other columns
 /// as they are.
 pub(crate) fn pseudonymise(batch: &RecordBatch) -> Result<RecordBatch, DataFusionError> {
     let schema = batch.schema();
-    let is_keys = |t: &DataType| *t == DataType::Int64;
-    if !schema.fields().iter().any(|f| {
-        let name = f.name().as_str();
-        (PERSON_COLUMNS.contains(&name) && is_keys(f.data_type()))
-            || (PERSON_LIST_COLUMNS.contains(&name)
-                && matches!(f.data_type(), DataType::List(e) if is_keys(e.data_type())))
-    }) {
+    if schema
+        .fields()
+        .iter()
+        .all(|f| matches!(held(f), Held::Other))
+    {
         return Ok(batch.clone());
     }
+    let text = |a: &dyn Array| -> Result<ArrayRef, DataFusionError> {
+        Ok(Arc::new(pseudonyms_of(a.as_primitive::<Int64Type>())))
+    };
     let mut fields = Vec::with_capacity(schema.fields().len());
     let mut columns = Vec::with_capacity(schema.fields().len());
     for (f, c) in schema.fields().iter().zip(batch.columns()) {
-        let name = f.name().as_str();
-        let text = |a: &dyn Array| -> Result<ArrayRef, DataFusionError> {
-            Ok(Arc::new(pseudonyms_of(a.as_primitive::<Int64Type>())))
+        let column = match held(f) {
+            Held::Key => text(c.as_ref())?,
+            Held::Keys => map_list(c.as_ref(), DataType::Utf8, text)?,
+            Held::Other => c.clone(),
         };
-        if PERSON_COLUMNS.contains(&name) && is_keys(f.data_type()) {
-            fields.push(f.as_ref().clone().with_data_type(DataType::Utf8));
-            columns.push(text(c.as_ref())?);
-        } else if PERSON_LIST_COLUMNS.contains(&name)
-            && matches!(f.data_type(), DataType::List(e) if is_keys(e.data_type()))
-        {
-            let list = map_list(c.as_ref(), DataType::Utf8, text)?;
-            fields.push(f.as_ref().clone().with_data_type(list.data_type().clone()));
-            columns.push(list);
-        } else {
-            fields.push(f.as_ref().clone());
-            columns.push(c.clone());
-        }
+        fields.push(
+            f.as_ref()
+                .clone()
+                .with_data_type(column.data_type().clone()),
+        );
+        columns.push(column);
     }
     Ok(RecordBatch::try_new(
         Arc::new(Schema::new_with_metadata(fields, schema.metadata().clone())),
