@@ -35,6 +35,8 @@ use datafusion::logical_expr::{
     ScalarUDFImpl, Signature, TypeSignature, Volatility, col,
 };
 
+use crate::udf::nullable_as_args;
+
 /// Columns that hold one person: read as keys by `analyze`, written as pseudonyms.
 pub(crate) const PERSON_COLUMNS: &[&str] = &["person_id", "manager_id"];
 
@@ -190,12 +192,7 @@ impl ScalarUDFImpl for PersonKey {
 
     /// As nullable as its argument: a key column keeps its pseudonyms' schema.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef, DataFusionError> {
-        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
-        Ok(Arc::new(Field::new(
-            self.name(),
-            self.return_type(&[])?,
-            nullable,
-        )))
+        Ok(nullable_as_args(self.name(), self.return_type(&[])?, &args))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue, DataFusionError> {
@@ -232,8 +229,7 @@ impl ScalarUDFImpl for Pseudonym {
 
     /// As nullable as its argument, as the column it stands for.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef, DataFusionError> {
-        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
-        Ok(Arc::new(Field::new(self.name(), DataType::Utf8, nullable)))
+        Ok(nullable_as_args(self.name(), DataType::Utf8, &args))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue, DataFusionError> {
@@ -281,6 +277,30 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
+/// What a column holds, by its name and whether its type (or its list's element type) is
+/// `person`'s: the text of pseudonyms for reading, keys for writing.
+enum Held {
+    /// One person a row.
+    Person,
+    /// A list of persons a row.
+    Persons,
+    /// Anything else.
+    Other,
+}
+
+fn held(f: &Field, person: impl Fn(&DataType) -> bool) -> Held {
+    let name = f.name().as_str();
+    match f.data_type() {
+        t if PERSON_COLUMNS.contains(&name) && person(t) => Held::Person,
+        DataType::List(e) | DataType::LargeList(e)
+            if PERSON_LIST_COLUMNS.contains(&name) && person(e.data_type()) =>
+        {
+            Held::Persons
+        }
+        _ => Held::Other,
+    }
+}
+
 /// `table` with its person columns of text read as keys: a view over it (planned into the
 /// queries that read it, so a cluster's executors run the conversion), or `table` itself when
 /// it has none.
@@ -291,7 +311,6 @@ pub(crate) fn keyed(
     let schema = table.schema();
     let is_text =
         |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
-    let text_list = |t: &DataType| matches!(t, DataType::List(f) | DataType::LargeList(f) if is_text(f.data_type()));
     let (key, keys) = (person_key(false), person_key(true));
     let mut converted = false;
     let columns: Vec<Expr> = schema
@@ -299,16 +318,13 @@ pub(crate) fn keyed(
         .iter()
         .map(|f| {
             let c = col(datafusion::common::Column::from_name(f.name()));
-            let name = f.name().as_str();
-            if PERSON_COLUMNS.contains(&name) && is_text(f.data_type()) {
-                converted = true;
-                key.call(vec![c]).alias(name)
-            } else if PERSON_LIST_COLUMNS.contains(&name) && text_list(f.data_type()) {
-                converted = true;
-                keys.call(vec![c]).alias(name)
-            } else {
-                c
-            }
+            let converter = match held(f, is_text) {
+                Held::Person => &key,
+                Held::Persons => &keys,
+                Held::Other => return c,
+            };
+            converted = true;
+            converter.call(vec![c]).alias(f.name())
         })
         .collect();
     if !converted {
@@ -320,37 +336,15 @@ pub(crate) fn keyed(
     Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
-/// What a column of a result holds, by its name and type.
-enum Held {
-    /// One person's key a row.
-    Key,
-    /// A list of persons' keys a row.
-    Keys,
-    /// Anything else.
-    Other,
-}
-
-fn held(f: &Field) -> Held {
-    let name = f.name().as_str();
-    match f.data_type() {
-        DataType::Int64 if PERSON_COLUMNS.contains(&name) => Held::Key,
-        DataType::List(e)
-            if *e.data_type() == DataType::Int64 && PERSON_LIST_COLUMNS.contains(&name) =>
-        {
-            Held::Keys
-        }
-        _ => Held::Other,
-    }
-}
-
 /// `batch` with its key columns written as pseudonyms (see [`PERSON_COLUMNS`]); other columns
 /// as they are.
 pub(crate) fn pseudonymise(batch: &RecordBatch) -> Result<RecordBatch, DataFusionError> {
     let schema = batch.schema();
+    let is_key = |t: &DataType| *t == DataType::Int64;
     if schema
         .fields()
         .iter()
-        .all(|f| matches!(held(f), Held::Other))
+        .all(|f| matches!(held(f, is_key), Held::Other))
     {
         return Ok(batch.clone());
     }
@@ -360,9 +354,9 @@ pub(crate) fn pseudonymise(batch: &RecordBatch) -> Result<RecordBatch, DataFusio
     let mut fields = Vec::with_capacity(schema.fields().len());
     let mut columns = Vec::with_capacity(schema.fields().len());
     for (f, c) in schema.fields().iter().zip(batch.columns()) {
-        let column = match held(f) {
-            Held::Key => text(c.as_ref())?,
-            Held::Keys => map_list(c.as_ref(), DataType::Utf8, text)?,
+        let column = match held(f, is_key) {
+            Held::Person => text(c.as_ref())?,
+            Held::Persons => map_list(c.as_ref(), DataType::Utf8, text)?,
             Held::Other => c.clone(),
         };
         fields.push(
@@ -410,13 +404,14 @@ mod tests {
             key_of("p_001c2f56795e732d")
         );
         // Every digit, both cases, in every place.
-        for (i, c) in "0123456789abcdefABCDEF".chars().enumerate() {
-            let mut text = String::from("p_");
-            for place in 0..16 {
-                text.push(if place == i % 16 { c } else { '0' });
+        for c in "0123456789abcdefABCDEF".chars() {
+            for at in 0..16 {
+                let text: String = std::iter::once("p_".to_string())
+                    .chain((0..16).map(|place| if place == at { c } else { '0' }.to_string()))
+                    .collect();
+                let want = u64::from_str_radix(&text[2..], 16).unwrap();
+                assert_eq!(key_of(&text).map(|k| k as u64 ^ SIGN), Some(want), "{text}");
             }
-            let want = u64::from_str_radix(&text[2..], 16).unwrap();
-            assert_eq!(key_of(&text).map(|k| k as u64 ^ SIGN), Some(want), "{text}");
         }
         for bad in [
             "",

@@ -109,6 +109,18 @@ fn week_start_days(micros: i64) -> i32 {
     (days - (days + 3).rem_euclid(7)) as i32
 }
 
+/// A function's result field, nullable only where one of its arguments is: what a function
+/// that maps each non-null value to a non-null one returns, so that the columns it makes keep
+/// the schema of the columns it reads.
+pub(crate) fn nullable_as_args(
+    name: &str,
+    data_type: DataType,
+    args: &ReturnFieldArgs,
+) -> FieldRef {
+    let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
+    Arc::new(Field::new(name, data_type, nullable))
+}
+
 /// `utc_week(ts)`, implemented in full rather than by `create_udf` so that its result is
 /// declared non-null wherever the timestamp is (as `date_trunc`'s is): the result tables'
 /// schemas stay as they were.
@@ -131,12 +143,7 @@ impl ScalarUDFImpl for UtcWeek {
     }
 
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef, DataFusionError> {
-        let nullable = args.arg_fields.iter().any(|f| f.is_nullable());
-        Ok(Arc::new(Field::new(
-            self.name(),
-            DataType::Date32,
-            nullable,
-        )))
+        Ok(nullable_as_args(self.name(), DataType::Date32, &args))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue, DataFusionError> {
