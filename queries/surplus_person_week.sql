@@ -21,7 +21,9 @@ WITH shares AS (
     SELECT
         h.person_id,
         h.week,
-        COALESCE(h.activity_id, 'lever:' || h.lever) AS item,
+        -- An item is an activity, or for a lever on time that is no activity, the lever.
+        h.activity_id,
+        CASE WHEN h.activity_id IS NULL THEN h.lever END AS week_lever,
         COALESCE(t.seconds, h.base_seconds) AS item_seconds,
         h.base_seconds * COALESCE(l.fraction, 0.0) AS lever_seconds,
         LEAST(
@@ -37,12 +39,13 @@ items AS (
     SELECT
         person_id,
         week,
-        item,
+        activity_id,
+        week_lever,
         MAX(item_seconds) AS seconds,
         SUM(lever_seconds) AS lever_seconds,
         1.0 - exp(SUM(ln(GREATEST(1.0 - share, 1e-12)))) AS combined
     FROM shares
-    GROUP BY person_id, week, item
+    GROUP BY person_id, week, activity_id, week_lever
 ),
 per_week AS (
     SELECT
@@ -50,7 +53,7 @@ per_week AS (
         week,
         SUM(lever_seconds) / 3600.0 AS lever_hours,
         SUM(seconds * combined) / 3600.0 AS reclaimable_hours,
-        SUM(CASE WHEN item LIKE 'lever:%' THEN seconds * combined ELSE 0.0 END) / 3600.0
+        SUM(CASE WHEN week_lever IS NOT NULL THEN seconds * combined ELSE 0.0 END) / 3600.0
             AS focus_regained_hours
     FROM items
     GROUP BY person_id, week

@@ -10,7 +10,7 @@
 -- Index (2023): 68% lack uninterrupted focus time.
 CREATE OR REPLACE VIEW lever_fragmented_time AS
 SELECT
-    CAST(NULL AS VARCHAR) AS activity_id,
+    NULL AS activity_id,
     person_id,
     week,
     fragmented_hours * 3600.0 AS base_seconds

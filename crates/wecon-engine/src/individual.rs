@@ -231,7 +231,7 @@ pub(crate) async fn summaries(
             .fields()
             .iter()
             // Person keys are numbers, not measures.
-            .filter(|f| f.data_type().is_numeric() && !keys::is_person_column(f.name()))
+            .filter(|f| f.data_type().is_numeric() && !keys::is_key_column(f.name()))
             .map(|f| f.name().as_str())
             .collect();
         let key = KEYS.iter().find(|(t, _)| t == name).map(|(_, k)| *k);

@@ -17,16 +17,27 @@
 //!   pseudonym the same identity has now under the same secret key. Any other text is an
 //!   error: a hand-made dataset must use pseudonyms as `wecon ingest` writes them.
 //! - `person_keys(list of text)`: the same for each element of a list (`parties`).
-//! - `pseudonym(key)`: the pseudonym of a key, as text; given text, the text itself, so a
-//!   query reads the same on the keys of `analyze` and on the written tables.
+//! - `activity_key(text)`: an activity id's key (below).
+//! - `pseudonym(key)`: the pseudonym of a key (a person's or an activity's), as text; given
+//!   text, the text itself, so a query reads the same on the keys of `analyze` and on the
+//!   written tables.
+//!
+//! Activity keys: an activity id is 24 hexadecimal digits (96 bits of the same keyed hash,
+//! `Pseudonymiser::object`), too many for a 64-bit integer and too many to cut short (among
+//! hundreds of millions of activities, 64 bits would make two share an id about once in a
+//! thousand datasets). `analyze` reads it as a 128-bit decimal (`DECIMAL(38, 0)`) holding
+//! the 96 bits, which sorts as the text does: the levers join `timed` to `activities` by it
+//! and `timed` orders each person's messages by it, and an integer is hashed and compared
+//! at once where text was compared byte by byte.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, GenericListArray, Int64Array, ListArray, RecordBatch, StringArray,
+    Array, ArrayRef, AsArray, Decimal128Array, GenericListArray, Int64Array, ListArray,
+    RecordBatch, StringArray,
 };
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, Schema};
+use datafusion::arrow::datatypes::{DataType, Decimal128Type, Field, FieldRef, Int64Type, Schema};
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::{ViewTable, provider_as_source};
 use datafusion::error::DataFusionError;
@@ -43,9 +54,17 @@ pub(crate) const PERSON_COLUMNS: &[&str] = &["person_id", "manager_id"];
 /// Columns that hold a list of persons (an activity's other parties).
 pub(crate) const PERSON_LIST_COLUMNS: &[&str] = &["parties", "external_parties"];
 
-/// Whether `name` is a column of persons, one or a list.
-pub(crate) fn is_person_column(name: &str) -> bool {
-    PERSON_COLUMNS.contains(&name) || PERSON_LIST_COLUMNS.contains(&name)
+/// Columns that hold an activity id: read as activity keys, written as text.
+pub(crate) const ACTIVITY_COLUMNS: &[&str] = &["activity_id"];
+
+/// The type of an activity key: a decimal of 38 digits holds 96 bits whole.
+pub(crate) const ACTIVITY_KEY: DataType = DataType::Decimal128(38, 0);
+
+/// Whether `name` is a column of keys: persons, one or a list, or activities.
+pub(crate) fn is_key_column(name: &str) -> bool {
+    PERSON_COLUMNS.contains(&name)
+        || PERSON_LIST_COLUMNS.contains(&name)
+        || ACTIVITY_COLUMNS.contains(&name)
 }
 
 /// Flipping it maps unsigned order (the pseudonyms') onto signed order (the keys').
@@ -99,6 +118,25 @@ pub(crate) fn pseudonym_of(key: i64) -> String {
     format!("p_{:016x}", key as u64 ^ SIGN)
 }
 
+/// The key of an activity id (its text's bytes): the 96 bits its 24 hexadecimal digits spell.
+fn activity_key_of(text: &[u8]) -> Option<i128> {
+    if text.len() != 24 {
+        return None;
+    }
+    let eight = |at: usize| {
+        hex8(u64::from_le_bytes(
+            text[at..at + 8].try_into().expect("8 bytes"),
+        ))
+    };
+    let (high, middle, low) = (eight(0)?, eight(8)?, eight(16)?);
+    Some((i128::from(high) << 64) | (i128::from(middle) << 32) | i128::from(low))
+}
+
+/// The activity id of a key: its 96 bits as 24 lower-case hexadecimal digits.
+fn activity_id_of(key: i128) -> String {
+    format!("{key:024x}")
+}
+
 fn not_a_pseudonym() -> DataFusionError {
     DataFusionError::Execution(
         "person_key: a person id is not a pseudonym as `wecon ingest` writes them \
@@ -107,8 +145,19 @@ fn not_a_pseudonym() -> DataFusionError {
     )
 }
 
-/// Keys of a column of pseudonyms, nulls kept.
-fn keys_of(text: &dyn Array) -> Result<Int64Array, DataFusionError> {
+fn not_an_activity_id() -> DataFusionError {
+    DataFusionError::Execution(
+        "activity_key: an activity id is not one as `wecon ingest` writes them \
+         (24 hexadecimal digits)"
+            .into(),
+    )
+}
+
+/// `convert` applied to each text of a column, nulls kept (as `T::default()` under the null).
+fn each_text<T: Default>(
+    text: &dyn Array,
+    convert: impl Fn(&[u8]) -> Result<T, DataFusionError>,
+) -> Result<Vec<T>, DataFusionError> {
     let cast_text;
     let text = match text.as_string_opt::<i32>() {
         Some(t) => t,
@@ -118,20 +167,37 @@ fn keys_of(text: &dyn Array) -> Result<Int64Array, DataFusionError> {
         }
     };
     let bytes = text.value_data();
-    let mut keys = Vec::with_capacity(text.len());
+    let mut out = Vec::with_capacity(text.len());
     for (i, w) in text.value_offsets().windows(2).enumerate() {
-        keys.push(if text.is_null(i) {
-            0
+        out.push(if text.is_null(i) {
+            T::default()
         } else {
-            key_of(&bytes[w[0] as usize..w[1] as usize]).ok_or_else(not_a_pseudonym)?
+            convert(&bytes[w[0] as usize..w[1] as usize])?
         });
     }
-    Ok(Int64Array::new(keys.into(), text.nulls().cloned()))
+    Ok(out)
+}
+
+/// Keys of a column of pseudonyms, nulls kept.
+fn keys_of(text: &dyn Array) -> Result<Int64Array, DataFusionError> {
+    let keys = each_text(text, |t| key_of(t).ok_or_else(not_a_pseudonym))?;
+    Ok(Int64Array::new(keys.into(), text.logical_nulls()))
+}
+
+/// Keys of a column of activity ids, nulls kept.
+fn activity_keys_of(text: &dyn Array) -> Result<Decimal128Array, DataFusionError> {
+    let keys = each_text(text, |t| activity_key_of(t).ok_or_else(not_an_activity_id))?;
+    Ok(Decimal128Array::new(keys.into(), text.logical_nulls()).with_data_type(ACTIVITY_KEY))
 }
 
 /// Pseudonyms of a column of keys, nulls kept.
 fn pseudonyms_of(keys: &Int64Array) -> StringArray {
     keys.iter().map(|k| k.map(pseudonym_of)).collect()
+}
+
+/// Activity ids of a column of activity keys, nulls kept.
+fn activity_ids_of(keys: &Decimal128Array) -> StringArray {
+    keys.iter().map(|k| k.map(activity_id_of)).collect()
 }
 
 /// A list column with each element turned by `each` into `element`'s type.
@@ -162,19 +228,30 @@ fn list_element(t: &DataType) -> Field {
     }
 }
 
-/// `person_key(text)` and `person_keys(list of text)`.
+/// Which key a [`KeyOf`] function gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// `person_key(text)`.
+    Person,
+    /// `person_keys(list of text)`.
+    Persons,
+    /// `activity_key(text)`.
+    Activity,
+}
+
+/// `person_key`, `person_keys` and `activity_key`.
 #[derive(Debug, PartialEq, Eq, Hash)]
-struct PersonKey {
-    list: bool,
+struct KeyOf {
+    kind: Kind,
     signature: Signature,
 }
 
-impl ScalarUDFImpl for PersonKey {
+impl ScalarUDFImpl for KeyOf {
     fn name(&self) -> &str {
-        if self.list {
-            "person_keys"
-        } else {
-            "person_key"
+        match self.kind {
+            Kind::Person => "person_key",
+            Kind::Persons => "person_keys",
+            Kind::Activity => "activity_key",
         }
     }
 
@@ -183,26 +260,27 @@ impl ScalarUDFImpl for PersonKey {
     }
 
     fn return_type(&self, _: &[DataType]) -> Result<DataType, DataFusionError> {
-        Ok(if self.list {
-            DataType::List(Arc::new(Field::new("item", DataType::Int64, true)))
-        } else {
-            DataType::Int64
+        Ok(match self.kind {
+            Kind::Person => DataType::Int64,
+            Kind::Persons => DataType::List(Arc::new(Field::new("item", DataType::Int64, true))),
+            Kind::Activity => ACTIVITY_KEY,
         })
     }
 
-    /// As nullable as its argument: a key column keeps its pseudonyms' schema.
+    /// As nullable as its argument: a key column keeps its text's schema.
     fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef, DataFusionError> {
         Ok(nullable_as_args(self.name(), self.return_type(&[])?, &args))
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue, DataFusionError> {
         let arrays = ColumnarValue::values_to_arrays(&args.args)?;
-        let out: ArrayRef = if self.list {
-            map_list(arrays[0].as_ref(), DataType::Int64, |v| {
+        let text = arrays[0].as_ref();
+        let out: ArrayRef = match self.kind {
+            Kind::Person => Arc::new(keys_of(text)?),
+            Kind::Persons => map_list(text, DataType::Int64, |v| {
                 Ok(Arc::new(keys_of(v)?) as ArrayRef)
-            })?
-        } else {
-            Arc::new(keys_of(arrays[0].as_ref())?)
+            })?,
+            Kind::Activity => Arc::new(activity_keys_of(text)?),
         };
         Ok(ColumnarValue::Array(out))
     }
@@ -237,15 +315,18 @@ impl ScalarUDFImpl for Pseudonym {
         let a = arrays[0].as_ref();
         let out: ArrayRef = match a.data_type() {
             DataType::Int64 => Arc::new(pseudonyms_of(a.as_primitive::<Int64Type>())),
+            t if *t == ACTIVITY_KEY => {
+                Arc::new(activity_ids_of(a.as_primitive::<Decimal128Type>()))
+            }
             _ => cast(a, &DataType::Utf8)?,
         };
         Ok(ColumnarValue::Array(out))
     }
 }
 
-/// `person_key`, or with `list`, `person_keys`.
-fn person_key(list: bool) -> ScalarUDF {
-    let signature = if list {
+/// The function giving `kind`'s key.
+fn key_of_kind(kind: Kind) -> ScalarUDF {
+    let signature = if kind == Kind::Persons {
         Signature::any(1, Volatility::Immutable)
     } else {
         Signature::one_of(
@@ -257,18 +338,20 @@ fn person_key(list: bool) -> ScalarUDF {
             Volatility::Immutable,
         )
     };
-    ScalarUDF::from(PersonKey { list, signature })
+    ScalarUDF::from(KeyOf { kind, signature })
 }
 
 /// The functions of this module, to register in a session.
 pub(crate) fn functions() -> Vec<ScalarUDF> {
     vec![
-        person_key(false),
-        person_key(true),
+        key_of_kind(Kind::Person),
+        key_of_kind(Kind::Persons),
+        key_of_kind(Kind::Activity),
         ScalarUDF::from(Pseudonym {
             signature: Signature::one_of(
                 vec![
                     TypeSignature::Exact(vec![DataType::Int64]),
+                    TypeSignature::Exact(vec![ACTIVITY_KEY]),
                     TypeSignature::Exact(vec![DataType::Utf8]),
                 ],
                 Volatility::Immutable,
@@ -277,21 +360,34 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
-/// What a column holds, by its name and whether its type (or its list's element type) is
-/// `person`'s: the text of pseudonyms for reading, keys for writing.
+/// What a column holds, by its name and type: with `keys`, the types of keys (for writing),
+/// otherwise text (for reading).
 enum Held {
     /// One person a row.
     Person,
     /// A list of persons a row.
     Persons,
+    /// One activity a row.
+    Activity,
     /// Anything else.
     Other,
 }
 
-fn held(f: &Field, person: impl Fn(&DataType) -> bool) -> Held {
+fn held(f: &Field, keys: bool) -> Held {
+    let is_text =
+        |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let person = |t: &DataType| {
+        if keys {
+            *t == DataType::Int64
+        } else {
+            is_text(t)
+        }
+    };
+    let activity = |t: &DataType| if keys { *t == ACTIVITY_KEY } else { is_text(t) };
     let name = f.name().as_str();
     match f.data_type() {
         t if PERSON_COLUMNS.contains(&name) && person(t) => Held::Person,
+        t if ACTIVITY_COLUMNS.contains(&name) && activity(t) => Held::Activity,
         DataType::List(e) | DataType::LargeList(e)
             if PERSON_LIST_COLUMNS.contains(&name) && person(e.data_type()) =>
         {
@@ -301,7 +397,7 @@ fn held(f: &Field, person: impl Fn(&DataType) -> bool) -> Held {
     }
 }
 
-/// `table` with its person columns of text read as keys: a view over it (planned into the
+/// `table` with its person and activity columns of text read as keys: a view over it (planned into the
 /// queries that read it, so a cluster's executors run the conversion), or `table` itself when
 /// it has none.
 pub(crate) fn keyed(
@@ -309,18 +405,21 @@ pub(crate) fn keyed(
     table: Arc<dyn TableProvider>,
 ) -> Result<Arc<dyn TableProvider>, DataFusionError> {
     let schema = table.schema();
-    let is_text =
-        |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
-    let (key, keys) = (person_key(false), person_key(true));
+    let (key, keys, activity) = (
+        key_of_kind(Kind::Person),
+        key_of_kind(Kind::Persons),
+        key_of_kind(Kind::Activity),
+    );
     let mut converted = false;
     let columns: Vec<Expr> = schema
         .fields()
         .iter()
         .map(|f| {
             let c = col(datafusion::common::Column::from_name(f.name()));
-            let converter = match held(f, is_text) {
+            let converter = match held(f, false) {
                 Held::Person => &key,
                 Held::Persons => &keys,
+                Held::Activity => &activity,
                 Held::Other => return c,
             };
             converted = true;
@@ -336,15 +435,14 @@ pub(crate) fn keyed(
     Ok(Arc::new(ViewTable::new(plan, None)))
 }
 
-/// `batch` with its key columns written as pseudonyms (see [`PERSON_COLUMNS`]); other columns
-/// as they are.
+/// `batch` with its key columns written as pseudonyms and activity ids (see [`PERSON_COLUMNS`],
+/// [`ACTIVITY_COLUMNS`]); other columns as they are.
 pub(crate) fn pseudonymise(batch: &RecordBatch) -> Result<RecordBatch, DataFusionError> {
     let schema = batch.schema();
-    let is_key = |t: &DataType| *t == DataType::Int64;
     if schema
         .fields()
         .iter()
-        .all(|f| matches!(held(f, is_key), Held::Other))
+        .all(|f| matches!(held(f, true), Held::Other))
     {
         return Ok(batch.clone());
     }
@@ -354,9 +452,10 @@ pub(crate) fn pseudonymise(batch: &RecordBatch) -> Result<RecordBatch, DataFusio
     let mut fields = Vec::with_capacity(schema.fields().len());
     let mut columns = Vec::with_capacity(schema.fields().len());
     for (f, c) in schema.fields().iter().zip(batch.columns()) {
-        let column = match held(f, is_key) {
+        let column = match held(f, true) {
             Held::Person => text(c.as_ref())?,
             Held::Persons => map_list(c.as_ref(), DataType::Utf8, text)?,
+            Held::Activity => Arc::new(activity_ids_of(c.as_primitive::<Decimal128Type>())),
             Held::Other => c.clone(),
         };
         fields.push(
@@ -431,6 +530,122 @@ mod tests {
         ] {
             assert_eq!(key_of(bad), None, "{bad}");
         }
+    }
+
+    fn activity_key_of(text: &str) -> Option<i128> {
+        super::activity_key_of(text.as_bytes())
+    }
+
+    #[test]
+    fn activity_keys_and_ids_are_one_to_one() {
+        for id in [
+            "000000000000000000000000",
+            "3b06508d001c2f56795e732d",
+            "ffffffffffffffffffffffff",
+            "800000000000000000000000",
+        ] {
+            let k = activity_key_of(id).unwrap();
+            assert_eq!(activity_id_of(k), id);
+        }
+        assert_eq!(activity_key_of("000000000000000000000000"), Some(0));
+        assert_eq!(
+            activity_key_of("ffffffffffffffffffffffff"),
+            Some((1i128 << 96) - 1)
+        );
+        // Keys sort as the ids do, and fit a decimal of 38 digits.
+        assert!(
+            activity_key_of("7fffffffffffffffffffffff")
+                < activity_key_of("800000000000000000000000")
+        );
+        assert!(
+            activity_key_of("00000000ffffffffffffffff")
+                < activity_key_of("000000010000000000000000")
+        );
+        assert!(((1i128 << 96) - 1).to_string().len() <= 38);
+        // Every digit, both cases, in every place.
+        for c in "0123456789abcdefABCDEF".chars() {
+            for at in 0..24 {
+                let text: String = (0..24)
+                    .map(|place| if place == at { c } else { '0' })
+                    .collect();
+                let want = i128::from_str_radix(&text, 16).unwrap();
+                assert_eq!(activity_key_of(&text), Some(want), "{text}");
+            }
+        }
+        for bad in [
+            "",
+            "00000000000000000000000",
+            "0000000000000000000000000",
+            "p_001c2f56795e732d3b06508d",
+            "3b06508d001c2f56795e732g",
+            "3b06508d 01c2f56795e732d",
+            "3b06508d001c2f56795e7é2d",
+            "a0001",
+        ] {
+            assert_eq!(activity_key_of(bad), None, "{bad}");
+        }
+    }
+
+    #[tokio::test]
+    async fn activity_ids_are_read_as_keys_and_written_back_as_text() {
+        let ids = ["ffffffffffffffffffffff00", "00000000000000000000002a"];
+        let batch = RecordBatch::try_new(
+            Arc::new(Schema::new(vec![
+                Field::new("activity_id", DataType::Utf8, false),
+                Field::new("object_id", DataType::Utf8, true),
+            ])),
+            vec![
+                Arc::new(StringArray::from(ids.to_vec())),
+                Arc::new(StringArray::from(vec![Some(ids[0]), None])),
+            ],
+        )
+        .unwrap();
+        let ctx = SessionContext::new();
+        for f in functions() {
+            ctx.register_udf(f);
+        }
+        let table = Arc::new(MemTable::try_new(batch.schema(), vec![vec![batch.clone()]]).unwrap());
+        ctx.register_table("activities", keyed("activities", table).unwrap())
+            .unwrap();
+        let got = ctx
+            .sql(
+                "SELECT activity_id, object_id, pseudonym(activity_id) AS id FROM activities \
+                 WHERE activity_id = activity_key('00000000000000000000002A') \
+                    OR activity_id > 1000 ORDER BY activity_id",
+            )
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let got = datafusion::arrow::compute::concat_batches(&got[0].schema(), &got).unwrap();
+        // A decimal key, not null as the text was not; ordered as the text.
+        assert_eq!(got.schema().field(0).data_type(), &ACTIVITY_KEY);
+        assert!(!got.schema().field(0).is_nullable());
+        let keys = got.column(0).as_primitive::<Decimal128Type>();
+        assert_eq!(keys.values().to_vec(), vec![42, (1i128 << 96) - 256]);
+        // Other ids stay text; `pseudonym` gives an activity id back.
+        assert_eq!(got.column(1).data_type(), &DataType::Utf8);
+        let text = got.column(2).as_string::<i32>();
+        assert_eq!((text.value(0), text.value(1)), (ids[1], ids[0]));
+        // Written back: the ids read.
+        let back = pseudonymise(&got.project(&[0]).unwrap()).unwrap();
+        assert_eq!(back.schema().field(0).data_type(), &DataType::Utf8);
+        assert_eq!(
+            back.column(0).as_string::<i32>().iter().collect::<Vec<_>>(),
+            vec![Some(ids[1]), Some(ids[0])]
+        );
+        let bad = ctx
+            .sql("SELECT activity_key('a0001')")
+            .await
+            .unwrap()
+            .collect()
+            .await;
+        assert!(
+            bad.unwrap_err()
+                .to_string()
+                .contains("not one as `wecon ingest` writes")
+        );
     }
 
     fn people() -> RecordBatch {
