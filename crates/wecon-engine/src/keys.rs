@@ -28,7 +28,8 @@
 //! thousand datasets). `analyze` reads it as a 128-bit decimal (`DECIMAL(38, 0)`) holding
 //! the 96 bits, which sorts as the text does: the levers join `timed` to `activities` by it
 //! and `timed` orders each person's messages by it, and an integer is hashed and compared
-//! at once where text was compared byte by byte.
+//! at once where text was compared byte by byte (at 4,000 people × 52 weeks, 4% less time and
+//! an eighth less memory: benches/README.md, "Activity keys").
 
 use std::sync::Arc;
 
