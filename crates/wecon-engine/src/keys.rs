@@ -484,6 +484,22 @@ mod tests {
         super::key_of(text.as_bytes())
     }
 
+    /// Every hexadecimal digit, both cases, alone among zeros in each of `places` places after
+    /// `prefix`: `key` must read the number the digits spell.
+    fn each_digit_in_each_place(prefix: &str, places: usize, key: impl Fn(&str) -> Option<u128>) {
+        for c in "0123456789abcdefABCDEF".chars() {
+            for at in 0..places {
+                let digits: String = (0..places).map(|p| if p == at { c } else { '0' }).collect();
+                let want = u128::from_str_radix(&digits, 16).unwrap();
+                assert_eq!(
+                    key(&format!("{prefix}{digits}")),
+                    Some(want),
+                    "{prefix}{digits}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn keys_and_pseudonyms_are_one_to_one() {
         for p in [
@@ -503,16 +519,7 @@ mod tests {
             key_of("p_001c2f56795e732d3b06508d"),
             key_of("p_001c2f56795e732d")
         );
-        // Every digit, both cases, in every place.
-        for c in "0123456789abcdefABCDEF".chars() {
-            for at in 0..16 {
-                let text: String = std::iter::once("p_".to_string())
-                    .chain((0..16).map(|place| if place == at { c } else { '0' }.to_string()))
-                    .collect();
-                let want = u64::from_str_radix(&text[2..], 16).unwrap();
-                assert_eq!(key_of(&text).map(|k| k as u64 ^ SIGN), Some(want), "{text}");
-            }
-        }
+        each_digit_in_each_place("p_", 16, |t| key_of(t).map(|k| u128::from(k as u64 ^ SIGN)));
         for bad in [
             "",
             "p_",
@@ -563,16 +570,7 @@ mod tests {
                 < activity_key_of("000000010000000000000000")
         );
         assert!(((1i128 << 96) - 1).to_string().len() <= 38);
-        // Every digit, both cases, in every place.
-        for c in "0123456789abcdefABCDEF".chars() {
-            for at in 0..24 {
-                let text: String = (0..24)
-                    .map(|place| if place == at { c } else { '0' })
-                    .collect();
-                let want = i128::from_str_radix(&text, 16).unwrap();
-                assert_eq!(activity_key_of(&text), Some(want), "{text}");
-            }
-        }
+        each_digit_in_each_place("", 24, |t| activity_key_of(t).map(|k| k as u128));
         for bad in [
             "",
             "00000000000000000000000",
