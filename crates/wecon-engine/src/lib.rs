@@ -374,7 +374,7 @@ async fn keep(
             if !file.is_file() {
                 write_parquet(&file, &batches)?;
             }
-            // A result table's file holds pseudonyms, as written: read back as keys.
+            // A result table's file holds pseudonyms and ids, as written: read back as keys.
             register_parquet(ctx, name, file.to_string_lossy().as_ref(), true).await?;
         }
     }

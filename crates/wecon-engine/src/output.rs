@@ -69,7 +69,7 @@ fn csv_bytes(batches: &[RecordBatch]) -> Result<Vec<u8>, EngineError> {
 }
 
 /// Writes a result table as `NAME.parquet` and `NAME.csv` in `dir` (made if missing), each
-/// atomically, its person keys as pseudonyms.
+/// atomically, its person keys as pseudonyms and its activity keys as ids.
 pub(crate) fn write_table(
     dir: &Path,
     name: &str,
@@ -93,7 +93,7 @@ fn write_table_csv(dir: &Path, name: &str, batches: &[RecordBatch]) -> Result<()
     Ok(())
 }
 
-/// `batches` with their person keys as pseudonyms ([`keys::pseudonymise`]; the same batches
+/// `batches` with their keys as text ([`keys::pseudonymise`]; the same batches
 /// where there are none).
 fn pseudonymised(batches: &[RecordBatch]) -> Result<Vec<RecordBatch>, EngineError> {
     Ok(batches
@@ -244,7 +244,20 @@ mod tests {
         let people: ArrayRef = Arc::new(datafusion::arrow::array::Int64Array::from_iter_values(
             (0..n).map(|i| i64::MIN + i),
         ));
-        RecordBatch::try_from_iter([("id", ids), ("name", names), ("person_id", people)]).unwrap()
+        // An activity key, which they hold as the activity id's 24 digits.
+        let activities: ArrayRef = Arc::new(
+            datafusion::arrow::array::Decimal128Array::from_iter_values(
+                (0..n).map(|i| 255 + i128::from(i)),
+            )
+            .with_data_type(crate::keys::ACTIVITY_KEY),
+        );
+        RecordBatch::try_from_iter([
+            ("id", ids),
+            ("name", names),
+            ("person_id", people),
+            ("activity_id", activities),
+        ])
+        .unwrap()
     }
 
     #[test]
@@ -277,9 +290,14 @@ mod tests {
                 assert_eq!(written, std::fs::read(now.join(name)).unwrap(), "{name}");
             }
             let csv = std::fs::read_to_string(later.join("c.csv")).unwrap();
-            assert!(csv.starts_with(
-                "id,name,person_id\n0,p0,p_0000000000000000\n1,p1,p_0000000000000001\n"
-            ));
+            assert!(
+                csv.starts_with(
+                    "id,name,person_id,activity_id\n\
+                     0,p0,p_0000000000000000,0000000000000000000000ff\n\
+                     1,p1,p_0000000000000001,000000000000000000000100\n"
+                ),
+                "{csv}"
+            );
         }
     }
 
