@@ -62,20 +62,22 @@ windows AS (
     FROM pairs
 ),
 networks AS (
+    -- Each pair's qualifying weeks, one row each: `set_bits` (a function of wecon's) lists the
+    -- places of the bits set in the window bits of the block's 52 weeks.
     SELECT
-        w.person_id,
-        w.block * 52 + b.bit - 3 AS i,
-        SUM(CASE WHEN (w.outside >> b.bit) & 1 = 1 THEN 0 ELSE 1 END) AS internal_network,
-        SUM(CASE WHEN (w.outside >> b.bit) & 1 = 1 THEN 1 ELSE 0 END) AS external_network
-    FROM windows w
-    CROSS JOIN (
-        VALUES (3), (4), (5), (6), (7), (8), (9), (10), (11), (12), (13), (14), (15), (16), (17),
-            (18), (19), (20), (21), (22), (23), (24), (25), (26), (27), (28), (29), (30), (31),
-            (32), (33), (34), (35), (36), (37), (38), (39), (40), (41), (42), (43), (44), (45),
-            (46), (47), (48), (49), (50), (51), (52), (53), (54)
-    ) AS b(bit)
-    WHERE (w.qualifies >> b.bit) & 1 = 1
-    GROUP BY w.person_id, w.block * 52 + b.bit - 3
+        person_id,
+        block * 52 + k AS i,
+        SUM(CASE WHEN (outside >> (k + 3)) & 1 = 1 THEN 0 ELSE 1 END) AS internal_network,
+        SUM(CASE WHEN (outside >> (k + 3)) & 1 = 1 THEN 1 ELSE 0 END) AS external_network
+    FROM (
+        SELECT
+            person_id,
+            block,
+            outside,
+            unnest(set_bits((qualifies >> 3) & ((CAST(1 AS BIGINT) << 52) - 1))) AS k
+        FROM windows
+    ) AS q
+    GROUP BY person_id, block * 52 + k
 ),
 person_weeks AS (
     SELECT DISTINCT person_id, week, CAST((week - DATE '0001-01-01') / 7 AS BIGINT) AS i

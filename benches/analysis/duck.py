@@ -6,12 +6,13 @@ CSV as wecon does.
 
 Only what DuckDB lacks is defined here: the functions wecon adds to DataFusion
 (`local_week_minute`, `local_micros`, as macros over DuckDB's ICU time zones, `utc_week`, as
-`date_trunc` in the session's UTC, `pseudonym`, the text itself, as DuckDB reads persons as
-the dataset's text rather than as wecon's integer keys, and the window function `max_before(x) OVER (...)`,
-written out as the `MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` it
-stands for) and the one-row `profile` table and the `levers` table. Prints each metric's row
-count. Given wecon's results folder of the same dataset, it also compares every table value
-for value (numbers to 1e-6) and exits 1 on a difference.
+`date_trunc` in the session's UTC, `set_bits`, as a filter of the 64 places, `pseudonym`,
+the text itself, as DuckDB reads persons as the dataset's text rather than as wecon's
+integer keys, and the window function `max_before(x) OVER (...)`, written out as the
+`MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` it stands for) and the
+one-row `profile` table and the `levers` table. Prints each metric's row count. Given
+wecon's results folder of the same dataset, it also compares every table value for value
+(numbers to 1e-6) and exits 1 on a difference.
 """
 
 import re
@@ -37,6 +38,7 @@ for t in ["people", "ingest_log"]:
 con.execute("""CREATE MACRO local_micros(ts, tz) AS epoch_us(timezone(COALESCE(tz, 'UTC'), ts))""")
 con.execute("""CREATE MACRO utc_week(ts) AS CAST(date_trunc('week', ts) AS DATE)""")
 con.execute("""CREATE MACRO pseudonym(p) AS p""")
+con.execute("""CREATE MACRO set_bits(x) AS list_filter(range(64), lambda b: (x >> b) & 1 = 1)""")
 con.execute(
     """CREATE MACRO local_week_minute(ts, tz) AS
        (isodow(timezone(COALESCE(tz, 'UTC'), ts)) - 1) * 1440

@@ -13,6 +13,11 @@
 //!   `CAST(date_trunc('week', ts) AS DATE)` gives, by integer arithmetic on the microseconds
 //!   (DataFusion's `date_trunc` goes through calendar types row by row, three times slower
 //!   over a year's activities).
+//! - `set_bits(x)`: the places of the bits set in the integer `x` (0 for the lowest), lowest
+//!   first, as a list (empty for 0, null for null): `unnest(set_bits(x))` gives one row per
+//!   bit set. The network metrics keep each pair's weeks as the bits of an integer and list
+//!   the weeks that qualify by it, where a join to the 52 places tested every place of every
+//!   pair (4,000 people: 5.3 s of CPU in that join, 0.6 s listing and unnesting the bits).
 //! - `max_before(x) OVER (PARTITION BY ... ORDER BY ...)`: a window function, the greatest
 //!   non-null `x` among the rows before each row in its partition's order (null for the first,
 //!   or when every earlier `x` is null; a frame written in the `OVER` clause is ignored): what
@@ -28,7 +33,7 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
 use datafusion::arrow::array::{
-    Array, ArrayRef, Date32Array, Int32Builder, Int64Builder, StringArray,
+    Array, ArrayRef, Date32Array, Int32Builder, Int64Builder, ListBuilder, StringArray,
     TimestampMicrosecondArray,
 };
 use datafusion::arrow::array::{AsArray, PrimitiveArray};
@@ -99,6 +104,27 @@ fn local_micros(args: &[ColumnarValue]) -> Result<ColumnarValue, DataFusionError
     for_each_local("local_micros", args, |local| {
         out.append_option(local.map(|l| l.and_utc().timestamp_micros()))
     })?;
+    Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
+}
+
+fn set_bits(args: &[ColumnarValue]) -> Result<ColumnarValue, DataFusionError> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let x = arrays[0]
+        .as_primitive_opt::<Int64Type>()
+        .ok_or_else(|| DataFusionError::Execution("set_bits: x must be an integer".into()))?;
+    let mut out = ListBuilder::with_capacity(Int64Builder::new(), x.len());
+    for v in x {
+        let Some(v) = v else {
+            out.append_null();
+            continue;
+        };
+        let mut rest = v as u64;
+        while rest != 0 {
+            out.values().append_value(i64::from(rest.trailing_zeros()));
+            rest &= rest - 1;
+        }
+        out.append(true);
+    }
     Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
 }
 
@@ -179,6 +205,13 @@ pub(crate) fn all() -> Vec<ScalarUDF> {
             DataType::Int64,
             Volatility::Immutable,
             Arc::new(local_micros),
+        ),
+        create_udf(
+            "set_bits",
+            vec![DataType::Int64],
+            DataType::new_list(DataType::Int64, true),
+            Volatility::Immutable,
+            Arc::new(set_bits),
         ),
         ScalarUDF::from(UtcWeek {
             signature: Signature::exact(
@@ -395,6 +428,70 @@ mod tests {
             rows += b.num_rows();
         }
         assert_eq!(rows, instants.len());
+    }
+
+    #[tokio::test]
+    async fn set_bits_lists_every_place_once() {
+        // Each single bit, a few mixtures, 0, -1 (every bit), the sign bit, a null: against
+        // the places found by testing each bit, and once more through `unnest` in SQL.
+        let mut values: Vec<Option<i64>> = (0..64).map(|b| Some(1i64 << b)).collect();
+        values.extend([
+            Some(0),
+            Some(-1),
+            Some(i64::MIN),
+            Some(0b1011_0001),
+            Some((1 << 54) | (1 << 3) | 7),
+            Some(0x5555_5555_5555_5555),
+            None,
+        ]);
+        let expected = |v: i64| (0..64).filter(|b| (v >> b) & 1 == 1).collect::<Vec<i64>>();
+        let got = array(
+            set_bits(&[ColumnarValue::Array(Arc::new(Int64Array::from(
+                values.clone(),
+            )))])
+            .unwrap(),
+        );
+        let got = got.as_list::<i32>();
+        assert_eq!(got.len(), values.len());
+        for (row, v) in values.iter().enumerate() {
+            match v {
+                None => assert!(got.is_null(row)),
+                Some(v) => {
+                    let places = got.value(row);
+                    let places = places.as_primitive::<Int64Type>();
+                    assert_eq!(places.values().to_vec(), expected(*v), "{v:#x}");
+                }
+            }
+        }
+        assert_eq!(expected(-1).len(), 64);
+
+        let batch = datafusion::arrow::record_batch::RecordBatch::try_from_iter([(
+            "x",
+            Arc::new(Int64Array::from(values.clone())) as ArrayRef,
+        )])
+        .unwrap();
+        let ctx = session(batch, 5);
+        let out = ctx
+            .sql("SELECT x, unnest(set_bits(x)) AS b FROM t")
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+        let mut rows: Vec<(i64, i64)> = Vec::new();
+        for batch in &out {
+            let x = batch.column(0).as_primitive::<Int64Type>();
+            let b = batch.column(1).as_primitive::<Int64Type>();
+            rows.extend((0..batch.num_rows()).map(|i| (x.value(i), b.value(i))));
+        }
+        rows.sort_unstable();
+        let mut want: Vec<(i64, i64)> = values
+            .iter()
+            .flatten()
+            .flat_map(|&v| expected(v).into_iter().map(move |b| (v, b)))
+            .collect();
+        want.sort_unstable();
+        assert_eq!(rows, want);
     }
 
     /// A session with wecon's functions, reading `batch` as table `t` in batches of `rows`
