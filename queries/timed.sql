@@ -34,24 +34,31 @@ WITH counted_messages AS (
         c.source,
         c.action,
         c.start_utc,
-        CASE
-            WHEN c.source = 'email' AND c.action = 'send'
-                THEN (SELECT email_sent_minutes FROM profile)
-            WHEN c.source = 'email' AND c.action = 'receive'
-                 AND c.recipient_role IN ('to', 'cc')
-                 AND NOT ((SELECT received_requires_seen FROM profile)
-                          AND c.seen IS NOT DISTINCT FROM false)
-                THEN (SELECT email_read_minutes FROM profile)
-            WHEN c.source = 'chat' AND c.action = 'post'
-                THEN (SELECT chat_sent_minutes FROM profile)
-            WHEN c.source = 'document' AND c.process = 'store'
-                THEN (SELECT document_store_minutes FROM profile)
-            WHEN c.source = 'document' AND c.process = 'search'
-                THEN (SELECT document_view_minutes FROM profile)
-            WHEN c.source = 'document' AND c.process = 'share'
-                THEN (SELECT document_share_minutes FROM profile)
-            WHEN c.source = 'search' THEN (SELECT search_minutes FROM profile)
-            WHEN c.source = 'transaction' THEN (SELECT transaction_step_minutes FROM profile)
+        -- By source first, each source tested once a row: tested at every branch, with
+        -- `process` (the whole classification) computed again for each document branch, the
+        -- view's filter took 1.23 s of CPU at 1,000 people instead of 0.95 s.
+        CASE c.source
+            WHEN 'email' THEN
+                CASE
+                    WHEN c.action = 'send' THEN (SELECT email_sent_minutes FROM profile)
+                    WHEN c.action = 'receive'
+                         AND c.recipient_role IN ('to', 'cc')
+                         AND NOT ((SELECT received_requires_seen FROM profile)
+                                  AND c.seen IS NOT DISTINCT FROM false)
+                        THEN (SELECT email_read_minutes FROM profile)
+                    ELSE 0.0
+                END
+            WHEN 'chat' THEN
+                CASE WHEN c.action = 'post' THEN (SELECT chat_sent_minutes FROM profile) ELSE 0.0 END
+            WHEN 'document' THEN
+                CASE c.process
+                    WHEN 'store' THEN (SELECT document_store_minutes FROM profile)
+                    WHEN 'search' THEN (SELECT document_view_minutes FROM profile)
+                    WHEN 'share' THEN (SELECT document_share_minutes FROM profile)
+                    ELSE 0.0
+                END
+            WHEN 'search' THEN (SELECT search_minutes FROM profile)
+            WHEN 'transaction' THEN (SELECT transaction_step_minutes FROM profile)
             ELSE 0.0
         END * 60.0 AS nominal_seconds
     FROM classified c
