@@ -62,8 +62,9 @@ windows AS (
     FROM pairs
 ),
 networks AS (
-    -- Each pair's qualifying weeks, one row each: `set_bits` (a function of wecon's) lists the
-    -- places of the bits set in the window bits of the block's 52 weeks.
+    -- Each pair's qualifying weeks, one row each: `qualifies` shifted past the three bits of
+    -- the previous block and cut to the block's 52, so that bit k is place k; `set_bits` (a
+    -- function of wecon's) lists the places of its set bits, `unnest` makes each a row.
     SELECT
         person_id,
         block * 52 + k AS i,
