@@ -361,8 +361,7 @@ pub(crate) fn functions() -> Vec<ScalarUDF> {
     ]
 }
 
-/// What a column holds, by its name and type: with `keys`, the types of keys (for writing),
-/// otherwise text (for reading).
+/// What a column holds, by its name and type.
 enum Held {
     /// One person a row.
     Person,
@@ -374,23 +373,18 @@ enum Held {
     Other,
 }
 
+/// What `f` holds: with `keys`, told by the key types (a batch to write), otherwise by text
+/// (a table to read).
 fn held(f: &Field, keys: bool) -> Held {
     let is_text =
         |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
-    let person = |t: &DataType| {
-        if keys {
-            *t == DataType::Int64
-        } else {
-            is_text(t)
-        }
-    };
-    let activity = |t: &DataType| if keys { *t == ACTIVITY_KEY } else { is_text(t) };
+    let holds = |t: &DataType, key: &DataType| if keys { t == key } else { is_text(t) };
     let name = f.name().as_str();
     match f.data_type() {
-        t if PERSON_COLUMNS.contains(&name) && person(t) => Held::Person,
-        t if ACTIVITY_COLUMNS.contains(&name) && activity(t) => Held::Activity,
+        t if PERSON_COLUMNS.contains(&name) && holds(t, &DataType::Int64) => Held::Person,
+        t if ACTIVITY_COLUMNS.contains(&name) && holds(t, &ACTIVITY_KEY) => Held::Activity,
         DataType::List(e) | DataType::LargeList(e)
-            if PERSON_LIST_COLUMNS.contains(&name) && person(e.data_type()) =>
+            if PERSON_LIST_COLUMNS.contains(&name) && holds(e.data_type(), &DataType::Int64) =>
         {
             Held::Persons
         }
@@ -398,9 +392,9 @@ fn held(f: &Field, keys: bool) -> Held {
     }
 }
 
-/// `table` with its person and activity columns of text read as keys: a view over it (planned into the
-/// queries that read it, so a cluster's executors run the conversion), or `table` itself when
-/// it has none.
+/// `table` with its person and activity columns of text read as keys: a view over it (planned
+/// into the queries that read it, so a cluster's executors run the conversion), or `table`
+/// itself when it has none.
 pub(crate) fn keyed(
     name: &str,
     table: Arc<dyn TableProvider>,
