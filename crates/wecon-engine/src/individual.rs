@@ -230,7 +230,7 @@ pub(crate) async fn summaries(
         let measures: Vec<&str> = schema
             .fields()
             .iter()
-            // Person keys are numbers, not measures.
+            // Keys (persons, activities) are numbers, not measures.
             .filter(|f| f.data_type().is_numeric() && !keys::is_key_column(f.name()))
             .map(|f| f.name().as_str())
             .collect();
