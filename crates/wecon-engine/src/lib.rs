@@ -7,6 +7,7 @@
 //! `wecon run` output folder for ad-hoc SQL.
 
 mod catalogue;
+mod compact;
 mod compare;
 mod groups;
 mod individual;
@@ -22,7 +23,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
-use datafusion::datasource::MemTable;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use serde::{Deserialize, Serialize};
 use wecon_model::atomic::{partial_dir, replace_dir, write_file, write_parquet};
@@ -358,8 +358,8 @@ pub async fn sql(ctx: &SessionContext, statement: &str) -> Result<Vec<RecordBatc
     Ok(batches)
 }
 
-/// Registers `batches` as table `name`: in memory, or written to `dir` as Parquet and
-/// registered from there.
+/// Registers `batches` as table `name`: in memory (repeated text held as dictionaries, read
+/// as text: `compact`), or written to `dir` as Parquet and registered from there.
 async fn keep(
     ctx: &SessionContext,
     how: Keep,
@@ -370,10 +370,7 @@ async fn keep(
     let _ = ctx.deregister_table(name)?;
     match how {
         Keep::Memory => {
-            ctx.register_table(
-                name,
-                Arc::new(MemTable::try_new(schema_of(&batches), vec![batches])?),
-            )?;
+            ctx.register_table(name, compact::memory_table(schema_of(&batches), batches)?)?;
         }
         Keep::Files => {
             let file = dir.join(format!("{name}.parquet"));
