@@ -92,8 +92,9 @@ impl TableProvider for CompactTable {
 
 /// `batches` (one schema) with each text column held as a dictionary where that takes less
 /// than half the memory plain text does, with the narrowest keys that hold every batch's
-/// distinct values. A column whose first batch is mostly distinct values is left as it is
-/// without encoding the rest (ids, file names of one row each).
+/// distinct values. A column whose first 4,096 rows or more (whole batches) are mostly
+/// distinct values is left as it is without encoding the rest (ids, file names of one row
+/// each).
 pub(crate) fn dictionary_text(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>, ArrowError> {
     let Some(first) = batches.first() else {
         return Ok(batches);
@@ -111,13 +112,22 @@ pub(crate) fn dictionary_text(batches: Vec<RecordBatch>) -> Result<Vec<RecordBat
         // Each batch with 32-bit keys (one pass over its text), then the keys narrowed.
         let mut encoded = Vec::with_capacity(columns[i].len());
         let mut most = 0;
-        for (b, text) in columns[i].iter().enumerate() {
+        // Rows and distinct values (per batch) of the batches so far, until judged.
+        let mut sample = Some((0, 0));
+        for text in &columns[i] {
             let mut e = cast(text, &dictionary(DataType::Int32))?;
             // The cast leaves room for as many values as rows: given back.
             e.shrink_to_fit();
             let values = e.as_any_dictionary().values().len();
-            if b == 0 && values * 2 > text.len() {
-                continue 'columns;
+            if let Some((rows, distinct)) = sample.as_mut() {
+                *rows += text.len();
+                *distinct += values;
+                if *rows >= 4096 {
+                    if *distinct * 2 > *rows {
+                        continue 'columns;
+                    }
+                    sample = None;
+                }
             }
             most = most.max(values);
             encoded.push(e);
