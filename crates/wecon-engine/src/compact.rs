@@ -181,18 +181,9 @@ mod tests {
     use datafusion::arrow::compute::concat_batches;
     use datafusion::datasource::MemTable;
     use datafusion::prelude::SessionContext;
+    use wecon_model::Process;
 
-    const PROCESSES: [&str; 7] = [
-        "share",
-        "store",
-        "search",
-        "communicate",
-        "consult",
-        "meet",
-        "transact",
-    ];
-
-    /// Four batches of 1,000 rows: `process` (seven values, nulls and an empty text among
+    /// Five batches of 1,000 rows: `process` (seven values, nulls and an empty text among
     /// them), `wide` (200 values: more than one-byte keys hold), `name` (every row its own).
     fn batches() -> Vec<RecordBatch> {
         let schema = Arc::new(Schema::new(vec![
@@ -202,7 +193,7 @@ mod tests {
             Field::new("name", DataType::Utf8, true),
             Field::new("seconds", DataType::Float64, true),
         ]));
-        (0..4i64)
+        (0..5i64)
             .map(|b| {
                 let ids: Vec<i64> = (b * 1000..(b + 1) * 1000).collect();
                 let process: Vec<Option<&str>> = ids
@@ -210,7 +201,7 @@ mod tests {
                     .map(|i| match i % 11 {
                         9 => None,
                         10 => Some(""),
-                        k => Some(PROCESSES[k as usize % 7]),
+                        k => Some(Process::ALL[k as usize % 7].as_str()),
                     })
                     .collect();
                 let wide: Vec<String> = ids
