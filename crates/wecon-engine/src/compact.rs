@@ -5,8 +5,9 @@
 //! memory. Queries still see text: the table says its columns are text, and its scan casts
 //! the dictionaries back a batch at a time, so a query behaves as over any other table.
 //! (Handing queries the dictionaries themselves is not safe: some of DataFusion's functions
-//! treat them otherwise, `string_agg(DISTINCT x ORDER BY x)` fails over one, and a window's
-//! `lag` over one-byte keys fails once its output merges more than 128 values.)
+//! treat them otherwise: `string_agg(DISTINCT x ORDER BY x)` fails over one, and `lag` over
+//! one with one-byte keys failed on this module's test data with "Can not create index of
+//! type Int8 from value 128".)
 
 use std::sync::Arc;
 
