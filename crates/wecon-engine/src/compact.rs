@@ -26,7 +26,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::projection::ProjectionExec;
 
 /// `batches` (at least one, all of `schema`) as a table in memory, its repeated text held
-/// as dictionaries (see [`dictionary_text`]) and read as text.
+/// as dictionaries (see [`encode`]) and read as text.
 pub(crate) fn memory_table(
     schema: SchemaRef,
     batches: Vec<RecordBatch>,
@@ -91,11 +91,8 @@ impl TableProvider for CompactTable {
     }
 }
 
-/// `batches` (one schema) with each text column held as a dictionary where that takes less
-/// than half the memory plain text does, with the narrowest keys that hold every batch's
-/// distinct values. A column whose first 4,096 rows or more (whole batches) are mostly
-/// distinct values is left as it is without encoding the rest (ids, file names of one row
-/// each).
+/// `batches` (one schema) with each text column held as a dictionary where [`encode`] finds
+/// that worth it.
 pub(crate) fn dictionary_text(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>, ArrowError> {
     let Some(first) = batches.first() else {
         return Ok(batches);
@@ -105,59 +102,11 @@ pub(crate) fn dictionary_text(batches: Vec<RecordBatch>) -> Result<Vec<RecordBat
         .map(|i| batches.iter().map(|b| b.column(i).clone()).collect())
         .collect();
     let mut fields: Vec<Field> = schema.fields().iter().map(|f| f.as_ref().clone()).collect();
-    let dictionary = |key: DataType| DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8));
-    'columns: for (i, field) in schema.fields().iter().enumerate() {
+    for (i, field) in schema.fields().iter().enumerate() {
         if field.data_type() != &DataType::Utf8 {
             continue;
         }
-        // Each batch with 32-bit keys (one pass over its text), then the keys narrowed.
-        let mut encoded = Vec::with_capacity(columns[i].len());
-        let mut most = 0;
-        // Rows and distinct values (per batch) of the batches so far, until judged.
-        let mut sample = Some((0, 0));
-        for text in &columns[i] {
-            let mut e = cast(text, &dictionary(DataType::Int32))?;
-            // The cast leaves room for as many values as rows: given back.
-            e.shrink_to_fit();
-            let values = e.as_any_dictionary().values().len();
-            if let Some((rows, distinct)) = sample.as_mut() {
-                *rows += text.len();
-                *distinct += values;
-                if *rows >= 4096 {
-                    if *distinct * 2 > *rows {
-                        continue 'columns;
-                    }
-                    sample = None;
-                }
-            }
-            most = most.max(values);
-            encoded.push(e);
-        }
-        let key = if most <= 128 {
-            DataType::Int8
-        } else if most <= 32_768 {
-            DataType::Int16
-        } else {
-            DataType::Int32
-        };
-        let t = dictionary(key);
-        let encoded = encoded
-            .into_iter()
-            .map(|e| {
-                if e.data_type() == &t {
-                    Ok(e)
-                } else {
-                    cast(&e, &t)
-                }
-            })
-            .collect::<Result<Vec<ArrayRef>, ArrowError>>()?;
-        // The text's own bytes: a batch's column can be a slice of a buffer batches share.
-        let plain = columns[i]
-            .iter()
-            .map(|a| a.to_data().get_slice_memory_size())
-            .sum::<Result<usize, ArrowError>>()?;
-        let size: usize = encoded.iter().map(|a| a.get_array_memory_size()).sum();
-        if size * 2 < plain {
+        if let Some((t, encoded)) = encode(&columns[i])? {
             columns[i] = encoded;
             fields[i] = field.as_ref().clone().with_data_type(t);
         }
@@ -169,6 +118,58 @@ pub(crate) fn dictionary_text(batches: Vec<RecordBatch>) -> Result<Vec<RecordBat
             RecordBatch::try_new(schema.clone(), arrays)
         })
         .collect()
+}
+
+/// One text column (its arrays, batch by batch) as dictionaries with the narrowest keys that
+/// hold every batch's distinct values, and their type; `None` where that would not take less
+/// than half the memory the text does, or where the first 4,096 rows or more (whole batches)
+/// are mostly distinct values (ids, file names of one row each), judged before the rest is
+/// encoded.
+fn encode(text: &[ArrayRef]) -> Result<Option<(DataType, Vec<ArrayRef>)>, ArrowError> {
+    let dictionary = |key: DataType| DataType::Dictionary(Box::new(key), Box::new(DataType::Utf8));
+    // Each batch with 32-bit keys (one pass over its text), then the keys narrowed.
+    let mut encoded = Vec::with_capacity(text.len());
+    let (mut rows, mut distinct, mut most) = (0, 0, 0);
+    for array in text {
+        let mut e = cast(array, &dictionary(DataType::Int32))?;
+        // The cast leaves room for as many values as rows: given back.
+        e.shrink_to_fit();
+        let values = e.as_any_dictionary().values().len();
+        if rows < 4096 {
+            rows += array.len();
+            distinct += values;
+            if rows >= 4096 && distinct * 2 > rows {
+                return Ok(None);
+            }
+        }
+        most = most.max(values);
+        encoded.push(e);
+    }
+    let key = if most <= 128 {
+        DataType::Int8
+    } else if most <= 32_768 {
+        DataType::Int16
+    } else {
+        DataType::Int32
+    };
+    let t = dictionary(key);
+    let encoded = encoded
+        .into_iter()
+        .map(|e| {
+            if e.data_type() == &t {
+                Ok(e)
+            } else {
+                cast(&e, &t)
+            }
+        })
+        .collect::<Result<Vec<ArrayRef>, ArrowError>>()?;
+    // The text's own bytes: a batch's column can be a slice of a buffer batches share.
+    let plain = text
+        .iter()
+        .map(|a| a.to_data().get_slice_memory_size())
+        .sum::<Result<usize, ArrowError>>()?;
+    let size: usize = encoded.iter().map(|a| a.get_array_memory_size()).sum();
+    Ok((size * 2 < plain).then_some((t, encoded)))
 }
 
 fn is_dictionary(t: &DataType) -> bool {
