@@ -18,7 +18,6 @@
 WITH intervals AS (
     SELECT
         person_id,
-        start_utc,
         date_part('epoch', start_utc) AS start_s,
         date_part('epoch', start_utc) + seconds AS end_s,
         seconds
@@ -45,19 +44,31 @@ parts AS (
             WHEN end_s > ended_before THEN end_s - ended_before
             ELSE 0
         END AS union_seconds,
+        -- In epoch seconds: `max_before` over numbers takes half the time it takes over
+        -- timestamps.
         CASE
-            WHEN opens THEN start_utc
-            ELSE max_before(CASE WHEN opens THEN start_utc END)
+            WHEN opens THEN start_s
+            ELSE max_before(CASE WHEN opens THEN start_s END)
                 OVER (PARTITION BY person_id ORDER BY start_s, end_s)
-        END AS island_start
+        END AS island_start_s
     FROM opened
+),
+numbered AS (
+    -- The island's week, numbered from Monday 5 January 1970 (345,600 s after the epoch; a
+    -- week is 604,800 s), and made a date once per person-week below.
+    SELECT
+        person_id,
+        seconds,
+        union_seconds,
+        CAST(floor((island_start_s - 345600) / 604800) AS BIGINT) AS n
+    FROM parts
 )
 SELECT
     person_id,
-    utc_week(island_start) AS week,
+    DATE '1970-01-05' + CAST(n * 7 AS INT) AS week,
     SUM(seconds) / 3600.0 AS raw_hours,
     SUM(union_seconds) / 3600.0 AS collaboration_hours,
     (SUM(seconds) - SUM(union_seconds)) / 3600.0 AS overlap_hours
-FROM parts
-GROUP BY person_id, utc_week(island_start)
+FROM numbered
+GROUP BY person_id, n
 ORDER BY person_id, week
