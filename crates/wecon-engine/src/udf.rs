@@ -91,7 +91,10 @@ impl ZoneClock {
         let day = utc.div_euclid(DAY);
         if self.day != Some(day) {
             let first = day.checked_mul(DAY);
-            let ends = first.and_then(|f| Some((self.offset_at(f)?, self.offset_at(f + DAY - 1)?)));
+            let last = first.and_then(|f| f.checked_add(DAY - 1));
+            let ends = first
+                .zip(last)
+                .and_then(|(f, l)| Some((self.offset_at(f)?, self.offset_at(l)?)));
             match ends {
                 Some((a, b)) if a == b => {
                     self.day = Some(day);
@@ -533,6 +536,19 @@ mod tests {
                 assert_eq!(minutes.value(i), minute as i32, "{zone} at {utc}");
             }
         }
+    }
+
+    #[test]
+    fn instants_chrono_cannot_hold_are_null() {
+        let ts = TimestampMicrosecondArray::from(vec![i64::MAX, i64::MIN, i64::MAX - 1])
+            .with_timezone("UTC");
+        let tz = StringArray::from(vec![Some("Europe/Dublin"), None, Some("Asia/Kathmandu")]);
+        let args = vec![
+            ColumnarValue::Array(Arc::new(ts)),
+            ColumnarValue::Array(Arc::new(tz)),
+        ];
+        assert_eq!(array(local_micros(&args).unwrap()).null_count(), 3);
+        assert_eq!(array(local_week_minute(&args).unwrap()).null_count(), 3);
     }
 
     #[tokio::test]
