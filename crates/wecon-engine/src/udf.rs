@@ -64,17 +64,13 @@ const DAY: i64 = 86_400_000_000;
 /// change, and one change would leave its ends different.
 struct ZoneClock {
     zone: chrono_tz::Tz,
-    day: Option<i64>,
-    offset: i64,
+    /// The UTC day last read, and its offset (`None` where the offset changes during it).
+    day: Option<(i64, Option<i64>)>,
 }
 
 impl ZoneClock {
     fn new(zone: chrono_tz::Tz) -> Self {
-        Self {
-            zone,
-            day: None,
-            offset: 0,
-        }
+        Self { zone, day: None }
     }
 
     /// The zone's offset from UTC at `utc` (microseconds since the epoch), in microseconds;
@@ -85,27 +81,33 @@ impl ZoneClock {
         Some(i64::from(offset.fix().local_minus_utc()) * 1_000_000)
     }
 
+    /// The offset all of UTC day `day` (days since the epoch) has: `None` where it changes
+    /// during the day, or where chrono cannot represent the day's ends.
+    fn day_offset(&self, day: i64) -> Option<i64> {
+        let first = day.checked_mul(DAY)?;
+        let last = first.checked_add(DAY - 1)?;
+        let offset = self.offset_at(first)?;
+        (self.offset_at(last)? == offset).then_some(offset)
+    }
+
     /// `utc` (microseconds since the epoch) on the zone's wall clock, as microseconds since
     /// 1970-01-01 00:00 local time.
     fn local(&mut self, utc: i64) -> Option<i64> {
         let day = utc.div_euclid(DAY);
-        if self.day != Some(day) {
-            let first = day.checked_mul(DAY);
-            let last = first.and_then(|f| f.checked_add(DAY - 1));
-            let ends = first
-                .zip(last)
-                .and_then(|(f, l)| Some((self.offset_at(f)?, self.offset_at(l)?)));
-            match ends {
-                Some((a, b)) if a == b => {
-                    self.day = Some(day);
-                    self.offset = a;
-                }
-                // The offset changes during this day (or its ends are out of range): this
-                // row alone, exactly.
-                _ => return self.offset_at(utc).and_then(|o| utc.checked_add(o)),
+        let offset = match self.day {
+            Some((d, offset)) if d == day => offset,
+            _ => {
+                let offset = self.day_offset(day);
+                self.day = Some((day, offset));
+                offset
             }
-        }
-        utc.checked_add(self.offset)
+        };
+        // On a day the offset changes, each row is read exactly.
+        let offset = match offset {
+            Some(o) => o,
+            None => self.offset_at(utc)?,
+        };
+        utc.checked_add(offset)
     }
 }
 
@@ -161,8 +163,7 @@ fn local_week_minute(args: &[ColumnarValue]) -> Result<ColumnarValue, DataFusion
     let mut out = Int32Builder::new();
     for_each_local("local_week_minute", args, |local| {
         out.append_option(local.map(|l| {
-            // 1970-01-01 was a Thursday, day 3 of a week counted from Monday.
-            let weekday = (l.div_euclid(DAY) + 3).rem_euclid(7);
+            let weekday = days_since_monday(l.div_euclid(DAY));
             let minute = l.rem_euclid(DAY) / 60_000_000;
             (weekday * 1440 + minute) as i32
         }))
@@ -197,11 +198,16 @@ fn set_bits(args: &[ColumnarValue]) -> Result<ColumnarValue, DataFusionError> {
     Ok(ColumnarValue::Array(Arc::new(out.finish()) as ArrayRef))
 }
 
+/// Days since the last Monday (0 for a Monday) of the day `days` after 1970-01-01, a
+/// Thursday, three days after a Monday.
+fn days_since_monday(days: i64) -> i64 {
+    (days + 3).rem_euclid(7)
+}
+
 /// Days from 1970-01-01 to the Monday starting the UTC week of `micros` after the epoch.
 fn week_start_days(micros: i64) -> i32 {
-    let days = micros.div_euclid(86_400_000_000);
-    // 1970-01-01 was a Thursday, three days after a Monday.
-    (days - (days + 3).rem_euclid(7)) as i32
+    let days = micros.div_euclid(DAY);
+    (days - days_since_monday(days)) as i32
 }
 
 /// A function's result field, nullable only where one of its arguments is: what a function
