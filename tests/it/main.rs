@@ -1,5 +1,6 @@
 //! Integration tests: each drives the real `wecon` binary on real files in a temp folder.
 
+mod allocator;
 mod archives;
 mod audit;
 mod bad_input;
