@@ -76,32 +76,45 @@ meetings AS (
 document_events AS (
     SELECT
         c.object_id AS item,
+        c.activity_id,
         c.person_id,
         c.process,
         c.start_utc,
         COALESCE(p.unit, '(no unit)') AS unit,
         utc_week(c.start_utc) AS week,
-        COALESCE(t.seconds, 0.0) AS seconds,
-        ROW_NUMBER() OVER (PARTITION BY c.object_id ORDER BY c.start_utc, c.activity_id) AS position
+        COALESCE(t.seconds, 0.0) AS seconds
     FROM classified c
     LEFT JOIN people p ON p.person_id = c.person_id
     -- Only timed's document rows can match: the filter keeps the join's table small.
     LEFT JOIN timed t ON t.activity_id = c.activity_id AND t.source = 'document'
     WHERE c.source = 'document' AND c.object_id IS NOT NULL AND c.process IS NOT NULL
 ),
+-- Each document's processes: when each first happened, and the unit of whoever did it first
+-- (ties broken by activity id), so that the document's first toucher is found from these
+-- few rows rather than by numbering all its events.
 document_steps AS (
-    SELECT item, process, MIN(start_utc) AS first_utc FROM document_events GROUP BY item, process
+    SELECT
+        item,
+        process,
+        MIN(start_utc) AS first_utc,
+        first_value(activity_id ORDER BY start_utc, activity_id) AS first_id,
+        first_value(unit ORDER BY start_utc, activity_id) AS first_unit
+    FROM document_events
+    GROUP BY item, process
 ),
 flows AS (
-    SELECT item, string_agg(process, ' > ' ORDER BY first_utc, process) AS flow
+    SELECT
+        item,
+        string_agg(process, ' > ' ORDER BY first_utc, process) AS flow,
+        first_value(first_unit ORDER BY first_utc, first_id) AS unit
     FROM document_steps
     GROUP BY item
 ),
+-- The documents (a few thousand) first, so that the join holds them and streams the events.
 documents AS (
-    SELECT f.flow AS candidate, o.unit, e.person_id, e.item, e.week, e.seconds
-    FROM document_events e
-    JOIN flows f ON f.item = e.item
-    JOIN document_events o ON o.item = e.item AND o.position = 1
+    SELECT f.flow AS candidate, f.unit, e.person_id, e.item, e.week, e.seconds
+    FROM flows f
+    JOIN document_events e ON e.item = f.item
 ),
 work AS (
     SELECT 'transaction' AS kind, candidate, unit, person_id, item, week, seconds FROM steps

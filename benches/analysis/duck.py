@@ -9,10 +9,11 @@ Only what DuckDB lacks is defined here: the functions wecon adds to DataFusion
 `date_trunc` in the session's UTC, `set_bits`, as a filter of the 64 places, `pseudonym`,
 the text itself, as DuckDB reads persons as the dataset's text rather than as wecon's
 integer keys, and the window function `max_before(x) OVER (...)`, written out as the
-`MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` it stands for) and the
-one-row `profile` table and the `levers` table. Prints each metric's row count. Given
-wecon's results folder of the same dataset, it also compares every table value for value
-(numbers to 1e-6) and exits 1 on a difference.
+`MAX(x) OVER (... ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)` it stands for, and the
+aggregate `first_value(x ORDER BY ...)`, DuckDB's `first`: its `first_value` is a window
+function only) and the one-row `profile` table and the `levers` table. Prints each metric's
+row count. Given wecon's results folder of the same dataset, it also compares every table
+value for value (numbers to 1e-6) and exits 1 on a difference.
 """
 
 import re
@@ -83,10 +84,21 @@ def max_before(sql):
     return sql
 
 
+def first_value_aggregates(sql):
+    """`first_value(x ORDER BY ...)` not followed by `OVER` (an aggregate) as DuckDB's `first(...)`."""
+    out, at = [], 0
+    for m in re.finditer(r"\bfirst_value\s*\(", sql, re.I):
+        end = closing(sql, m.end() - 1)
+        if re.compile(r"\s*OVER\b", re.I).match(sql, end + 1) is None:
+            out.append(sql[at : m.start()] + "first(")
+            at = m.end()
+    return "".join(out) + sql[at:]
+
+
 for name in names:
     sql = (root / "queries" / f"{name}.sql").read_text()
     body = "\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--"))
-    body = max_before(body)
+    body = first_value_aggregates(max_before(body))
     if re.match(r"\s*CREATE\s", body, re.I):
         con.execute(body)
         continue

@@ -21,5 +21,6 @@ mod pst;
 mod recurrence;
 mod roster;
 mod sample;
+mod shared_service;
 mod transactions;
 mod truth;
