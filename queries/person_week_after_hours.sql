@@ -16,7 +16,7 @@ WITH located AS (
         t.start_utc,
         t.seconds,
         local_week_minute(t.start_utc, COALESCE(w.tz, 'UTC')) AS week_minute,
-        COALESCE(w.work_days, '1,2,3,4,5') AS work_days,
+        COALESCE(w.work_day_bits, 31) AS work_day_bits,
         COALESCE(w.start_minute, 540) AS start_minute,
         COALESCE(w.end_minute, 1020) AS end_minute
     FROM timed t LEFT JOIN working_patterns w ON w.person_id = t.person_id
@@ -25,7 +25,7 @@ flagged AS (
     SELECT
         *,
         NOT (
-            strpos(work_days, CAST(CAST(floor(week_minute / 1440.0) AS INT) + 1 AS VARCHAR)) > 0
+            (work_day_bits >> CAST(floor(week_minute / 1440.0) AS INT)) & 1 = 1
             AND week_minute % 1440 >= start_minute
             AND week_minute % 1440 < end_minute
         ) AS after

@@ -28,7 +28,7 @@ WITH local_busy AS (
         s_us,
         s_us + us AS e_us,
         day,
-        strpos(work_days, CAST((day + 3) % 7 + 1 AS VARCHAR)) > 0 AS working_day,
+        (work_day_bits >> ((day + 3) % 7)) & 1 = 1 AS working_day,
         day * 86400000000 + start_minute * 60000000 AS ws,
         day * 86400000000 + end_minute * 60000000 AS we
     FROM (
@@ -38,7 +38,7 @@ WITH local_busy AS (
             local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) AS s_us,
             CAST(floor(local_micros(t.start_utc, COALESCE(s.tz, 'UTC')) / 86400000000.0) AS BIGINT) AS day,
             CAST(t.seconds * 1000000.0 AS BIGINT) AS us,
-            s.work_days,
+            s.work_day_bits,
             s.start_minute,
             CASE WHEN s.end_minute > s.start_minute THEN s.end_minute ELSE s.end_minute + 1440 END AS end_minute
         FROM timed t
@@ -151,7 +151,7 @@ pattern AS (
             - s.start_minute) * 60000000 AS day_us
     FROM working_patterns s
     CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7)) AS d(n)
-    WHERE strpos(s.work_days, CAST(d.n AS VARCHAR)) > 0
+    WHERE (s.work_day_bits >> (d.n - 1)) & 1 = 1
     GROUP BY s.person_id
 ),
 weeks AS (
