@@ -25,10 +25,19 @@ days AS (
 )
 SELECT
     person_id,
-    DATE '1970-01-01' + CAST(day - (day + 3) % 7 AS INT) AS week,
-    COUNT(*) AS days,
-    AVG(span_hours) AS span_hours,
-    MAX(span_hours) AS max_span_hours
-FROM days
-GROUP BY person_id, DATE '1970-01-01' + CAST(day - (day + 3) % 7 AS INT)
+    DATE '1970-01-01' + CAST(monday AS INT) AS week,
+    days,
+    span_hours,
+    max_span_hours
+FROM (
+    -- Grouped by the Monday's day number, made a date once a person-week.
+    SELECT
+        person_id,
+        day - (day + 3) % 7 AS monday,
+        COUNT(*) AS days,
+        AVG(span_hours) AS span_hours,
+        MAX(span_hours) AS max_span_hours
+    FROM days
+    GROUP BY person_id, day - (day + 3) % 7
+) AS w
 ORDER BY person_id, week

@@ -45,13 +45,15 @@ local_timed AS (
     FROM timed t LEFT JOIN working_patterns w ON w.person_id = t.person_id
 ),
 days AS (
+    -- Grouped by the day's number (days since 1970-01-01, local), made a date only for the
+    -- days reported: a date made for every activity cost the grouping most of its time.
     SELECT
         person_id,
-        DATE '1970-01-01' + CAST(floor(s_us / 86400000000.0) AS INT) AS day,
+        CAST(floor(s_us / 86400000000.0) AS BIGINT) AS day,
         COUNT(*) AS n,
         (MAX(e_us) - MIN(s_us)) / 3600000000.0 AS span_hours
     FROM local_timed
-    GROUP BY person_id, DATE '1970-01-01' + CAST(floor(s_us / 86400000000.0) AS INT)
+    GROUP BY person_id, CAST(floor(s_us / 86400000000.0) AS BIGINT)
 ),
 working_day AS (
     SELECT person_id, day_minutes / 60.0 AS hours FROM working_patterns
@@ -74,7 +76,7 @@ SELECT 'implausible_working_hours', pseudonym(person_id), CAST(NULL AS DATE), ho
        CASE WHEN hours < 4.0 THEN 4.0 ELSE 15.0 END
 FROM working_day WHERE hours < 4.0 OR hours > 15.0
 UNION ALL
-SELECT 'implausible_day', pseudonym(person_id), day, span_hours,
+SELECT 'implausible_day', pseudonym(person_id), DATE '1970-01-01' + CAST(day AS INT), span_hours,
        CASE WHEN span_hours < 4.0 THEN 4.0 ELSE 15.0 END
 FROM days WHERE n >= 2 AND (span_hours < 4.0 OR span_hours > 15.0)
 UNION ALL
