@@ -41,9 +41,10 @@ impl Pseudonymiser {
     /// identities, the odds that two share a pseudonym are about 3 in 100 million. Addresses
     /// are normalised first: trimmed, lower-cased, `mailto:` removed.
     pub fn person(&self, identity: &str) -> String {
-        let mut digest = self.digest("person", &normalise_identity(identity));
-        digest.truncate(16);
-        format!("p_{digest}")
+        let mac = self.mac("person", &normalise_identity(identity));
+        let mut text = *b"p_0000000000000000";
+        hex::encode_to_slice(&mac[..8], &mut text[2..]).expect("16 digits for 8 bytes");
+        String::from_utf8(text.to_vec()).expect("hexadecimal digits are ASCII")
     }
 
     /// The pseudonym of an object (message, event, document, thread) in a namespace.
@@ -51,13 +52,22 @@ impl Pseudonymiser {
         self.digest(namespace, id.trim())
     }
 
+    /// 96 bits of the keyed hash, as 24 hexadecimal digits (written into a buffer: the
+    /// `hex` crate's `encode` collects them into a `String` a character at a time).
     fn digest(&self, namespace: &str, value: &str) -> String {
+        let mac = self.mac(namespace, value);
+        let mut text = [0u8; 24];
+        hex::encode_to_slice(&mac[..12], &mut text).expect("24 digits for 12 bytes");
+        String::from_utf8(text.to_vec()).expect("hexadecimal digits are ASCII")
+    }
+
+    /// The keyed hash of `value` in `namespace`.
+    fn mac(&self, namespace: &str, value: &str) -> [u8; 32] {
         let mut mac = self.mac.clone();
         mac.update(namespace.as_bytes());
         mac.update(&[0]);
         mac.update(value.as_bytes());
-        let out = mac.finalize().into_bytes();
-        hex::encode(&out[..12])
+        mac.finalize().into_bytes().into()
     }
 }
 
@@ -102,6 +112,19 @@ mod tests {
         assert!(id[2..].bytes().all(|b| b.is_ascii_hexdigit()));
         // The first 16 digits of the object digest of the same text under the same key.
         assert_eq!(id[2..], p.object("person", "alice@example.org")[..16]);
+    }
+
+    #[test]
+    fn pseudonyms_are_the_keyed_hash_as_python_computes_it() {
+        // hmac.new(key, b"person\0alice@example.org", hashlib.sha256).hexdigest(), and the
+        // same of b"event\0uid-1@example.org": a pseudonym is `p_` and its first 16 digits,
+        // an object's its first 24, lower case.
+        let p = Pseudonymiser::new(b"0123456789abcdef0123").unwrap();
+        assert_eq!(p.person(" Alice@Example.org"), "p_10eb7741a8492e39");
+        assert_eq!(
+            p.object("event", "uid-1@example.org"),
+            "da79043fcbd54bcdad194b5c"
+        );
     }
 
     #[test]
