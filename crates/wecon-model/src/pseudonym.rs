@@ -42,9 +42,7 @@ impl Pseudonymiser {
     /// are normalised first: trimmed, lower-cased, `mailto:` removed.
     pub fn person(&self, identity: &str) -> String {
         let mac = self.mac("person", &normalise_identity(identity));
-        let mut text = *b"p_0000000000000000";
-        hex::encode_to_slice(&mac[..8], &mut text[2..]).expect("16 digits for 8 bytes");
-        String::from_utf8(text.to_vec()).expect("hexadecimal digits are ASCII")
+        hex_text("p_", &mac[..8])
     }
 
     /// The pseudonym of an object (message, event, document, thread) in a namespace.
@@ -52,13 +50,9 @@ impl Pseudonymiser {
         self.digest(namespace, id.trim())
     }
 
-    /// 96 bits of the keyed hash, as 24 hexadecimal digits (written into a buffer: the
-    /// `hex` crate's `encode` collects them into a `String` a character at a time).
+    /// 96 bits of the keyed hash, as 24 hexadecimal digits.
     fn digest(&self, namespace: &str, value: &str) -> String {
-        let mac = self.mac(namespace, value);
-        let mut text = [0u8; 24];
-        hex::encode_to_slice(&mac[..12], &mut text).expect("24 digits for 12 bytes");
-        String::from_utf8(text.to_vec()).expect("hexadecimal digits are ASCII")
+        hex_text("", &self.mac(namespace, value)[..12])
     }
 
     /// The keyed hash of `value` in `namespace`.
@@ -69,6 +63,16 @@ impl Pseudonymiser {
         mac.update(value.as_bytes());
         mac.finalize().into_bytes().into()
     }
+}
+
+/// `prefix` and the lower-case hexadecimal digits of `bytes`, written into the string's buffer
+/// (the `hex` crate's `encode` collects a `String` a character at a time).
+fn hex_text(prefix: &str, bytes: &[u8]) -> String {
+    let mut text = Vec::with_capacity(prefix.len() + 2 * bytes.len());
+    text.extend_from_slice(prefix.as_bytes());
+    text.resize(prefix.len() + 2 * bytes.len(), 0);
+    hex::encode_to_slice(bytes, &mut text[prefix.len()..]).expect("two digits a byte");
+    String::from_utf8(text).expect("the prefix and hexadecimal digits are text")
 }
 
 /// Lower-cases an address and strips `mailto:` and surrounding angle brackets.
