@@ -100,31 +100,25 @@ days AS (
     FROM gaps
     GROUP BY person_id, day
 ),
+meetings_ordered AS (
+    -- Legacy focus: the same pass over the meetings and calls alone (a tenth of the rows).
+    SELECT
+        *,
+        max_before(ce) OVER (
+            PARTITION BY person_id ORDER BY day, cs ASC NULLS LAST, ce ASC NULLS LAST
+        ) AS ended_before
+    FROM clipped
+    WHERE meeting
+),
 meeting_days AS (
-    -- Legacy focus: the same pass over the meetings and calls alone (a tenth of the rows),
-    -- giving each day its free blocks of 2 h or more before meetings and where its meetings
-    -- end.
+    -- Each day: its free blocks of 2 h or more before meetings, and where its meetings end.
     SELECT
         person_id,
         day,
-        SUM(CASE WHEN before >= 7200000000 THEN before ELSE 0 END) AS legacy_focus_us,
+        SUM(CASE WHEN cs - GREATEST(COALESCE(ended_before, ws), ws) >= 7200000000
+                 THEN cs - GREATEST(COALESCE(ended_before, ws), ws) ELSE 0 END) AS legacy_focus_us,
         MAX(ce) AS meetings_until
-    FROM (
-        SELECT
-            person_id,
-            day,
-            ce,
-            CASE WHEN cs > GREATEST(COALESCE(ended_before, ws), ws) THEN cs - GREATEST(COALESCE(ended_before, ws), ws) ELSE 0 END AS before
-        FROM (
-            SELECT
-                *,
-                max_before(ce) OVER (
-                    PARTITION BY person_id ORDER BY day, cs ASC NULLS LAST, ce ASC NULLS LAST
-                ) AS ended_before
-            FROM clipped
-            WHERE meeting
-        ) AS m
-    ) AS g
+    FROM meetings_ordered
     GROUP BY person_id, day
 ),
 free AS (
