@@ -1,7 +1,7 @@
 //! Shared-service candidates: a document flow counts once per unit that runs it, and a
 //! document belongs to the unit of whoever touched it first.
 
-use crate::helpers::{analyze, query_csv, wecon};
+use crate::helpers::{analyze, ingest, query_csv};
 
 #[test]
 fn a_document_belongs_to_the_unit_that_touched_it_first() {
@@ -35,14 +35,7 @@ fn a_document_belongs_to_the_unit_that_touched_it_first() {
     )
     .unwrap();
     let (ds, out) = (dir.path().join("ds"), dir.path().join("out"));
-    wecon(&[
-        "ingest",
-        &src.to_string_lossy(),
-        "--roster",
-        &roster.to_string_lossy(),
-        "--out",
-        &ds.to_string_lossy(),
-    ]);
+    ingest(&src, &ds, &["--roster", &roster.to_string_lossy()]);
     analyze(&ds, &out, &[]);
     // `search > store` (D1, D2) is north's twice: ann viewed both first, though others
     // stored them. `store > share` (D3, D4) is south's twice: bob stored D3 before ann did.
