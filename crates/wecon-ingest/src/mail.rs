@@ -147,8 +147,9 @@ mod flag_names {
     }
 }
 
-/// What makes two files copies of one message: date, sender, To, Cc and subject hash.
-type CopyKey = (i64, Option<String>, Vec<String>, Vec<String>, u64);
+/// What makes two files copies of one message: date, sender, To, Cc and subject hash
+/// (borrowed from the message: it is hashed, or written once as an identity, never kept).
+type CopyKey<'a> = (i64, &'a Option<String>, &'a [String], &'a [String], u64);
 
 /// Why a message could not be ingested.
 pub(crate) const PARSER_FAILED: &str = "the mail parser failed on this message";
@@ -1221,26 +1222,17 @@ fn identity(f: &MailFact) -> String {
         .unwrap_or_else(|| format!("{:?}", copy_key(f)))
 }
 
-fn copy_key(f: &MailFact) -> CopyKey {
-    (
-        f.start_utc,
-        f.from.clone(),
-        f.to.clone(),
-        f.cc.clone(),
-        f.subject_hash,
-    )
+fn copy_key(f: &MailFact) -> CopyKey<'_> {
+    (f.start_utc, &f.from, &f.to, &f.cc, f.subject_hash)
 }
 
-/// A 128-bit hash, for recognising equal keys without keeping them.
+/// A 128-bit hash (XXH3), for recognising equal keys without keeping them. Only this run
+/// compares them (copies are found within one ingest), so the function may change between
+/// versions.
 fn hash128(value: &impl std::hash::Hash) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let half = |seed: u8| {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        seed.hash(&mut h);
-        value.hash(&mut h);
-        h.finish()
-    };
-    (u128::from(half(0)) << 64) | u128::from(half(1))
+    let mut h = xxhash_rust::xxh3::Xxh3Default::new();
+    value.hash(&mut h);
+    h.digest128()
 }
 
 /// The counts behind the owner rules ([`OwnerVotes::decide`]).
