@@ -96,7 +96,7 @@ pub fn mail(data: &[u8]) {
             record: "f.eml".into(),
             folder: "inbox".into(),
             seen: None,
-            envelope_date: None,
+            envelope: None,
             truncated: false,
             bytes: Ok(data.to_vec()),
         },

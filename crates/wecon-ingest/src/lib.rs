@@ -899,7 +899,7 @@ fn read_unit(
                                 .unwrap_or_default(),
                             folder: f.folder.clone(),
                             seen: f.seen,
-                            envelope_date: None,
+                            envelope: None,
                             truncated,
                             bytes,
                         };
@@ -1381,10 +1381,10 @@ pub(crate) fn parse_mbox(
                     let Some((i, m)) = messages.next() else {
                         break;
                     };
-                    let (record, envelope_date, truncated, bytes) = match m {
+                    let (record, envelope, truncated, bytes) = match m {
                         Ok(m) => (
                             format!("message {} at byte {}", i + 1, m.offset),
-                            m.envelope_date,
+                            (!m.envelope.is_empty()).then_some(m.envelope),
                             m.truncated,
                             Ok(m.bytes),
                         ),
@@ -1396,7 +1396,7 @@ pub(crate) fn parse_mbox(
                         record,
                         folder: folder.clone(),
                         seen: None,
-                        envelope_date,
+                        envelope,
                         truncated,
                         bytes,
                     });

@@ -175,7 +175,7 @@ pub(crate) fn parse_message(
     record: &str,
     folder: &str,
     seen: Option<bool>,
-    envelope_date: Option<i64>,
+    envelope: Option<&[u8]>,
 ) -> Result<MailFact, &'static str> {
     let msg = PARSER.parse_headers(raw).ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
@@ -195,7 +195,8 @@ pub(crate) fn parse_message(
             let received = RECEIVED
                 .parse_headers(raw)
                 .and_then(|m| m.received_all().find_map(|r| r.date().filter(|d| valid(d))));
-            let envelope = envelope_date
+            let envelope = envelope
+                .and_then(crate::mbox::envelope_date)
                 .filter(|t| (1..=LATEST_DATE).contains(t))
                 .map(mail_parser::DateTime::from_timestamp);
             match (received, envelope) {
@@ -886,8 +887,8 @@ pub(crate) struct RawMessage {
     pub folder: String,
     /// The maildir seen flag, where the container tells.
     pub seen: Option<bool>,
-    /// The mbox `From ` line's date (seconds since the epoch), for messages without a Date.
-    pub envelope_date: Option<i64>,
+    /// The mbox `From ` line, whose date stands in for a missing Date header.
+    pub envelope: Option<Vec<u8>>,
     /// The container cut the message at its size limit.
     pub truncated: bool,
     pub bytes: std::io::Result<Vec<u8>>,
@@ -921,7 +922,14 @@ pub(crate) fn parse_raw(m: RawMessage, log_key: &(dyn Fn(&str) -> String + Sync)
     let fact = match &m.bytes {
         // A parser panic on one hostile message must not stop the run.
         Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            parse_message(b, &m.file, &m.record, &m.folder, m.seen, m.envelope_date)
+            parse_message(
+                b,
+                &m.file,
+                &m.record,
+                &m.folder,
+                m.seen,
+                m.envelope.as_deref(),
+            )
         }))
         .unwrap_or(Err(PARSER_FAILED))
         .map(|mut f| {
@@ -1496,7 +1504,7 @@ mod tests {
                 record: file.to_string(),
                 folder: folder.to_string(),
                 seen: None,
-                envelope_date: None,
+                envelope: None,
                 truncated: *truncated,
                 bytes: Ok(text.as_bytes().to_vec()),
             };
@@ -1749,8 +1757,8 @@ mod tests {
         let f = parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).unwrap();
         assert_eq!(f.flags, vec![FLAG_DATE_FROM_RECEIVED]);
         let raw = "Date: Mon, 15 Jan 9999 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nx\r\n";
-        let f =
-            parse_message(raw.as_bytes(), "f", "1", "inbox", None, Some(1_705_312_800)).unwrap();
+        let envelope = b"From a@b.c Mon Jan 15 10:00:00 2024\n";
+        let f = parse_message(raw.as_bytes(), "f", "1", "inbox", None, Some(envelope)).unwrap();
         assert_eq!(f.flags, vec![FLAG_DATE_FROM_ENVELOPE]);
         assert_eq!(f.start_utc, 1_705_312_800_000_000);
     }
