@@ -381,20 +381,30 @@ fn body_facts_measuring(head: &Message<'_>, raw: &[u8], measure_above: usize) ->
     let attached = root
         .content_disposition()
         .is_some_and(|d| d.ctype().eq_ignore_ascii_case("attachment"));
-    // The fast path: one plain text part, read as it is; a quoted-printable one too when it
-    // holds no link at all (nothing to decode for).
+    // The fast path: one text part, read as it is or, quoted-printable, as mail-parser's
+    // decoder gives it (a body that strict decoder refuses goes through the whole parse,
+    // which reads what it can).
     let body = raw.get(body_start(raw)..).unwrap_or_default();
     let quoted_printable = root
         .content_transfer_encoding()
         .is_some_and(|e| e.trim().eq_ignore_ascii_case("quoted-printable"));
-    let no_link = memchr::memmem::find(body, b"http").is_none();
-    if ctype == "text" && !attached && (plain_encoding || (quoted_printable && no_link)) {
+    let text = if ctype != "text" || attached {
+        None
+    } else if plain_encoding || (quoted_printable && memchr::memchr(b'=', body).is_none()) {
+        Some(std::borrow::Cow::Borrowed(body))
+    } else if quoted_printable {
+        mail_parser::decoders::quoted_printable::quoted_printable_decode(body)
+            .map(std::borrow::Cow::Owned)
+    } else {
+        None
+    };
+    if let Some(text) = text {
         let calendar = subtype == "calendar";
         return BodyFacts {
-            links: count_document_links(body),
+            links: count_document_links(&text),
             calendar,
             invites: if calendar {
-                vec![String::from_utf8_lossy(body).into_owned()]
+                vec![String::from_utf8_lossy(&text).into_owned()]
             } else {
                 Vec::new()
             },
@@ -1618,6 +1628,43 @@ mod tests {
         let qp = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nhttps://docs.google.com/=\r\ndocument/d/1\r\n";
         let f = parse_message(qp.as_bytes(), "f", "1", "inbox", None, None).unwrap();
         assert_eq!(f.links, 1);
+        // A quoted-printable body whose link's `http` is split by a soft line break, or has
+        // a letter written as `=XX`, holds no `http` until decoded: it is decoded all the same.
+        let head = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+        for body in [
+            "see ht=\r\ntps://docs.google.com/document/d/1\r\n",
+            "see h=\nttps://docs.google.com/document/d/1\r\n",
+            "see =68ttps://docs.google.com/document/d/1 and =3D\r\n",
+            "see ht=74ps://docs.google.com/document/d/1\r\n",
+        ] {
+            let f = parse_message(
+                format!("{head}{body}").as_bytes(),
+                "f",
+                "1",
+                "inbox",
+                None,
+                None,
+            )
+            .unwrap();
+            assert_eq!(f.links, 1, "{body}");
+        }
+        // A quoted-printable invitation is handed on decoded.
+        let invite = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Type: text/calendar; method=REQUEST\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Planning =\r\nmeeting\r\nORGANIZER;CN=3DA:mailto:a@b.c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let f = parse_message(invite.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!(f.invites.len(), 1);
+        assert!(f.invites[0].contains("SUMMARY:Planning meeting\r\n"));
+        assert!(f.invites[0].contains("ORGANIZER;CN=A:mailto:a@b.c"));
+        // With neither, the raw body is what decoding would give: no link.
+        let f = parse_message(
+            format!("{head}caf=C3=A9 =3D no link\r\n").as_bytes(),
+            "f",
+            "1",
+            "inbox",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(f.links, 0);
     }
 
     /// Messages whose binary attachments are measured rather than decoded give the facts
