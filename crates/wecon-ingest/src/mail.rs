@@ -799,11 +799,20 @@ fn is_document_link(url: &str) -> bool {
 
 /// The number of distinct links to document stores in a text (HTML included: a link in both
 /// the text and HTML alternative of a message counts once). Works on bytes, so a raw body
-/// needs no decoding to be scanned.
+/// needs no decoding to be scanned. A link is found by its `://`, its scheme (`http` or
+/// `https`) read before it in any case (`Https://`, as phones capitalise a sentence's first
+/// word, and `HTTP://` are links too).
 pub(crate) fn count_document_links(text: &[u8]) -> i32 {
     let mut seen = HashSet::new();
-    for i in memchr::memmem::find_iter(text, b"http") {
-        let rest = &text[i..];
+    for i in memchr::memmem::find_iter(text, b"://") {
+        let scheme = |s: &[u8]| {
+            let start = i.checked_sub(s.len())?;
+            text[start..i].eq_ignore_ascii_case(s).then_some(start)
+        };
+        let Some(start) = scheme(b"https").or_else(|| scheme(b"http")) else {
+            continue;
+        };
+        let rest = &text[start..];
         let end = rest
             .iter()
             .take(500)
@@ -1654,6 +1663,22 @@ mod tests {
         assert_eq!(f.invites.len(), 1);
         assert!(f.invites[0].contains("SUMMARY:Planning meeting\r\n"));
         assert!(f.invites[0].contains("ORGANIZER;CN=A:mailto:a@b.c"));
+        // The scheme in any case.
+        let f = parse_message(
+            format!("{head}Https://docs.google.com/document/d/2 and HTTP://X.SharePoint.com/a\r\n")
+                .as_bytes(),
+            "f",
+            "1",
+            "inbox",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(f.links, 2);
+        assert_eq!(
+            count_document_links(b"xhttps://x.sharepoint.com/a ://x https:/"),
+            1
+        );
         // With neither, the raw body is what decoding would give: no link.
         let f = parse_message(
             format!("{head}caf=C3=A9 =3D no link\r\n").as_bytes(),
