@@ -816,7 +816,9 @@ pub(crate) fn count_document_links(text: &[u8]) -> i32 {
         let end = rest
             .iter()
             .take(500)
-            .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'<' | b'"' | b'\'' | b')'))
+            .position(|b| {
+                b.is_ascii_whitespace() || matches!(b, b'>' | b'<' | b'"' | b'\'' | b')' | b'|')
+            })
             .unwrap_or(rest.len().min(500));
         let url = String::from_utf8_lossy(&rest[..end]).to_ascii_lowercase();
         let url = url.trim_end_matches(['.', ',', ';', ':']);
@@ -1677,6 +1679,13 @@ mod tests {
         assert_eq!(f.links, 2);
         assert_eq!(
             count_document_links(b"xhttps://x.sharepoint.com/a ://x https:/"),
+            1
+        );
+        // Slack writes a link as `<URL|label>`: the label is not part of it.
+        assert_eq!(
+            count_document_links(
+                b"<https://x.sharepoint.com/a|Plan> <https://x.sharepoint.com/a|the plan>"
+            ),
             1
         );
         // With neither, the raw body is what decoding would give: no link.
