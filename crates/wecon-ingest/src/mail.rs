@@ -1635,70 +1635,59 @@ mod tests {
         let plain = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nsee https://x.sharepoint.com/a, and https://co.atlassian.net/wiki/x https://co.atlassian.net/jira\r\n";
         let f = parse_message(plain.as_bytes(), "f", "1", "inbox", None, None).unwrap();
         assert_eq!((f.attachments, f.attachment_bytes, f.links), (0, 0, 2));
-        // An encoded single part goes through the full parser.
+        // A quoted-printable single part is read decoded: the soft line break joins the link.
         let qp = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nhttps://docs.google.com/=\r\ndocument/d/1\r\n";
         let f = parse_message(qp.as_bytes(), "f", "1", "inbox", None, None).unwrap();
         assert_eq!(f.links, 1);
-        // A quoted-printable body whose link's `http` is split by a soft line break, or has
-        // a letter written as `=XX`, holds no `http` until decoded: it is decoded all the same.
-        let head = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
-        for body in [
-            "see ht=\r\ntps://docs.google.com/document/d/1\r\n",
-            "see h=\nttps://docs.google.com/document/d/1\r\n",
-            "see =68ttps://docs.google.com/document/d/1 and =3D\r\n",
-            "see ht=74ps://docs.google.com/document/d/1\r\n",
-        ] {
-            let f = parse_message(
-                format!("{head}{body}").as_bytes(),
+    }
+
+    #[test]
+    fn quoted_printable_text_is_read_decoded_and_links_in_any_spelling() {
+        let head = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Transfer-Encoding: quoted-printable\r\n";
+        let facts = |headers: &str, body: &str| {
+            parse_message(
+                format!("{head}{headers}\r\n{body}").as_bytes(),
                 "f",
                 "1",
                 "inbox",
                 None,
                 None,
             )
-            .unwrap();
-            assert_eq!(f.links, 1, "{body}");
+            .unwrap()
+        };
+        // A link whose `http` a soft line break splits, or whose letter is written `=XX`,
+        // shows no `http` until the part is decoded.
+        for body in [
+            "see ht=\r\ntps://docs.google.com/document/d/1\r\n",
+            "see h=\nttps://docs.google.com/document/d/1\r\n",
+            "see =68ttps://docs.google.com/document/d/1 and =3D\r\n",
+            "see ht=74ps://docs.google.com/document/d/1\r\n",
+        ] {
+            assert_eq!(facts("", body).links, 1, "{body}");
         }
-        // A quoted-printable invitation is handed on decoded.
-        let invite = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\nContent-Type: text/calendar; method=REQUEST\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nBEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Planning =\r\nmeeting\r\nORGANIZER;CN=3DA:mailto:a@b.c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-        let f = parse_message(invite.as_bytes(), "f", "1", "inbox", None, None).unwrap();
-        assert_eq!(f.invites.len(), 1);
-        assert!(f.invites[0].contains("SUMMARY:Planning meeting\r\n"));
-        assert!(f.invites[0].contains("ORGANIZER;CN=A:mailto:a@b.c"));
-        // The scheme in any case.
-        let f = parse_message(
-            format!("{head}Https://docs.google.com/document/d/2 and HTTP://X.SharePoint.com/a\r\n")
-                .as_bytes(),
-            "f",
-            "1",
-            "inbox",
-            None,
-            None,
-        )
-        .unwrap();
-        assert_eq!(f.links, 2);
+        assert_eq!(facts("", "caf=C3=A9 =3D no link\r\n").links, 0);
+        // An invitation is handed on decoded.
+        let invite = facts(
+            "Content-Type: text/calendar; method=REQUEST\r\n",
+            "BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nBEGIN:VEVENT\r\nSUMMARY:Planning =\r\nmeeting\r\nORGANIZER;CN=3DA:mailto:a@b.c\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        );
+        assert_eq!(invite.invites.len(), 1);
+        assert!(invite.invites[0].contains("SUMMARY:Planning meeting\r\n"));
+        assert!(invite.invites[0].contains("ORGANIZER;CN=A:mailto:a@b.c"));
+        // The scheme in any case, read just before `://` (a `://` without one is no link);
+        // and Slack's `<URL|label>` ends at the bar.
+        let any_case = "Https://docs.google.com/document/d/2 and HTTP://X.SharePoint.com/a\r\n";
+        assert_eq!(facts("", any_case).links, 2);
         assert_eq!(
             count_document_links(b"xhttps://x.sharepoint.com/a ://x https:/"),
             1
         );
-        // Slack writes a link as `<URL|label>`: the label is not part of it.
         assert_eq!(
             count_document_links(
                 b"<https://x.sharepoint.com/a|Plan> <https://x.sharepoint.com/a|the plan>"
             ),
             1
         );
-        // With neither, the raw body is what decoding would give: no link.
-        let f = parse_message(
-            format!("{head}caf=C3=A9 =3D no link\r\n").as_bytes(),
-            "f",
-            "1",
-            "inbox",
-            None,
-            None,
-        )
-        .unwrap();
-        assert_eq!(f.links, 0);
     }
 
     /// Messages whose binary attachments are measured rather than decoded give the facts
