@@ -782,14 +782,15 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
     })
 }
 
-/// An address without its leading `mailto:`s, then `MAILTO:`s (as `trim_start_matches` of each
-/// would, without building a substring searcher for every address).
+/// An address without its leading `mailto:`s, in any letter case: a URI's scheme is
+/// case-insensitive, and exports write `MAILTO:` (Outlook), `Mailto:` and `MailTo:` as well.
 fn without_mailto(mut a: &str) -> &str {
-    while let Some(rest) = a.strip_prefix("mailto:") {
-        a = rest;
-    }
-    while let Some(rest) = a.strip_prefix("MAILTO:") {
-        a = rest;
+    const MAILTO: &str = "mailto:";
+    while a
+        .get(..MAILTO.len())
+        .is_some_and(|s| s.eq_ignore_ascii_case(MAILTO))
+    {
+        a = &a[MAILTO.len()..];
     }
     a
 }
@@ -1260,7 +1261,8 @@ mod tests {
 
     #[test]
     fn addresses_resolve_to_main_addresses_once_per_file() {
-        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240108T100000Z\r\nORGANIZER:mailto:/O=X/CN=ASMITH\r\nATTENDEE;PARTSTAT=DECLINED;ROLE=CHAIR:mailto:A.Smith@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@x.org\r\nATTENDEE;PARTSTAT=TENTATIVE:mailto:bob+cal@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART:20240109T100000Z\r\nORGANIZER:mailto:bob@x.org\r\nATTENDEE;ROLE=OPT-PARTICIPANT:mailto:alice@x.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        // `mailto:` in any case (as Outlook, ical4j's and libical's samples write it).
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:a\r\nDTSTART:20240108T100000Z\r\nORGANIZER:MAILTO:/O=X/CN=ASMITH\r\nATTENDEE;PARTSTAT=DECLINED;ROLE=CHAIR:Mailto:A.Smith@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:MailTo:alice@x.org\r\nATTENDEE;PARTSTAT=TENTATIVE:mailto:bob+cal@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTART:20240109T100000Z\r\nORGANIZER:mailto:bob@x.org\r\nATTENDEE;ROLE=OPT-PARTICIPANT:mailto:alice@x.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let mut log = IngestLogEntry::new("c.ics", "ics");
         let mut cal = parse_calendar("c.ics", ics, &mut log);
         let mut ids = Identities::default();
