@@ -254,7 +254,7 @@ pub(crate) fn parse_message(
         .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
     // Google Takeout puts all mail in one mbox; its labels say which folder a message is in.
     let folder = match &labels {
-        Some(l) if l.iter().any(|x| x == "sent") => "Sent",
+        Some(l) if l.iter().any(|x| is_sent_folder(x)) => "Sent",
         _ => folder,
     };
     Ok(MailFact {
@@ -883,19 +883,35 @@ pub(crate) fn normalise_subject(subject: &str) -> String {
         .to_lowercase()
 }
 
-/// A folder name that holds mail the owner sent.
+/// A folder name (or a Takeout label) that holds mail the owner sent: in English as Outlook,
+/// Gmail, Apple Mail, Thunderbird and Enron's exports name it, and as Outlook and Gmail name
+/// it in Dutch, German, French, Spanish, Italian and Portuguese.
 pub(crate) fn is_sent_folder(folder: &str) -> bool {
-    let f = folder.to_ascii_lowercase();
+    let f = folder.to_lowercase();
     f.split(['/', '.', '\\']).any(|part| {
         matches!(
-            part,
+            part.trim(),
             "sent"
                 | "_sent_mail"
                 | "sent_items"
                 | "sent items"
                 | "sent mail"
                 | "sent_mail"
+                | "sent messages"
                 | "outbox"
+                | "verzonden"
+                | "verzonden items"
+                | "verzonden berichten"
+                | "gesendet"
+                | "gesendete elemente"
+                | "gesendete objekte"
+                | "éléments envoyés"
+                | "messages envoyés"
+                | "envoyés"
+                | "elementos enviados"
+                | "enviados"
+                | "posta inviata"
+                | "itens enviados"
         )
     })
 }
@@ -1886,5 +1902,18 @@ mod tests {
         assert!(is_sent_folder("arnold-j/_sent_mail"));
         assert!(is_sent_folder(".Sent/cur"));
         assert!(!is_sent_folder("inbox"));
+        // Localised names, as Outlook and Gmail write them.
+        for sent in [
+            "Verzonden items",
+            "[Gmail]/Verzonden berichten",
+            "Gesendete Elemente",
+            "INBOX.Sent Messages",
+            "Éléments envoyés",
+            "Elementos enviados",
+        ] {
+            assert!(is_sent_folder(sent), "{sent}");
+        }
+        assert!(!is_sent_folder("Sentiment"));
+        assert!(!is_sent_folder("Postvak IN"));
     }
 }
