@@ -205,7 +205,7 @@ impl IngestSummary {
 }
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
-/// a message, records outside the window asked for, posts by bots and system events,
+/// a message, drafts and spam, records outside the window asked for, posts by bots and system events,
 /// invitations the calendars already hold, administrative audit events. They are counted
 /// in the ingest log like every rejection, but do not make a run fail (see
 /// [`IngestSummary::faults`]).
@@ -213,6 +213,8 @@ const EXCLUSIONS: &[&str] = &[
     records::OUTSIDE_WINDOW,
     mail::DUPLICATE,
     mail::DUPLICATE_COPY,
+    mail::DRAFT,
+    mail::JUNK,
     calendar::NOT_AN_INVITATION,
     calendar::IN_CALENDAR_EXPORT,
     calendar::SUPERSEDED_INVITATION,

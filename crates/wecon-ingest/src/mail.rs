@@ -163,6 +163,9 @@ pub(crate) const DUPLICATE: &str =
     "duplicate of a message already read in this mailbox (same Message-ID)";
 pub(crate) const DUPLICATE_COPY: &str =
     "copy of a message already read in another folder (same date, sender, recipients and subject)";
+pub(crate) const DRAFT: &str = "draft (in a Drafts folder or labelled a draft): never sent";
+pub(crate) const JUNK: &str =
+    "spam (in a spam or junk folder or labelled spam): not mail the owner worked on";
 
 /// Parses one raw message into its facts; `seen` is what the container says (maildir flags).
 ///
@@ -180,6 +183,21 @@ pub(crate) fn parse_message(
     let msg = PARSER.parse_headers(raw).ok_or(NOT_MAIL)?;
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
+    }
+    // Drafts were never sent, and spam is not mail anyone worked on: both are left out, by
+    // their folder or, in a Takeout mbox of all mail, their labels.
+    let labels = gmail_labels(&msg);
+    let filed_in = |names: &[&str]| {
+        folder_is(folder, names)
+            || labels
+                .as_ref()
+                .is_some_and(|l| l.iter().any(|x| folder_is(x, names)))
+    };
+    if filed_in(DRAFT_FOLDERS) {
+        return Err(DRAFT);
+    }
+    if filed_in(JUNK_FOLDERS) {
+        return Err(JUNK);
     }
     let mut flags = Vec::new();
     // The Date header; failing that, the newest Received stamp; failing that, the mbox
@@ -248,7 +266,6 @@ pub(crate) fn parse_message(
         category_of(subject).map(str::to_string)
     };
 
-    let labels = gmail_labels(&msg);
     let seen = seen
         .or_else(|| status_seen(&msg))
         .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
@@ -883,37 +900,72 @@ pub(crate) fn normalise_subject(subject: &str) -> String {
         .to_lowercase()
 }
 
-/// A folder name (or a Takeout label) that holds mail the owner sent: in English as Outlook,
-/// Gmail, Apple Mail, Thunderbird and Enron's exports name it, and as Outlook and Gmail name
-/// it in Dutch, German, French, Spanish, Italian and Portuguese.
-pub(crate) fn is_sent_folder(folder: &str) -> bool {
+/// Folder names (and Takeout labels) of mail the owner sent: in English as Outlook, Gmail,
+/// Apple Mail, Thunderbird and Enron's exports name them, and as Outlook and Gmail name them
+/// in Dutch, German, French, Spanish, Italian and Portuguese.
+const SENT_FOLDERS: &[&str] = &[
+    "sent",
+    "_sent_mail",
+    "sent_items",
+    "sent items",
+    "sent mail",
+    "sent_mail",
+    "sent messages",
+    "outbox",
+    "verzonden",
+    "verzonden items",
+    "verzonden berichten",
+    "gesendet",
+    "gesendete elemente",
+    "gesendete objekte",
+    "éléments envoyés",
+    "messages envoyés",
+    "envoyés",
+    "elementos enviados",
+    "enviados",
+    "posta inviata",
+    "itens enviados",
+];
+
+/// Folder names (and Takeout labels) of drafts, in the same mail programs and languages.
+const DRAFT_FOLDERS: &[&str] = &[
+    "drafts",
+    "draft",
+    "concepten",
+    "entwürfe",
+    "brouillons",
+    "borradores",
+    "bozze",
+    "rascunhos",
+];
+
+/// Folder names (and Takeout labels) of spam and junk mail, likewise.
+const JUNK_FOLDERS: &[&str] = &[
+    "spam",
+    "junk",
+    "junk e-mail",
+    "junk email",
+    "junk mail",
+    "bulk mail",
+    "ongewenste e-mail",
+    "junk-e-mail",
+    "courrier indésirable",
+    "correo no deseado",
+    "posta indesiderata",
+    "lixo eletrônico",
+];
+
+/// Whether any level of a folder path (`[Gmail]/Sent Mail`, `.Sent/cur`, `a\\Sent Items`) is
+/// one of `names` (lower-case), whatever its case.
+fn folder_is(folder: &str, names: &[&str]) -> bool {
     let f = folder.to_lowercase();
-    f.split(['/', '.', '\\']).any(|part| {
-        matches!(
-            part.trim(),
-            "sent"
-                | "_sent_mail"
-                | "sent_items"
-                | "sent items"
-                | "sent mail"
-                | "sent_mail"
-                | "sent messages"
-                | "outbox"
-                | "verzonden"
-                | "verzonden items"
-                | "verzonden berichten"
-                | "gesendet"
-                | "gesendete elemente"
-                | "gesendete objekte"
-                | "éléments envoyés"
-                | "messages envoyés"
-                | "envoyés"
-                | "elementos enviados"
-                | "enviados"
-                | "posta inviata"
-                | "itens enviados"
-        )
-    })
+    f.split(['/', '.', '\\'])
+        .any(|part| names.contains(&part.trim()))
+}
+
+/// A folder name (or a Takeout label) that holds mail the owner sent.
+pub(crate) fn is_sent_folder(folder: &str) -> bool {
+    folder_is(folder, SENT_FOLDERS)
 }
 
 /// One message as read from its container, before parsing.
@@ -1875,6 +1927,57 @@ mod tests {
         let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
         assert!(!f.in_sent);
         assert_eq!(f.seen, Some(false));
+    }
+
+    #[test]
+    fn drafts_and_spam_are_left_out_by_folder_or_label() {
+        let raw = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
+        let folder = |folder: &str| parse_message(raw.as_bytes(), "f", "1", folder, None, None);
+        for drafts in [
+            "Drafts",
+            ".Drafts",
+            "[Gmail]/Drafts",
+            "Concepten",
+            "Entwürfe",
+        ] {
+            assert_eq!(folder(drafts).unwrap_err(), DRAFT, "{drafts}");
+        }
+        for junk in [
+            "Junk E-mail",
+            ".Spam",
+            "[Gmail]/Spam",
+            "Ongewenste e-mail",
+            "Bulk Mail",
+        ] {
+            assert_eq!(folder(junk).unwrap_err(), JUNK, "{junk}");
+        }
+        // Deleted mail was handled before it was deleted; a folder that only contains the
+        // word is another folder.
+        for kept in [
+            "deleted_items",
+            "Trash",
+            "inbox",
+            "Spam reports",
+            "All mail Including Spam and Trash",
+        ] {
+            assert!(folder(kept).is_ok(), "{kept}");
+        }
+        // Takeout's one mbox of all mail says it by label.
+        let labelled = |labels: &str| {
+            let raw = format!("X-Gmail-Labels: {labels}\r\n{raw}");
+            parse_message(
+                raw.as_bytes(),
+                "f",
+                "1",
+                "All mail Including Spam and Trash",
+                None,
+                None,
+            )
+        };
+        assert_eq!(labelled("Spam,Unread").unwrap_err(), JUNK);
+        assert_eq!(labelled("Drafts").unwrap_err(), DRAFT);
+        assert!(labelled("Inbox,Opened,Trash").is_ok());
+        assert!(super::super::is_exclusion(DRAFT) && super::super::is_exclusion(JUNK));
     }
 
     #[test]
