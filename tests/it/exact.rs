@@ -98,6 +98,29 @@ pub fn fixture(dir: &Path) -> std::path::PathBuf {
     );
     write(&mb.join("cur/6:2,S"), &invoice);
     write(&mb.join("archive/cur/6:2,S"), &invoice);
+    // Drafts (flagged `D`, or filed in Drafts) were never sent, and spam was not worked
+    // on: no hours, each an exclusion in the ingest log.
+    let draft = mail(
+        8,
+        "Tue, 16 Jan 2024 14:00:00 +0000",
+        a,
+        "bob@ex.org",
+        "Draft",
+        false,
+    );
+    write(&mb.join("cur/8:2,DS"), &draft);
+    write(&mb.join(".Drafts/cur/9:2,S"), &draft.replace("<8@", "<9@"));
+    write(
+        &mb.join(".Junk/cur/10:2,S"),
+        &mail(
+            10,
+            "Tue, 16 Jan 2024 15:00:00 +0000",
+            "win@spam.example",
+            "alice@ex.org",
+            "You won",
+            false,
+        ),
+    );
     // No Date: rejected with a reason.
     write(
         &mb.join("cur/7:2,S"),
@@ -197,7 +220,7 @@ fn hours_match_the_profile_rules_exactly() {
             &out,
             "select format, sum(records_read) r, sum(records_accepted) a, sum(records_rejected) x from ingest_log group by format order by format"
         ),
-        "format,r,a,x\nics,6,5,1\nmaildir,8,6,2\n"
+        "format,r,a,x\nics,6,5,1\nmaildir,11,6,5\n"
     );
     let reasons = query_csv(
         &out,
@@ -252,7 +275,7 @@ fn bounded_by_since_and_until() {
         &ds,
         "select format, sum(records_read) r, sum(records_rejected) x from ingest_log group by format order by format",
     );
-    assert_eq!(log, "format,r,x\nics,6,1\nmaildir,8,8\n");
+    assert_eq!(log, "format,r,x\nics,6,1\nmaildir,11,11\n");
 }
 
 #[test]

@@ -114,6 +114,8 @@ pub(crate) struct MessageFile {
     pub folder: String,
     /// The maildir seen flag, where the file name or `new/` tells.
     pub seen: Option<bool>,
+    /// The maildir draft flag (`D`): a message never sent, wherever it is filed.
+    pub draft: bool,
     /// Its size when found: for progress and shards, and the room reading makes (which
     /// still reads the file to its end, whatever it holds by then).
     pub bytes: u64,
@@ -238,6 +240,7 @@ fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
             path,
             folder: String::new(),
             seen: None,
+            draft: false,
         })
         .collect();
     out.push(mail_tree(dir, files));
@@ -420,8 +423,9 @@ pub(crate) fn collect_mail_tree(
                 // Dot files (.DS_Store, dovecot indexes) and maildir++ markers hold no mail.
                 Found::Other(Input::Unrecognised(path, NOT_AN_EXPORT))
             } else {
-                let seen = match name.split_once(":2,") {
-                    Some((_, flags)) => Some(flags.contains('S')),
+                let flags = name.split_once(":2,").map(|(_, flags)| flags);
+                let seen = match flags {
+                    Some(flags) => Some(flags.contains('S')),
                     None if in_new => Some(false),
                     None => None,
                 };
@@ -431,6 +435,7 @@ pub(crate) fn collect_mail_tree(
                     path,
                     folder: folder.clone(),
                     seen,
+                    draft: flags.is_some_and(|f| f.contains('D')),
                     bytes,
                 })
             })

@@ -905,7 +905,12 @@ fn read_unit(
                             truncated,
                             bytes,
                         };
-                        let (k, size, fact) = mail::parse_raw(raw, &key);
+                        // A file maildir flags as a draft was never sent, wherever it is
+                        // filed: not parsed.
+                        let (k, size, fact) = match &raw.bytes {
+                            Ok(b) if f.draft => (key(&raw.file), b.len() as i64, Err(mail::DRAFT)),
+                            _ => mail::parse_raw(raw, &key),
+                        };
                         let fact = fact.map(|f| mail::ready(f, r.identities, r.pseudo));
                         ((k, size, fact), sum)
                     })
