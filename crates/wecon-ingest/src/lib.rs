@@ -205,9 +205,9 @@ impl IngestSummary {
 }
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
-/// a message, drafts and spam, records outside the window asked for, posts by bots and system events,
-/// invitations the calendars already hold, administrative audit events. They are counted
-/// in the ingest log like every rejection, but do not make a run fail (see
+/// a message, drafts and spam, records outside the window asked for, posts by bots and
+/// system events, invitations the calendars already hold, administrative audit events. They
+/// are counted in the ingest log like every rejection, but do not make a run fail (see
 /// [`IngestSummary::faults`]).
 const EXCLUSIONS: &[&str] = &[
     records::OUTSIDE_WINDOW,

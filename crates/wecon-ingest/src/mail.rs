@@ -1933,23 +1933,32 @@ mod tests {
     fn drafts_and_spam_are_left_out_by_folder_or_label() {
         let raw = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
         let folder = |folder: &str| parse_message(raw.as_bytes(), "f", "1", folder, None, None);
-        for drafts in [
-            "Drafts",
-            ".Drafts",
-            "[Gmail]/Drafts",
-            "Concepten",
-            "Entwürfe",
-        ] {
-            assert_eq!(folder(drafts).unwrap_err(), DRAFT, "{drafts}");
-        }
-        for junk in [
-            "Junk E-mail",
-            ".Spam",
-            "[Gmail]/Spam",
-            "Ongewenste e-mail",
-            "Bulk Mail",
-        ] {
-            assert_eq!(folder(junk).unwrap_err(), JUNK, "{junk}");
+        let left_out = [
+            (
+                [
+                    "Drafts",
+                    ".Drafts",
+                    "[Gmail]/Drafts",
+                    "Concepten",
+                    "Entwürfe",
+                ],
+                DRAFT,
+            ),
+            (
+                [
+                    "Junk E-mail",
+                    ".Spam",
+                    "[Gmail]/Spam",
+                    "Ongewenste e-mail",
+                    "Bulk Mail",
+                ],
+                JUNK,
+            ),
+        ];
+        for (folders, reason) in left_out {
+            for name in folders {
+                assert_eq!(folder(name).unwrap_err(), reason, "{name}");
+            }
         }
         // Deleted mail was handled before it was deleted; a folder that only contains the
         // word is another folder.
