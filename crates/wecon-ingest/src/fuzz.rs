@@ -96,6 +96,7 @@ pub fn mail(data: &[u8]) {
             record: "f.eml".into(),
             folder: "inbox".into(),
             seen: None,
+            draft: false,
             envelope: None,
             truncated: false,
             bytes: Ok(data.to_vec()),

@@ -901,16 +901,12 @@ fn read_unit(
                                 .unwrap_or_default(),
                             folder: f.folder.clone(),
                             seen: f.seen,
+                            draft: f.draft,
                             envelope: None,
                             truncated,
                             bytes,
                         };
-                        // A file maildir flags as a draft was never sent, wherever it is
-                        // filed: not parsed.
-                        let (k, size, fact) = match &raw.bytes {
-                            Ok(b) if f.draft => (key(&raw.file), b.len() as i64, Err(mail::DRAFT)),
-                            _ => mail::parse_raw(raw, &key),
-                        };
+                        let (k, size, fact) = mail::parse_raw(raw, &key);
                         let fact = fact.map(|f| mail::ready(f, r.identities, r.pseudo));
                         ((k, size, fact), sum)
                     })
@@ -1403,6 +1399,7 @@ pub(crate) fn parse_mbox(
                         record,
                         folder: folder.clone(),
                         seen: None,
+                        draft: false,
                         envelope,
                         truncated,
                         bytes,

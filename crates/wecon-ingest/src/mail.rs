@@ -976,6 +976,8 @@ pub(crate) struct RawMessage {
     pub folder: String,
     /// The maildir seen flag, where the container tells.
     pub seen: Option<bool>,
+    /// The maildir draft flag (`D`): never sent, wherever it is filed; left out unparsed.
+    pub draft: bool,
     /// The mbox `From ` line, whose date stands in for a missing Date header.
     pub envelope: Option<Vec<u8>>,
     /// The container cut the message at its size limit.
@@ -1009,6 +1011,7 @@ pub(crate) fn parse_raw(m: RawMessage, log_key: &(dyn Fn(&str) -> String + Sync)
     let key = log_key(&m.file);
     let size = m.bytes.as_ref().map_or(0, |b| b.len() as i64);
     let fact = match &m.bytes {
+        Ok(_) if m.draft => Err(DRAFT),
         // A parser panic on one hostile message must not stop the run.
         Ok(b) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             parse_message(
@@ -1593,6 +1596,7 @@ mod tests {
                 record: file.to_string(),
                 folder: folder.to_string(),
                 seen: None,
+                draft: false,
                 envelope: None,
                 truncated: *truncated,
                 bytes: Ok(text.as_bytes().to_vec()),
