@@ -184,20 +184,18 @@ pub(crate) fn parse_message(
     if msg.headers().is_empty() {
         return Err(NOT_MAIL);
     }
-    // Drafts were never sent, and spam is not mail anyone worked on: both are left out, by
-    // their folder or, in a Takeout mbox of all mail, their labels.
+    // Where the message is filed: by its folder or, in Takeout's one mbox of all mail, by its
+    // labels. Drafts were never sent, and spam is not mail anyone worked on: both are left out.
     let labels = gmail_labels(&msg);
-    let filed_in = |names: &[&str]| {
-        folder_is(folder, names)
-            || labels
-                .as_ref()
-                .is_some_and(|l| l.iter().any(|x| folder_is(x, names)))
-    };
-    if filed_in(DRAFT_FOLDERS) {
-        return Err(DRAFT);
-    }
-    if filed_in(JUNK_FOLDERS) {
-        return Err(JUNK);
+    let filed = labels
+        .iter()
+        .flatten()
+        .map(|l| filed_in(l))
+        .fold(filed_in(folder), Filed::max);
+    match filed {
+        Filed::Draft => return Err(DRAFT),
+        Filed::Junk => return Err(JUNK),
+        Filed::Sent | Filed::Other => {}
     }
     let mut flags = Vec::new();
     // The Date header; failing that, the newest Received stamp; failing that, the mbox
@@ -269,15 +267,10 @@ pub(crate) fn parse_message(
     let seen = seen
         .or_else(|| status_seen(&msg))
         .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
-    // Google Takeout puts all mail in one mbox; its labels say which folder a message is in.
-    let folder = match &labels {
-        Some(l) if l.iter().any(|x| is_sent_folder(x)) => "Sent",
-        _ => folder,
-    };
     Ok(MailFact {
         file: file.to_string(),
         record: record.to_string(),
-        in_sent: is_sent_folder(folder),
+        in_sent: filed == Filed::Sent,
         message_id,
         thread_key,
         start_utc,
@@ -955,17 +948,36 @@ const JUNK_FOLDERS: &[&str] = &[
     "lixo eletrônico",
 ];
 
-/// Whether any level of a folder path (`[Gmail]/Sent Mail`, `.Sent/cur`, `a\\Sent Items`) is
-/// one of `names` (lower-case), whatever its case.
-fn folder_is(folder: &str, names: &[&str]) -> bool {
-    let f = folder.to_lowercase();
-    f.split(['/', '.', '\\'])
-        .any(|part| names.contains(&part.trim()))
+/// What a folder holds, as its name (or a Takeout label) says; ordered so that the greatest
+/// of several names decides (a draft in a Sent folder's subfolder is a draft).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Filed {
+    Other,
+    Sent,
+    Junk,
+    Draft,
 }
 
-/// A folder name (or a Takeout label) that holds mail the owner sent.
-pub(crate) fn is_sent_folder(folder: &str) -> bool {
-    folder_is(folder, SENT_FOLDERS)
+/// What a folder path (`[Gmail]/Sent Mail`, `.Sent/cur`, `a\\Sent Items`) or label holds, by
+/// the names of its levels in any case, each lower-cased once.
+fn filed_in(folder: &str) -> Filed {
+    let kind = |part: &str| {
+        if DRAFT_FOLDERS.contains(&part) {
+            Filed::Draft
+        } else if JUNK_FOLDERS.contains(&part) {
+            Filed::Junk
+        } else if SENT_FOLDERS.contains(&part) {
+            Filed::Sent
+        } else {
+            Filed::Other
+        }
+    };
+    folder
+        .to_lowercase()
+        .split(['/', '.', '\\'])
+        .map(|part| kind(part.trim()))
+        .max()
+        .unwrap_or(Filed::Other)
 }
 
 /// One message as read from its container, before parsing.
@@ -2015,9 +2027,9 @@ mod tests {
         // A multi-byte character where a prefix would end is no prefix (and no panic).
         assert_eq!(normalise_subject("\u{fffd}\u{fffd}("), "\u{fffd}\u{fffd}(");
         assert_eq!(normalise_subject("R\u{e9}: x"), "r\u{e9}: x");
-        assert!(is_sent_folder("arnold-j/_sent_mail"));
-        assert!(is_sent_folder(".Sent/cur"));
-        assert!(!is_sent_folder("inbox"));
+        assert_eq!(filed_in("arnold-j/_sent_mail"), Filed::Sent);
+        assert_eq!(filed_in(".Sent/cur"), Filed::Sent);
+        assert_eq!(filed_in("inbox"), Filed::Other);
         // Localised names, as Outlook and Gmail write them.
         for sent in [
             "Verzonden items",
@@ -2027,9 +2039,9 @@ mod tests {
             "Éléments envoyés",
             "Elementos enviados",
         ] {
-            assert!(is_sent_folder(sent), "{sent}");
+            assert_eq!(filed_in(sent), Filed::Sent, "{sent}");
         }
-        assert!(!is_sent_folder("Sentiment"));
-        assert!(!is_sent_folder("Postvak IN"));
+        assert_eq!(filed_in("Sentiment"), Filed::Other);
+        assert_eq!(filed_in("Postvak IN"), Filed::Other);
     }
 }
