@@ -1387,7 +1387,7 @@ pub(crate) fn parse_mbox(
                     let (record, envelope, truncated, bytes) = match m {
                         Ok(m) => (
                             format!("message {} at byte {}", i + 1, m.offset),
-                            (!m.envelope.is_empty()).then_some(m.envelope),
+                            m.envelope,
                             m.truncated,
                             Ok(m.bytes),
                         ),

@@ -24,10 +24,10 @@ pub(crate) struct MboxMessage {
     /// Byte offset of the message's `From ` line (of its first byte when the file does not
     /// start with one).
     pub offset: u64,
-    /// The `From ` line (empty when the file does not start with one), whose date
+    /// The `From ` line (none for what precedes the first one), whose date
     /// ([`envelope_date`]) stands in for a missing Date header: read only then, by the
     /// parser, not for every message by the thread that splits the file.
-    pub envelope: Vec<u8>,
+    pub envelope: Option<Vec<u8>>,
     /// The message, unquoted; at most [`MAX_MESSAGE`] bytes.
     pub bytes: Vec<u8>,
     /// The message was longer than [`MAX_MESSAGE`] and was cut.
@@ -118,7 +118,7 @@ impl<R: BufRead + Seek> MboxReader<R> {
         let blank = preamble.iter().all(u8::is_ascii_whitespace);
         Ok((!blank).then_some(MboxMessage {
             offset,
-            envelope: Vec::new(),
+            envelope: None,
             bytes: preamble,
             truncated,
         }))
@@ -135,7 +135,7 @@ impl<R: BufRead + Seek> MboxReader<R> {
         };
         let mut msg = MboxMessage {
             offset,
-            envelope: from_line,
+            envelope: Some(from_line),
             bytes: Vec::new(),
             truncated: false,
         };
@@ -382,7 +382,16 @@ mod tests {
     fn read_through(data: &[u8], capacity: usize) -> Vec<(u64, Option<i64>, Vec<u8>, bool)> {
         let reader = std::io::BufReader::with_capacity(capacity, std::io::Cursor::new(data));
         MboxReader::new(reader)
-            .map(|m| m.map(|m| (m.offset, envelope_date(&m.envelope), m.bytes, m.truncated)))
+            .map(|m| {
+                m.map(|m| {
+                    (
+                        m.offset,
+                        m.envelope.as_deref().and_then(envelope_date),
+                        m.bytes,
+                        m.truncated,
+                    )
+                })
+            })
             .collect::<std::io::Result<Vec<_>>>()
             .unwrap()
     }
@@ -440,14 +449,20 @@ mod tests {
         let m = read(data);
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].offset, 0);
-        assert_eq!(envelope_date(&m[0].envelope), Some(1_704_103_200));
+        assert_eq!(
+            m[0].envelope.as_deref().and_then(envelope_date),
+            Some(1_704_103_200)
+        );
         assert_eq!(
             m[0].bytes,
             b"Subject: x\n\nbody\nFrom here\n>From there\n\n".to_vec()
         );
         let second = data.windows(6).rposition(|w| w == b"From c").unwrap();
         assert_eq!(m[1].offset, second as u64);
-        assert_eq!(envelope_date(&m[1].envelope), Some(1_704_189_600));
+        assert_eq!(
+            m[1].envelope.as_deref().and_then(envelope_date),
+            Some(1_704_189_600)
+        );
         let pipermail = b"From goran at domain.com  Wed Dec  1 08:26:40 2010\n";
         assert_eq!(envelope_date(pipermail), Some(1_291_192_000));
     }
@@ -473,7 +488,7 @@ mod tests {
         let m = read(b"\xEF\xBB\xBFFrom -\r\nSubject: a\r\n\r\nx\r\n");
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].offset, 3);
-        assert_eq!(envelope_date(&m[0].envelope), None);
+        assert_eq!(m[0].envelope.as_deref().and_then(envelope_date), None);
         let m = read(b"garbage\nFrom -\n\nx\n");
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].bytes, b"garbage\n".to_vec());
