@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::helpers::{ingest, query_csv, read_and_accepted, shared_data};
+use crate::helpers::{ingest, person, query_csv, read_and_accepted, shared_data};
 
 fn lines(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
@@ -147,4 +147,74 @@ fn m365_portal_csv_reads_the_audit_data_column() {
         log.contains("not valid JSON: 1") && log.contains("not information work: 1"),
         "{log}"
     );
+}
+
+#[test]
+fn m365_teams_attendance_is_calls_and_guests_are_their_own_address() {
+    // Management API records of one Teams meeting (its summary and its participants' stays:
+    // `UserId` is the organiser, the attendee is in `Attendees`), a guest's file access under
+    // their Entra user name, and mailbox and administration events.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.json");
+    let stay = |attendee: &str, join: &str, leave: &str| {
+        format!(
+            r#"{{"CreationTime": "2024-01-15T11:00:00", "Operation": "MeetingParticipantDetail", "Workload": "MicrosoftTeams", "RecordType": 25, "UserId": "ann@corp.com", "MeetingDetailId": "m1", "Attendees": [{attendee}], "JoinTime": "{join}", "LeaveTime": "{leave}"}}"#
+        )
+    };
+    let records = [
+        r#"{"CreationTime": "2024-01-15T11:00:00", "Operation": "MeetingDetail", "Workload": "MicrosoftTeams", "RecordType": 25, "UserId": "ann@corp.com", "StartTime": "2024-01-15T10:00:00Z", "EndTime": "2024-01-15T10:45:00Z"}"#.to_string(),
+        stay(r#"{"UPN": "Ann@corp.com", "RecipientType": "User"}"#, "2024-01-15T10:00:00Z", "2024-01-15T10:45:00Z"),
+        stay(r#"{"UPN": "jane_tailspin.com#EXT#@corp.onmicrosoft.com", "RecipientType": "Guest"}"#, "2024-01-15T10:05:00Z", "2024-01-15T10:35:00Z"),
+        stay(r#"{"UserObjectId": "AB-12", "DisplayName": "Phone user"}"#, "2024-01-15T10:10:00Z", "2024-01-15T10:20:00Z"),
+        // A stay without a leave time is a call of unknown length; one without an attendee
+        // names no one.
+        stay(r#"{"UPN": "bob@corp.com"}"#, "2024-01-15T10:00:00Z", ""),
+        stay(r#"{"DisplayName": "Someone"}"#, "2024-01-15T10:00:00Z", "2024-01-15T10:01:00Z"),
+        r#"{"CreationTime": "2024-01-15T12:00:00", "Operation": "FileAccessed", "Workload": "SharePoint", "UserId": "jane_tailspin.com#ext#@corp.onmicrosoft.com", "ObjectId": "https://corp.sharepoint.com/a.docx"}"#.to_string(),
+        r#"{"CreationTime": "2024-01-15T12:01:00", "Operation": "MailItemsAccessed", "Workload": "Exchange", "RecordType": 50, "UserId": "ann@corp.com"}"#.to_string(),
+        r#"{"CreationTime": "2024-01-15T12:02:00", "Operation": "Send", "Workload": "Exchange", "RecordType": 2, "UserId": "ann@corp.com"}"#.to_string(),
+        r#"{"CreationTime": "2024-01-15T12:03:00", "Operation": "New-InboxRule", "Workload": "Exchange", "RecordType": 1, "UserId": "ann@corp.com"}"#.to_string(),
+    ];
+    std::fs::write(&path, records.join("\n")).unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&path, &ds, &[]);
+    let (ann, jane, bob) = (
+        person("ann@corp.com"),
+        person("jane@tailspin.com"),
+        person("bob@corp.com"),
+    );
+    let phone = person("teams:ab-12");
+    let mut expected = vec![
+        format!("{ann},call,attend,2700,4"),
+        format!("{jane},call,attend,1800,4"),
+        format!("{phone},call,attend,600,4"),
+        format!("{bob},call,attend,,4"),
+        format!("{jane},document,view,,1"),
+    ];
+    expected.sort();
+    let got = query_csv(
+        &ds,
+        "select person_id, source, action, \
+         date_part('epoch', end_utc) - date_part('epoch', start_utc) seconds, participants \
+         from activities order by person_id, source, seconds",
+    );
+    let mut got: Vec<String> = got.lines().skip(1).map(|l| l.replace(".0,", ",")).collect();
+    got.sort();
+    assert_eq!(got, expected);
+    let log = query_csv(
+        &ds,
+        "select records_read, records_rejected, reasons from ingest_log",
+    );
+    assert!(
+        log.starts_with("records_read,records_rejected,reasons\n10,5,"),
+        "{log}"
+    );
+    for reason in [
+        "Teams meeting summary: its attendance is read from its participants' records: 1",
+        "without a person (user id or actor e-mail): 1",
+        "mailbox audit event: mail is read from mail exports, not from its audit trail: 2",
+        "not information work: 1",
+    ] {
+        assert!(log.contains(reason), "{reason} in {log}");
+    }
 }

@@ -9,10 +9,11 @@
 //! SharePoint/OneDrive and Drive file operations become `document` activities (`view`,
 //! `preview`, `download`, `edit`, `upload`, `create`, `rename`, `move`, `delete`, `share`),
 //! searches `search` activities, Teams and Google Chat messages `chat` posts, and Meet
-//! `call_ended` records `call` activities of their duration (participants: the records of
-//! the same conference in the file). Documents and conferences are pseudonymised; file names,
-//! titles and search terms are never kept. Sign-ins, security alerts, administration and
-//! other records that are not information work are counted as rejected with their reason.
+//! `call_ended` and Teams `MeetingParticipantDetail` records `call` activities of their
+//! duration (participants: the records of the same conference in the file). Documents and
+//! conferences are pseudonymised; file names, titles and search terms are never kept.
+//! Sign-ins, security alerts, administration, mailbox and calendar audit events and other
+//! records that are not information work are counted as rejected with their reason.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -90,6 +91,10 @@ pub(crate) const NOT_WORK: &str =
     "audit record of a sign-in, security, compliance or administration event: not information work";
 pub(crate) const CALENDAR_AUDIT: &str =
     "calendar audit event: meetings are read from calendar exports, not from their audit trail";
+pub(crate) const MAIL_AUDIT: &str =
+    "mailbox audit event: mail is read from mail exports, not from its audit trail";
+pub(crate) const MEETING_SUMMARY: &str =
+    "Teams meeting summary: its attendance is read from its participants' records";
 
 /// What one audit record says a person did.
 struct Fact {
@@ -171,10 +176,17 @@ fn google_action(app: &str, name: &str) -> Result<(&'static str, &'static str), 
     })
 }
 
-/// A person as an address: `urn:spo:guest#ann@x.org` and `i:0#.f|membership|ann@x.org` too.
+/// A person as an address: `urn:spo:guest#ann@x.org` and `i:0#.f|membership|ann@x.org` too
+/// (the part after the last `#` or `|`), and a guest's user name
+/// `ann_x.org#EXT#@corp.onmicrosoft.com` whole (resolved to `ann@x.org`).
 fn person_of(raw: &str, ids: &Identities) -> Option<String> {
     let raw = raw.trim();
-    let addr = raw.rsplit(['#', '|']).next().unwrap_or(raw);
+    let before_guest = match raw.to_ascii_lowercase().find("#ext#") {
+        Some(i) => &raw[..i],
+        None => raw,
+    };
+    let start = before_guest.rfind(['#', '|']).map_or(0, |j| j + 1);
+    let addr = &raw[start..];
     (!addr.is_empty()).then(|| ids.resolve(addr))
 }
 
@@ -183,6 +195,16 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
         .get("Operation")
         .and_then(Value::as_str)
         .unwrap_or_default();
+    match op {
+        "MeetingParticipantDetail" => return teams_attendance(r, ids),
+        "MeetingDetail" => return Err(MEETING_SUMMARY),
+        // Mailbox operations (`MailItemsAccessed`, `Send`, `SoftDelete`, ...); Exchange's
+        // administration cmdlets (`New-InboxRule`, `Set-Mailbox`) are not information work.
+        _ if r.get("Workload").and_then(Value::as_str) == Some("Exchange") && !op.contains('-') => {
+            return Err(MAIL_AUDIT);
+        }
+        _ => {}
+    }
     let (source, action) = m365_action(op).ok_or(NOT_WORK)?;
     let start = r
         .get("CreationTime")
@@ -205,6 +227,48 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
             .and_then(Value::as_str)
             .map(str::to_string),
         conference: None,
+        category: None,
+    })
+}
+
+/// A Teams meeting's `MeetingParticipantDetail` record: one participant's stay, from
+/// `JoinTime` to `LeaveTime`, a `call` of the meeting `MeetingDetailId`. The participant is
+/// the record's attendee (`UserId` is the meeting's organiser): their user name, else their
+/// Entra object id as `teams:ID` (the id Graph's chat and call records give).
+fn teams_attendance(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
+    let time = |key: &str| {
+        r.get(key)
+            .and_then(Value::as_str)
+            .and_then(crate::records::parse_instant)
+    };
+    let join = time("JoinTime").ok_or(NO_TIME)?;
+    let attendee = r
+        .get("Attendees")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .ok_or(NO_PERSON)?;
+    let text = |key: &str| {
+        attendee
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|v| !v.trim().is_empty())
+    };
+    let person = match text("UPN").filter(|u| u.contains('@')) {
+        Some(upn) => person_of(upn, ids),
+        None => text("UserObjectId").map(|id| format!("teams:{}", id.trim().to_ascii_lowercase())),
+    }
+    .ok_or(NO_PERSON)?;
+    Ok(Fact {
+        source: "call",
+        action: "attend",
+        person,
+        start_utc: join,
+        end_utc: time("LeaveTime").filter(|&leave| leave > join),
+        object: None,
+        conference: r
+            .get("MeetingDetailId")
+            .and_then(Value::as_str)
+            .map(str::to_string),
         category: None,
     })
 }
@@ -470,6 +534,13 @@ mod tests {
             person_of("i:0#.f|membership|ann@x.org", &ids).as_deref(),
             Some("ann@x.org")
         );
+        // Guests: each their own person, not the host tenant's domain.
+        for guest in [
+            "jane_tailspin.com#EXT#@contoso.onmicrosoft.com",
+            "i:0#.f|membership|jane_tailspin.com#ext#@contoso.onmicrosoft.com",
+        ] {
+            assert_eq!(person_of(guest, &ids).as_deref(), Some("jane@tailspin.com"));
+        }
         assert_eq!(
             crate::records::parse_instant("2020-09-29T08:59:26"),
             Some(1_601_369_966_000_000)

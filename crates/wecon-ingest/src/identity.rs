@@ -127,11 +127,19 @@ impl Identities {
     }
 
     /// The main address of an address: an alias's main address, else the address without its
-    /// `+tag`, lower-cased.
+    /// `+tag`, lower-cased. A guest's Entra ID user name (`jane_tailspin.com#EXT#@contoso.onmicrosoft.com`,
+    /// as audit logs and Teams name them) is their own address (`jane@tailspin.com`), so a
+    /// guest is one person across mail, calendars and logs, and outside the organisation.
     pub(crate) fn resolve(&self, address: &str) -> String {
-        let a = normalise_address(address);
+        let mut a = normalise_address(address);
         if let Some(m) = self.main.get(&a) {
             return m.clone();
+        }
+        if let Some(own) = guest_address(&a) {
+            a = own;
+            if let Some(m) = self.main.get(&a) {
+                return m.clone();
+            }
         }
         let untagged = match a.split_once('@') {
             Some((local, domain)) if local.contains('+') => {
@@ -141,6 +149,14 @@ impl Identities {
         };
         self.main.get(&untagged).cloned().unwrap_or(untagged)
     }
+}
+
+/// The address inside a guest's Entra ID user name (lower-cased): the part before `#ext#@`,
+/// its last `_` the `@` (a domain has no `_`). `None` for any other address.
+fn guest_address(a: &str) -> Option<String> {
+    let (local, _) = a.split_once("#ext#@")?;
+    let (user, domain) = local.rsplit_once('_')?;
+    (!user.is_empty() && domain.contains('.')).then(|| format!("{user}@{domain}"))
 }
 
 #[cfg(test)]
@@ -165,6 +181,17 @@ mod tests {
         );
         assert_eq!(ids.resolve("ann+x@y.org"), "ann@y.org");
         assert_eq!(ids.resolve("<bob@y.org>"), "bob@y.org");
+        // A guest's Entra ID user name is their own address, alias or not.
+        assert_eq!(
+            ids.resolve("Jane_Doe_Tailspin.com#EXT#@contoso.onmicrosoft.com"),
+            "jane_doe@tailspin.com"
+        );
+        ids.add_alias("jane@tailspin.com", "jane.doe@tailspin.com");
+        assert_eq!(
+            ids.resolve("jane.doe_tailspin.com#EXT#@contoso.onmicrosoft.com"),
+            "jane@tailspin.com"
+        );
+        assert_eq!(ids.resolve("#EXT#@contoso.com"), "#ext#@contoso.com");
     }
 
     #[test]

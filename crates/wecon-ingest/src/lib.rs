@@ -206,9 +206,9 @@ impl IngestSummary {
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
 /// a message, drafts and spam, records outside the window asked for, posts by bots and
-/// system events, invitations the calendars already hold, administrative audit events. They
-/// are counted in the ingest log like every rejection, but do not make a run fail (see
-/// [`IngestSummary::faults`]).
+/// system events, invitations the calendars already hold, administrative, mailbox and
+/// calendar audit events, Teams meeting summaries. They are counted in the ingest log like
+/// every rejection, but do not make a run fail (see [`IngestSummary::faults`]).
 const EXCLUSIONS: &[&str] = &[
     records::OUTSIDE_WINDOW,
     mail::DUPLICATE,
@@ -226,6 +226,8 @@ const EXCLUSIONS: &[&str] = &[
     chat_json::DELETED,
     audit::NOT_WORK,
     audit::CALENDAR_AUDIT,
+    audit::MAIL_AUDIT,
+    audit::MEETING_SUMMARY,
 ];
 
 /// Whether a rejection reason is a rule's exclusion rather than a fault of the input.
