@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::helpers::{ingest, query_csv, read_and_accepted, shared_data};
+use crate::helpers::{ingest, person, query_csv, read_and_accepted, shared_data};
 
 /// (messages, posts by people, posts with files) of an export folder, read independently:
 /// a post is a `message` with no subtype or a file share/comment, not from a bot, with an
@@ -139,6 +139,96 @@ fn broken_slack_files_are_rejected_not_fatal() {
         "{reasons}"
     );
     assert!(reasons.contains("without an author: 1"), "{reasons}");
+}
+
+#[test]
+fn slack_huddles_are_calls_of_everyone_in_them_and_slackbot_is_no_one() {
+    // Slackbot writes a huddle's message; its `room` holds the huddle. `users.json` here
+    // does not list Slackbot (exports that do list it with `is_bot: false`).
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("export");
+    std::fs::create_dir_all(export.join("general")).unwrap();
+    std::fs::write(
+        export.join("users.json"),
+        r#"[{"id": "U1", "team_id": "T1", "profile": {"email": "Ann@x.org"}, "tz": "Europe/Amsterdam"},
+            {"id": "U2", "team_id": "T1", "profile": {"email": "bob@x.org"}},
+            {"id": "B1", "team_id": "T1", "is_bot": true, "profile": {}}]"#,
+    )
+    .unwrap();
+    std::fs::write(
+        export.join("channels.json"),
+        r#"[{"id": "C1", "name": "general", "members": ["U1", "U2", "U3"]}]"#,
+    )
+    .unwrap();
+    let start = 1_705_309_200; // 2024-01-15 09:00 UTC
+    let room = |id: &str, by: &str, end: i64, history: &str| {
+        format!(
+            r#"{{"type": "message", "subtype": "huddle_thread", "user": "USLACKBOT", "text": "", "ts": "{start}.000100",
+                "room": {{"id": "{id}", "created_by": "{by}", "date_start": {start}, "date_end": {end},
+                          "participants": [], "participant_history": [{history}], "call_family": "huddle"}}}}"#
+        )
+    };
+    let day = [
+        format!(
+            r#"{{"type": "message", "user": "U1", "text": "call?", "ts": "{}.000001"}}"#,
+            start - 60
+        ),
+        room("R1", "U1", start + 1800, r#""U1", "U2", "U3", "B1", "U2""#),
+        // Not ended (or its end not known): a call of unknown length.
+        room("R2", "U2", 0, r#""U2""#),
+        room("R3", "", 0, ""),
+        format!(
+            r#"{{"type": "message", "user": "USLACKBOT", "text": "Reminder: timesheets", "ts": "{start}.000200"}}"#
+        ),
+    ];
+    std::fs::write(
+        export.join("general/2024-01-15.json"),
+        format!("[{}]", day.join(",")),
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&export, &ds, &[]);
+    let (ann, bob, u3) = (person("ann@x.org"), person("bob@x.org"), person("slack:u3"));
+    let mut expected = vec![
+        format!("{ann},chat,post,,3,"),
+        format!("{ann},call,organize,1800,3,2"),
+        format!("{bob},call,attend,1800,3,2"),
+        format!("{u3},call,attend,1800,3,2"),
+        format!("{bob},call,organize,,1,0"),
+    ];
+    expected.sort();
+    let got = query_csv(
+        &ds,
+        "select person_id, source, action, \
+         date_part('epoch', end_utc) - date_part('epoch', start_utc) seconds, participants, \
+         case when source = 'call' then cardinality(parties) end parties \
+         from activities",
+    );
+    let mut got: Vec<String> = got.lines().skip(1).map(|l| l.replace(".0,", ",")).collect();
+    got.sort();
+    assert_eq!(got, expected);
+    // Each person in a huddle is a record; Slackbot's reminder and a huddle of no one are not.
+    let log = query_csv(
+        &ds,
+        "select records_read, records_accepted, reasons from ingest_log where format = 'slack'",
+    );
+    assert!(log.contains("\n7,5,"), "{log}");
+    assert!(
+        log.contains("bot or integration message: not a person's post: 1"),
+        "{log}"
+    );
+    assert!(
+        log.contains("huddle or call naming no one who took part: 1"),
+        "{log}"
+    );
+    // Ann's time zone comes with her huddle.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select distinct tz from activities where source = 'call' and action = 'organize' and end_utc is not null"
+        ),
+        "tz\nEurope/Amsterdam\n"
+    );
 }
 
 #[test]

@@ -7,7 +7,11 @@
 //! (`thread_ts`, else the message itself) as thread, files shared as attachments, the
 //! keyword category of the text (the text itself is dropped). Joins, leaves, topic, purpose,
 //! name and archive changes, pins and bot messages are not a person's post: each is counted
-//! as rejected with its reason. Reading is not in Slack exports: no `seen`, no reading time.
+//! as rejected with its reason. A huddle (or Slack call) is not a post either: its message,
+//! which Slackbot writes, carries a `room` with the call's start, end and everyone who took
+//! part, and each of them has a `call` activity of the call's length (Slack keeps no one's
+//! own join and leave times), organised by the one who started it.
+//! Reading is not in Slack exports: no `seen`, no reading time.
 //! Authors are identified by their e-mail address where `users.json` gives one (so they meet
 //! their mail and calendar selves), else by `slack:TEAM:USER`.
 
@@ -48,6 +52,9 @@ const NO_AUTHOR: &str = "Slack message without an author";
 const NO_TIME: &str = "Slack message without a readable timestamp";
 pub(crate) const SYSTEM: &str =
     "Slack system message (join, leave, topic, purpose, name, archive, pin): not a post";
+/// Slackbot's user id: `users.json` lists it with `is_bot: false`, or not at all.
+const SLACKBOT: &str = "USLACKBOT";
+const HUDDLE_NO_ONE: &str = "Slack huddle or call naming no one who took part";
 
 /// Message subtypes that are a person's post.
 const POST_SUBTYPES: &[&str] = &[
@@ -136,7 +143,7 @@ pub(crate) fn read_export(
                 id.to_ascii_lowercase()
             ),
         };
-        let is_bot = u.get("is_bot").and_then(Value::as_bool).unwrap_or(false) || id == "USLACKBOT";
+        let is_bot = u.get("is_bot").and_then(Value::as_bool).unwrap_or(false) || id == SLACKBOT;
         let tz = str_of(u, "tz")
             .and_then(crate::calendar::parse_tz)
             .map(|t| t.name().to_string());
@@ -311,12 +318,13 @@ impl Conversations<'_> {
         let mut read: Vec<(PathBuf, Day)> = days
             .into_par_iter()
             .map(|(path, _)| {
-                let day = read_day(&path, name, self.users, self.window, self.pseudo);
+                let day = read_day(&path, name, self);
                 (path, day)
             })
             .collect();
         let mut posts = Vec::new();
         let mut posters = Vec::new();
+        let mut calls = Vec::new();
         let mut authors: std::collections::BTreeSet<String> = Default::default();
         for (_, day) in &mut read {
             for (activity, identity) in std::mem::take(&mut day.posts) {
@@ -324,6 +332,7 @@ impl Conversations<'_> {
                 posters.push((identity, activity.tz.clone()));
                 posts.push(activity);
             }
+            calls.append(&mut day.calls);
         }
         // Members from the conversation list; a folder the lists do not name counts the
         // people who posted in it.
@@ -356,6 +365,11 @@ impl Conversations<'_> {
                     a.external_parties = external.clone();
                 }
             });
+        // Huddles and calls have their own participants.
+        for (activity, identity) in calls {
+            posters.push((identity, activity.tz.clone()));
+            posts.push(activity);
+        }
         Conversation {
             days: read,
             posts,
@@ -371,20 +385,18 @@ struct Day {
     /// The file's sum, when it was read.
     sum: Option<InputSum>,
     posts: Vec<(Activity, String)>,
+    /// Huddles' and calls' activities, one per person who took part, with their identity.
+    calls: Vec<(Activity, String)>,
 }
 
 /// Reads one day file of the conversation (folder) `name` into its posts, logging every
 /// message as a post or rejected with its reason.
-fn read_day(
-    day: &Path,
-    name: &str,
-    users: &HashMap<String, User>,
-    window: &Window,
-    pseudo: &Pseudonymiser,
-) -> Day {
+fn read_day(day: &Path, name: &str, export: &Conversations<'_>) -> Day {
+    let (users, window, pseudo) = (export.users, export.window, export.pseudo);
     let file = crate::archive::name_of(day);
     let mut log = IngestLogEntry::new(&file, "slack");
     let mut posts = Vec::new();
+    let mut calls = Vec::new();
     let (sum, messages) = match std::fs::read(day) {
         Err(_) => (None, Err(crate::records::UNREADABLE)),
         Ok(bytes) => {
@@ -405,10 +417,18 @@ fn read_day(
                 log,
                 sum,
                 posts,
+                calls,
             };
         }
     };
     for (i, m) in messages.iter().enumerate() {
+        if str_of(m, "type") == Some("message")
+            && let Some(room) = call_room(m)
+        {
+            let record = format!("message {} (huddle)", i + 1);
+            calls.extend(huddle_calls(room, &record, &file, export, &mut log));
+            continue;
+        }
         let subtype = str_of(m, "subtype");
         // A file comment's author is the comment's.
         let author = str_of(m, "user").or_else(|| m.get("comment").and_then(|c| str_of(c, "user")));
@@ -418,6 +438,7 @@ fn read_day(
         } else if str_of(m, "bot_id").is_some()
             || matches!(subtype, Some("bot_message" | "bot_add" | "bot_remove"))
             || user.is_some_and(|(_, u)| u.is_bot)
+            || author == Some(SLACKBOT)
         {
             Some(BOT)
         } else if subtype.is_some_and(|s| !POST_SUBTYPES.contains(&s)) {
@@ -474,7 +495,103 @@ fn read_day(
         log,
         sum,
         posts,
+        calls,
     }
+}
+
+/// A huddle's or call's message: its `room` object, when it has a start.
+fn call_room(m: &Value) -> Option<&Value> {
+    m.get("room")
+        .filter(|r| r.get("date_start").is_some_and(Value::is_number))
+}
+
+/// The activities of a huddle or call (`room` of the message `m`, labelled `record`): one
+/// `call` per person who took part (`participant_history`, else `participants`, else
+/// `created_by`; bots left out), from the room's start to its end, each logged as a record.
+fn huddle_calls(
+    room: &Value,
+    record: &str,
+    file: &str,
+    export: &Conversations<'_>,
+    log: &mut IngestLogEntry,
+) -> Vec<(Activity, String)> {
+    let pseudo = export.pseudo;
+    let ids_of = |key: &str| -> Vec<&str> {
+        room.get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    };
+    let mut who = ids_of("participant_history");
+    if who.is_empty() {
+        who = ids_of("participants");
+    }
+    let created_by = str_of(room, "created_by");
+    if who.is_empty() {
+        who.extend(created_by);
+    }
+    // Each person once, as their identity and time zone.
+    let identity = |id: &str| match export.users.get(id) {
+        Some(u) if u.is_bot => None,
+        Some(u) => Some((u.identity.clone(), u.tz.clone())),
+        None => Some((format!("slack:{}", id.to_ascii_lowercase()), None)),
+    };
+    let mut people: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for id in who {
+        if let Some((person, tz)) = identity(id) {
+            people.entry(person).or_insert(tz);
+        }
+    }
+    if people.is_empty() {
+        log.reject(HUDDLE_NO_ONE);
+        return Vec::new();
+    }
+    let seconds = |key: &str| room.get(key).and_then(Value::as_i64).filter(|&s| s > 0);
+    let Some(start) = seconds("date_start").and_then(|s| s.checked_mul(1_000_000)) else {
+        people.keys().for_each(|_| log.reject(NO_TIME));
+        return Vec::new();
+    };
+    let end = seconds("date_end")
+        .and_then(|s| s.checked_mul(1_000_000))
+        .filter(|&e| e > start);
+    let organiser = created_by.and_then(identity).map(|(p, _)| p);
+    let room_id = format!("{file}\0{}", str_of(room, "id").unwrap_or(record));
+    let everyone: Vec<&str> = people.keys().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for (person, tz) in &people {
+        if !export.window.contains(start) {
+            log.reject(crate::records::OUTSIDE_WINDOW);
+            continue;
+        }
+        log.accept();
+        let (others, external) =
+            export
+                .ids
+                .party_pseudonyms(everyone.iter().copied(), person, pseudo);
+        let organises = organiser.as_deref() == Some(person.as_str());
+        let activity = Activity {
+            activity_id: pseudo.object("activity", &format!("{room_id}\0{person}")),
+            person_id: pseudo.person(person),
+            source: "call".into(),
+            action: if organises { "organize" } else { "attend" }.into(),
+            start_utc: start,
+            end_utc: end,
+            tz: tz.clone(),
+            thread_id: Some(pseudo.object("series", &room_id)),
+            object_id: Some(pseudo.object("event", &room_id)),
+            participants: people.len() as i32,
+            parties: others,
+            external_parties: external,
+            is_organizer: Some(organises),
+            source_file: file.to_string(),
+            source_record: format!("{record} participant {}", pseudo.person(person)),
+            ..Activity::default()
+        };
+        out.push((activity, person.clone()));
+    }
+    out
 }
 
 #[cfg(test)]
