@@ -8,7 +8,9 @@
 //!   the sender carries an `email`/`userPrincipalName`. Participants: the distinct senders
 //!   of the file (Graph messages do not list members).
 //! - **Mattermost** bulk exports (JSON lines): `post` lines (and their `replies`) and
-//!   `direct_post` lines are posts of their user; users are resolved to their e-mail from
+//!   `direct_post` lines are posts of their user, except system messages (`type`
+//!   `system_...`) and posts of bots, webhooks and plugins (`props.from_bot`, `from_webhook`,
+//!   `from_plugin`), counted as rejected; users are resolved to their e-mail from
 //!   the export's `user` lines; participants are the channel's members (from the users'
 //!   team memberships) or the direct channel's members.
 //!
@@ -294,6 +296,21 @@ pub(crate) fn read(
                 let root_id = format!("{conversation}\0{}", root_time.unwrap_or(i as i64));
                 let mut one = |p: &Value, label: String, thread: &str| {
                     let post = (|| -> Result<Post, &'static str> {
+                        // Joins, leaves, header changes, ... (`system_join_channel`).
+                        let kind = p.get("type").and_then(Value::as_str).unwrap_or_default();
+                        if kind.starts_with("system_") {
+                            return Err(SYSTEM);
+                        }
+                        // Posted by a bot account, an incoming webhook or a plugin.
+                        let flagged = |key: &str| {
+                            p.get("props")
+                                .and_then(|props| props.get(key))
+                                .is_some_and(|v| v == "true" || v == true)
+                        };
+                        if flagged("from_bot") || flagged("from_webhook") || flagged("from_plugin")
+                        {
+                            return Err(APP);
+                        }
                         let ms = p.get("create_at").and_then(Value::as_i64).ok_or(NO_TIME)?;
                         Ok(Post {
                             person: person(p.get("user").and_then(Value::as_str))?,
@@ -521,7 +538,9 @@ mod tests {
              {\"type\":\"user\",\"user\":{\"username\":\"bob\",\"email\":\"bob@x.org\",\"teams\":[{\"name\":\"t\",\"channels\":[{\"name\":\"town\"}]}]}}\n\
              {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"ann\",\"message\":\"hi\",\"create_at\":1705309200000,\"replies\":[{\"user\":\"bob\",\"message\":\"yo\",\"create_at\":1705309260000}]}}\n\
              {\"type\":\"direct_post\",\"direct_post\":{\"channel_members\":[\"ann\",\"bob\"],\"user\":\"bob\",\"message\":\"dm\",\"create_at\":1705309300000}}\n\
-             not json\n",
+             not json\n\
+             {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"bob\",\"type\":\"system_join_channel\",\"message\":\"bob joined the channel.\",\"create_at\":1705309400000,\"replies\":[{\"user\":\"ann\",\"message\":\"CI green\",\"props\":{\"from_webhook\":\"true\"},\"create_at\":1705309460000}]}}\n\
+             {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"ann\",\"message\":\"build 12\",\"props\":{\"from_bot\":true},\"create_at\":1705309500000}}\n",
         )
         .unwrap();
         assert_eq!(
@@ -538,7 +557,12 @@ mod tests {
                 out,
             )
         });
-        assert_eq!((log.records_read, log.records_accepted), (4, 3));
+        // A join notice, a webhook's reply and a bot's post are not a person's posts.
+        assert_eq!((log.records_read, log.records_accepted), (7, 3));
+        assert_eq!(
+            (log.reasons.get(SYSTEM), log.reasons.get(APP)),
+            (Some(&1), Some(&2))
+        );
         assert_eq!(acts[0].person_id, pseudo.person("ann@x.org"));
         assert_eq!(acts[0].thread_id, acts[1].thread_id);
         assert!(acts.iter().all(|a| a.participants == 2));
