@@ -228,6 +228,7 @@ const EXCLUSIONS: &[&str] = &[
     audit::CALENDAR_AUDIT,
     audit::MAIL_AUDIT,
     audit::MEETING_SUMMARY,
+    transactions::NOT_A_STEP,
 ];
 
 /// Whether a rejection reason is a rule's exclusion rather than a fault of the input.

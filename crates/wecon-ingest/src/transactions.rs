@@ -10,8 +10,14 @@
 //!   | time | `time`, `timestamp`, `time:timestamp`, `start_time` | yes |
 //!   | end | `end_time`, `complete_time` | no |
 //!   | case type | `type`, `case_type`, `case:type`, `process` | no |
+//!   | lifecycle | `lifecycle:transition`, `lifecycle`, `transition` | no |
 //!
-//!   Times are RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` read as UTC.
+//!   Times are RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` read as UTC. Where a lifecycle column
+//!   is given (XES logs write a `start` and a `complete` event for one step), a `start` row
+//!   and the next `complete` row of the same case, step and person are one step, from the
+//!   one's time to the other's; a start never completed is a step of its own, as is a
+//!   complete row with no start; rows of other transitions (`schedule`, `assign`,
+//!   `suspend`, `resume`, `withdraw`, ...) are counted as rejected: they are not steps.
 //! - **OCEL 2.0 JSON** event logs (object-centric process mining): each event is a step of
 //!   the person it names (an `org:resource`/`resource`/`person`/`user` attribute, or a
 //!   related object of a person-like type: employee, person, user, resource, clerk, agent)
@@ -38,6 +44,7 @@ const PERSON: &[&str] = &["person", "email", "resource", "org:resource", "user"]
 const TIME: &[&str] = &["time", "timestamp", "time:timestamp", "start_time"];
 const END: &[&str] = &["end_time", "complete_time"];
 const TYPE: &[&str] = &["type", "case_type", "case:type", "process"];
+const LIFECYCLE: &[&str] = &["lifecycle:transition", "lifecycle", "transition"];
 
 /// Person-like OCEL object types.
 const PERSON_TYPES: &[&str] = &[
@@ -50,6 +57,23 @@ const NO_STEP: &str = "transaction step without a step name";
 const NO_PERSON: &str = "transaction step without a person";
 const NO_TIME: &str = "transaction step without a readable time";
 const BAD_ROW: &str = "transaction row could not be read (bad quoting or encoding)";
+pub(crate) const NOT_A_STEP: &str = "transaction lifecycle event that neither starts nor completes a step (schedule, assign, suspend, resume, withdraw, ...): not a step";
+
+/// A step's lifecycle transition, as an XES log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Start,
+    Complete,
+    Other,
+}
+
+fn phase(transition: Option<&str>) -> Phase {
+    match transition.map(str::to_ascii_lowercase).as_deref() {
+        None | Some("complete" | "completed" | "end" | "finish") => Phase::Complete,
+        Some("start" | "started" | "begin") => Phase::Start,
+        Some(_) => Phase::Other,
+    }
+}
 
 fn header_index(header: &csv::StringRecord, names: &[&str]) -> Option<usize> {
     header
@@ -120,14 +144,26 @@ pub(crate) fn read_csv(
         return log;
     };
     let col = |names: &[&str]| header_index(&header, names);
-    let (c_case, c_step, c_person, c_time, c_end, c_type) = (
+    let (c_case, c_step, c_person, c_time, c_end, c_type, c_phase) = (
         col(CASE),
         col(STEP),
         col(PERSON),
         col(TIME),
         col(END),
         col(TYPE),
+        col(LIFECYCLE),
     );
+    // Started steps waiting for their completion: (case, step, person) → (row, step), in
+    // the order they started.
+    let mut started: HashMap<(String, String, String), Vec<(usize, Step)>> = HashMap::new();
+    let mut take = |log: &mut IngestLogEntry, rows: usize, s: Step, record: String| {
+        if window.contains(s.start) {
+            (0..rows).for_each(|_| log.accept());
+            out.push(activity(s, &file, record, pseudo));
+        } else {
+            (0..rows).for_each(|_| log.reject(crate::records::OUTSIDE_WINDOW));
+        }
+    };
     for (i, row) in reader.records().enumerate() {
         let Ok(row) = row else {
             log.reject(BAD_ROW);
@@ -138,6 +174,11 @@ pub(crate) fn read_csv(
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
+        let transition = phase(get(c_phase));
+        if transition == Phase::Other {
+            log.reject(NOT_A_STEP);
+            continue;
+        }
         let step = (|| -> Result<Step, &'static str> {
             Ok(Step {
                 case: get(c_case).ok_or(NO_CASE)?.to_string(),
@@ -150,14 +191,38 @@ pub(crate) fn read_csv(
                 case_type: get(c_type).map(str::to_string),
             })
         })();
-        match step {
-            Ok(s) if !window.contains(s.start) => log.reject(crate::records::OUTSIDE_WINDOW),
-            Ok(s) => {
-                log.accept();
-                out.push(activity(s, &file, format!("row {}", i + 1), pseudo));
+        let s = match step {
+            Ok(s) => s,
+            Err(reason) => {
+                log.reject(reason);
+                continue;
             }
-            Err(reason) => log.reject(reason),
+        };
+        let key = (s.case.clone(), s.step.to_lowercase(), s.person.clone());
+        match transition {
+            Phase::Start => started.entry(key).or_default().push((i + 1, s)),
+            _ => match started.get_mut(&key).filter(|w| !w.is_empty()) {
+                // The first waiting start of the step is completed by this row.
+                Some(waiting) => {
+                    let (from, mut begun) = waiting.remove(0);
+                    begun.end = s.end.or(Some(s.start));
+                    begun.case_type = begun.case_type.or(s.case_type);
+                    take(
+                        &mut log,
+                        2,
+                        begun,
+                        format!("row {} (started row {from})", i + 1),
+                    );
+                }
+                None => take(&mut log, 1, s, format!("row {}", i + 1)),
+            },
         }
+    }
+    // Steps started and never completed in the log: each a step of its own.
+    let mut open: Vec<(usize, Step)> = started.into_values().flatten().collect();
+    open.sort_by_key(|(row, _)| *row);
+    for (row, s) in open {
+        take(&mut log, 1, s, format!("row {row}"));
     }
     log
 }
@@ -295,6 +360,44 @@ mod tests {
         assert_eq!(acts[1].action, "approve");
         assert_eq!(acts[0].object_id, acts[1].object_id);
         assert_eq!(acts[0].category.as_deref(), Some("purchase_order"));
+
+        // An XES-style log: start and complete rows of one step are one step.
+        std::fs::write(
+            &csv_path,
+            "case:concept:name,concept:name,lifecycle:transition,org:resource,time:timestamp\n\
+             A1,Review,SCHEDULE,ann@x.org,2024-01-15T08:00:00Z\n\
+             A1,Review,START,ann@x.org,2024-01-15T09:00:00Z\n\
+             A1,Check,start,bob@x.org,2024-01-15T09:10:00Z\n\
+             A1,Review,suspend,ann@x.org,2024-01-15T09:15:00Z\n\
+             A1,review,COMPLETE,ann@x.org,2024-01-15T09:30:00Z\n\
+             A1,Review,COMPLETE,ann@x.org,2024-01-15T10:00:00Z\n\
+             A1,Review,start,ann@x.org,2024-01-16T09:00:00Z\n",
+        )
+        .unwrap();
+        let (acts, log) = crate::records::gathered(|out| {
+            read_csv(&csv_path, &Window::everything(), &pseudo, &ids, out)
+        });
+        assert_eq!((log.records_read, log.records_accepted), (7, 5));
+        assert_eq!(log.reasons.get(NOT_A_STEP), Some(&2));
+        let spans: Vec<(&str, &str, Option<i64>)> = acts
+            .iter()
+            .map(|a| {
+                (
+                    a.action.as_str(),
+                    a.source_record.as_str(),
+                    a.end_utc.map(|e| (e - a.start_utc) / 60_000_000),
+                )
+            })
+            .collect();
+        assert_eq!(
+            spans,
+            [
+                ("review", "row 5 (started row 2)", Some(30)),
+                ("review", "row 6", None),
+                ("check", "row 3", None),
+                ("review", "row 7", None),
+            ]
+        );
 
         let ocel = dir.path().join("log.json");
         std::fs::write(
