@@ -368,6 +368,7 @@ pub fn ingest(
     }));
     let mut identities = identity::Identities::default();
     let mut roster_people = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     for path in &rosters {
         let file = archive::name_of(path);
         let mut entry = IngestLogEntry::new(&file, "roster");
@@ -377,6 +378,7 @@ pub fn ingest(
             &pseudo,
             &mut entry,
             &mut identities,
+            &mut listed,
         ));
         logs.insert(file, entry);
     }

@@ -21,9 +21,10 @@
 //! salaries, bank details) and values holding an `@`.
 //!
 //! Addresses are pseudonymised like every other identity; a bad row is rejected with its
-//! reason and the others are kept.
+//! reason and the others are kept. A person is one row: a later row for an address already
+//! listed is rejected (the first is kept, rather than one replacing the other unseen).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use chrono::NaiveTime;
@@ -49,12 +50,17 @@ pub(crate) fn looks_like_roster(head: &[u8]) -> bool {
     cols.contains(&"email") && cols.contains(&"unit")
 }
 
-/// Reads a roster file into people, logging each row.
+const LISTED_BEFORE: &str =
+    "roster row for an address an earlier row lists: the earlier row is kept";
+
+/// Reads a roster file into people, logging each row. `listed` holds the people of the
+/// rosters read before (a person is one row: a later row for them is rejected).
 pub(crate) fn read_roster(
     path: &Path,
     pseudo: &Pseudonymiser,
     log: &mut IngestLogEntry,
     ids: &mut Identities,
+    listed: &mut HashSet<String>,
 ) -> Vec<Person> {
     let Some((mut reader, header)) =
         crate::records::open_csv(path, log, "roster has no readable header row")
@@ -80,6 +86,7 @@ pub(crate) fn read_roster(
                 .filter(|v| !v.is_empty())
         };
         match person_of(&get, pseudo) {
+            Ok(p) if !listed.insert(p.person_id.clone()) => log.reject(LISTED_BEFORE),
             Ok(mut p) => {
                 log.accept();
                 // Other columns are attributes for grouping, except identifying ones.
@@ -220,18 +227,27 @@ mod tests {
              Ada@X.org,finance,manager,,1,90,Europe/Berlin,08:30,16:30,\"1,2,3,4\"\n\
              ben@x.org,finance,staff,ada@x.org,0.5,,America/New_York,,,\n\
              ,finance,staff,,,,,,,\n\
-             carl@x.org,sales,staff,,two,,,,,\n",
+             carl@x.org,sales,staff,,two,,,,,\n\
+             ADA@x.org,sales,staff,,,,,,,\n",
         )
         .unwrap();
         assert!(looks_like_roster(b"email,unit,level\n"));
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let mut log = IngestLogEntry::new("roster.csv", "roster");
         let mut ids = Identities::default();
-        let people = read_roster(&path, &pseudo, &mut log, &mut ids);
+        let mut listed = HashSet::new();
+        let people = read_roster(&path, &pseudo, &mut log, &mut ids, &mut listed);
+        // Ada's second row is not kept: she stays in finance.
         assert_eq!(
             (log.records_read, log.records_accepted, log.records_rejected),
-            (4, 2, 2)
+            (5, 2, 3)
         );
+        assert_eq!(log.reasons.get(LISTED_BEFORE), Some(&1));
+        assert_eq!(people[0].unit.as_deref(), Some("finance"));
+        // ... nor in a roster read after this one.
+        let mut again = IngestLogEntry::new("roster.csv", "roster");
+        assert!(read_roster(&path, &pseudo, &mut again, &mut ids, &mut listed).is_empty());
+        assert_eq!(again.reasons.get(LISTED_BEFORE), Some(&3));
         assert_eq!(people[0].person_id, pseudo.person("ada@x.org"));
         assert_eq!(people[0].work_days, "1,2,3,4");
         assert_eq!(
@@ -256,7 +272,7 @@ mod tests {
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let mut log = IngestLogEntry::new("roster.csv", "roster");
         let mut ids = Identities::default();
-        let people = read_roster(&path, &pseudo, &mut log, &mut ids);
+        let people = read_roster(&path, &pseudo, &mut log, &mut ids, &mut HashSet::new());
         let attrs: Vec<(&str, &str)> = people[0]
             .attributes
             .iter()
