@@ -100,9 +100,10 @@ pub(crate) fn looks_like(head: &[u8], map: &HashMap<String, String>) -> bool {
         .all(|f| c.contains_key(f))
 }
 
-/// `(source, action)` of an action text, by its words.
+/// `(source, action)` of an action text, by its words (`change_user_access`, as the Reports
+/// API names an event, is read as `change user access`).
 fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
-    let t = text.to_ascii_lowercase();
+    let t = text.to_ascii_lowercase().replace(['_', '-'], " ");
     let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
     Some(if has(&["search", "query", "find"]) {
         ("search", "query")
@@ -113,6 +114,7 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
         "link",
         "acl",
         "user access",
+        "access scope",
         "visibility",
     ]) {
         ("document", "share")
@@ -234,6 +236,14 @@ mod tests {
         assert_eq!(action_of("search performed"), Some(("search", "query")));
         assert_eq!(action_of("login"), None);
         assert_eq!(action_of("Change user access"), Some(("document", "share")));
+        // The Reports API's event names, which read as edits by their "change".
+        for name in [
+            "change_user_access",
+            "change_document_access_scope",
+            "change_acl_editors",
+        ] {
+            assert_eq!(action_of(name), Some(("document", "share")), "{name}");
+        }
         assert!(looks_like(
             b"Date,Event name,Event description,User,Item ID,Item name,Item type,Owner\n",
             &HashMap::new()
