@@ -205,7 +205,7 @@ impl IngestSummary {
 }
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
-/// a message, drafts and spam, records outside the window asked for, posts by bots and
+/// a message, drafts, spam and chat transcripts, records outside the window asked for, posts by bots and
 /// system events, invitations the calendars already hold, administrative, mailbox and
 /// calendar audit events, Teams meeting summaries. They are counted in the ingest log like
 /// every rejection, but do not make a run fail (see [`IngestSummary::faults`]).
@@ -215,6 +215,7 @@ const EXCLUSIONS: &[&str] = &[
     mail::DUPLICATE_COPY,
     mail::DRAFT,
     mail::JUNK,
+    mail::CHAT_TRANSCRIPT,
     calendar::NOT_AN_INVITATION,
     calendar::IN_CALENDAR_EXPORT,
     calendar::SUPERSEDED_INVITATION,

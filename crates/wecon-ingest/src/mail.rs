@@ -166,6 +166,8 @@ pub(crate) const DUPLICATE_COPY: &str =
 pub(crate) const DRAFT: &str = "draft (in a Drafts folder or labelled a draft): never sent";
 pub(crate) const JUNK: &str =
     "spam (in a spam or junk folder or labelled spam): not mail the owner worked on";
+pub(crate) const CHAT_TRANSCRIPT: &str =
+    "chat transcript Takeout files among the mail (labelled Chat): a conversation, not mail";
 
 /// Parses one raw message into its facts; `seen` is what the container says (maildir flags).
 ///
@@ -196,6 +198,11 @@ pub(crate) fn parse_message(
         Filed::Draft => return Err(DRAFT),
         Filed::Junk => return Err(JUNK),
         Filed::Sent | Filed::Other => {}
+    }
+    // Takeout files Google Talk and Hangouts conversations among the mail, labelled `Chat`:
+    // a conversation's transcript is one message, not mail.
+    if labels.iter().flatten().any(|l| l == "chat") {
+        return Err(CHAT_TRANSCRIPT);
     }
     let mut flags = Vec::new();
     // The Date header; failing that, the newest Received stamp; failing that, the mbox
@@ -1946,7 +1953,7 @@ mod tests {
     }
 
     #[test]
-    fn drafts_and_spam_are_left_out_by_folder_or_label() {
+    fn drafts_spam_and_chat_transcripts_are_left_out_by_folder_or_label() {
         let raw = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@b.c\r\nTo: d@e.f\r\n\r\nhi\r\n";
         let folder = |folder: &str| parse_message(raw.as_bytes(), "f", "1", folder, None, None);
         let left_out = [
@@ -2002,7 +2009,12 @@ mod tests {
         assert_eq!(labelled("Spam,Unread").unwrap_err(), JUNK);
         assert_eq!(labelled("Drafts").unwrap_err(), DRAFT);
         assert!(labelled("Inbox,Opened,Trash").is_ok());
-        assert!(super::super::is_exclusion(DRAFT) && super::super::is_exclusion(JUNK));
+        // A Talk or Hangouts transcript; a user's label that only contains the word is mail.
+        assert_eq!(labelled("Chat,Opened").unwrap_err(), CHAT_TRANSCRIPT);
+        assert!(labelled("Chat reports,Inbox").is_ok());
+        for reason in [DRAFT, JUNK, CHAT_TRANSCRIPT] {
+            assert!(super::super::is_exclusion(reason), "{reason}");
+        }
     }
 
     #[test]
