@@ -21,7 +21,8 @@ fn m365_audit_records_are_documents_searches_and_chats() {
     };
     let records = lines(&path);
     // What the test counts as information work: file, list and sharing operations of
-    // SharePoint/OneDrive/Yammer, and Teams messages, except malware detections.
+    // SharePoint/OneDrive/Yammer, Teams messages and Power BI reports viewed or exported,
+    // except malware detections.
     let work = records
         .iter()
         .filter(|r| {
@@ -34,7 +35,9 @@ fn m365_audit_records_are_documents_searches_and_chats() {
                     || op.starts_with("AccessRequest"))
                 && !op.contains("Malware");
             let teams = workload == "MicrosoftTeams" && op.starts_with("Message");
-            files || teams
+            let reports =
+                workload == "PowerBI" && (op.starts_with("View") || op.starts_with("Export"));
+            files || teams || reports
         })
         .count();
     let dir = tempfile::tempdir().unwrap();

@@ -6,9 +6,9 @@
 //! - the **Google Workspace Reports API** activities (`admin#reports#activity`, one per line,
 //!   in an array, or in an API page's `items`), one record per event.
 //!
-//! SharePoint/OneDrive and Drive file operations become `document` activities (`view`,
-//! `preview`, `download`, `edit`, `upload`, `create`, `rename`, `move`, `delete`, `share`),
-//! searches `search` activities, Teams and Google Chat messages `chat` posts, and Meet
+//! SharePoint/OneDrive and Drive file operations, and Power BI reports and dashboards viewed
+//! or exported, become `document` activities (`view`, `preview`, `download`, `edit`,
+//! `upload`, `create`, `rename`, `move`, `delete`, `share`), searches `search` activities, Teams and Google Chat messages `chat` posts, and Meet
 //! `call_ended` and Teams `MeetingParticipantDetail` records `call` activities of their
 //! duration (participants: the records of the same conference in the file). Documents and
 //! conferences are pseudonymised; file names, titles and search terms are never kept.
@@ -116,11 +116,18 @@ fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
         | "ListViewed"
         | "ListItemViewed"
         | "PageViewed"
-        | "PageViewedExtended" => ("document", "view"),
+        | "PageViewedExtended"
+        // Power BI reports and dashboards read.
+        | "ViewReport"
+        | "ViewDashboard"
+        | "ViewTile" => ("document", "view"),
         "FilePreviewed" => ("document", "preview"),
-        "FileDownloaded" | "FileSyncDownloadedFull" | "FileSyncDownloadedPartial" => {
-            ("document", "download")
-        }
+        "FileDownloaded"
+        | "FileSyncDownloadedFull"
+        | "FileSyncDownloadedPartial"
+        | "ExportReport"
+        | "ExportArtifact"
+        | "DownloadReport" => ("document", "download"),
         "FileModified" | "FileModifiedExtended" | "FileCheckedIn" => ("document", "edit"),
         "FileUploaded" | "FileSyncUploadedFull" | "FileSyncUploadedPartial" => {
             ("document", "upload")
@@ -158,7 +165,7 @@ fn google_action(app: &str, name: &str) -> Result<(&'static str, &'static str), 
         ("drive", "copy") => ("document", "copy"),
         ("drive", "create") => ("document", "create"),
         ("drive", "rename") => ("document", "rename"),
-        ("drive", "move") => ("document", "move"),
+        ("drive", "move" | "add_to_folder" | "remove_from_folder") => ("document", "move"),
         ("drive", "delete" | "trash") => ("document", "delete"),
         (
             "drive",
@@ -222,9 +229,10 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
         person,
         start_utc: start,
         end_utc: None,
-        object: r
-            .get("ObjectId")
-            .and_then(Value::as_str)
+        // Power BI names its reports and dashboards by their own ids.
+        object: ["ObjectId", "ReportId", "DashboardId"]
+            .iter()
+            .find_map(|k| r.get(*k).and_then(Value::as_str))
             .map(str::to_string),
         conference: None,
         category: None,
