@@ -341,3 +341,28 @@ fn viva_person_query_rows_become_imported_metrics() {
     ]);
     assert!(out.join("report/index.html").is_file());
 }
+
+#[test]
+fn a_viva_group_to_group_query_is_named_and_skipped_not_a_fault() {
+    // Microsoft's demo group-to-group query: totals between organisations, no person.
+    let Some(path) = shared_data("wpa/g2g_data.csv") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let ds = dir.path().join("ds");
+    let out = crate::helpers::wecon_unchecked(&[
+        "ingest",
+        &path.to_string_lossy(),
+        "--out",
+        &ds.to_string_lossy(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        query_csv(&ds, "select format, records_read, reasons from ingest_log"),
+        "format,records_read,reasons\nskipped,0,\"{Viva Insights group-to-group query: collaboration totals between groups, not people's activity (not read): 0}\"\n"
+    );
+}

@@ -141,6 +141,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
+pub(crate) const VIVA_GROUPS: &str = "Viva Insights group-to-group query: collaboration totals between groups, not people's activity (not read)";
 pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, document CSV, roster or Viva meeting/person query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
@@ -322,6 +323,9 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
         }
         "csv" if crate::viva::looks_like_meeting_query(head) => {
             out.push(Input::VivaMeetings(path.to_path_buf()))
+        }
+        "csv" if crate::viva::looks_like_group_to_group_query(head) => {
+            out.push(Input::Skipped(path.to_path_buf(), VIVA_GROUPS))
         }
         "csv" if crate::roster::looks_like_roster(head) => {
             out.push(Input::Roster(path.to_path_buf()))

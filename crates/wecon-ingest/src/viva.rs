@@ -40,6 +40,19 @@ pub(crate) fn looks_like_meeting_query(head: &[u8]) -> bool {
     REQUIRED.iter().all(|r| cols.contains(r))
 }
 
+/// A Viva Insights group-to-group query (`TimeInvestors_Organization`,
+/// `Collaborators_Organization`, ...): totals between groups, with no person in them.
+pub(crate) fn looks_like_group_to_group_query(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
+    let header = text.lines().next().unwrap_or_default().to_ascii_lowercase();
+    let has = |prefix: &str| {
+        header
+            .split(',')
+            .any(|c| c.trim().trim_matches('"').starts_with(prefix))
+    };
+    has("timeinvestor") && has("collaborator")
+}
+
 const BAD_TIME: &str = "meeting row without a readable StartDate/StartTimeUTC or end";
 const NO_ORGANIZER: &str = "meeting row without Organizer_PersonId";
 const BAD_ROW: &str = "meeting row could not be read (bad quoting or encoding)";
