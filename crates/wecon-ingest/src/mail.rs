@@ -758,8 +758,19 @@ fn gmail_labels(msg: &Message<'_>) -> Option<Vec<String>> {
     )
 }
 
+/// Mail no person wrote for the owner: list mail (`List-Id`), bulk mail (`Precedence`),
+/// automatic mail (`Auto-Submitted`), and delivery and read reports (`multipart/report`,
+/// RFC 6522: bounces, delivery notices, read receipts), which old servers send without
+/// `Auto-Submitted`.
 fn is_bulk(msg: &Message<'_>) -> bool {
     if msg.header_raw("List-Id").is_some() {
+        return true;
+    }
+    if msg.header_raw("Content-Type").is_some_and(|t| {
+        t.trim_start()
+            .get(..16)
+            .is_some_and(|t| t.eq_ignore_ascii_case("multipart/report"))
+    }) {
         return true;
     }
     if let Some(p) = msg.header_raw("Precedence") {
@@ -1715,6 +1726,25 @@ mod tests {
         assert_eq!(f.links, 1);
         assert!(f.is_bulk);
         assert_eq!(f.category.as_deref(), Some("transactional"));
+    }
+
+    #[test]
+    fn delivery_and_read_reports_are_automated_mail() {
+        let report = |content_type: &str| {
+            let raw = format!(
+                "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: MAILER-DAEMON@x.org\r\nTo: a@x.org\r\nMessage-ID: <r@x>\r\nContent-Type: {content_type}\r\n\r\n--b\r\n\r\nUndeliverable\r\n--b--\r\n"
+            );
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, None)
+                .unwrap()
+                .is_bulk
+        };
+        assert!(report(
+            "multipart/report; report-type=delivery-status; boundary=\"b\""
+        ));
+        assert!(report(
+            "Multipart/Report; report-type=disposition-notification; boundary=b"
+        ));
+        assert!(!report("multipart/mixed; boundary=b"));
     }
 
     #[test]
