@@ -2,7 +2,7 @@
 //! roster's other columns are kept as attributes (identifying ones are not).
 
 use crate::exact::fixture;
-use crate::helpers::{query_csv, wecon};
+use crate::helpers::{person, query_csv, wecon};
 
 #[test]
 fn people_missing_from_the_roster_are_reported_and_attributes_kept() {
@@ -102,5 +102,58 @@ fn a_meeting_of_a_manager_and_their_manager_is_redundant() {
             ),
         ),
         "who,meeting_hours,redundant_hours\nalice,1.0,1.0\nbob,1.5,1.0\n"
+    );
+}
+
+#[test]
+fn teams_people_named_by_their_entra_id_are_the_rosters_people() {
+    // Graph chat messages and Teams attendance records often give a user's Entra object id
+    // and no address; the roster's `entra_object_id` column says whose it is.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("people.csv"),
+        "email,unit,entra_object_id\nann@x.org,finance,6F1A-AB\nbob@x.org,sales,\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("chat.json"),
+        r#"{"value": [
+          {"id": "1", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:00:00Z", "from": {"user": {"id": "6f1a-ab", "displayName": "Ann"}}, "body": {"content": "hi"}},
+          {"id": "2", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:01:00Z", "from": {"user": {"id": "77-CD", "displayName": "Cy"}}, "body": {"content": "hey"}}
+        ]}"#,
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    let out = wecon(&[
+        "ingest",
+        &src.to_string_lossy(),
+        "--out",
+        &ds.to_string_lossy(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Cy is not in the roster; Ann's chat is Ann's.
+    assert!(
+        stderr.contains("1 people in the exports are not in the roster"),
+        "{stderr}"
+    );
+    let mut expected = vec![
+        format!("{},finance", person("ann@x.org")),
+        format!("{},", person("teams:77-cd")),
+    ];
+    expected.sort();
+    let got = query_csv(
+        &ds,
+        "select a.person_id, p.unit from activities a join people p using (person_id) order by a.person_id",
+    );
+    assert_eq!(got.lines().skip(1).collect::<Vec<_>>(), expected);
+    // The object id is not kept as an attribute.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n from people where cardinality(map_keys(attributes)) > 0"
+        ),
+        "n\n0\n"
     );
 }

@@ -263,7 +263,7 @@ fn teams_attendance(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
     };
     let person = match text("UPN").filter(|u| u.contains('@')) {
         Some(upn) => person_of(upn, ids),
-        None => text("UserObjectId").map(|id| format!("teams:{}", id.trim().to_ascii_lowercase())),
+        None => text("UserObjectId").map(|id| ids.resolve(&format!("teams:{}", id.trim()))),
     }
     .ok_or(NO_PERSON)?;
     Ok(Fact {

@@ -367,7 +367,9 @@ fn graph_time(v: &Value, key: &str) -> Option<i64> {
         .map(|d| d.timestamp_micros())
 }
 
-/// A Graph identity set's user as a person: their address where given, else `teams:ID`.
+/// A Graph identity set's user as a person: their address where given, else `teams:ID` (the
+/// user's Entra object id), which a roster's `entra_object_id` column maps to the person's
+/// address.
 fn graph_person(identity: &Value, ids: &Identities) -> Option<String> {
     let user = identity.get("user").filter(|u| !u.is_null())?;
     let address = ["email", "userPrincipalName"]
@@ -376,10 +378,7 @@ fn graph_person(identity: &Value, ids: &Identities) -> Option<String> {
         .filter(|a| a.contains('@'));
     match address {
         Some(a) => Some(ids.resolve(a)),
-        None => Some(format!(
-            "teams:{}",
-            user.get("id")?.as_str()?.to_ascii_lowercase()
-        )),
+        None => Some(ids.resolve(&format!("teams:{}", user.get("id")?.as_str()?))),
     }
 }
 

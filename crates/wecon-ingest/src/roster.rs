@@ -15,6 +15,7 @@
 //! | `work_start`, `work_end` | local working hours, `HH:MM` | 09:00, 17:00 |
 //! | `work_days` | ISO weekdays, e.g. `1,2,3,4,5` | 1,2,3,4,5 |
 //! | `internal_domains` | more of the organisation's mail domains, `;`-separated | the roster addresses' domains |
+//! | `entra_object_id` (or `entra_id`, `aad_object_id`) | the person's Microsoft Entra object id, which Teams chat and call records name people by | empty |
 //!
 //! Any other column is kept in `people.attributes` for grouping (`site`, `cost_center`,
 //! ...), except columns that name or reach a person (names, phones, addresses, birth dates,
@@ -112,6 +113,11 @@ pub(crate) fn read_roster(
                 if let Some(main) = get("email") {
                     ids.add_member(main);
                 }
+                // Teams names a person by their Entra object id where Graph gives no address.
+                if let (Some(main), Some(id)) = (get("email"), ENTRA_ID.iter().find_map(|c| get(c)))
+                {
+                    ids.add_alias(main, &format!("teams:{id}"));
+                }
                 if let (Some(main), Some(aliases)) = (get("email"), get("aliases")) {
                     for alias in aliases.split([';', ' ', '|']).filter(|a| !a.is_empty()) {
                         ids.add_alias(main, alias);
@@ -126,8 +132,14 @@ pub(crate) fn read_roster(
     out
 }
 
+/// Names of the column of a person's Microsoft Entra (Azure AD) object id.
+const ENTRA_ID: &[&str] = &["entra_object_id", "entra_id", "aad_object_id"];
+
 /// The columns wecon reads itself.
 const KNOWN: &[&str] = &[
+    "entra_object_id",
+    "entra_id",
+    "aad_object_id",
     "email",
     "aliases",
     "unit",
