@@ -106,15 +106,24 @@ fn a_meeting_of_a_manager_and_their_manager_is_redundant() {
 }
 
 #[test]
-fn teams_people_named_by_their_entra_id_are_the_rosters_people() {
+fn chat_people_named_without_an_address_are_the_rosters_people() {
     // Graph chat messages and Teams attendance records often give a user's Entra object id
-    // and no address; the roster's `entra_object_id` column says whose it is.
+    // and no address; the roster's `entra_object_id` column says whose it is, as its
+    // aliases do for other chat identities.
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
     std::fs::create_dir(&src).unwrap();
     std::fs::write(
         src.join("people.csv"),
-        "email,unit,entra_object_id\nann@x.org,finance,6F1A-AB\nbob@x.org,sales,\n",
+        "email,unit,entra_object_id,aliases\nann@x.org,finance,6F1A-AB,\nbob@x.org,sales,,mattermost:Bob\n",
+    )
+    .unwrap();
+    // Bob's Mattermost user has no e-mail address; the roster names it as his.
+    std::fs::write(
+        src.join("mattermost.jsonl"),
+        "{\"type\":\"version\",\"version\":1}\n\
+         {\"type\":\"user\",\"user\":{\"username\":\"bob\"}}\n\
+         {\"type\":\"post\",\"post\":{\"team\":\"t\",\"channel\":\"town\",\"user\":\"bob\",\"message\":\"hi\",\"create_at\":1705309200000}}\n",
     )
     .unwrap();
     std::fs::write(
@@ -140,6 +149,7 @@ fn teams_people_named_by_their_entra_id_are_the_rosters_people() {
     );
     let mut expected = vec![
         format!("{},finance", person("ann@x.org")),
+        format!("{},sales", person("bob@x.org")),
         format!("{},", person("teams:77-cd")),
     ];
     expected.sort();

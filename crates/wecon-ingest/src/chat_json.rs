@@ -226,7 +226,7 @@ pub(crate) fn read(
                     .and_then(Value::as_str)
                     .filter(|e| e.contains('@'))
                     .map_or_else(
-                        || format!("mattermost:{}", name.to_ascii_lowercase()),
+                        || ids.resolve(&format!("mattermost:{name}")),
                         |e| ids.resolve(e),
                     );
                 users.insert(name.to_string(), who);

@@ -135,13 +135,10 @@ pub(crate) fn read_export(
             .get("profile")
             .and_then(|p| str_of(p, "email"))
             .filter(|e| e.contains('@'));
+        // Without an address, a Slack identity of their own (a roster alias can name it).
         let identity = match email {
             Some(e) => ids.resolve(e),
-            None => format!(
-                "slack:{}:{}",
-                team.to_ascii_lowercase(),
-                id.to_ascii_lowercase()
-            ),
+            None => ids.resolve(&format!("slack:{team}:{id}")),
         };
         let is_bot = u.get("is_bot").and_then(Value::as_bool).unwrap_or(false) || id == SLACKBOT;
         let tz = str_of(u, "tz")
