@@ -735,11 +735,14 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
         let partstat = param(a, "PARTSTAT")
             .unwrap_or("NEEDS-ACTION")
             .to_ascii_lowercase();
+        // Google names rooms, resources and shared calendars by addresses of its own
+        // (`c_1f…@resource.calendar.google.com`, `…@group.calendar.google.com`), with or
+        // without a CUTYPE: they are not people.
         let is_person = param(a, "CUTYPE").is_none_or(|t| {
             t.eq_ignore_ascii_case("INDIVIDUAL")
                 || t.eq_ignore_ascii_case("GROUP")
                 || t.eq_ignore_ascii_case("UNKNOWN")
-        });
+        }) && !addr.ends_with(".calendar.google.com");
         if let Some(role) = param(a, "ROLE") {
             roles.insert(addr.clone(), role.to_ascii_lowercase());
         }
@@ -1206,7 +1209,7 @@ mod tests {
         assert!(files > 0);
     }
 
-    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=Room 4:mailto:c_188f@resource.calendar.google.com\r\nATTENDEE:mailto:x.org_team@group.calendar.google.com\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
     /// A calendar read and expanded (without bounds) as `a@x.org`'s, with its log.
     fn expand_as_alice(ics: &str) -> (Vec<Activity>, IngestLogEntry) {
@@ -1342,7 +1345,10 @@ mod tests {
         assert_eq!(starts[0], (1_704_704_400_000_000, 3_600_000_000));
         assert_eq!(starts[1], (1_705_928_400_000_000, 1_800_000_000));
         assert_eq!(starts[2].0, 1_706_518_800_000_000);
-        assert_eq!(acts[0].participants, 2, "the room is not a person");
+        assert_eq!(
+            acts[0].participants, 2,
+            "the rooms and the shared calendar are not people"
+        );
         assert!(acts.iter().all(|a| a.action == "organize"));
     }
 
