@@ -163,7 +163,8 @@ pub(crate) const DUPLICATE: &str =
     "duplicate of a message already read in this mailbox (same Message-ID)";
 pub(crate) const DUPLICATE_COPY: &str =
     "copy of a message already read in another folder (same date, sender, recipients and subject)";
-pub(crate) const DRAFT: &str = "draft (in a Drafts folder or labelled a draft): never sent";
+pub(crate) const DRAFT: &str =
+    "draft (in a Drafts folder, labelled a draft or marked one by its program): never sent";
 pub(crate) const JUNK: &str =
     "spam (in a spam or junk folder or labelled spam): not mail the owner worked on";
 pub(crate) const CHAT_TRANSCRIPT: &str =
@@ -198,6 +199,9 @@ pub(crate) fn parse_message(
         Filed::Draft => return Err(DRAFT),
         Filed::Junk => return Err(JUNK),
         Filed::Sent | Filed::Other => {}
+    }
+    if marked_draft(&msg) {
+        return Err(DRAFT);
     }
     // Takeout files Google Talk and Hangouts conversations among the mail, labelled `Chat`:
     // a conversation's transcript is one message, not mail.
@@ -756,6 +760,15 @@ fn gmail_labels(msg: &Message<'_>) -> Option<Vec<String>> {
             .filter(|l| !l.is_empty())
             .collect(),
     )
+}
+
+/// A draft by its program's own mark, wherever it is filed: `X-Unsent: 1`, which Outlook
+/// (and the programs that write `.eml` files for it) put on a message to be opened for
+/// sending. Thunderbird's `X-Mozilla-Draft-Info` and Apple Mail's
+/// `X-Uniform-Type-Identifier: com.apple.mail-draft` are not read: they stay on mail sent
+/// from a draft (mailing list archives hold many such messages).
+fn marked_draft(msg: &Message<'_>) -> bool {
+    msg.header_raw("X-Unsent").is_some_and(|v| v.trim() == "1")
 }
 
 /// Mail no person wrote for the owner: list mail (`List-Id`), bulk mail (`Precedence`),
@@ -2039,6 +2052,20 @@ mod tests {
         assert_eq!(labelled("Spam,Unread").unwrap_err(), JUNK);
         assert_eq!(labelled("Drafts").unwrap_err(), DRAFT);
         assert!(labelled("Inbox,Opened,Trash").is_ok());
+        // An unsent `.eml` says so, in any folder; marks that stay on mail sent from a draft
+        // do not make a draft.
+        let marked = |mark: &str| {
+            let raw = format!("{mark}\r\n{raw}");
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, None)
+        };
+        assert_eq!(marked("X-Unsent: 1").unwrap_err(), DRAFT);
+        for sent in [
+            "X-Unsent: 0",
+            "X-Mozilla-Draft-Info: internal/draft; vcard=0; receipt=0; DSN=0; uuencode=0",
+            "X-Uniform-Type-Identifier: com.apple.mail-draft",
+        ] {
+            assert!(marked(sent).is_ok(), "{sent}");
+        }
         // A Talk or Hangouts transcript; a user's label that only contains the word is mail.
         assert_eq!(labelled("Chat,Opened").unwrap_err(), CHAT_TRANSCRIPT);
         assert!(labelled("Chat reports,Inbox").is_ok());
