@@ -37,22 +37,29 @@ impl Identities {
 
     /// Whether `address` (resolved) is inside the organisation: by the roster's domains when
     /// a roster was read, else by the owner's domain; the owner always is. `None` when neither
-    /// tells (an owner without a domain and no roster).
+    /// tells (an owner without a domain and no roster), and for an identity without a domain
+    /// (`teams:ID`, `slack:TEAM:USER`, an Exchange `/O=...` address no alias resolved): it
+    /// may be anyone's.
     fn inside(&self, address: &str, owner: &str) -> Option<bool> {
+        if address == owner {
+            return self.inside_known(owner).then_some(true);
+        }
         let owner_domain = owner.rsplit_once('@').map(|(_, d)| d);
-        if self.domains.is_empty() && owner_domain.is_none() {
+        if !self.inside_known(owner) {
             return None;
         }
-        Some(
-            address == owner
-                || address.rsplit_once('@').is_some_and(|(_, d)| {
-                    if self.domains.is_empty() {
-                        Some(d) == owner_domain
-                    } else {
-                        self.domains.contains(d)
-                    }
-                }),
-        )
+        let (_, d) = address.rsplit_once('@')?;
+        Some(if self.domains.is_empty() {
+            Some(d) == owner_domain
+        } else {
+            self.domains.contains(d)
+        })
+    }
+
+    /// Whether anything can be told inside or outside for `owner`'s activities: with a
+    /// roster, or an owner with a domain.
+    fn inside_known(&self, owner: &str) -> bool {
+        !self.domains.is_empty() || owner.contains('@')
     }
 
     /// How many of `parties` (resolved addresses) are inside the organisation (see
@@ -207,6 +214,19 @@ mod tests {
         ids.add_member("y@corp.de");
         assert_eq!(ids.count_internal(parties, "a@corp.com"), Some(2));
         assert_eq!(ids.count_internal(parties, "c@gmail.com"), Some(3));
+        // An identity without a domain is neither: not internal, and not external either.
+        let pseudo = wecon_model::Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let named = ["a@corp.com", "c@gmail.com", "teams:77-cd", "/o=corp/cn=bob"];
+        assert_eq!(ids.count_internal(named, "a@corp.com"), Some(1));
+        let (all, external) = ids.party_pseudonyms(named, "a@corp.com", &pseudo);
+        assert_eq!(all.map(|a| a.len()), Some(3));
+        assert_eq!(
+            external.as_deref(),
+            Some(&[pseudo.person("c@gmail.com")][..])
+        );
+        // Nor is a chat identity's own activity told inside or outside: with a roster, it is
+        // the owner's own (internal); the others are as above.
+        assert_eq!(ids.count_internal(named, "teams:77-cd"), Some(2));
     }
 
     #[test]
