@@ -14,7 +14,9 @@
 //!   the export's `user` lines; participants are the channel's members (from the users'
 //!   team memberships) or the direct channel's members.
 //!
-//! Message text gives the keyword category and document-store links, and is dropped.
+//! Each post names the conversation's other people (its `parties`), so Teams and Mattermost
+//! chat count in the network metrics as Slack's does. Message text gives the keyword
+//! category and document-store links, and is dropped.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -187,8 +189,8 @@ pub(crate) fn read(
     }
     // (record label, post or why not)
     let mut posts: Vec<(String, Result<Post, &'static str>)> = Vec::new();
-    // Participants per conversation.
-    let mut members: HashMap<String, usize> = HashMap::new();
+    // The people of each conversation (its participants; the others are a post's parties).
+    let mut members: HashMap<String, BTreeSet<String>> = HashMap::new();
     let mut metadata_lines = 0usize;
     match kind {
         // Read above.
@@ -208,10 +210,10 @@ pub(crate) fn read(
                     .or_default()
                     .insert(p.person.clone());
             }
-            members = senders.into_iter().map(|(c, s)| (c, s.len())).collect();
+            members = senders;
         }
         ChatKind::Mattermost => {
-            // Users first: username → address, and channel membership counts.
+            // Users first: username → address, and channels' members.
             let mut users: HashMap<String, String> = HashMap::new();
             for r in records.iter().flatten() {
                 if r.get("type").and_then(Value::as_str) != Some("user") {
@@ -229,7 +231,7 @@ pub(crate) fn read(
                         || ids.resolve(&format!("mattermost:{name}")),
                         |e| ids.resolve(e),
                     );
-                users.insert(name.to_string(), who);
+                users.insert(name.to_string(), who.clone());
                 for team in u
                     .get("teams")
                     .and_then(Value::as_array)
@@ -244,7 +246,10 @@ pub(crate) fn read(
                         .flatten()
                     {
                         if let Some(c) = c.get("name").and_then(Value::as_str) {
-                            *members.entry(format!("{t}/{c}")).or_default() += 1;
+                            members
+                                .entry(format!("{t}/{c}"))
+                                .or_default()
+                                .insert(who.clone());
                         }
                     }
                 }
@@ -254,7 +259,7 @@ pub(crate) fn read(
                 Ok(users
                     .get(u)
                     .cloned()
-                    .unwrap_or_else(|| format!("mattermost:{}", u.to_ascii_lowercase())))
+                    .unwrap_or_else(|| ids.resolve(&format!("mattermost:{u}"))))
             };
             for (i, r) in records.iter().enumerate() {
                 let label = format!("line {}", i + 1);
@@ -283,7 +288,8 @@ pub(crate) fn read(
                             .collect();
                         m.sort();
                         let c = format!("dm/{}", m.join(","));
-                        members.insert(c.clone(), m.len());
+                        let people = m.iter().filter_map(|u| person(Some(u)).ok()).collect();
+                        members.insert(c.clone(), people);
                         (p, c)
                     }
                     _ => {
@@ -346,13 +352,31 @@ pub(crate) fn read(
             0,
         );
     }
+    // A post's parties are the conversation's other people, the same for every post of one
+    // author in it: hashed once per (conversation, author).
+    let mut parties: HashMap<(String, String), crate::identity::Parties> = HashMap::new();
     for (label, post) in posts {
         match post {
             Ok(p) if !window.contains(p.start) => log.reject(crate::records::OUTSIDE_WINDOW),
             Ok(p) => {
                 log.accept();
-                let n = members.get(&p.conversation).copied().unwrap_or(1) as i32;
-                out.push(to_activity(p, n, &file, label, pseudo));
+                let people = members.get(&p.conversation);
+                let n = people.map_or(1, BTreeSet::len) as i32;
+                let (others, external) = parties
+                    .entry((p.conversation.clone(), p.person.clone()))
+                    .or_insert_with(|| match people {
+                        Some(people) => ids.party_pseudonyms(
+                            people.iter().map(String::as_str),
+                            &p.person,
+                            pseudo,
+                        ),
+                        None => (None, None),
+                    })
+                    .clone();
+                let mut a = to_activity(p, n, &file, label, pseudo);
+                a.parties = others;
+                a.external_parties = external;
+                out.push(a);
             }
             Err(reason) => log.reject(reason),
         }
@@ -528,6 +552,10 @@ mod tests {
         assert_eq!(acts[0].thread_id, acts[1].thread_id);
         assert_eq!(acts[1].person_id, pseudo.person("bob@x.org"));
         assert_eq!(acts[0].participants, 2);
+        // Each post names the conversation's other people, as Slack's do.
+        let parties = |a: &Activity| a.parties.as_deref().map(<[String]>::to_vec);
+        assert_eq!(parties(&acts[0]), Some(vec![pseudo.person("bob@x.org")]));
+        assert_eq!(parties(&acts[1]), Some(vec![pseudo.person("teams:aaa")]));
 
         let mm = dir.path().join("export.jsonl");
         std::fs::write(
@@ -565,6 +593,12 @@ mod tests {
         assert_eq!(acts[0].person_id, pseudo.person("ann@x.org"));
         assert_eq!(acts[0].thread_id, acts[1].thread_id);
         assert!(acts.iter().all(|a| a.participants == 2));
+        let others: Vec<_> = acts.iter().map(parties).collect();
+        let (ann, bob) = (pseudo.person("ann@x.org"), pseudo.person("bob@x.org"));
+        assert_eq!(
+            others,
+            [Some(vec![bob]), Some(vec![ann.clone()]), Some(vec![ann])]
+        );
 
         let calls = dir.path().join("call.json");
         std::fs::write(
