@@ -45,6 +45,18 @@ pub fn query_csv(dir: &Path, sql: &str) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
+/// The rows of `wecon query DIR SQL --format csv`, without the header, sorted: for
+/// comparing with rows a test lists in any order.
+pub fn sorted_rows(dir: &Path, sql: &str) -> Vec<String> {
+    let mut rows: Vec<String> = query_csv(dir, sql)
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect();
+    rows.sort();
+    rows
+}
+
 /// Every file under a folder.
 pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
