@@ -1,7 +1,8 @@
 //! Chat exports in JSON besides Slack's:
 //!
 //! - **Microsoft Teams** messages as Microsoft Graph returns them (`chatMessage` resources:
-//!   a Graph page with `value`, an array, or one message per line), one file per chat or
+//!   a Graph page with `value`, an array, or one message per line; a channel message's
+//!   `replies`, as `$expand=replies` gives them, are messages too), one file per chat or
 //!   channel. A `message` by a user is that user's `post`; `systemEventMessage`s (members
 //!   added, renamed, call started) and messages from applications are counted as rejected.
 //!   Graph gives the sender's Azure AD id, not their address: people are `teams:ID` unless
@@ -202,6 +203,17 @@ pub(crate) fn read(
                     .map_err(|_| BAD_JSON)
                     .and_then(|m| teams_post(m, ids));
                 posts.push((format!("message {}", i + 1), post));
+                // A channel message fetched with `$expand=replies` holds its replies.
+                let replies = r.as_ref().ok().and_then(|m| m.get("replies"));
+                for (j, reply) in replies
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                {
+                    let label = format!("message {} reply {}", i + 1, j + 1);
+                    posts.push((label, teams_post(reply, ids)));
+                }
             }
             let mut senders: HashMap<String, BTreeSet<String>> = HashMap::new();
             for p in posts.iter().filter_map(|(_, p)| p.as_ref().ok()) {
@@ -528,7 +540,9 @@ mod tests {
               {"id": "1", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:00:00Z", "from": {"user": {"id": "AAA", "displayName": "Ann"}}, "body": {"content": "invoice 12 approval https://x.sharepoint.com/a"}, "attachments": []},
               {"id": "2", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:01:00Z", "from": {"user": {"id": "BBB", "userPrincipalName": "bob@x.org"}}, "body": {"content": "ok"}, "replyToId": "1", "attachments": [{"id": "f"}]},
               {"id": "3", "chatId": "19:1", "messageType": "systemEventMessage", "createdDateTime": "2024-01-15T09:02:00Z", "from": null},
-              {"id": "4", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:03:00Z", "from": {"application": {"id": "bot"}}}
+              {"id": "4", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:03:00Z", "from": {"application": {"id": "bot"}}},
+              {"id": "5", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:04:00Z", "from": {"user": {"id": "BBB", "userPrincipalName": "bob@x.org"}}, "body": {"content": "see thread"},
+               "replies": [{"id": "6", "replyToId": "5", "chatId": "19:1", "messageType": "message", "createdDateTime": "2024-01-15T09:05:00Z", "from": {"user": {"id": "AAA"}}, "body": {"content": "ok"}}]}
             ]}"#,
         )
         .unwrap();
@@ -546,7 +560,10 @@ mod tests {
                 out,
             )
         });
-        assert_eq!((log.records_read, log.records_accepted), (4, 2));
+        // A message's `replies` (channel messages fetched with `$expand=replies`) are posts too.
+        assert_eq!((log.records_read, log.records_accepted), (6, 4));
+        assert_eq!(acts[3].source_record, "message 5 reply 1");
+        assert_eq!(acts[3].thread_id, acts[2].thread_id);
         assert_eq!(acts[0].category.as_deref(), Some("transactional"));
         assert_eq!((acts[0].links, acts[1].attachments), (Some(1), Some(1)));
         assert_eq!(acts[0].thread_id, acts[1].thread_id);
