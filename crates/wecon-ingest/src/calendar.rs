@@ -326,6 +326,8 @@ pub(crate) const IN_CALENDAR_EXPORT: &str =
 pub(crate) const SUPERSEDED_INVITATION: &str =
     "meeting invitation superseded by a later one for the same meeting";
 pub(crate) const UNPARSABLE_FILE: &str = "calendar file could not be parsed";
+pub(crate) const NOT_A_MEETING: &str =
+    "VTODO, VJOURNAL or VFREEBUSY (a task, a journal entry, free/busy time): not a meeting";
 const NO_START: &str = "VEVENT without a valid DTSTART";
 const BAD_RRULE: &str = "invalid RRULE";
 const RSCALE: &str =
@@ -384,8 +386,12 @@ pub(crate) fn parse_calendar(file: &str, text: &str, log: &mut IngestLogEntry) -
         log.reject(UNPARSABLE_FILE);
     }
     let mut vevents = Vec::new();
+    let mut not_meetings = 0;
     for root in &roots {
-        collect_vevents(root, &mut vevents);
+        collect_vevents(root, &mut vevents, &mut not_meetings);
+    }
+    for _ in 0..not_meetings {
+        log.reject(NOT_A_MEETING);
     }
     // VTIMEZONEs with names no zone database knows: matched to IANA zones over the year of
     // the calendar's first event.
@@ -513,13 +519,23 @@ fn read_tolerant(text: &str) -> (Vec<Component<'_>>, usize) {
     (parsed, unparsable)
 }
 
-fn collect_vevents<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>) {
-    if c.name.as_str().eq_ignore_ascii_case("VEVENT") {
+/// Gathers a calendar's VEVENTs, and counts its tasks, journal entries and free/busy
+/// components (records of the file that are not meetings) in `others`.
+fn collect_vevents<'a>(c: &'a Component<'a>, out: &mut Vec<&'a Component<'a>>, others: &mut usize) {
+    let name = c.name.as_str();
+    if name.eq_ignore_ascii_case("VEVENT") {
         out.push(c);
         return;
     }
+    if ["VTODO", "VJOURNAL", "VFREEBUSY"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+    {
+        *others += 1;
+        return;
+    }
     for child in &c.components {
-        collect_vevents(child, out);
+        collect_vevents(child, out, others);
     }
 }
 
@@ -1209,7 +1225,7 @@ mod tests {
         assert!(files > 0);
     }
 
-    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=Room 4:mailto:c_188f@resource.calendar.google.com\r\nATTENDEE:mailto:x.org_team@group.calendar.google.com\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=Room 4:mailto:c_188f@resource.calendar.google.com\r\nATTENDEE:mailto:x.org_team@group.calendar.google.com\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nUID:t1\r\nDUE:20240110T170000Z\r\nSUMMARY:a task\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
 
     /// A calendar read and expanded (without bounds) as `a@x.org`'s, with its log.
     fn expand_as_alice(ics: &str) -> (Vec<Activity>, IngestLogEntry) {
@@ -1329,10 +1345,12 @@ mod tests {
     fn expands_series_with_exdate_and_override() {
         let mut log = IngestLogEntry::new("c.ics", "ics");
         parse_calendar("c.ics", ICS, &mut log);
+        // Two events read, one without a start, and a task: not a meeting, but counted.
         assert_eq!(
             (log.records_read, log.records_accepted, log.records_rejected),
-            (3, 2, 1)
+            (4, 2, 2)
         );
+        assert_eq!(log.reasons.get(NOT_A_MEETING), Some(&1));
         let (acts, _) = expand_as_alice(ICS);
         // 4 weekly instances, one excluded, one moved: 3 occurrences.
         assert_eq!(acts.len(), 3);

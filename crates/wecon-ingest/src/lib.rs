@@ -205,10 +205,11 @@ impl IngestSummary {
 }
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
-/// a message, drafts, spam and chat transcripts, records outside the window asked for, posts by bots and
-/// system events, invitations the calendars already hold, administrative, mailbox and
-/// calendar audit events, Teams meeting summaries. They are counted in the ingest log like
-/// every rejection, but do not make a run fail (see [`IngestSummary::faults`]).
+/// a message, drafts, spam and chat transcripts, records outside the window asked for, posts
+/// by bots and system events, invitations the calendars already hold, calendars' tasks,
+/// administrative, mailbox and calendar audit events, Teams meeting summaries, transaction
+/// lifecycle events that are not steps. They are counted in the ingest log like every
+/// rejection, but do not make a run fail (see [`IngestSummary::faults`]).
 const EXCLUSIONS: &[&str] = &[
     records::OUTSIDE_WINDOW,
     mail::DUPLICATE,
@@ -219,6 +220,7 @@ const EXCLUSIONS: &[&str] = &[
     calendar::NOT_AN_INVITATION,
     calendar::IN_CALENDAR_EXPORT,
     calendar::SUPERSEDED_INVITATION,
+    calendar::NOT_A_MEETING,
     slack::BOT,
     slack::SYSTEM,
     slack::NOT_A_MESSAGE,
