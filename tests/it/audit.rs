@@ -177,6 +177,9 @@ fn m365_teams_attendance_is_calls_and_guests_are_their_own_address() {
         r#"{"CreationTime": "2024-01-15T12:01:00", "Operation": "MailItemsAccessed", "Workload": "Exchange", "RecordType": 50, "UserId": "ann@corp.com"}"#.to_string(),
         r#"{"CreationTime": "2024-01-15T12:02:00", "Operation": "Send", "Workload": "Exchange", "RecordType": 2, "UserId": "ann@corp.com"}"#.to_string(),
         r#"{"CreationTime": "2024-01-15T12:03:00", "Operation": "New-InboxRule", "Workload": "Exchange", "RecordType": 1, "UserId": "ann@corp.com"}"#.to_string(),
+        // Programs, not people: SharePoint's own account, and an application's record.
+        r#"{"CreationTime": "2024-01-15T12:04:00", "Operation": "FileAccessed", "Workload": "SharePoint", "UserType": 0, "UserId": "app@sharepoint", "ObjectId": "https://corp.sharepoint.com/a.docx"}"#.to_string(),
+        r#"{"CreationTime": "2024-01-15T12:05:00", "Operation": "FileModified", "Workload": "OneDrive", "UserType": 5, "UserId": "ann@corp.com", "ObjectId": "https://corp.sharepoint.com/a.docx"}"#.to_string(),
     ];
     std::fs::write(&path, records.join("\n")).unwrap();
     let ds = dir.path().join("ds");
@@ -207,7 +210,7 @@ fn m365_teams_attendance_is_calls_and_guests_are_their_own_address() {
         "select records_read, records_rejected, reasons from ingest_log",
     );
     assert!(
-        log.starts_with("records_read,records_rejected,reasons\n10,5,"),
+        log.starts_with("records_read,records_rejected,reasons\n12,7,"),
         "{log}"
     );
     for reason in [
@@ -215,6 +218,7 @@ fn m365_teams_attendance_is_calls_and_guests_are_their_own_address() {
         "without a person (user id or actor e-mail): 1",
         "mailbox audit event: mail is read from mail exports, not from its audit trail: 2",
         "not information work: 1",
+        "application or system account (app@sharepoint, SHAREPOINT\\system, ...): not a person's work: 2",
     ] {
         assert!(log.contains(reason), "{reason} in {log}");
     }

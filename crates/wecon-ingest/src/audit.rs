@@ -93,6 +93,7 @@ pub(crate) const CALENDAR_AUDIT: &str =
     "calendar audit event: meetings are read from calendar exports, not from their audit trail";
 pub(crate) const MAIL_AUDIT: &str =
     "mailbox audit event: mail is read from mail exports, not from its audit trail";
+pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or system account (app@sharepoint, SHAREPOINT\\system, ...): not a person's work";
 pub(crate) const MEETING_SUMMARY: &str =
     "Teams meeting summary: its attendance is read from its participants' records";
 
@@ -213,6 +214,9 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
         _ => {}
     }
     let (source, action) = m365_action(op).ok_or(NOT_WORK)?;
+    if system_account(r) {
+        return Err(SYSTEM_ACCOUNT);
+    }
     let start = r
         .get("CreationTime")
         .and_then(Value::as_str)
@@ -237,6 +241,22 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
         conference: None,
         category: None,
     })
+}
+
+/// Whether an M365 record's actor is a program, not a person: its `UserType` is System (4),
+/// Application (5), ServicePrincipal (6) or SystemPolicy (8), by number or name, or its user
+/// is SharePoint's `app@sharepoint` or a Windows system account (`SHAREPOINT\system`,
+/// `NT AUTHORITY\SYSTEM`).
+fn system_account(r: &Value) -> bool {
+    let by_type = match r.get("UserType") {
+        Some(Value::Number(n)) => matches!(n.as_i64(), Some(4 | 5 | 6 | 8)),
+        Some(Value::String(t)) => ["System", "Application", "ServicePrincipal", "SystemPolicy"]
+            .iter()
+            .any(|k| t.eq_ignore_ascii_case(k)),
+        _ => false,
+    };
+    let user = r.get("UserId").and_then(Value::as_str).unwrap_or_default();
+    by_type || user.eq_ignore_ascii_case("app@sharepoint") || user.contains('\\')
 }
 
 /// A Teams meeting's `MeetingParticipantDetail` record: one participant's stay, from

@@ -231,6 +231,7 @@ const EXCLUSIONS: &[&str] = &[
     audit::CALENDAR_AUDIT,
     audit::MAIL_AUDIT,
     audit::MEETING_SUMMARY,
+    audit::SYSTEM_ACCOUNT,
     transactions::NOT_A_STEP,
 ];
 
