@@ -218,7 +218,7 @@ fn m365_teams_attendance_is_calls_and_guests_are_their_own_address() {
         "without a person (user id or actor e-mail): 1",
         "mailbox audit event: mail is read from mail exports, not from its audit trail: 2",
         "not information work: 1",
-        "application or system account (app@sharepoint, SHAREPOINT\\system, ...): not a person's work: 2",
+        "application or system account (app@sharepoint, SHAREPOINT\\system, a Google service account or API key, ...): not a person's work: 2",
     ] {
         assert!(log.contains(reason), "{reason} in {log}");
     }

@@ -93,7 +93,7 @@ pub(crate) const CALENDAR_AUDIT: &str =
     "calendar audit event: meetings are read from calendar exports, not from their audit trail";
 pub(crate) const MAIL_AUDIT: &str =
     "mailbox audit event: mail is read from mail exports, not from its audit trail";
-pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or system account (app@sharepoint, SHAREPOINT\\system, ...): not a person's work";
+pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or system account (app@sharepoint, SHAREPOINT\\system, a Google service account or API key, ...): not a person's work";
 pub(crate) const MEETING_SUMMARY: &str =
     "Teams meeting summary: its attendance is read from its participants' records";
 
@@ -326,14 +326,19 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
         .unwrap_or_default();
     let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
     let (source, action) = google_action(app, name)?;
+    // A program acting: an API key, or a service account (`…@….iam.gserviceaccount.com`).
+    let actor_email = a.pointer("/actor/email").and_then(Value::as_str);
+    if a.pointer("/actor/callerType").and_then(Value::as_str) == Some("KEY")
+        || actor_email.is_some_and(|m| m.to_ascii_lowercase().ends_with(".gserviceaccount.com"))
+    {
+        return Err(SYSTEM_ACCOUNT);
+    }
     let start = a
         .pointer("/id/time")
         .and_then(Value::as_str)
         .and_then(crate::records::parse_instant)
         .ok_or(NO_TIME)?;
-    let person = a
-        .pointer("/actor/email")
-        .and_then(Value::as_str)
+    let person = actor_email
         .or_else(|| param_str(e, "identifier").filter(|i| i.contains('@')))
         .and_then(|p| person_of(p, ids))
         .ok_or(NO_PERSON)?;
@@ -576,6 +581,51 @@ mod tests {
         assert_eq!(
             crate::records::parse_instant("2024-03-08T10:37:56.354Z"),
             Some(1_709_894_276_354_000)
+        );
+    }
+
+    #[test]
+    fn programs_are_not_people() {
+        let ids = Identities::default();
+        let activity = |actor: &str| {
+            let a: Value = serde_json::from_str(&format!(
+                r#"{{"kind": "admin#reports#activity", "id": {{"time": "2024-01-15T09:00:00Z", "applicationName": "drive"}}, "actor": {actor}, "events": [{{"name": "edit", "parameters": [{{"name": "doc_id", "value": "d1"}}]}}]}}"#
+            ))
+            .unwrap();
+            google_fact(&a, &a["events"][0], &ids).map(|f| f.person)
+        };
+        assert_eq!(
+            activity(r#"{"email": "ann@x.org"}"#),
+            Ok("ann@x.org".into())
+        );
+        assert_eq!(
+            activity(r#"{"email": "sync@proj-1.iam.gserviceaccount.com"}"#),
+            Err(SYSTEM_ACCOUNT)
+        );
+        assert_eq!(
+            activity(r#"{"callerType": "KEY", "key": "SYSTEM"}"#),
+            Err(SYSTEM_ACCOUNT)
+        );
+        let m365 = |record: &str| {
+            m365_fact(&serde_json::from_str(record).unwrap(), &ids).map(|f| f.person)
+        };
+        assert_eq!(
+            m365(
+                r#"{"CreationTime": "2024-01-15T09:00:00", "Operation": "FileAccessed", "UserType": "Application", "UserId": "ann@x.org"}"#
+            ),
+            Err(SYSTEM_ACCOUNT)
+        );
+        assert_eq!(
+            m365(
+                r#"{"CreationTime": "2024-01-15T09:00:00", "Operation": "FileAccessed", "UserId": "SHAREPOINT\\system"}"#
+            ),
+            Err(SYSTEM_ACCOUNT)
+        );
+        assert_eq!(
+            m365(
+                r#"{"CreationTime": "2024-01-15T09:00:00", "Operation": "FileAccessed", "UserType": 0, "UserId": "ann@x.org"}"#
+            ),
+            Ok("ann@x.org".into())
         );
     }
 
