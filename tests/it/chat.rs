@@ -152,7 +152,8 @@ fn slack_huddles_are_calls_of_everyone_in_them_and_slackbot_is_no_one() {
         export.join("users.json"),
         r#"[{"id": "U1", "team_id": "T1", "profile": {"email": "Ann@x.org"}, "tz": "Europe/Amsterdam"},
             {"id": "U2", "team_id": "T1", "profile": {"email": "bob@x.org"}},
-            {"id": "B1", "team_id": "T1", "is_bot": true, "profile": {}}]"#,
+            {"id": "B1", "team_id": "T1", "is_bot": true, "profile": {}},
+            {"id": "A1", "team_id": "T1", "is_app_user": true, "profile": {"email": "app@x.org"}}]"#,
     )
     .unwrap();
     std::fs::write(
@@ -180,6 +181,9 @@ fn slack_huddles_are_calls_of_everyone_in_them_and_slackbot_is_no_one() {
         format!(
             r#"{{"type": "message", "user": "USLACKBOT", "text": "Reminder: timesheets", "ts": "{start}.000200"}}"#
         ),
+        format!(
+            r#"{{"type": "message", "user": "A1", "text": "Build passed", "ts": "{start}.000300"}}"#
+        ),
     ];
     std::fs::write(
         export.join("general/2024-01-15.json"),
@@ -205,14 +209,15 @@ fn slack_huddles_are_calls_of_everyone_in_them_and_slackbot_is_no_one() {
          from activities",
     );
     assert_eq!(got, expected);
-    // Each person in a huddle is a record; Slackbot's reminder and a huddle of no one are not.
+    // Each person in a huddle is a record; Slackbot's reminder, an app's post and a huddle of
+    // no one are not posts.
     let log = query_csv(
         &ds,
         "select records_read, records_accepted, reasons from ingest_log where format = 'slack'",
     );
-    assert!(log.contains("\n7,5,"), "{log}");
+    assert!(log.contains("\n8,5,"), "{log}");
     assert!(
-        log.contains("bot or integration message: not a person's post: 1"),
+        log.contains("bot or integration message: not a person's post: 2"),
         "{log}"
     );
     assert!(

@@ -140,7 +140,9 @@ pub(crate) fn read_export(
             Some(e) => ids.resolve(e),
             None => ids.resolve(&format!("slack:{team}:{id}")),
         };
-        let is_bot = u.get("is_bot").and_then(Value::as_bool).unwrap_or(false) || id == SLACKBOT;
+        // Bots, Slackbot, and the users that apps post as (`is_app_user`).
+        let flag = |key: &str| u.get(key).and_then(Value::as_bool).unwrap_or(false);
+        let is_bot = flag("is_bot") || flag("is_app_user") || id == SLACKBOT;
         let tz = str_of(u, "tz")
             .and_then(crate::calendar::parse_tz)
             .map(|t| t.name().to_string());
