@@ -418,6 +418,21 @@ fn graph_person(identity: &Value, ids: &Identities) -> Option<String> {
     }
 }
 
+/// A call's participant who is no user of the tenant: a guest (`teams-guest:ID`) or a
+/// telephone (`phone:NUMBER`), as a Graph identity set names them; applications and devices
+/// (bots, voice menus, rooms) are not people.
+fn graph_outsider(identity: &Value) -> Option<String> {
+    ["guest", "phone"].iter().find_map(|kind| {
+        let id = identity.get(*kind)?.get("id")?.as_str()?.trim();
+        let prefix = if *kind == "guest" {
+            "teams-guest"
+        } else {
+            "phone"
+        };
+        (!id.is_empty()).then(|| format!("{prefix}:{}", id.to_ascii_lowercase()))
+    })
+}
+
 /// Teams call records: one `call` activity per participant, from their first join to their
 /// last leave across the call's sessions. A record is a participant of a call.
 fn call_records(
@@ -442,6 +457,8 @@ fn call_records(
         let organizer = call.get("organizer").and_then(|o| graph_person(o, ids));
         // Participant → (join, leave) from the sessions they were an endpoint of.
         let mut spans: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+        // Guests and phones on the call: participants, with no activity of their own.
+        let mut outsiders: BTreeSet<String> = BTreeSet::new();
         for s in call
             .get("sessions")
             .and_then(Value::as_array)
@@ -454,13 +471,15 @@ fn call_records(
                 continue;
             };
             for side in ["caller", "callee"] {
-                if let Some(p) = s
-                    .pointer(&format!("/{side}/identity"))
-                    .and_then(|x| graph_person(x, ids))
-                {
+                let Some(identity) = s.pointer(&format!("/{side}/identity")) else {
+                    continue;
+                };
+                if let Some(p) = graph_person(identity, ids) {
                     let e = spans.entry(p).or_insert((start, end));
                     e.0 = e.0.min(start);
                     e.1 = e.1.max(end);
+                } else {
+                    outsiders.extend(graph_outsider(identity));
                 }
             }
         }
@@ -479,6 +498,8 @@ fn call_records(
             {
                 if let Some(p) = graph_person(p, ids) {
                     spans.insert(p, (start, end));
+                } else {
+                    outsiders.extend(graph_outsider(p));
                 }
             }
         }
@@ -486,8 +507,8 @@ fn call_records(
             log.reject("Teams call record without participants or times");
             continue;
         }
-        let n = spans.len() as i32;
-        let everyone: Vec<String> = spans.keys().cloned().collect();
+        let n = (spans.len() + outsiders.len()) as i32;
+        let everyone: Vec<String> = spans.keys().chain(&outsiders).cloned().collect();
         for (person, (join, leave)) in spans {
             let (others, external) =
                 ids.party_pseudonyms(everyone.iter().map(String::as_str), &person, pseudo);
@@ -655,5 +676,37 @@ mod tests {
             .find(|a| a.person_id == pseudo.person("ann@x.org"))
             .unwrap();
         assert_eq!((ann.action.as_str(), ann.participants), ("organize", 3));
+
+        // A call to a telephone, answered by a voice menu first: the phone is a participant
+        // (a 1:1 call), with no activity of its own; the menu is no one.
+        std::fs::write(
+            &calls,
+            r#"{"id": "c2", "type": "peerToPeer", "modalities": ["audio"],
+                "startDateTime": "2024-01-16T09:00:00Z", "endDateTime": "2024-01-16T09:10:00Z",
+                "sessions": [
+                  {"caller": {"identity": {"user": {"id": "A", "userPrincipalName": "ann@x.org"}}}, "callee": {"identity": {"application": {"id": "ivr"}}}, "startDateTime": "2024-01-16T09:00:00Z", "endDateTime": "2024-01-16T09:01:00Z"},
+                  {"caller": {"identity": {"user": {"id": "A", "userPrincipalName": "ann@x.org"}}}, "callee": {"identity": {"phone": {"id": "+15551234"}}}, "startDateTime": "2024-01-16T09:01:00Z", "endDateTime": "2024-01-16T09:10:00Z"}
+                ]}"#,
+        )
+        .unwrap();
+        let (acts, log) = crate::records::gathered(|out| {
+            read(
+                &calls,
+                ChatKind::TeamsCalls,
+                &Window::everything(),
+                &pseudo,
+                &ids,
+                out,
+            )
+        });
+        assert_eq!(
+            (log.records_read, log.records_accepted, acts.len()),
+            (1, 1, 1)
+        );
+        assert_eq!(acts[0].participants, 2);
+        assert_eq!(
+            acts[0].parties.as_deref(),
+            Some(&[pseudo.person("phone:+15551234")][..])
+        );
     }
 }
