@@ -65,7 +65,6 @@ const POST_SUBTYPES: &[&str] = &[
     "me_message",
     "reply_broadcast",
     "message_replied",
-    "huddle_thread",
 ];
 
 struct User {
