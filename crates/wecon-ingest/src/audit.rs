@@ -8,12 +8,14 @@
 //!
 //! SharePoint/OneDrive and Drive file operations, and Power BI reports and dashboards viewed
 //! or exported, become `document` activities (`view`, `preview`, `download`, `edit`,
-//! `upload`, `create`, `rename`, `move`, `delete`, `share`), searches `search` activities, Teams and Google Chat messages `chat` posts, and Meet
-//! `call_ended` and Teams `MeetingParticipantDetail` records `call` activities of their
-//! duration (participants: the records of the same conference in the file). Documents and
-//! conferences are pseudonymised; file names, titles and search terms are never kept.
-//! Sign-ins, security alerts, administration, mailbox and calendar audit events and other
-//! records that are not information work are counted as rejected with their reason.
+//! `upload`, `create`, `rename`, `move`, `delete`, `share`), searches `search` activities,
+//! Teams and Google Chat messages `chat` posts, and Meet `call_ended` and Teams
+//! `MeetingParticipantDetail` records `call` activities of their duration (participants: the
+//! records of the same conference in the file). Documents and conferences are pseudonymised;
+//! file names, titles and search terms are never kept. Sign-ins, security alerts,
+//! administration, mailbox and calendar audit events, records of programs (system accounts,
+//! applications, service accounts) and other records that are not information work are
+//! counted as rejected with their reason.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
@@ -93,7 +95,9 @@ pub(crate) const CALENDAR_AUDIT: &str =
     "calendar audit event: meetings are read from calendar exports, not from their audit trail";
 pub(crate) const MAIL_AUDIT: &str =
     "mailbox audit event: mail is read from mail exports, not from its audit trail";
-pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or system account (app@sharepoint, SHAREPOINT\\system, a Google service account or API key, ...): not a person's work";
+pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or system account \
+     (app@sharepoint, SHAREPOINT\\system, a Google service account or API key, ...): not a \
+     person's work";
 pub(crate) const MEETING_SUMMARY: &str =
     "Teams meeting summary: its attendance is read from its participants' records";
 

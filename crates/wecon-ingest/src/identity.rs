@@ -134,9 +134,10 @@ impl Identities {
     }
 
     /// The main address of an address: an alias's main address, else the address without its
-    /// `+tag`, lower-cased. A guest's Entra ID user name (`jane_tailspin.com#EXT#@contoso.onmicrosoft.com`,
-    /// as audit logs and Teams name them) is their own address (`jane@tailspin.com`), so a
-    /// guest is one person across mail, calendars and logs, and outside the organisation.
+    /// `+tag`, lower-cased. A guest's Entra ID user name
+    /// (`jane_tailspin.com#EXT#@contoso.onmicrosoft.com`, as audit logs and Teams name them)
+    /// is their own address (`jane@tailspin.com`), so a guest is one person across mail,
+    /// calendars and logs, and outside the organisation.
     pub(crate) fn resolve(&self, address: &str) -> String {
         let mut a = normalise_address(address);
         if let Some(m) = self.main.get(&a) {

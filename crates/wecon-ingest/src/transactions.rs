@@ -57,7 +57,8 @@ const NO_STEP: &str = "transaction step without a step name";
 const NO_PERSON: &str = "transaction step without a person";
 const NO_TIME: &str = "transaction step without a readable time";
 const BAD_ROW: &str = "transaction row could not be read (bad quoting or encoding)";
-pub(crate) const NOT_A_STEP: &str = "transaction lifecycle event that neither starts nor completes a step (schedule, assign, suspend, resume, withdraw, ...): not a step";
+pub(crate) const NOT_A_STEP: &str = "transaction lifecycle event that neither starts nor \
+     completes a step (schedule, assign, suspend, resume, withdraw, ...): not a step";
 
 /// A step's lifecycle transition, as an XES log names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
