@@ -554,6 +554,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let ids = Identities::default();
+        let read_all = |path: &Path, kind: ChatKind| {
+            crate::records::gathered(|out| {
+                read(path, kind, &Window::everything(), &pseudo, &ids, out)
+            })
+        };
         let teams = dir.path().join("chat.json");
         std::fs::write(
             &teams,
@@ -571,16 +576,7 @@ mod tests {
             detect(&std::fs::read(&teams).unwrap()),
             Some(ChatKind::Teams)
         );
-        let (acts, log) = crate::records::gathered(|out| {
-            read(
-                &teams,
-                ChatKind::Teams,
-                &Window::everything(),
-                &pseudo,
-                &ids,
-                out,
-            )
-        });
+        let (acts, log) = read_all(&teams, ChatKind::Teams);
         // A message's `replies` (channel messages fetched with `$expand=replies`) are posts too.
         assert_eq!((log.records_read, log.records_accepted), (6, 4));
         assert_eq!(acts[3].source_record, "message 5 reply 1");
@@ -612,16 +608,7 @@ mod tests {
             detect(&std::fs::read(&mm).unwrap()),
             Some(ChatKind::Mattermost)
         );
-        let (acts, log) = crate::records::gathered(|out| {
-            read(
-                &mm,
-                ChatKind::Mattermost,
-                &Window::everything(),
-                &pseudo,
-                &ids,
-                out,
-            )
-        });
+        let (acts, log) = read_all(&mm, ChatKind::Mattermost);
         // A join notice, a webhook's reply and a bot's post are not a person's posts.
         assert_eq!((log.records_read, log.records_accepted), (7, 3));
         assert_eq!(
@@ -655,16 +642,7 @@ mod tests {
             detect(&std::fs::read(&calls).unwrap()),
             Some(ChatKind::TeamsCalls)
         );
-        let (acts, log) = crate::records::gathered(|out| {
-            read(
-                &calls,
-                ChatKind::TeamsCalls,
-                &Window::everything(),
-                &pseudo,
-                &ids,
-                out,
-            )
-        });
+        let (acts, log) = read_all(&calls, ChatKind::TeamsCalls);
         assert_eq!((log.records_read, log.records_accepted), (3, 3));
         let b = acts
             .iter()
@@ -689,16 +667,7 @@ mod tests {
                 ]}"#,
         )
         .unwrap();
-        let (acts, log) = crate::records::gathered(|out| {
-            read(
-                &calls,
-                ChatKind::TeamsCalls,
-                &Window::everything(),
-                &pseudo,
-                &ids,
-                out,
-            )
-        });
+        let (acts, log) = read_all(&calls, ChatKind::TeamsCalls);
         assert_eq!(
             (log.records_read, log.records_accepted, acts.len()),
             (1, 1, 1)
