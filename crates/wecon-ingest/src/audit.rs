@@ -98,6 +98,9 @@ pub(crate) const MAIL_AUDIT: &str =
 pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or system account \
      (app@sharepoint, SHAREPOINT\\system, a Google service account or API key, ...): not a \
      person's work";
+pub(crate) const MEET_GUEST: &str = "Meet participant without an address (external or \
+     anonymous): counted among the call's participants, with no activity of their own";
+pub(crate) const MEET_ROOM: &str = "Meet room device: a room, not a person";
 pub(crate) const MEETING_SUMMARY: &str =
     "Teams meeting summary: its attendance is read from its participants' records";
 
@@ -111,6 +114,9 @@ struct Fact {
     object: Option<String>,
     conference: Option<String>,
     category: Option<&'static str>,
+    /// A call's participant with no address (Meet's external and anonymous guests): counted
+    /// among the conference's participants, with no activity of their own.
+    participant_only: bool,
 }
 
 fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
@@ -244,6 +250,7 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
             .map(str::to_string),
         conference: None,
         category: None,
+        participant_only: false,
     })
 }
 
@@ -302,6 +309,7 @@ fn teams_attendance(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
             .and_then(Value::as_str)
             .map(str::to_string),
         category: None,
+        participant_only: false,
     })
 }
 
@@ -323,6 +331,38 @@ fn param_int(e: &Value, name: &str) -> Option<i64> {
         .or_else(|| p.get("value")?.as_str()?.parse().ok())
 }
 
+/// A Reports API activity's time.
+fn start_of(a: &Value) -> Result<i64, &'static str> {
+    a.pointer("/id/time")
+        .and_then(Value::as_str)
+        .and_then(crate::records::parse_instant)
+        .ok_or(NO_TIME)
+}
+
+/// A Meet `call_ended` record of a participant with no address: a room device is no person;
+/// an external or anonymous guest is one of the call's participants, known by the record's
+/// identifier or endpoint, with no activity of their own.
+fn meet_outsider(e: &Value, ended: i64) -> Result<Fact, &'static str> {
+    if param_str(e, "device_type") == Some("meet_hardware") {
+        return Err(MEET_ROOM);
+    }
+    let conference = param_str(e, "conference_id").ok_or(MEET_GUEST)?;
+    let who = param_str(e, "identifier")
+        .or_else(|| param_str(e, "endpoint_id"))
+        .unwrap_or_default();
+    Ok(Fact {
+        source: "call",
+        action: "attend",
+        person: format!("meet-guest:{conference}:{who}"),
+        start_utc: ended,
+        end_utc: None,
+        object: None,
+        conference: Some(conference.to_string()),
+        category: None,
+        participant_only: true,
+    })
+}
+
 fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static str> {
     let app = a
         .pointer("/id/applicationName")
@@ -330,18 +370,23 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
         .unwrap_or_default();
     let name = e.get("name").and_then(Value::as_str).unwrap_or_default();
     let (source, action) = google_action(app, name)?;
-    // A program acting: an API key, or a service account (`…@….iam.gserviceaccount.com`).
     let actor_email = a.pointer("/actor/email").and_then(Value::as_str);
-    if a.pointer("/actor/callerType").and_then(Value::as_str) == Some("KEY")
+    let key = (a.pointer("/actor/callerType").and_then(Value::as_str) == Some("KEY")).then(|| {
+        a.pointer("/actor/key")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    });
+    // Meet names its external and anonymous participants, and room devices, by a key.
+    if source == "call" && key == Some("HANGOUTS_EXTERNAL_OR_ANONYMOUS") {
+        return meet_outsider(e, start_of(a)?);
+    }
+    // A program acting: an API key, or a service account (`…@….iam.gserviceaccount.com`).
+    if key.is_some()
         || actor_email.is_some_and(|m| m.to_ascii_lowercase().ends_with(".gserviceaccount.com"))
     {
         return Err(SYSTEM_ACCOUNT);
     }
-    let start = a
-        .pointer("/id/time")
-        .and_then(Value::as_str)
-        .and_then(crate::records::parse_instant)
-        .ok_or(NO_TIME)?;
+    let start = start_of(a)?;
     let person = actor_email
         .or_else(|| param_str(e, "identifier").filter(|i| i.contains('@')))
         .and_then(|p| person_of(p, ids))
@@ -362,6 +407,7 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
             .map(str::to_string),
         conference: param_str(e, "conference_id").map(str::to_string),
         category: None,
+        participant_only: false,
     })
 }
 
@@ -470,6 +516,9 @@ impl Facts<'_, '_> {
                 .entry(c.clone())
                 .or_default()
                 .insert(f.person.clone());
+        }
+        if f.participant_only {
+            return self.log.reject(MEET_GUEST);
         }
         if !self.window.contains(f.start_utc) {
             return self.log.reject(crate::records::OUTSIDE_WINDOW);
@@ -630,6 +679,49 @@ mod tests {
                 r#"{"CreationTime": "2024-01-15T09:00:00", "Operation": "FileAccessed", "UserType": 0, "UserId": "ann@x.org"}"#
             ),
             Ok("ann@x.org".into())
+        );
+    }
+
+    #[test]
+    fn meet_guests_count_among_a_calls_participants_and_rooms_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meet.ndjson");
+        let record = |actor: &str, params: &str| {
+            format!(
+                r#"{{"kind": "admin#reports#activity", "id": {{"time": "2024-01-15T10:00:00Z", "applicationName": "meet"}}, "actor": {actor}, "events": [{{"type": "call", "name": "call_ended", "parameters": [{{"name": "conference_id", "value": "c1"}}, {{"name": "duration_seconds", "intValue": "1800"}}{params}]}}]}}"#
+            )
+        };
+        let outsider = r#"{"callerType": "KEY", "key": "HANGOUTS_EXTERNAL_OR_ANONYMOUS"}"#;
+        let lines = [
+            record(r#"{"callerType": "USER", "email": "ann@x.org"}"#, ""),
+            record(r#"{"callerType": "USER", "email": "bob@x.org"}"#, ""),
+            record(
+                outsider,
+                r#", {"name": "device_type", "value": "web"}, {"name": "display_name", "value": "Yuki"}, {"name": "endpoint_id", "value": "e1"}"#,
+            ),
+            record(
+                outsider,
+                r#", {"name": "device_type", "value": "meet_hardware"}, {"name": "identifier", "value": "dev-1"}"#,
+            ),
+        ];
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let (acts, log) = crate::records::gathered(|out| {
+            read_audit(
+                &path,
+                AuditKind::Google,
+                &Window::everything(),
+                &pseudo,
+                &Identities::default(),
+                out,
+            )
+        });
+        // Ann and Bob met a guest: three people; the room is no one.
+        assert_eq!(acts.len(), 2);
+        assert!(acts.iter().all(|a| a.participants == 3));
+        assert_eq!(
+            (log.reasons.get(MEET_GUEST), log.reasons.get(MEET_ROOM)),
+            (Some(&1), Some(&1))
         );
     }
 

@@ -232,6 +232,8 @@ const EXCLUSIONS: &[&str] = &[
     audit::MAIL_AUDIT,
     audit::MEETING_SUMMARY,
     audit::SYSTEM_ACCOUNT,
+    audit::MEET_GUEST,
+    audit::MEET_ROOM,
     transactions::NOT_A_STEP,
 ];
 
