@@ -74,27 +74,9 @@ fn columns(header: &[String], map: &HashMap<String, String>) -> HashMap<&'static
     out
 }
 
-fn header_of(head: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(head);
-    let first = text
-        .trim_start_matches('\u{feff}')
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(first.as_bytes())
-        .records()
-        .next()
-        .and_then(Result::ok)
-        .map(|r| r.iter().map(str::to_string).collect())
-        .unwrap_or_default()
-}
-
 /// Whether a CSV's header names time, person, action and document columns.
 pub(crate) fn looks_like(head: &[u8], map: &HashMap<String, String>) -> bool {
-    let c = columns(&header_of(head), map);
+    let c = columns(&crate::records::csv_header(head), map);
     ["time", "person", "action", "document"]
         .iter()
         .all(|f| c.contains_key(f))

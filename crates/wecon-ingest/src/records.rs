@@ -160,6 +160,26 @@ pub(crate) fn each_json_record(
     Ok(size)
 }
 
+/// The column names of a CSV file's header, from the file's first bytes: read as CSV (quoted
+/// names, commas inside quotes), without a byte-order mark, trimmed and lower-cased. The
+/// readers' detectors (`looks_like...`) ask it which columns a file has.
+pub(crate) fn csv_header(head: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(head);
+    let first = text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or_default();
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(first.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(|c| c.trim().to_ascii_lowercase()).collect())
+        .unwrap_or_default()
+}
+
 /// A CSV reader (flexible rows, trimmed fields) and its header, or the rejection logged.
 pub(crate) fn open_csv(
     path: &Path,
@@ -189,6 +209,15 @@ pub(crate) fn open_csv(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_headers_are_read_as_csv() {
+        assert_eq!(
+            csv_header("\u{feff}\"Email\",\"Unit, team\", tz \r\nann@x.org,a,UTC".as_bytes()),
+            ["email", "unit, team", "tz"]
+        );
+        assert!(csv_header(b"").is_empty());
+    }
 
     #[test]
     fn instants_and_records() {

@@ -38,17 +38,10 @@ use crate::mail::normalise_address;
 
 /// Recognises a roster by its header: an `email` column and a `unit` column.
 pub(crate) fn looks_like_roster(head: &[u8]) -> bool {
-    let first = String::from_utf8_lossy(head);
-    let header = first
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let cols: Vec<&str> = header
-        .split(',')
-        .map(|c| c.trim().trim_matches('"'))
-        .collect();
-    cols.contains(&"email") && cols.contains(&"unit")
+    let cols = crate::records::csv_header(head);
+    ["email", "unit"]
+        .iter()
+        .all(|c| cols.iter().any(|x| x == c))
 }
 
 const LISTED_BEFORE: &str =

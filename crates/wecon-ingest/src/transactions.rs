@@ -84,14 +84,7 @@ fn header_index(header: &csv::StringRecord, names: &[&str]) -> Option<usize> {
 
 /// A transaction CSV: its header names a case, a step, a person and a time column.
 pub(crate) fn looks_like_transaction_csv(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let first = text.lines().next().unwrap_or_default();
-    let record = csv::StringRecord::from(
-        first
-            .split(',')
-            .map(|c| c.trim_matches('"'))
-            .collect::<Vec<_>>(),
-    );
+    let record = csv::StringRecord::from(crate::records::csv_header(head));
     [CASE, STEP, PERSON, TIME]
         .iter()
         .all(|names| header_index(&record, names).is_some())

@@ -31,25 +31,15 @@ const REQUIRED: &[&str] = &[
 ];
 
 pub(crate) fn looks_like_meeting_query(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let header = text.lines().next().unwrap_or_default().to_ascii_lowercase();
-    let cols: Vec<&str> = header
-        .split(',')
-        .map(|c| c.trim().trim_matches('"'))
-        .collect();
-    REQUIRED.iter().all(|r| cols.contains(r))
+    let cols = crate::records::csv_header(head);
+    REQUIRED.iter().all(|r| cols.iter().any(|c| c == r))
 }
 
 /// A Viva Insights group-to-group query (`TimeInvestors_Organization`,
 /// `Collaborators_Organization`, ...): totals between groups, with no person in them.
 pub(crate) fn looks_like_group_to_group_query(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let header = text.lines().next().unwrap_or_default().to_ascii_lowercase();
-    let has = |prefix: &str| {
-        header
-            .split(',')
-            .any(|c| c.trim().trim_matches('"').starts_with(prefix))
-    };
+    let cols = crate::records::csv_header(head);
+    let has = |prefix: &str| cols.iter().any(|c| c.starts_with(prefix));
     has("timeinvestor") && has("collaborator")
 }
 

@@ -44,15 +44,11 @@ const NO_DATE: &str = "Viva person query row without a readable date";
 const BAD_ROW: &str = "Viva person query row could not be read (bad quoting or encoding)";
 
 pub(crate) fn looks_like_person_query(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
-    let header = text.lines().next().unwrap_or_default().to_ascii_lowercase();
-    let cols: Vec<&str> = header
-        .split(',')
-        .map(|c| c.trim().trim_matches('"'))
-        .collect();
-    cols.contains(&"personid")
-        && cols.iter().any(|c| DATE_COLUMNS.contains(c))
-        && !cols.contains(&"meetingid")
+    let cols = crate::records::csv_header(head);
+    let has = |name: &str| cols.iter().any(|c| c == name);
+    has("personid")
+        && cols.iter().any(|c| DATE_COLUMNS.contains(&c.as_str()))
+        && !has("meetingid")
         && cols.len() >= 4
 }
 
