@@ -294,7 +294,7 @@ fn teams_attendance(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
     };
     let person = match text("UPN").filter(|u| u.contains('@')) {
         Some(upn) => person_of(upn, ids),
-        None => text("UserObjectId").map(|id| ids.resolve(&format!("teams:{}", id.trim()))),
+        None => text("UserObjectId").map(|id| ids.resolve(&crate::identity::teams_user(id))),
     }
     .ok_or(NO_PERSON)?;
     Ok(Fact {

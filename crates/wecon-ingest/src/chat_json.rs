@@ -225,7 +225,9 @@ pub(crate) fn read(
             members = senders;
         }
         ChatKind::Mattermost => {
-            // Users first: username → address, and channels' members.
+            // Users first: username → address, and channels' members. A user without an
+            // address is `mattermost:NAME` (a roster alias can name it).
+            let unaddressed = |name: &str| ids.resolve(&format!("mattermost:{name}"));
             let mut users: HashMap<String, String> = HashMap::new();
             for r in records.iter().flatten() {
                 if r.get("type").and_then(Value::as_str) != Some("user") {
@@ -239,10 +241,7 @@ pub(crate) fn read(
                     .get("email")
                     .and_then(Value::as_str)
                     .filter(|e| e.contains('@'))
-                    .map_or_else(
-                        || ids.resolve(&format!("mattermost:{name}")),
-                        |e| ids.resolve(e),
-                    );
+                    .map_or_else(|| unaddressed(name), |e| ids.resolve(e));
                 users.insert(name.to_string(), who.clone());
                 for team in u
                     .get("teams")
@@ -268,10 +267,7 @@ pub(crate) fn read(
             }
             let person = |u: Option<&str>| -> Result<String, &'static str> {
                 let u = u.ok_or(NO_AUTHOR)?;
-                Ok(users
-                    .get(u)
-                    .cloned()
-                    .unwrap_or_else(|| ids.resolve(&format!("mattermost:{u}"))))
+                Ok(users.get(u).cloned().unwrap_or_else(|| unaddressed(u)))
             };
             for (i, r) in records.iter().enumerate() {
                 let label = format!("line {}", i + 1);
@@ -414,7 +410,7 @@ fn graph_person(identity: &Value, ids: &Identities) -> Option<String> {
         .filter(|a| a.contains('@'));
     match address {
         Some(a) => Some(ids.resolve(a)),
-        None => Some(ids.resolve(&format!("teams:{}", user.get("id")?.as_str()?))),
+        None => Some(ids.resolve(&crate::identity::teams_user(user.get("id")?.as_str()?))),
     }
 }
 

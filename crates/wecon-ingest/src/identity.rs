@@ -159,6 +159,13 @@ impl Identities {
     }
 }
 
+/// A Microsoft 365 user known only by their Entra object id, as Teams chat and call records
+/// and the audit log's meeting records name them: `teams:ID`. A roster's `entra_object_id`
+/// column makes it an alias of the person's address.
+pub(crate) fn teams_user(object_id: &str) -> String {
+    format!("teams:{}", object_id.trim().to_ascii_lowercase())
+}
+
 /// The address inside a guest's Entra ID user name (lower-cased): the part before `#ext#@`,
 /// its last `_` the `@` (a domain has no `_`). `None` for any other address.
 fn guest_address(a: &str) -> Option<String> {

@@ -109,7 +109,7 @@ pub(crate) fn read_roster(
                 // Teams names a person by their Entra object id where Graph gives no address.
                 if let (Some(main), Some(id)) = (get("email"), ENTRA_ID.iter().find_map(|c| get(c)))
                 {
-                    ids.add_alias(main, &format!("teams:{id}"));
+                    ids.add_alias(main, &crate::identity::teams_user(id));
                 }
                 if let (Some(main), Some(aliases)) = (get("email"), get("aliases")) {
                     for alias in aliases.split([';', ' ', '|']).filter(|a| !a.is_empty()) {

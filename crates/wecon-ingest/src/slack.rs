@@ -82,6 +82,12 @@ fn read_json(path: &Path) -> Result<Value, &'static str> {
 /// A Slack export's JSON file that does not parse.
 const NOT_JSON: &str = "Slack export file is not valid JSON";
 
+/// A user the export's `users.json` does not list (a Slack Connect guest, a deleted account):
+/// `slack:USER`, which a roster alias can name.
+fn unlisted_user(id: &str, ids: &Identities) -> String {
+    ids.resolve(&format!("slack:{id}"))
+}
+
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -176,7 +182,7 @@ pub(crate) fn read_export(
                 .filter_map(Value::as_str)
                 .map(|id| match users.get(id) {
                     Some(u) => u.identity.clone(),
-                    None => format!("slack:{}", id.to_ascii_lowercase()),
+                    None => unlisted_user(id, ids),
                 })
                 .collect();
             // Folders are named after channels, private channels and group DMs, and after
@@ -463,7 +469,7 @@ fn read_day(day: &Path, name: &str, export: &Conversations<'_>) -> Day {
         // An author missing from users.json keeps a Slack identity of their own.
         let (identity, tz) = match user {
             Some((_, u)) => (u.identity.clone(), u.tz.clone()),
-            None => (format!("slack:{}", user_id.to_ascii_lowercase()), None),
+            None => (unlisted_user(user_id, export.ids), None),
         };
         let thread = str_of(m, "thread_ts").unwrap_or(ts);
         let files = m.get("files").and_then(Value::as_array).map_or(0, Vec::len)
@@ -534,7 +540,7 @@ fn huddle_calls(
     let identity = |id: &str| match export.users.get(id) {
         Some(u) if u.is_bot => None,
         Some(u) => Some((u.identity.clone(), u.tz.clone())),
-        None => Some((format!("slack:{}", id.to_ascii_lowercase()), None)),
+        None => Some((unlisted_user(id, export.ids), None)),
     };
     let mut people: BTreeMap<String, Option<String>> = BTreeMap::new();
     for id in who {
