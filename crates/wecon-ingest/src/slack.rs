@@ -560,16 +560,19 @@ fn huddle_calls(
     let end = seconds("date_end")
         .and_then(|s| s.checked_mul(1_000_000))
         .filter(|&e| e > start);
+    if !export.window.contains(start) {
+        people
+            .keys()
+            .for_each(|_| log.reject(crate::records::OUTSIDE_WINDOW));
+        return Vec::new();
+    }
     let organiser = created_by.and_then(identity).map(|(p, _)| p);
     let room_id = format!("{file}\0{}", str_of(room, "id").unwrap_or(record));
     let everyone: Vec<&str> = people.keys().map(String::as_str).collect();
     let mut out = Vec::new();
     for (person, tz) in &people {
-        if !export.window.contains(start) {
-            log.reject(crate::records::OUTSIDE_WINDOW);
-            continue;
-        }
         log.accept();
+        let person_id = pseudo.person(person);
         let (others, external) =
             export
                 .ids
@@ -577,7 +580,8 @@ fn huddle_calls(
         let organises = organiser.as_deref() == Some(person.as_str());
         let activity = Activity {
             activity_id: pseudo.object("activity", &format!("{room_id}\0{person}")),
-            person_id: pseudo.person(person),
+            source_record: format!("{record} participant {person_id}"),
+            person_id,
             source: "call".into(),
             action: if organises { "organize" } else { "attend" }.into(),
             start_utc: start,
@@ -590,7 +594,6 @@ fn huddle_calls(
             external_parties: external,
             is_organizer: Some(organises),
             source_file: file.to_string(),
-            source_record: format!("{record} participant {}", pseudo.person(person)),
             ..Activity::default()
         };
         out.push((activity, person.clone()));
