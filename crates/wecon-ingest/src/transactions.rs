@@ -27,7 +27,7 @@
 //! pseudonymised as object, the case type as category; lead times are computed at analysis
 //! from the steps of a case.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
 use serde_json::Value;
@@ -149,7 +149,7 @@ pub(crate) fn read_csv(
     );
     // Started steps waiting for their completion: (case, step, person) → (row, step), in
     // the order they started.
-    let mut started: HashMap<(String, String, String), Vec<(usize, Step)>> = HashMap::new();
+    let mut started: HashMap<(String, String, String), VecDeque<(usize, Step)>> = HashMap::new();
     let mut take = |log: &mut IngestLogEntry, rows: usize, s: Step, record: String| {
         if window.contains(s.start) {
             (0..rows).for_each(|_| log.accept());
@@ -192,13 +192,17 @@ pub(crate) fn read_csv(
                 continue;
             }
         };
+        // Without a lifecycle column every row is a whole step: nothing to pair.
+        if c_phase.is_none() {
+            take(&mut log, 1, s, format!("row {}", i + 1));
+            continue;
+        }
         let key = (s.case.clone(), s.step.to_lowercase(), s.person.clone());
         match transition {
-            Phase::Start => started.entry(key).or_default().push((i + 1, s)),
-            _ => match started.get_mut(&key).filter(|w| !w.is_empty()) {
+            Phase::Start => started.entry(key).or_default().push_back((i + 1, s)),
+            _ => match started.get_mut(&key).and_then(VecDeque::pop_front) {
                 // The first waiting start of the step is completed by this row.
-                Some(waiting) => {
-                    let (from, mut begun) = waiting.remove(0);
+                Some((from, mut begun)) => {
                     begun.end = s.end.or(Some(s.start));
                     begun.case_type = begun.case_type.or(s.case_type);
                     take(
