@@ -331,22 +331,17 @@ fn param_int(e: &Value, name: &str) -> Option<i64> {
         .or_else(|| p.get("value")?.as_str()?.parse().ok())
 }
 
-/// A Reports API activity's time.
-fn start_of(a: &Value) -> Result<i64, &'static str> {
-    a.pointer("/id/time")
-        .and_then(Value::as_str)
-        .and_then(crate::records::parse_instant)
-        .ok_or(NO_TIME)
-}
-
 /// A Meet `call_ended` record of a participant with no address: a room device is no person;
 /// an external or anonymous guest is one of the call's participants, known by the record's
-/// identifier or endpoint, with no activity of their own.
-fn meet_outsider(e: &Value, ended: i64) -> Result<Fact, &'static str> {
+/// identifier or endpoint, with no activity of their own (so no time is read). A guest record
+/// without a conference names no one that can be counted.
+fn meet_outsider(e: &Value) -> Result<Fact, &'static str> {
     if param_str(e, "device_type") == Some("meet_hardware") {
         return Err(MEET_ROOM);
     }
-    let conference = param_str(e, "conference_id").ok_or(MEET_GUEST)?;
+    let conference = param_str(e, "conference_id")
+        .filter(|c| !c.is_empty())
+        .ok_or(NO_PERSON)?;
     let who = param_str(e, "identifier")
         .or_else(|| param_str(e, "endpoint_id"))
         .unwrap_or_default();
@@ -354,7 +349,7 @@ fn meet_outsider(e: &Value, ended: i64) -> Result<Fact, &'static str> {
         source: "call",
         action: "attend",
         person: format!("meet-guest:{conference}:{who}"),
-        start_utc: ended,
+        start_utc: 0,
         end_utc: None,
         object: None,
         conference: Some(conference.to_string()),
@@ -378,7 +373,7 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
     });
     // Meet names its external and anonymous participants, and room devices, by a key.
     if source == "call" && key == Some("HANGOUTS_EXTERNAL_OR_ANONYMOUS") {
-        return meet_outsider(e, start_of(a)?);
+        return meet_outsider(e);
     }
     // A program acting: an API key, or a service account (`…@….iam.gserviceaccount.com`).
     if key.is_some()
@@ -386,7 +381,11 @@ fn google_fact(a: &Value, e: &Value, ids: &Identities) -> Result<Fact, &'static 
     {
         return Err(SYSTEM_ACCOUNT);
     }
-    let start = start_of(a)?;
+    let start = a
+        .pointer("/id/time")
+        .and_then(Value::as_str)
+        .and_then(crate::records::parse_instant)
+        .ok_or(NO_TIME)?;
     let person = actor_email
         .or_else(|| param_str(e, "identifier").filter(|i| i.contains('@')))
         .and_then(|p| person_of(p, ids))
@@ -703,6 +702,8 @@ mod tests {
                 outsider,
                 r#", {"name": "device_type", "value": "meet_hardware"}, {"name": "identifier", "value": "dev-1"}"#,
             ),
+            // A guest of no conference can be counted nowhere: a record without a person.
+            record(outsider, "").replace(r#""value": "c1""#, r#""value": """#),
         ];
         std::fs::write(&path, lines.join("\n")).unwrap();
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
@@ -720,8 +721,12 @@ mod tests {
         assert_eq!(acts.len(), 2);
         assert!(acts.iter().all(|a| a.participants == 3));
         assert_eq!(
-            (log.reasons.get(MEET_GUEST), log.reasons.get(MEET_ROOM)),
-            (Some(&1), Some(&1))
+            (
+                log.reasons.get(MEET_GUEST),
+                log.reasons.get(MEET_ROOM),
+                log.reasons.get(NO_PERSON)
+            ),
+            (Some(&1), Some(&1), Some(&1))
         );
     }
 
