@@ -100,7 +100,8 @@ pub(crate) struct Event {
     pub uid: String,
     pub facts: EventFacts,
     pub organizer: Option<String>,
-    /// Attendee address → (PARTSTAT lower-cased, is a person).
+    /// Attendee address → (PARTSTAT lower-cased, is one of the meeting's people: not a
+    /// room, resource or shared calendar, nor copied for information only).
     pub attendees: BTreeMap<String, (String, bool)>,
     /// Attendee address → ROLE lower-cased (`req-participant`, `opt-participant`, `chair`,
     /// `non-participant`), where given.
@@ -751,16 +752,22 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
         let partstat = param(a, "PARTSTAT")
             .unwrap_or("NEEDS-ACTION")
             .to_ascii_lowercase();
+        let role = param(a, "ROLE").map(str::to_ascii_lowercase);
         // Google names rooms, resources and shared calendars by addresses of its own
         // (`c_1f…@resource.calendar.google.com`, `…@group.calendar.google.com`), with or
-        // without a CUTYPE: they are not people.
+        // without a CUTYPE: they are not people. Nor is an attendee with
+        // `ROLE=NON-PARTICIPANT` one of the meeting's people: RFC 5545 gives that role to
+        // people copied for information only, and Outlook and Exchange to a meeting's
+        // resources (rooms, equipment: [MS-OXCICAL] 2.1.3.1.1.20.2.4), with or without
+        // their `CUTYPE=RESOURCE`.
         let is_person = param(a, "CUTYPE").is_none_or(|t| {
             t.eq_ignore_ascii_case("INDIVIDUAL")
                 || t.eq_ignore_ascii_case("GROUP")
                 || t.eq_ignore_ascii_case("UNKNOWN")
-        }) && !addr.ends_with(".calendar.google.com");
-        if let Some(role) = param(a, "ROLE") {
-            roles.insert(addr.clone(), role.to_ascii_lowercase());
+        }) && !addr.ends_with(".calendar.google.com")
+            && role.as_deref() != Some("non-participant");
+        if let Some(role) = role {
+            roles.insert(addr.clone(), role);
         }
         attendees.insert(addr, (partstat, is_person));
     }
@@ -1225,7 +1232,7 @@ mod tests {
         assert!(files > 0);
     }
 
-    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=Room 4:mailto:c_188f@resource.calendar.google.com\r\nATTENDEE:mailto:x.org_team@group.calendar.google.com\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nUID:t1\r\nDUE:20240110T170000Z\r\nSUMMARY:a task\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
+    const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:s1\r\nDTSTART;TZID=Europe/Berlin:20240108T100000\r\nDTEND;TZID=Europe/Berlin:20240108T110000\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nEXDATE;TZID=Europe/Berlin:20240115T100000\r\nORGANIZER:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:b@x.org\r\nATTENDEE;CUTYPE=ROOM:mailto:room@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED;CN=Room 4:mailto:c_188f@resource.calendar.google.com\r\nATTENDEE:mailto:x.org_team@group.calendar.google.com\r\nATTENDEE;CN=Room 5;ROLE=NON-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:room5@x.org\r\nATTENDEE;ROLE=NON-PARTICIPANT;RSVP=FALSE:mailto:fyi@x.org\r\nSUMMARY:Team meeting\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s1\r\nRECURRENCE-ID;TZID=Europe/Berlin:20240122T100000\r\nDTSTART;TZID=Europe/Berlin:20240122T140000\r\nDURATION:PT30M\r\nORGANIZER:mailto:a@x.org\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:no start\r\nEND:VEVENT\r\nBEGIN:VTODO\r\nUID:t1\r\nDUE:20240110T170000Z\r\nSUMMARY:a task\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
 
     /// A calendar read and expanded (without bounds) as `a@x.org`'s, with its log.
     fn expand_as_alice(ics: &str) -> (Vec<Activity>, IngestLogEntry) {
@@ -1365,7 +1372,8 @@ mod tests {
         assert_eq!(starts[2].0, 1_706_518_800_000_000);
         assert_eq!(
             acts[0].participants, 2,
-            "the rooms and the shared calendar are not people"
+            "the rooms, the shared calendar, Outlook's resource (`ROLE=NON-PARTICIPANT`, no \
+             CUTYPE) and the person copied for information are not the meeting's people"
         );
         assert!(acts.iter().all(|a| a.action == "organize"));
     }
