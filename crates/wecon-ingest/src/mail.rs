@@ -189,7 +189,8 @@ pub(crate) fn parse_message(
     }
     // Where the message is filed: by its folder or, in Takeout's one mbox of all mail, by its
     // labels. Drafts were never sent, and spam is not mail anyone worked on: both are left out.
-    let labels = gmail_labels(&msg);
+    let marks = Marks::of(&msg);
+    let labels = marks.gmail_labels();
     let filed = labels
         .iter()
         .flatten()
@@ -200,7 +201,7 @@ pub(crate) fn parse_message(
         Filed::Junk => return Err(JUNK),
         Filed::Sent | Filed::Other => {}
     }
-    if marked_draft(&msg) {
+    if marks.draft() {
         return Err(DRAFT);
     }
     // Takeout files Google Talk and Hangouts conversations among the mail, labelled `Chat`:
@@ -276,7 +277,7 @@ pub(crate) fn parse_message(
     };
 
     let seen = seen
-        .or_else(|| status_seen(&msg))
+        .or_else(|| marks.seen())
         .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
     Ok(MailFact {
         file: file.to_string(),
@@ -296,7 +297,7 @@ pub(crate) fn parse_message(
         links: body.links,
         bytes: raw.len() as i64,
         seen,
-        is_bulk: is_bulk(&msg),
+        is_bulk: marks.bulk(),
         category,
         invites: body.invites,
         flags,
@@ -735,64 +736,131 @@ pub(crate) fn normalise_address(a: &str) -> String {
         .to_lowercase()
 }
 
-/// The read flag an mbox keeps in headers: `Status: RO` (`R` read; mutt, pine, Thunderbird),
-/// `X-Status: A` (answered, so read), and Mozilla's `X-Mozilla-Status` bit 0x0001 (read).
-/// `Status: O` alone (old, not read) means unread.
-fn status_seen(msg: &Message<'_>) -> Option<bool> {
-    let status = msg.header_raw("Status").map(|s| s.trim().contains('R'));
-    let answered = msg.header_raw("X-Status").map(|s| s.trim().contains('A'));
-    let mozilla = msg
-        .header_raw("X-Mozilla-Status")
-        .and_then(|s| u32::from_str_radix(s.trim(), 16).ok())
-        .map(|bits| bits & 0x0001 != 0);
-    match (status, answered, mozilla) {
-        (None, None, None) => None,
-        (s, a, m) => Some(s == Some(true) || a == Some(true) || m == Some(true)),
-    }
+/// The headers read as written (`header_raw`), gathered in one pass over the message's
+/// headers where a lookup each would be a pass each: where the message is filed and whether
+/// it was read, sent unsent or written by no one. Where a header is repeated, the last holds,
+/// as `header_raw` gives it.
+#[derive(Default)]
+struct Marks<'a> {
+    status: Option<&'a str>,
+    x_status: Option<&'a str>,
+    mozilla_status: Option<&'a str>,
+    gmail_labels: Option<&'a str>,
+    unsent: Option<&'a str>,
+    content_type: Option<&'a str>,
+    precedence: Option<&'a str>,
+    auto_submitted: Option<&'a str>,
+    /// An RFC 2369 list header (`List-Id`, `List-Unsubscribe`, `List-Post`, ...) or a
+    /// vacation program's `X-Autoreply`/`X-Autorespond`.
+    list_or_autoreply: bool,
 }
 
-/// Google Takeout's `X-Gmail-Labels`, lower-cased (`sent`, `unread`, `inbox`, ...).
-fn gmail_labels(msg: &Message<'_>) -> Option<Vec<String>> {
-    let raw = msg.header_raw("X-Gmail-Labels")?;
-    Some(
-        raw.split(',')
-            .map(|l| l.trim().to_lowercase())
-            .filter(|l| !l.is_empty())
-            .collect(),
-    )
-}
-
-/// A draft by its program's own mark, wherever it is filed: `X-Unsent: 1`, which Outlook
-/// (and the programs that write `.eml` files for it) put on a message to be opened for
-/// sending. Thunderbird's `X-Mozilla-Draft-Info` and Apple Mail's
-/// `X-Uniform-Type-Identifier: com.apple.mail-draft` are not read: they stay on mail sent
-/// from a draft (mailing list archives hold many such messages).
-fn marked_draft(msg: &Message<'_>) -> bool {
-    msg.header_raw("X-Unsent").is_some_and(|v| v.trim() == "1")
-}
-
-/// Mail no person wrote for the owner: list mail (`List-Id`), bulk mail (`Precedence`),
-/// automatic mail (`Auto-Submitted`), and delivery and read reports (`multipart/report`,
-/// RFC 6522: bounces, delivery notices, read receipts), which old servers send without
-/// `Auto-Submitted`.
-fn is_bulk(msg: &Message<'_>) -> bool {
-    if msg.header_raw("List-Id").is_some() {
-        return true;
+impl<'a> Marks<'a> {
+    fn of(msg: &'a Message<'_>) -> Self {
+        let raw = msg.raw_message();
+        let mut m = Marks::default();
+        for h in msg.headers() {
+            let value = || {
+                raw.get(h.offset_start as usize..h.offset_end as usize)
+                    .and_then(|v| std::str::from_utf8(v).ok())
+            };
+            match &h.name {
+                HeaderName::ListId
+                | HeaderName::ListUnsubscribe
+                | HeaderName::ListPost
+                | HeaderName::ListHelp
+                | HeaderName::ListSubscribe
+                | HeaderName::ListOwner
+                | HeaderName::ListArchive => m.list_or_autoreply = true,
+                HeaderName::ContentType => m.content_type = value(),
+                HeaderName::AutoSubmitted => m.auto_submitted = value(),
+                HeaderName::Other(name) => {
+                    let slot = match name.len() {
+                        6 if name.eq_ignore_ascii_case("Status") => &mut m.status,
+                        8 if name.eq_ignore_ascii_case("X-Status") => &mut m.x_status,
+                        8 if name.eq_ignore_ascii_case("X-Unsent") => &mut m.unsent,
+                        10 if name.eq_ignore_ascii_case("Precedence") => &mut m.precedence,
+                        14 if name.eq_ignore_ascii_case("X-Gmail-Labels") => &mut m.gmail_labels,
+                        16 if name.eq_ignore_ascii_case("X-Mozilla-Status") => {
+                            &mut m.mozilla_status
+                        }
+                        11 | 13
+                            if name.eq_ignore_ascii_case("X-Autoreply")
+                                || name.eq_ignore_ascii_case("X-Autorespond") =>
+                        {
+                            m.list_or_autoreply = true;
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    *slot = value();
+                }
+                _ => {}
+            }
+        }
+        m
     }
-    if msg.header_raw("Content-Type").is_some_and(|t| {
-        t.trim_start()
-            .get(..16)
-            .is_some_and(|t| t.eq_ignore_ascii_case("multipart/report"))
-    }) {
-        return true;
-    }
-    if let Some(p) = msg.header_raw("Precedence") {
-        let p = p.trim().to_ascii_lowercase();
-        if p == "bulk" || p == "list" || p == "junk" {
-            return true;
+
+    /// The read flag an mbox keeps in headers: `Status: RO` (`R` read; mutt, pine,
+    /// Thunderbird), `X-Status: A` (answered, so read), and Mozilla's `X-Mozilla-Status` bit
+    /// 0x0001 (read). `Status: O` alone (old, not read) means unread.
+    fn seen(&self) -> Option<bool> {
+        let status = self.status.map(|s| s.trim().contains('R'));
+        let answered = self.x_status.map(|s| s.trim().contains('A'));
+        let mozilla = self
+            .mozilla_status
+            .and_then(|s| u32::from_str_radix(s.trim(), 16).ok())
+            .map(|bits| bits & 0x0001 != 0);
+        match (status, answered, mozilla) {
+            (None, None, None) => None,
+            (s, a, m) => Some(s == Some(true) || a == Some(true) || m == Some(true)),
         }
     }
-    matches!(msg.header_raw("Auto-Submitted"), Some(v) if !v.trim().eq_ignore_ascii_case("no"))
+
+    /// Google Takeout's `X-Gmail-Labels`, lower-cased (`sent`, `unread`, `inbox`, ...).
+    fn gmail_labels(&self) -> Option<Vec<String>> {
+        Some(
+            self.gmail_labels?
+                .split(',')
+                .map(|l| l.trim().to_lowercase())
+                .filter(|l| !l.is_empty())
+                .collect(),
+        )
+    }
+
+    /// A draft by its program's own mark, wherever it is filed: `X-Unsent: 1`, which Outlook
+    /// (and the programs that write `.eml` files for it) put on a message to be opened for
+    /// sending. Thunderbird's `X-Mozilla-Draft-Info` and Apple Mail's
+    /// `X-Uniform-Type-Identifier: com.apple.mail-draft` are not read: they stay on mail sent
+    /// from a draft (mailing list archives hold many such messages).
+    fn draft(&self) -> bool {
+        self.unsent.is_some_and(|v| v.trim() == "1")
+    }
+
+    /// Mail no person wrote for the owner: list mail (any RFC 2369 list header: newsletters
+    /// and notifications often carry `List-Unsubscribe` without `List-Id`), bulk mail
+    /// (`Precedence: bulk`, `list`, `junk` or `auto_reply`), automatic mail (`Auto-Submitted`,
+    /// or a vacation program's `X-Autoreply`/`X-Autorespond`), and delivery and read reports
+    /// (`multipart/report`, RFC 6522: bounces, delivery notices, read receipts), which old
+    /// servers send without `Auto-Submitted`. Exchange's `X-Auto-Response-Suppress` is not
+    /// read: people's own mail carries it.
+    fn bulk(&self) -> bool {
+        self.list_or_autoreply
+            || self.content_type.is_some_and(|t| {
+                t.trim_start()
+                    .get(..16)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("multipart/report"))
+            })
+            || self.precedence.is_some_and(|p| {
+                let p = p.trim();
+                ["bulk", "list", "junk", "auto_reply"]
+                    .iter()
+                    .any(|b| p.eq_ignore_ascii_case(b))
+            })
+            || self
+                .auto_submitted
+                .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
+    }
 }
 
 /// A `text/calendar` part (or an attached `.ics` as `application/ics`).
@@ -1758,6 +1826,43 @@ mod tests {
             "Multipart/Report; report-type=disposition-notification; boundary=b"
         ));
         assert!(!report("multipart/mixed; boundary=b"));
+    }
+
+    #[test]
+    fn newsletters_and_vacation_replies_are_automated_mail() {
+        let bulk = |headers: &str| {
+            let raw = format!(
+                "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: news@shop.example\r\nTo: a@x.org\r\nMessage-ID: <n@x>\r\n{headers}\r\nHello\r\n"
+            );
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, None)
+                .unwrap()
+                .is_bulk
+        };
+        // A newsletter with only the unsubscribe header of RFC 2369, in any case.
+        assert!(bulk("list-unsubscribe: <https://shop.example/u?id=1>\r\n"));
+        assert!(bulk("List-Id: <team.lists.x.org>\r\n"));
+        assert!(bulk("List-Post: <mailto:team@lists.x.org>\r\n"));
+        // Vacation programs and old autoresponders.
+        assert!(bulk("X-Autoreply: yes\r\n"));
+        assert!(bulk("X-Autorespond: Out of office\r\n"));
+        assert!(bulk("Precedence: auto_reply\r\n"));
+        assert!(bulk("Precedence: Bulk\r\n"));
+        assert!(bulk("Auto-Submitted: auto-replied\r\n"));
+        // A person's own mail: Exchange puts `X-Auto-Response-Suppress` on it, and
+        // `Auto-Submitted: no` says so outright.
+        assert!(!bulk("X-Auto-Response-Suppress: All\r\n"));
+        assert!(!bulk("Auto-Submitted: no\r\n"));
+        assert!(!bulk("Precedence: first-class\r\n"));
+        assert!(!bulk(""));
+        // The read marks and the draft mark found in the same pass.
+        let raw = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@x.org\r\nTo: b@x.org\r\nStatus: O\r\nX-Status: A\r\n\r\nHi\r\n";
+        let f = parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).unwrap();
+        assert_eq!(f.seen, Some(true), "answered, so read");
+        let raw = "Date: Mon, 15 Jan 2024 10:00:00 +0000\r\nFrom: a@x.org\r\nTo: b@x.org\r\nx-unsent: 1\r\n\r\nHi\r\n";
+        assert_eq!(
+            parse_message(raw.as_bytes(), "f", "1", "inbox", None, None).err(),
+            Some(DRAFT)
+        );
     }
 
     #[test]
