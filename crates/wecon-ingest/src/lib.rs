@@ -388,6 +388,7 @@ pub fn ingest(
         ));
         logs.insert(file, entry);
     }
+    let roster_people = roster::people(roster_people, &identities, &pseudo);
 
     // Inputs read on their own and unchanged since the dataset at `out` was made are not
     // read again: their rows are copied from it (see `units`).

@@ -34,7 +34,6 @@ use wecon_model::schema::{IngestLogEntry, Person};
 
 use crate::calendar::parse_tz;
 use crate::identity::Identities;
-use crate::mail::normalise_address;
 
 /// Recognises a roster by its header: an `email` column and a `unit` column.
 pub(crate) fn looks_like_roster(head: &[u8]) -> bool {
@@ -47,15 +46,42 @@ pub(crate) fn looks_like_roster(head: &[u8]) -> bool {
 const LISTED_BEFORE: &str =
     "roster row for an address an earlier row lists: the earlier row is kept";
 
+/// A roster row read: its person, and their manager's address as the row gives it, resolved
+/// by [`people`] once every roster's aliases are known.
+pub(crate) struct Row {
+    person: Person,
+    manager: Option<String>,
+}
+
+/// The people of the rosters' rows, each manager named by the pseudonym of their main
+/// address: a manager column may give a manager's alias, `+tag` or guest name, in any case,
+/// or the address of a person a later row or roster lists.
+pub(crate) fn people(rows: Vec<Row>, ids: &Identities, pseudo: &Pseudonymiser) -> Vec<Person> {
+    rows.into_iter()
+        .map(
+            |Row {
+                 mut person,
+                 manager,
+             }| {
+                person.manager_id = manager.map(|m| pseudo.person(&ids.resolve(&m)));
+                person
+            },
+        )
+        .collect()
+}
+
 /// Reads a roster file into people, logging each row. `listed` holds the people of the
-/// rosters read before (a person is one row: a later row for them is rejected).
+/// rosters read before (a person is one row: a later row for them is rejected). A row's
+/// address is taken as every export's is ([`Identities::resolve`]: without its `+tag`, a
+/// guest's own address, an earlier row's alias the person it names), so the person meets
+/// their activities.
 pub(crate) fn read_roster(
     path: &Path,
     pseudo: &Pseudonymiser,
     log: &mut IngestLogEntry,
     ids: &mut Identities,
     listed: &mut HashSet<String>,
-) -> Vec<Person> {
+) -> Vec<Row> {
     let Some((mut reader, header)) =
         crate::records::open_csv(path, log, "roster has no readable header row")
     else {
@@ -79,9 +105,13 @@ pub(crate) fn read_roster(
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        match person_of(&get, pseudo) {
+        let main = get("email")
+            .filter(|e| e.contains('@'))
+            .map(|e| ids.resolve(e));
+        match person_of(&get, main.as_deref(), pseudo) {
             Ok(p) if !listed.insert(p.person_id.clone()) => log.reject(LISTED_BEFORE),
             Ok(mut p) => {
+                let main = main.as_deref().unwrap_or_default();
                 log.accept();
                 // Other columns are attributes for grouping, except identifying ones.
                 for (name, &i) in &columns {
@@ -103,21 +133,21 @@ pub(crate) fn read_roster(
                         ids.add_member(&format!("x@{d}"));
                     }
                 }
-                if let Some(main) = get("email") {
-                    ids.add_member(main);
-                }
+                ids.add_member(main);
                 // Teams names a person by their Entra object id where Graph gives no address.
-                if let (Some(main), Some(id)) = (get("email"), ENTRA_ID.iter().find_map(|c| get(c)))
-                {
+                if let Some(id) = ENTRA_ID.iter().find_map(|c| get(c)) {
                     ids.add_alias(main, &crate::identity::teams_user(id));
                 }
-                if let (Some(main), Some(aliases)) = (get("email"), get("aliases")) {
+                if let Some(aliases) = get("aliases") {
                     for alias in aliases.split([';', ' ', '|']).filter(|a| !a.is_empty()) {
                         ids.add_alias(main, alias);
                         ids.add_member(alias);
                     }
                 }
-                out.push(p);
+                out.push(Row {
+                    person: p,
+                    manager: get("manager").map(str::to_string),
+                });
             }
             Err(reason) => log.reject(reason),
         }
@@ -158,18 +188,17 @@ fn is_identifying(column: &str) -> bool {
     .any(|k| c.contains(k))
 }
 
+/// The person of a row whose main address is `main` (its manager left to [`people`]).
 fn person_of<'a>(
     get: &dyn Fn(&str) -> Option<&'a str>,
+    main: Option<&str>,
     pseudo: &Pseudonymiser,
 ) -> Result<Person, &'static str> {
-    let email = get("email")
-        .filter(|e| e.contains('@'))
-        .ok_or("roster row without an email address")?;
-    let mut p = Person::with_defaults(pseudo.person(&normalise_address(email)), "roster");
+    let main = main.ok_or("roster row without an email address")?;
+    let mut p = Person::with_defaults(pseudo.person(main), "roster");
     p.unit = get("unit").map(str::to_string);
     p.level = get("level").map(str::to_string);
     p.function = get("function").map(str::to_string);
-    p.manager_id = get("manager").map(|m| pseudo.person(&normalise_address(m)));
     if let Some(fte) = get("fte") {
         p.fte = fte
             .parse()
@@ -241,7 +270,11 @@ mod tests {
         let mut log = IngestLogEntry::new("roster.csv", "roster");
         let mut ids = Identities::default();
         let mut listed = HashSet::new();
-        let people = read_roster(&path, &pseudo, &mut log, &mut ids, &mut listed);
+        let people = people(
+            read_roster(&path, &pseudo, &mut log, &mut ids, &mut listed),
+            &ids,
+            &pseudo,
+        );
         // Ada's second row is not kept: she stays in finance.
         assert_eq!(
             (log.records_read, log.records_accepted, log.records_rejected),
@@ -264,6 +297,38 @@ mod tests {
     }
 
     #[test]
+    fn addresses_and_managers_are_read_as_the_exports_name_people() {
+        // Ben's manager is given by an alias of Ada's that her row, read after his, lists;
+        // Carl's by Ada's address with a `+tag`, in capitals; Ada's own row by her address
+        // with a `+tag`, which no export keeps.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roster.csv");
+        std::fs::write(
+            &path,
+            "email,unit,manager,aliases
+             ben@x.org,finance,a.lovelace@x.org,
+             carl@x.org,finance,ADA+Team@X.org,
+             ada+hr@x.org,finance,,a.lovelace@x.org
+             A.Lovelace@x.org,sales,,
+",
+        )
+        .unwrap();
+        let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
+        let mut log = IngestLogEntry::new("roster.csv", "roster");
+        let mut ids = Identities::default();
+        let rows = read_roster(&path, &pseudo, &mut log, &mut ids, &mut HashSet::new());
+        let people = people(rows, &ids, &pseudo);
+        let ada = pseudo.person("ada@x.org");
+        assert_eq!(people[2].person_id, ada);
+        assert_eq!(people[0].manager_id.as_deref(), Some(ada.as_str()));
+        assert_eq!(people[1].manager_id.as_deref(), Some(ada.as_str()));
+        // A row for an earlier row's alias is that person listed again.
+        assert_eq!(people.len(), 3);
+        assert_eq!(log.reasons.get(LISTED_BEFORE), Some(&1));
+        assert_eq!(ids.resolve("a.lovelace@x.org"), "ada@x.org");
+    }
+
+    #[test]
     fn other_columns_are_attributes_but_not_identifying_ones() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("roster.csv");
@@ -277,7 +342,11 @@ mod tests {
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
         let mut log = IngestLogEntry::new("roster.csv", "roster");
         let mut ids = Identities::default();
-        let people = read_roster(&path, &pseudo, &mut log, &mut ids, &mut HashSet::new());
+        let people = people(
+            read_roster(&path, &pseudo, &mut log, &mut ids, &mut HashSet::new()),
+            &ids,
+            &pseudo,
+        );
         let attrs: Vec<(&str, &str)> = people[0]
             .attributes
             .iter()
