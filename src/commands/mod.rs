@@ -342,7 +342,7 @@ fn ingest_and_tell(sources: &[PathBuf], out: &std::path::Path, flags: &IngestFla
     let skipped = summary.skipped_files();
     if skipped > 0 {
         note!(
-            "skipped {skipped} files that are not exports (documentation, ground truth); listed in the ingest_log"
+            "skipped {skipped} files that are not exports (documentation, ground truth, descriptions read with their export); listed in the ingest_log"
         );
     }
     if let Some(n) = summary.manifest.people_not_in_roster.filter(|n| *n > 0) {

@@ -287,3 +287,167 @@ fn teams_graph_and_mattermost_exports_from_the_command_line() {
         "process,h\nconsult,0.667\n"
     );
 }
+
+/// Writes a Google Chat conversation's folder of a Takeout export.
+fn google_chat_folder(export: &Path, conversation: &str, members: Option<&str>, messages: &str) {
+    let dir = export.join("Takeout/Google Chat/Groups").join(conversation);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("messages.json"), messages).unwrap();
+    if let Some(members) = members {
+        std::fs::write(dir.join("group_info.json"), members).unwrap();
+    }
+}
+
+#[test]
+fn google_chat_takeouts_of_several_members_count_each_message_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (alice, bob) = (dir.path().join("alice"), dir.path().join("bob"));
+    let members = r#"{"name": "Project", "members": [
+        {"name": "Alice", "email": "alice@x.org", "user_type": "Human"},
+        {"name": "Bob", "email": "Bob@X.org", "user_type": "Human"},
+        {"name": "Carol", "email": "carol@partner.com", "user_type": "Human"},
+        {"name": "Helper", "email": "helper@bots.x.org", "user_type": "Bot"}]}"#;
+    // Alice's export: two posts (one sharing a file and a Drive link), a bot's message, a
+    // deleted one, one dated in Dutch.
+    let first = r#"{"creator": {"name": "Alice", "email": "alice@x.org", "user_type": "Human"},
+        "created_date": "Monday, January 15, 2024 at 9:00:00 AM UTC", "text": "plan",
+        "topic_id": "t1", "message_id": "AAAA/t1/m1"}"#;
+    let second =
+        "{\"creator\": {\"name\": \"Bob\", \"email\": \"bob@x.org\", \"user_type\": \"Human\"},
+        \"created_date\": \"Monday, January 15, 2024 at 2:30:05\u{202f}PM UTC\",
+        \"text\": \"see https://docs.google.com/document/d/1\", \"topic_id\": \"t1\",
+        \"message_id\": \"AAAA/t1/m2\",
+        \"attached_files\": [{\"original_name\": \"a.pdf\", \"export_name\": \"File-a.pdf\"}]}";
+    google_chat_folder(
+        &alice,
+        "Space AAAA",
+        Some(members),
+        &format!(
+            r#"{{"messages": [{first}, {second},
+            {{"creator": {{"name": "Helper", "email": "helper@bots.x.org", "user_type": "Bot"}},
+              "created_date": "Monday, January 15, 2024 at 9:01:00 AM UTC", "message_id": "AAAA/t1/b"}},
+            {{"creator": {{"name": "Alice", "email": "alice@x.org", "user_type": "Human"}},
+              "created_date": "Monday, January 15, 2024 at 9:02:00 AM UTC", "message_id": "AAAA/t1/d",
+              "message_state": "DELETED", "deletion_metadata": {{"deletion_type": "CREATOR"}}}},
+            {{"creator": {{"name": "Alice", "email": "alice@x.org", "user_type": "Human"}},
+              "created_date": "maandag 15 januari 2024 om 09:03:00 UTC", "message_id": "AAAA/t1/nl"}}]}}"#
+        ),
+    );
+    let users = alice.join("Takeout/Google Chat/Users/User 1");
+    std::fs::create_dir_all(&users).unwrap();
+    std::fs::write(
+        users.join("user_info.json"),
+        r#"{"user": {"name": "Alice", "email": "alice@x.org", "user_type": "Human"},
+            "membership_info": [{"group_id": "Space AAAA", "membership_state": "MEMBER_JOINED"}]}"#,
+    )
+    .unwrap();
+    // Bob's export, zipped: the same space with a later message of his (British English
+    // date), and a direct message without a group_info.json.
+    let third = r#"{"creator": {"name": "Bob", "email": "bob@x.org", "user_type": "Human"},
+        "created_date": "Tuesday, 16 January 2024 at 10:00:00 UTC", "text": "done",
+        "topic_id": "t2", "message_id": "AAAA/t2/m3"}"#;
+    google_chat_folder(
+        &bob,
+        "Space AAAA",
+        Some(members),
+        &format!(r#"{{"messages": [{first}, {second}, {third}]}}"#),
+    );
+    google_chat_folder(
+        &bob,
+        "DM BBBB",
+        None,
+        r#"{"messages": [{"creator": {"name": "Bob", "email": "bob@x.org", "user_type": "Human"},
+            "created_date": "Wednesday, January 17, 2024 at 12:00:00 PM UTC", "message_id": "BBBB/x/1"}]}"#,
+    );
+    let src = dir.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    copy_folder(&alice, &src.join("alice"));
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(src.join("bob.zip")).unwrap());
+    for f in crate::helpers::files_under(&bob) {
+        let name = f.strip_prefix(&bob).unwrap().to_string_lossy().into_owned();
+        zip.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut zip, &std::fs::read(&f).unwrap()).unwrap();
+    }
+    zip.finish().unwrap();
+
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &[]);
+    // Copies, bots' and deleted messages are exclusions, the message dated in Dutch the one
+    // fault: without --allow-rejects, the run exits 3 for it alone.
+    let strict = crate::helpers::wecon_unchecked(&[
+        "ingest",
+        &src.to_string_lossy(),
+        "--out",
+        &dir.path().join("strict").to_string_lossy(),
+    ]);
+    assert_eq!(strict.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    let faults: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("fault"))
+        .collect();
+    assert_eq!(faults.len(), 1, "{stderr}");
+    assert!(faults[0].contains("other than English"), "{stderr}");
+    let space = "Takeout/Google Chat/Groups/Space AAAA/messages.json";
+    let dm = "Takeout/Google Chat/Groups/DM BBBB/messages.json";
+    // Alice's copy: 5 messages, 2 posts; Bob's: 3 messages, the 2 Alice's copy holds
+    // rejected as copies, his new one a post; his direct message a post.
+    assert_eq!(
+        sorted_rows(
+            &ds,
+            "select source_file, records_read, records_accepted, records_rejected \
+             from ingest_log where format = 'google_chat'"
+        ),
+        vec![
+            format!("{}/alice/{space},5,2,3", src.display()),
+            format!("{}/bob.zip!/{dm},1,1,0", src.display()),
+            format!("{}/bob.zip!/{space},3,1,2", src.display()),
+        ]
+    );
+    let reasons = query_csv(
+        &ds,
+        "select reasons from ingest_log where format = 'google_chat' order by source_file",
+    );
+    for reason in [
+        "another member's export",
+        "application or bot",
+        "deleted chat message",
+        "other than English",
+    ] {
+        assert!(reasons.contains(reason), "{reason}: {reasons}");
+    }
+    // The descriptions are read with the messages, not faults.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n from ingest_log where source_file like '%info.json' and records_rejected = 0"
+        ),
+        "n\n3\n"
+    );
+    // Each post: its author, time, thread, attachments and links; the space's four people
+    // (the bot is no one) are its participants, the other three its parties, Carol outside.
+    let (a, b) = (person("alice@x.org"), person("bob@x.org"));
+    assert_eq!(
+        sorted_rows(
+            &ds,
+            "select person_id, start_utc, participants, attachments, links, \
+             cardinality(parties), external_parties is not null and cardinality(external_parties) = 1 \
+             from activities where source = 'chat' order by start_utc"
+        ),
+        vec![
+            format!("{a},2024-01-15T09:00:00Z,3,0,0,2,true"),
+            format!("{b},2024-01-15T14:30:05Z,3,1,1,2,true"),
+            format!("{b},2024-01-16T10:00:00Z,3,0,0,2,true"),
+            format!("{b},2024-01-17T12:00:00Z,1,0,0,0,false"),
+        ]
+    );
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    for f in crate::helpers::files_under(from) {
+        let target = to.join(f.strip_prefix(from).unwrap());
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(&f, target).unwrap();
+    }
+}

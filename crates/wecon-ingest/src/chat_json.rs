@@ -64,24 +64,25 @@ pub(crate) fn detect(head: &[u8]) -> Option<ChatKind> {
     None
 }
 
-const BAD_JSON: &str = "chat record that is not valid JSON";
+pub(crate) const BAD_JSON: &str = "chat record that is not valid JSON";
 pub(crate) const SYSTEM: &str = "chat system event (members, renames, calls): not a post";
 pub(crate) const APP: &str = "chat message from an application or bot: not a person's post";
-const NO_AUTHOR: &str = "chat message without an author";
-const NO_TIME: &str = "chat message without a readable time";
+pub(crate) const NO_AUTHOR: &str = "chat message without an author";
+pub(crate) const NO_TIME: &str = "chat message without a readable time";
 pub(crate) const DELETED: &str = "deleted chat message";
 
-struct Post {
-    person: String,
-    start: i64,
-    thread: String,
-    object: String,
-    text: Option<String>,
-    attachments: i32,
-    conversation: String,
+/// A person's chat message, before it is made an activity.
+pub(crate) struct Post {
+    pub person: String,
+    pub start: i64,
+    pub thread: String,
+    pub object: String,
+    pub text: Option<String>,
+    pub attachments: i32,
+    pub conversation: String,
 }
 
-fn to_activity(
+pub(crate) fn to_activity(
     p: Post,
     participants: i32,
     file: &str,

@@ -32,6 +32,9 @@ pub(crate) enum Input {
     Transactions(PathBuf, bool),
     /// A Teams (Graph) or Mattermost chat export.
     Chat(PathBuf, crate::chat_json::ChatKind),
+    /// A Google Chat conversation from Takeout: the `messages.json` of each export that
+    /// holds a copy of it (each member's), read together.
+    GoogleChat(Vec<PathBuf>),
     /// A Microsoft 365 or Google Workspace audit log.
     Audit(PathBuf, crate::audit::AuditKind),
     /// An archive (`.zip`, `.tar.gz`, `.tgz`, `.tar`) to unpack and search.
@@ -52,6 +55,10 @@ pub(crate) fn input_bytes(input: &Input) -> u64 {
     let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
     match input {
         Input::MailTree { files, .. } => files.iter().map(|f| f.bytes).sum(),
+        Input::GoogleChat(copies) => crate::google_chat::files_of(copies)
+            .iter()
+            .map(|p| size(p))
+            .sum(),
         Input::Slack(root) => walkdir::WalkDir::new(root)
             .into_iter()
             .filter_map(Result::ok)
@@ -89,6 +96,7 @@ pub(crate) fn input_name(input: &Input) -> String {
 pub(crate) fn input_path(input: &Input) -> &Path {
     match input {
         Input::MailTree { root, .. } => root,
+        Input::GoogleChat(copies) => copies.first().map_or(Path::new(""), PathBuf::as_path),
         Input::Mbox(p)
         | Input::Calendar(p)
         | Input::Roster(p)
@@ -142,7 +150,7 @@ const MAIL_FOLDER_NAMES: &[&str] = &[
 pub(crate) const DOCUMENTATION: &str = "documentation, not an export";
 pub(crate) const SYNTH_TRUTH: &str = "ground truth of `wecon synth`, not an export";
 pub(crate) const VIVA_GROUPS: &str = "Viva Insights group-to-group query: collaboration totals between groups, not people's activity (not read)";
-pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, M365/Google audit log, transactions, document CSV, roster or Viva meeting/person query)";
+pub(crate) const NOT_AN_EXPORT: &str = "not a recognised export (mail, mbox, .pst, .ics, Slack, Teams, Mattermost, Google Chat, M365/Google audit log, transactions, document CSV, roster or Viva meeting/person query)";
 pub(crate) const SYMLINK: &str = "symbolic link not followed";
 pub(crate) const IN_DELIVERY: &str = "maildir tmp/ file (message still being delivered)";
 
@@ -172,6 +180,35 @@ pub(crate) fn discover(sources: &[PathBuf]) -> std::io::Result<Vec<Input>> {
         }
     }
     Ok(out)
+}
+
+/// The copies of one Google Chat conversation (its folder name, in several members'
+/// exports, archived or not) made one input, where the first copy was found.
+pub(crate) fn gather_google_chat(found: Vec<Input>) -> Vec<Input> {
+    let mut out: Vec<Input> = Vec::with_capacity(found.len());
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for input in found {
+        if let Input::GoogleChat(copies) = input {
+            let key = copies
+                .first()
+                .map(|c| crate::google_chat::conversation_of(c))
+                .unwrap_or_default();
+            match at.get(&key) {
+                Some(&i) => {
+                    if let Input::GoogleChat(first) = &mut out[i] {
+                        first.extend(copies);
+                    }
+                }
+                None => {
+                    at.insert(key, out.len());
+                    out.push(Input::GoogleChat(copies));
+                }
+            }
+        } else {
+            out.push(input);
+        }
+    }
+    out
 }
 
 fn sorted_entries(dir: &Path) -> std::io::Result<Vec<fs_err::DirEntry>> {
@@ -304,6 +341,13 @@ fn classify_file(path: &Path, out: &mut Vec<Input>, loose_messages: &mut Vec<Pat
                 out.push(Input::Audit(path.to_path_buf(), kind));
             }
         }
+        "json" if crate::google_chat::is_messages(path, head) => {
+            out.push(Input::GoogleChat(vec![path.to_path_buf()]))
+        }
+        "json" if crate::google_chat::is_description(path, head) => out.push(Input::Skipped(
+            path.to_path_buf(),
+            crate::google_chat::DESCRIPTION,
+        )),
         "json" | "jsonl" | "ndjson" if crate::chat_json::detect(head).is_some() => {
             if let Some(kind) = crate::chat_json::detect(head) {
                 out.push(Input::Chat(path.to_path_buf(), kind));

@@ -72,6 +72,13 @@ pub const FORMATS: &[Format] = &[
         example: "wecon ingest call-records/ --out ds",
     },
     Format {
+        name: "google_chat",
+        what: "Google Chat conversations from Google Takeout (or the Workspace data export)",
+        recognised_by: "Google Chat/Groups/<conversation>/messages.json beside group_info.json",
+        record: "one message (a conversation in several members' exports counted once)",
+        example: "wecon ingest takeout-alice.zip takeout-bob.zip --out ds",
+    },
+    Format {
         name: "mattermost",
         what: "Mattermost bulk exports (JSON lines)",
         recognised_by: "a first line {\"type\": \"version\", ...}",

@@ -15,6 +15,7 @@ mod documents;
 mod formats;
 #[doc(hidden)]
 pub mod fuzz;
+mod google_chat;
 mod identity;
 #[doc(hidden)]
 pub mod kernels;
@@ -205,7 +206,7 @@ impl IngestSummary {
 }
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
-/// a message, drafts, spam and chat transcripts, records outside the window asked for, posts
+/// a message (in a mailbox, or in several members' Google Chat exports), drafts, spam and chat transcripts, records outside the window asked for, posts
 /// by bots and system events, invitations the calendars already hold, calendars' tasks,
 /// administrative, mailbox and calendar audit events, Teams meeting summaries, transaction
 /// lifecycle events that are not steps. They are counted in the ingest log like every
@@ -227,6 +228,7 @@ const EXCLUSIONS: &[&str] = &[
     chat_json::SYSTEM,
     chat_json::APP,
     chat_json::DELETED,
+    google_chat::COPY,
     audit::NOT_WORK,
     audit::CALENDAR_AUDIT,
     audit::MAIL_AUDIT,
@@ -312,6 +314,8 @@ pub fn ingest(
             }
         }
     }
+    // One Google Chat conversation in several members' Takeout exports is read once.
+    let mut inputs = discover::gather_google_chat(inputs);
     // With `--map`, CSVs no reader recognised may be document activity under other names.
     if !opts.map.is_empty() {
         for input in &mut inputs {
@@ -985,26 +989,30 @@ fn read_unit(
                 send(acts);
             };
             let mut out = records::Emit::new(&mut see);
-            let (entry, kind) = match input {
+            let (entries, kind) = match input {
                 Input::DocumentCsv(path) => (
-                    documents::read(path, &r.opts.map, w, p, ids, &mut out),
+                    vec![documents::read(path, &r.opts.map, w, p, ids, &mut out)],
                     "document log",
                 ),
                 Input::Chat(path, k) => (
-                    chat_json::read(path, *k, w, p, ids, &mut out),
+                    vec![chat_json::read(path, *k, w, p, ids, &mut out)],
                     "chat export",
                 ),
                 Input::Transactions(path, true) => (
-                    transactions::read_csv(path, w, p, ids, &mut out),
+                    vec![transactions::read_csv(path, w, p, ids, &mut out)],
                     "transaction log",
                 ),
                 Input::Transactions(path, false) => (
-                    transactions::read_ocel(path, w, p, ids, &mut out),
+                    vec![transactions::read_ocel(path, w, p, ids, &mut out)],
                     "transaction log",
                 ),
                 Input::Audit(path, k) => (
-                    audit::read_audit(path, *k, w, p, ids, &mut out),
+                    vec![audit::read_audit(path, *k, w, p, ids, &mut out)],
                     "audit log",
+                ),
+                Input::GoogleChat(copies) => (
+                    google_chat::read(copies, w, p, ids, &mut out),
+                    "chat export",
                 ),
                 _ => unreachable!("read_unit is given only inputs read on their own"),
             };
@@ -1013,7 +1021,9 @@ fn read_unit(
                 .into_iter()
                 .map(|id| Person::with_defaults(id, kind))
                 .collect();
-            logs.insert(entry.source_file.clone(), entry);
+            for entry in entries {
+                logs.insert(entry.source_file.clone(), entry);
+            }
         }
     }
     let mut logs: Vec<IngestLogEntry> = logs.into_values().collect();

@@ -182,6 +182,7 @@ pub(crate) fn read_alone(input: &Input) -> bool {
             | Input::DocumentCsv(_)
             | Input::Transactions(..)
             | Input::Chat(..)
+            | Input::GoogleChat(_)
             | Input::Audit(..)
     )
 }
@@ -218,6 +219,15 @@ fn unit_files(input: &Input) -> Option<(String, Vec<(String, PathBuf)>)> {
         Input::DocumentCsv(p) => single("documents".into(), p),
         Input::Transactions(p, csv) => single(format!("transactions csv={csv}"), p),
         Input::Chat(p, kind) => single(format!("chat {kind:?}"), p),
+        // Every copy's messages and members, each named as the log names it (the copies are
+        // in different exports, or archives: `alice.zip!/Takeout/Google Chat/...`).
+        Input::GoogleChat(copies) => Some((
+            "google chat".into(),
+            crate::google_chat::files_of(copies)
+                .into_iter()
+                .map(|f| (crate::archive::name_of(&f), f))
+                .collect(),
+        )),
         Input::Audit(p, kind) => single(format!("audit {kind:?}"), p),
         _ => None,
     }

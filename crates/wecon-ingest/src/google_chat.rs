@@ -1,0 +1,343 @@
+//! Google Chat conversations as Google Takeout gives them (and the Workspace data export,
+//! which makes one such archive per user):
+//!
+//! ```text
+//! Google Chat/Groups/Space AAAAFyOfy4w/messages.json   {"messages": [ ... ]}
+//! Google Chat/Groups/Space AAAAFyOfy4w/group_info.json {"name": ..., "members": [ ... ]}
+//! Google Chat/Groups/DM k6oxHQAAAAE/...
+//! Google Chat/Users/User 1234/user_info.json           the exporting user, memberships
+//! ```
+//!
+//! Each message a person wrote (`creator.user_type` `Human`) is their `post` in the `chat`
+//! source: its `topic_id` the thread, its `attached_files` the attachments, document-store
+//! links in its text the links, the text's keyword category (the text is dropped). Messages
+//! of bots and deleted messages (`message_state: DELETED`) are counted as rejected. The
+//! conversation's people are `group_info.json`'s human members (else the messages'
+//! authors): the participants, and each post's parties the others.
+//!
+//! Takeout writes `created_date` in the language of the export: English only is read
+//! (`Thursday, November 3, 2016 at 11:59:50 AM UTC`, the day first as British English
+//! writes it, a narrow no-break space before `AM` as newer exports write it); a message
+//! dated in another language is rejected with a reason that says to export in English.
+//!
+//! A space's messages are in the export of every member: the copies of one conversation
+//! (the same `Groups/` folder name, which is the conversation's id) are read together as one
+//! input and each message (by `message_id`) counts once; the other copies of a message are
+//! rejected as such.
+
+use std::collections::{BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use wecon_model::Pseudonymiser;
+use wecon_model::schema::IngestLogEntry;
+
+use crate::Window;
+use crate::chat_json::{APP, BAD_JSON, DELETED, NO_AUTHOR, Post, to_activity};
+use crate::identity::Identities;
+use crate::records::Emit;
+
+/// The files of a conversation's folder that describe it; read with its `messages.json`.
+pub(crate) const GROUP_INFO: &str = "group_info.json";
+pub(crate) const USER_INFO: &str = "user_info.json";
+
+pub(crate) const DESCRIPTION: &str =
+    "Google Chat conversation or user description (read with the conversation's messages.json)";
+const NOT_ENGLISH: &str = "Google Chat message dated in a language other than English (Takeout writes dates in the export's language: export in English)";
+pub(crate) const COPY: &str =
+    "Google Chat message another member's export of the conversation holds too (counted once)";
+const NO_MESSAGES: &str = "Google Chat messages.json without a messages list";
+
+/// Whether a file is a conversation's `messages.json`: by its name and a head that holds a
+/// `messages` list (of messages with `created_date`, or an empty one beside its
+/// `group_info.json`).
+pub(crate) fn is_messages(path: &Path, head: &[u8]) -> bool {
+    let named = path
+        .file_name()
+        .is_some_and(|n| n.eq_ignore_ascii_case("messages.json"));
+    if !named {
+        return false;
+    }
+    let text = String::from_utf8_lossy(head);
+    text.trim_start().starts_with('{')
+        && text.contains("\"messages\"")
+        && (text.contains("\"created_date\"")
+            || path.parent().is_some_and(|d| d.join(GROUP_INFO).is_file()))
+}
+
+/// Whether a file is a conversation's `group_info.json` or a user's `user_info.json`.
+pub(crate) fn is_description(path: &Path, head: &[u8]) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy().to_lowercase()) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(head);
+    (name == GROUP_INFO && text.contains("\"members\""))
+        || (name == USER_INFO && text.contains("\"membership_info\""))
+}
+
+/// The conversation a `messages.json` belongs to: its folder's name (`Space AAAAFyOfy4w`,
+/// `DM k6oxHQAAAAE`), the same in every member's export.
+pub(crate) fn conversation_of(path: &Path) -> String {
+    path.parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The files of a conversation's copies that reading them reads: each `messages.json` and
+/// the `group_info.json` beside it.
+pub(crate) fn files_of(copies: &[PathBuf]) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for c in copies {
+        files.push(c.clone());
+        if let Some(info) = c
+            .parent()
+            .map(|d| d.join(GROUP_INFO))
+            .filter(|i| i.is_file())
+        {
+            files.push(info);
+        }
+    }
+    files
+}
+
+/// A Takeout `created_date` as µs UTC: `Thursday, November 3, 2016 at 11:59:50 AM UTC` (US
+/// English) or `Thursday, 3 November 2016 at 11:59:50 UTC` (British English), with any
+/// kind of space between its words; `None` for anything else.
+pub(crate) fn parse_date(s: &str) -> Option<i64> {
+    let words: Vec<&str> = s
+        .split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
+        .filter(|w| !w.is_empty())
+        .collect();
+    // The weekday, then the date and time, then the zone.
+    let (zone, rest) = words.split_last()?;
+    if !(zone.eq_ignore_ascii_case("UTC") || zone.eq_ignore_ascii_case("GMT")) {
+        return None;
+    }
+    let rest = rest.get(1..)?.join(" ");
+    [
+        "%B %d, %Y at %I:%M:%S %p",
+        "%d %B %Y at %H:%M:%S",
+        "%B %d, %Y at %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| chrono::NaiveDateTime::parse_from_str(&rest, f).ok())
+    .map(|t| t.and_utc().timestamp_micros())
+}
+
+/// The human members of a conversation as `group_info.json` lists them (`None` where there
+/// is no such file or it lists none).
+fn members(messages: &Path, ids: &Identities) -> Option<BTreeSet<String>> {
+    let info = std::fs::read(messages.parent()?.join(GROUP_INFO)).ok()?;
+    let info: Value = serde_json::from_slice(&info).ok()?;
+    let people: BTreeSet<String> = info
+        .get("members")?
+        .as_array()?
+        .iter()
+        .filter(|m| is_human(m))
+        .filter_map(|m| m.get("email").and_then(Value::as_str))
+        .filter(|e| e.contains('@'))
+        .map(|e| ids.resolve(e))
+        .collect();
+    (!people.is_empty()).then_some(people)
+}
+
+/// A person, not a bot: `user_type` `Human` (or none given).
+fn is_human(user: &Value) -> bool {
+    user.get("user_type")
+        .and_then(Value::as_str)
+        .is_none_or(|t| t.eq_ignore_ascii_case("human"))
+}
+
+/// A message as a post; `fallback` names it where it has no `message_id` (it then counts,
+/// as no copy of it can be told apart).
+fn post(
+    m: &Value,
+    conversation: &str,
+    fallback: &str,
+    ids: &Identities,
+) -> Result<Post, &'static str> {
+    if m.get("message_state")
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case("deleted"))
+    {
+        return Err(DELETED);
+    }
+    let creator = m
+        .get("creator")
+        .filter(|c| c.is_object())
+        .ok_or(NO_AUTHOR)?;
+    if !is_human(creator) {
+        return Err(APP);
+    }
+    let person = creator
+        .get("email")
+        .and_then(Value::as_str)
+        .filter(|e| e.contains('@'))
+        .map(|e| ids.resolve(e))
+        .ok_or(NO_AUTHOR)?;
+    let date = m
+        .get("created_date")
+        .and_then(Value::as_str)
+        .ok_or(crate::chat_json::NO_TIME)?;
+    let start = parse_date(date).ok_or(NOT_ENGLISH)?;
+    let id = m
+        .get("message_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .unwrap_or(fallback);
+    Ok(Post {
+        person,
+        start,
+        thread: m
+            .get("topic_id")
+            .and_then(Value::as_str)
+            .unwrap_or(id)
+            .to_string(),
+        object: format!("{conversation}\0{id}"),
+        text: m.get("text").and_then(Value::as_str).map(str::to_string),
+        attachments: m
+            .get("attached_files")
+            .and_then(Value::as_array)
+            .map_or(0, |a| a.len() as i32),
+        conversation: conversation.to_string(),
+    })
+}
+
+/// Reads the copies of one conversation (see the module's documentation), each copy's file
+/// logged on its own.
+pub(crate) fn read(
+    copies: &[PathBuf],
+    window: &Window,
+    pseudo: &Pseudonymiser,
+    ids: &Identities,
+    out: &mut Emit<'_>,
+) -> Vec<IngestLogEntry> {
+    let conversation = copies
+        .first()
+        .map(|c| conversation_of(c))
+        .unwrap_or_default();
+    // (file, its log, its messages or none)
+    let mut files = Vec::new();
+    let mut people: Option<BTreeSet<String>> = None;
+    for path in copies {
+        let file = crate::archive::name_of(path);
+        let mut log = IngestLogEntry::new(&file, "google_chat");
+        let messages = match std::fs::read(path) {
+            Err(_) => {
+                log.reject(crate::records::UNREADABLE);
+                None
+            }
+            Ok(bytes) => {
+                log.bytes = bytes.len() as i64;
+                match serde_json::from_slice::<Value>(&bytes) {
+                    Err(_) => {
+                        log.reject(BAD_JSON);
+                        None
+                    }
+                    Ok(mut v) => match v.get_mut("messages").map(Value::take) {
+                        Some(Value::Array(list)) => Some(list),
+                        _ => {
+                            log.reject(NO_MESSAGES);
+                            None
+                        }
+                    },
+                }
+            }
+        };
+        // The members as the largest list of any copy gives them (a member who left
+        // before another's export no longer shows in it).
+        if let Some(m) = members(path, ids)
+            && people.as_ref().is_none_or(|p| m.len() > p.len())
+        {
+            people = Some(m);
+        }
+        files.push((file, log, messages));
+    }
+    let mut posts = Vec::new();
+    for (file, _, messages) in &files {
+        for (i, m) in messages.iter().flatten().enumerate() {
+            let fallback = format!("{file}\0{i}");
+            posts.push((file.clone(), i, post(m, &conversation, &fallback, ids)));
+        }
+    }
+    // Without a group_info.json, the conversation's people are its authors.
+    let people = people.unwrap_or_else(|| {
+        posts
+            .iter()
+            .filter_map(|(_, _, p)| p.as_ref().ok().map(|p| p.person.clone()))
+            .collect()
+    });
+    let n = people.len().max(1) as i32;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut parties = std::collections::HashMap::new();
+    for (file, i, p) in posts {
+        let log = &mut files
+            .iter_mut()
+            .find(|(f, ..)| *f == file)
+            .expect("a post's file is a copy")
+            .1;
+        match p {
+            Err(reason) => log.reject(reason),
+            Ok(p) if !seen.insert(p.object.clone()) => log.reject(COPY),
+            Ok(p) if !window.contains(p.start) => log.reject(crate::records::OUTSIDE_WINDOW),
+            Ok(p) => {
+                log.accept();
+                let (others, external) = parties
+                    .entry(p.person.clone())
+                    .or_insert_with(|| {
+                        ids.party_pseudonyms(people.iter().map(String::as_str), &p.person, pseudo)
+                    })
+                    .clone();
+                let mut a = to_activity(p, n, &file, format!("message {}", i + 1), pseudo);
+                a.parties = others;
+                a.external_parties = external;
+                out.push(a);
+            }
+        }
+    }
+    files.into_iter().map(|(_, log, _)| log).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn takeout_dates_in_english() {
+        let at = |y, mo, d, h, mi, s| {
+            chrono::NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|d| d.and_hms_opt(h, mi, s))
+                .map(|t| t.and_utc().timestamp_micros())
+        };
+        for (text, expected) in [
+            (
+                "Thursday, November 3, 2016 at 11:59:50 AM UTC",
+                at(2016, 11, 3, 11, 59, 50),
+            ),
+            (
+                "Thursday, November 3, 2016 at 12:05:00 AM UTC",
+                at(2016, 11, 3, 0, 5, 0),
+            ),
+            (
+                "Tuesday, March 5, 2024 at 2:22:10\u{202f}PM UTC",
+                at(2024, 3, 5, 14, 22, 10),
+            ),
+            (
+                "Tuesday, 5 March 2024 at 14:22:10 UTC",
+                at(2024, 3, 5, 14, 22, 10),
+            ),
+            (
+                "Tuesday,\u{a0}March\u{a0}5,\u{a0}2024 at 2:22:10 PM GMT",
+                at(2024, 3, 5, 14, 22, 10),
+            ),
+            // Another language, another zone, no zone, nothing.
+            ("dinsdag 5 maart 2024 om 14:22:10 UTC", None),
+            ("Tuesday, March 5, 2024 at 2:22:10 PM PST", None),
+            ("Tuesday, March 5, 2024 at 2:22:10 PM", None),
+            ("", None),
+        ] {
+            assert_eq!(parse_date(text), expected, "{text}");
+        }
+    }
+}
