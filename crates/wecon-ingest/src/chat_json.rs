@@ -152,10 +152,7 @@ fn teams_post(m: &Value, ids: &Identities) -> Result<Post, &'static str> {
             .pointer("/body/content")
             .and_then(Value::as_str)
             .map(str::to_string),
-        attachments: m
-            .get("attachments")
-            .and_then(Value::as_array)
-            .map_or(0, |a| a.len() as i32),
+        attachments: list_len(m, "attachments"),
         conversation,
     })
 }
@@ -333,10 +330,7 @@ pub(crate) fn read(
                             thread: thread.to_string(),
                             object: format!("{conversation}\0{ms}\0{label}"),
                             text: p.get("message").and_then(Value::as_str).map(str::to_string),
-                            attachments: p
-                                .get("attachments")
-                                .and_then(Value::as_array)
-                                .map_or(0, |a| a.len() as i32),
+                            attachments: list_len(p, "attachments"),
                             conversation: conversation.clone(),
                         })
                     })();
@@ -391,6 +385,13 @@ pub(crate) fn read(
         }
     }
     log
+}
+
+/// How many items the list under `key` holds (0 where there is none): a message's files.
+pub(crate) fn list_len(v: &Value, key: &str) -> i32 {
+    v.get(key)
+        .and_then(Value::as_array)
+        .map_or(0, |a| a.len() as i32)
 }
 
 fn graph_time(v: &Value, key: &str) -> Option<i64> {

@@ -33,7 +33,7 @@ use wecon_model::Pseudonymiser;
 use wecon_model::schema::IngestLogEntry;
 
 use crate::Window;
-use crate::chat_json::{APP, BAD_JSON, DELETED, NO_AUTHOR, Post, to_activity};
+use crate::chat_json::{APP, BAD_JSON, DELETED, NO_AUTHOR, Post, list_len, to_activity};
 use crate::identity::Identities;
 use crate::records::Emit;
 
@@ -196,10 +196,7 @@ fn post(
             .to_string(),
         object: format!("{conversation}\0{id}"),
         text: m.get("text").and_then(Value::as_str).map(str::to_string),
-        attachments: m
-            .get("attached_files")
-            .and_then(Value::as_array)
-            .map_or(0, |a| a.len() as i32),
+        attachments: list_len(m, "attached_files"),
         conversation: conversation.to_string(),
     })
 }
@@ -255,10 +252,10 @@ pub(crate) fn read(
         files.push((file, log, messages));
     }
     let mut posts = Vec::new();
-    for (file, _, messages) in &files {
+    for (k, (file, _, messages)) in files.iter().enumerate() {
         for (i, m) in messages.iter().flatten().enumerate() {
             let fallback = format!("{file}\0{i}");
-            posts.push((file.clone(), i, post(m, &conversation, &fallback, ids)));
+            posts.push((k, i, post(m, &conversation, &fallback, ids)));
         }
     }
     // Without a group_info.json, the conversation's people are its authors.
@@ -271,12 +268,8 @@ pub(crate) fn read(
     let n = people.len().max(1) as i32;
     let mut seen: HashSet<String> = HashSet::new();
     let mut parties = std::collections::HashMap::new();
-    for (file, i, p) in posts {
-        let log = &mut files
-            .iter_mut()
-            .find(|(f, ..)| *f == file)
-            .expect("a post's file is a copy")
-            .1;
+    for (k, i, p) in posts {
+        let (file, log, _) = &mut files[k];
         match p {
             Err(reason) => log.reject(reason),
             Ok(p) if !seen.insert(p.object.clone()) => log.reject(COPY),
@@ -289,7 +282,7 @@ pub(crate) fn read(
                         ids.party_pseudonyms(people.iter().map(String::as_str), &p.person, pseudo)
                     })
                     .clone();
-                let mut a = to_activity(p, n, &file, format!("message {}", i + 1), pseudo);
+                let mut a = to_activity(p, n, file, format!("message {}", i + 1), pseudo);
                 a.parties = others;
                 a.external_parties = external;
                 out.push(a);
