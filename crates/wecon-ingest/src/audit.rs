@@ -101,6 +101,8 @@ pub(crate) const SYSTEM_ACCOUNT: &str = "audit record of an application or syste
 pub(crate) const MEET_GUEST: &str = "Meet participant without an address (external or \
      anonymous): counted among the call's participants, with no activity of their own";
 pub(crate) const MEET_ROOM: &str = "Meet room device: a room, not a person";
+pub(crate) const APP_NOTIFICATION: &str = "Teams change notification sent to an application \
+     about a message (MessageCreatedNotification, ...): not a post";
 pub(crate) const MEETING_SUMMARY: &str =
     "Teams meeting summary: its attendance is read from its participants' records";
 
@@ -161,7 +163,7 @@ fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
         "SearchQueryPerformed"
         | "SearchQueryInitiatedSharePoint"
         | "SearchQueryInitiatedExchange" => ("search", "query"),
-        "MessageSent" | "MessageCreatedHasLink" | "MessageCreatedNotification" => ("chat", "post"),
+        "MessageSent" | "MessageCreatedHasLink" => ("chat", "post"),
         _ => return None,
     })
 }
@@ -216,6 +218,13 @@ fn m365_fact(r: &Value, ids: &Identities) -> Result<Fact, &'static str> {
     match op {
         "MeetingParticipantDetail" => return teams_attendance(r, ids),
         "MeetingDetail" => return Err(MEETING_SUMMARY),
+        // Sent to an application subscribed to a chat's changes: the message's own record
+        // (`MessageSent`, `MessageCreatedHasLink`) is its author's.
+        "MessageCreatedNotification"
+        | "MessageUpdatedNotification"
+        | "MessageDeletedNotification" => {
+            return Err(APP_NOTIFICATION);
+        }
         // Mailbox operations (`MailItemsAccessed`, `Send`, `SoftDelete`, ...); Exchange's
         // administration cmdlets (`New-InboxRule`, `Set-Mailbox`) are not information work.
         _ if r.get("Workload").and_then(Value::as_str) == Some("Exchange") && !op.contains('-') => {
@@ -678,6 +687,13 @@ mod tests {
                 r#"{"CreationTime": "2024-01-15T09:00:00", "Operation": "FileAccessed", "UserType": 0, "UserId": "ann@x.org"}"#
             ),
             Ok("ann@x.org".into())
+        );
+        // A message's change notification to a subscribed application is no one's post.
+        assert_eq!(
+            m365(
+                r#"{"CreationTime": "2024-01-15T09:00:00", "Operation": "MessageCreatedNotification", "Workload": "MicrosoftTeams", "UserType": 0, "UserId": "ann@x.org"}"#
+            ),
+            Err(APP_NOTIFICATION)
         );
     }
 

@@ -233,6 +233,7 @@ const EXCLUSIONS: &[&str] = &[
     audit::CALENDAR_AUDIT,
     audit::MAIL_AUDIT,
     audit::MEETING_SUMMARY,
+    audit::APP_NOTIFICATION,
     audit::SYSTEM_ACCOUNT,
     audit::MEET_GUEST,
     audit::MEET_ROOM,
