@@ -141,17 +141,27 @@ fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
         | "ExportReport"
         | "ExportArtifact"
         | "DownloadReport" => ("document", "download"),
-        "FileModified" | "FileModifiedExtended" | "FileCheckedIn" => ("document", "edit"),
+        // A checked-out file is taken to be edited; a list item's fields edited.
+        "FileModified" | "FileModifiedExtended" | "FileCheckedOut" | "FileCheckedIn"
+        | "ListItemUpdated" => ("document", "edit"),
         "FileUploaded" | "FileSyncUploadedFull" | "FileSyncUploadedPartial" => {
             ("document", "upload")
         }
-        "FileCopied" => ("document", "copy"),
-        "FolderCreated" | "ListItemCreated" => ("document", "create"),
+        "FileCopied" | "FolderCopied" => ("document", "copy"),
+        "FolderCreated" | "ListCreated" | "ListItemCreated" => ("document", "create"),
         "FileRenamed" | "FolderRenamed" => ("document", "rename"),
         "FileMoved" | "FolderMoved" => ("document", "move"),
-        "FileDeleted" | "FileRecycled" | "FolderDeleted" | "FolderRecycled" => {
-            ("document", "delete")
-        }
+        // Into the recycle bin, out of its first or second stage, a list item too.
+        "FileDeleted"
+        | "FileRecycled"
+        | "FileDeletedFirstStageRecycleBin"
+        | "FileDeletedSecondStageRecycleBin"
+        | "FolderDeleted"
+        | "FolderRecycled"
+        | "FolderDeletedFirstStageRecycleBin"
+        | "FolderDeletedSecondStageRecycleBin"
+        | "ListItemDeleted"
+        | "ListItemRecycled" => ("document", "delete"),
         "SharingSet"
         | "SharingInvitationCreated"
         | "AnonymousLinkCreated"
@@ -643,6 +653,27 @@ mod tests {
             crate::records::parse_instant("2024-03-08T10:37:56.354Z"),
             Some(1_709_894_276_354_000)
         );
+    }
+
+    #[test]
+    fn sharepoint_operations_by_microsofts_names() {
+        for (op, action) in [
+            ("FileAccessed", "view"),
+            ("FileCheckedOut", "edit"),
+            ("FileCheckedIn", "edit"),
+            ("ListItemUpdated", "edit"),
+            ("FolderCopied", "copy"),
+            ("ListCreated", "create"),
+            ("FileDeletedFirstStageRecycleBin", "delete"),
+            ("FolderDeletedSecondStageRecycleBin", "delete"),
+            ("ListItemRecycled", "delete"),
+        ] {
+            assert_eq!(m365_action(op), Some(("document", action)), "{op}");
+        }
+        // Not a person's work on a document: the checkout abandoned, a virus found.
+        for op in ["FileCheckOutDiscarded", "FileMalwareDetected"] {
+            assert_eq!(m365_action(op), None, "{op}");
+        }
     }
 
     #[test]

@@ -13,8 +13,8 @@
 //!
 //! `--map COLUMN=FIELD` names other columns (`--map "Benutzer=person"`). Actions are read
 //! by their words: view/open/read/access, preview, download/export/print, edit/modify/
-//! update/save, create/new/copy, upload, rename, move, delete/trash/remove,
-//! share/invite/permission/link, search/query/find. A search is a `search` activity; the
+//! update/save, create/new/copy, upload, rename, move/add to folder/remove from folder,
+//! delete/trash/remove, share/invite/permission/link, search/query/find. A search is a `search` activity; the
 //! rest are `document` activities. The document is pseudonymised; no name is kept.
 
 use std::collections::HashMap;
@@ -108,7 +108,10 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
         ("document", "upload")
     } else if has(&["rename"]) {
         ("document", "rename")
-    } else if has(&["move"]) {
+    } else if has(&["move", "to folder", "from folder"]) {
+        // Drive's "Add to folder" and "Remove from folder" file a document elsewhere, as the
+        // Reports API's `add_to_folder` and `remove_from_folder` do: neither a new document
+        // nor a deletion.
         ("document", "move")
     } else if has(&["delete", "trash", "remove", "recycle"]) {
         ("document", "delete")
@@ -217,6 +220,9 @@ mod tests {
         );
         assert_eq!(action_of("search performed"), Some(("search", "query")));
         assert_eq!(action_of("login"), None);
+        for name in ["Add to folder", "Remove from folder", "add_to_folder"] {
+            assert_eq!(action_of(name), Some(("document", "move")), "{name}");
+        }
         assert_eq!(action_of("Change user access"), Some(("document", "share")));
         // The Reports API's event names, which read as edits by their "change".
         for name in [
