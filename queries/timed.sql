@@ -15,7 +15,13 @@
 --   * meetings: their scheduled duration, for the meetings `counted_meetings` counts
 --     (organised or accepted, another person attends, not cancelled, not all-day, under
 --     `meeting_max_hours` and `meeting_max_attendees`, busy where the profile asks).
---   * calls (Meet, Teams call records): their actual duration, join to leave.
+--   * calls (Meet, Teams call records, Slack huddles): their actual duration, join to
+--     leave, except a call that spends more than half its length within one of the person's
+--     counted meetings: that is the meeting's own call (a Teams or Meet meeting's record of
+--     the person's stay, or a call taken in it), and the meeting counts, not the call
+--     ("scheduled calls 0, the meeting counts"), so a meeting is not counted twice when
+--     both the calendar and the call logs are read. A person's call in a meeting they did
+--     not accept counts, join to leave.
 -- Columns: activity_id, person_id, process, source, action, start_utc, seconds.
 -- Collaboration metrics (collaboration hours, focus, span) read only its mail, chat,
 -- meetings and calls.
@@ -91,7 +97,7 @@ meeting_time AS (
     SELECT activity_id, person_id, process, source, action, start_utc, seconds
     FROM counted_meetings
 ),
-call_time AS (
+calls AS (
     SELECT
         c.activity_id,
         c.person_id,
@@ -99,9 +105,38 @@ call_time AS (
         c.source,
         c.action,
         c.start_utc,
-        date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc) AS seconds
+        date_part('epoch', c.start_utc) AS s,
+        date_part('epoch', c.end_utc) AS e
     FROM classified c
     WHERE c.source = 'call' AND c.process IS NOT NULL AND c.end_utc > c.start_utc
+),
+-- Calls and counted meetings under the UTC days they start and end on, so that they are
+-- matched within one person-day.
+call_days AS (
+    SELECT activity_id, person_id, s, e, CAST(floor(s / 86400.0) AS BIGINT) AS day FROM calls
+    UNION
+    SELECT activity_id, person_id, s, e, CAST(floor((e - 0.001) / 86400.0) AS BIGINT) FROM calls
+),
+meeting_spans AS (
+    SELECT person_id, date_part('epoch', start_utc) AS s, date_part('epoch', end_utc) AS e
+    FROM counted_meetings
+),
+meeting_days AS (
+    SELECT person_id, s, e, CAST(floor(s / 86400.0) AS BIGINT) AS day FROM meeting_spans
+    UNION
+    SELECT person_id, s, e, CAST(floor((e - 0.001) / 86400.0) AS BIGINT) FROM meeting_spans
+),
+-- The calls that are a counted meeting's own: more than half of the call within the meeting.
+meetings_calls AS (
+    SELECT DISTINCT k.activity_id
+    FROM call_days k
+    JOIN meeting_days m ON m.person_id = k.person_id AND m.day = k.day
+    WHERE 2.0 * (LEAST(k.e, m.e) - GREATEST(k.s, m.s)) > k.e - k.s
+),
+call_time AS (
+    SELECT k.activity_id, k.person_id, k.process, k.source, k.action, k.start_utc, k.e - k.s AS seconds
+    FROM calls k
+    WHERE NOT EXISTS (SELECT 1 FROM meetings_calls x WHERE x.activity_id = k.activity_id)
 )
 SELECT * FROM message_time
 UNION ALL

@@ -456,6 +456,121 @@ fn collaboration_hours_count_overlaps_once() {
 }
 
 #[test]
+fn a_meetings_own_call_counts_once() {
+    // Alice's 1:1 with Bob, 10:00–11:00, and the call record of it (she joined at 9:58 and
+    // left at 11:03): the meeting counts, the call does not (1 h, not 2 h 05). An ad-hoc
+    // call with Bob at 14:00–14:30 counts its half hour.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    write(
+        &src.join("calendar/alice@ex.org.ics"),
+        "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:m\nDTSTART:20240116T100000Z\nDTEND:20240116T110000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\nEND:VCALENDAR\n",
+    );
+    let call = |id: &str, start: &str, end: &str| {
+        format!(
+            r#"{{"id": "{id}", "type": "peerToPeer", "modalities": ["audio"],
+                "sessions": [{{"caller": {{"identity": {{"user": {{"id": "A", "userPrincipalName": "alice@ex.org"}}}}}},
+                               "callee": {{"identity": {{"user": {{"id": "B", "userPrincipalName": "bob@ex.org"}}}}}},
+                               "startDateTime": "2024-01-16T{start}Z", "endDateTime": "2024-01-16T{end}Z"}}]}}"#
+        )
+    };
+    write(
+        &src.join("calls/calls.json"),
+        &format!(
+            "[{}, {}]",
+            call("meeting", "09:58:00", "11:03:00"),
+            call("ad-hoc", "14:00:00", "14:30:00")
+        ),
+    );
+    let (out, alice) = run_as_alice(&src, dir.path());
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select process, round(hours * 60, 4) minutes from person_week_process \
+                 where person_id = '{alice}'"
+            )
+        ),
+        "process,minutes\nconsult,90.0\n"
+    );
+    // Collaboration: the meeting and the ad-hoc call, nothing twice.
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select round(raw_hours * 60, 4) raw from person_week_collaboration \
+                 where person_id = '{alice}'"
+            )
+        ),
+        "raw\n90.0\n"
+    );
+}
+
+#[test]
+fn a_view_that_opened_a_document_for_its_edit_is_storing() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    // Her SharePoint audit log: document a viewed at 11:30, viewed again at 12:00 and edited
+    // at 12:20 (the second view opened it for the edit: storing); document b viewed at 12:30
+    // and 13:00, edited at 15:00 (more than an hour later: both views are searches).
+    let record = |at: &str, op: &str, doc: &str| {
+        format!(
+            r#"{{"CreationTime": "2024-01-16T{at}", "Operation": "{op}", "Workload": "SharePoint", "UserId": "alice@ex.org", "ObjectId": "https://ex.sharepoint.com/{doc}.docx"}}"#
+        )
+    };
+    write(
+        &src.join("audit/audit.json"),
+        &[
+            record("11:30:00", "FileAccessed", "a"),
+            record("12:00:00", "FileAccessed", "a"),
+            record("12:20:00", "FileModified", "a"),
+            record("12:30:00", "FileAccessed", "b"),
+            record("13:00:00", "FileAccessed", "b"),
+            record("15:00:00", "FileModified", "b"),
+        ]
+        .join("\n"),
+    );
+    // A profile that times document events: a view 1 minute, a store event 2.
+    let base = std::fs::read_to_string(crate::helpers::root().join("queries/profiles/wecon.toml"))
+        .unwrap();
+    let profile = dir.path().join("documents.toml");
+    std::fs::write(
+        &profile,
+        base.replace("name = \"wecon\"", "name = \"documents\"")
+            .replace("document_view_minutes = 0.0", "document_view_minutes = 1.0")
+            .replace(
+                "document_store_minutes = 0.0",
+                "document_store_minutes = 2.0",
+            ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_as_alice_into(&src, &out, &["--profile", &profile.to_string_lossy()]);
+    let alice = person("alice@ex.org");
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select process, round(hours * 60, 4) minutes from person_week_process \
+                 where person_id = '{alice}' order by process"
+            )
+        ),
+        "process,minutes\nsearch,3.0\nstore,6.0\n"
+    );
+    // Re-finding: only b's second view; a's second view opened it for the edit.
+    assert_eq!(
+        query_csv(
+            &out,
+            &format!(
+                "select events from surplus_person_week_lever \
+                 where person_id = '{alice}' and lever = 'refinding_documents'"
+            )
+        ),
+        "events\n1\n"
+    );
+}
+
+#[test]
 fn after_hours_follow_the_persons_zone_days_and_hours() {
     // Alice works Monday to Thursday, 08:30–16:30 in Berlin (roster). Her mail on Monday at
     // 08:00Z (09:00 in Berlin) is in hours; her mail on Friday and her meeting on Tuesday at

@@ -142,6 +142,17 @@ fn classify(a: LazyFrame) -> LazyFrame {
         .then(lit("communicate"))
         .when(document.clone().and(action_in(&["share", "permission"])))
         .then(lit("share"))
+        // A view the same person follows with an edit or upload of the document within the
+        // hour opened it to work on: storing, not searching.
+        .when(
+            document
+                .clone()
+                .and(action_in(&["view", "download", "preview"]))
+                .and(col("object_id").is_not_null())
+                .and(is("next_action", "edit").or(is("next_action", "upload")))
+                .and((col("next_us") - col("start_us")).lt_eq(lit(3_600_000_000i64))),
+        )
+        .then(lit("store"))
         .when(document.clone().and(action_in(&[
             "create", "copy", "edit", "upload", "move", "rename",
         ])))
@@ -154,11 +165,35 @@ fn classify(a: LazyFrame) -> LazyFrame {
         .then(lit("transact"))
         .otherwise(null_text())
         .alias("process");
+    // Each event's next event by the same person on the same document.
+    let on_document = || [col("source"), col("person_id"), col("object_id")];
     a.with_columns([
-        process,
         micros("start_utc").alias("start_us"),
         micros("end_utc").alias("end_us"),
     ])
+    .sort(
+        [
+            "source",
+            "person_id",
+            "object_id",
+            "start_us",
+            "activity_id",
+        ],
+        SortMultipleOptions::default(),
+    )
+    .with_columns([
+        col("action")
+            .shift(lit(-1))
+            .over(on_document())
+            .unwrap()
+            .alias("next_action"),
+        col("start_us")
+            .shift(lit(-1))
+            .over(on_document())
+            .unwrap()
+            .alias("next_us"),
+    ])
+    .with_column(process)
 }
 
 const TIMED: [&str; 7] = [
@@ -203,7 +238,8 @@ fn counted_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
 
 /// METRICS.md §2: mail and chat at the profile's minutes, each cut short by the person's
 /// next counted message (at the same instant the shorter first, then by process); counted
-/// meetings; calls join to leave.
+/// meetings; calls join to leave, but for a counted meeting's own call (more than half of it
+/// within the meeting), which the meeting counts.
 fn timed(c: LazyFrame, p: &Profile) -> LazyFrame {
     let seen_ok = if p.received_requires_seen {
         col("seen").eq_missing(lit(false)).not()
@@ -280,9 +316,47 @@ fn timed(c: LazyFrame, p: &Profile) -> LazyFrame {
         .with_column(
             ((col("end_us") - col("start_us")).cast(DataType::Float64) / lit(1e6)).alias("seconds"),
         );
+    let meetings = counted_meetings(c, p);
+    // A call more than half within one of the person's counted meetings is the meeting's own:
+    // the meeting counts, the call does not.
+    let meetings_calls = calls
+        .clone()
+        .select([
+            col("activity_id"),
+            col("person_id"),
+            col("start_us"),
+            col("end_us"),
+        ])
+        .join(
+            meetings.clone().select([
+                col("person_id"),
+                col("start_us").alias("m_start"),
+                col("end_us").alias("m_end"),
+            ]),
+            [col("person_id")],
+            [col("person_id")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .filter(
+            ((when(col("end_us").lt(col("m_end")))
+                .then(col("end_us"))
+                .otherwise(col("m_end"))
+                - when(col("start_us").gt(col("m_start")))
+                    .then(col("start_us"))
+                    .otherwise(col("m_start")))
+                * lit(2i64))
+            .gt(col("end_us") - col("start_us")),
+        )
+        .select([col("activity_id")]);
+    let calls = calls.join(
+        meetings_calls,
+        [col("activity_id")],
+        [col("activity_id")],
+        JoinArgs::new(JoinType::Anti),
+    );
     let pick = |lf: LazyFrame| lf.select(TIMED.map(col));
     concat(
-        [pick(messages), pick(counted_meetings(c, p)), pick(calls)],
+        [pick(messages), pick(meetings), pick(calls)],
         UnionArgs::default(),
     )
     .unwrap()

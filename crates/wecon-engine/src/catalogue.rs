@@ -6,10 +6,14 @@
 //! folder under the file's name.
 
 /// Every query file, in the order it runs: each reads the views and results before it.
-/// The core views first; `person_week` gathers the per-person figures, so it comes after
+/// The core views first (`classify` reads `opened_for_edit`); `person_week` gathers the per-person figures, so it comes after
 /// them; the surplus levers (`queries/surplus/`, views named `lever_NAME`) read those
 /// figures and come last but for validation.
 const QUERIES: &[(&str, &str)] = &[
+    (
+        "opened_for_edit",
+        include_str!("../../../queries/opened_for_edit.sql"),
+    ),
     ("classify", include_str!("../../../queries/classify.sql")),
     (
         "counted_meetings",
@@ -333,7 +337,8 @@ mod tests {
             );
             assert!(doc.contains("Source:"), "{} must cite its source", q.name);
         }
-        assert_eq!(query_names()[0], "classify");
+        // The views every later query reads come first.
+        assert_eq!(query_names()[..2], ["opened_for_edit", "classify"]);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - processes: a transaction mail or post is `transact`, other mail or posts with an
 //!   attachment or a link `share`, the rest `communicate`; a meeting of two people `consult`, of more `meet`;
 //! - a call (Teams call record) takes its length, join to leave, for each participant:
-//!   `consult` between two people, `meet` for more;
+//!   `consult` between two people, `meet` for more; but a call more than half within one of
+//!   the person's counted meetings is the meeting's own, and takes no time of its own;
 //! - the week is the ISO week (Monday, UTC) the activity starts in.
 //!
 //! It also records what each surplus lever of METRICS.md §6 should find (`levers.csv`): per
@@ -28,8 +29,9 @@
 //! - `fragmented_time`: free time in blocks under an hour within the roster's working hours,
 //!   on the working days of every week the person was busy at all (in their own zone, each
 //!   activity clipped to the working window of the day it starts on);
-//! - `refinding_documents`: views of a document the person viewed in the 28 days before,
-//!   `duplicate_documents`: copies of a document, and `transaction_handoffs`: case steps taken by another person than the step before
+//! - `refinding_documents`: views of a document the person viewed in the 28 days before
+//!   (but for those the person's next event on the document, an edit or an upload within the
+//!   hour, shows they opened it to work on), `duplicate_documents`: copies of a document, and `transaction_handoffs`: case steps taken by another person than the step before
 //!   (events only: the built-in profiles give documents and transactions no time).
 
 use std::collections::BTreeMap;
@@ -63,8 +65,9 @@ pub(crate) mod flag {
     pub const CHAT: u8 = 32;
 }
 
-/// Hours per person, week and channel (`email`, `chat`, `meeting`, `call`), as the
-/// generator's Viva person query reports them.
+/// Hours per person, week and channel (`email`, `chat`, `meeting`, `call`, and
+/// `call_in_meeting` for a counted meeting's own call), as the generator's Viva person query
+/// reports them.
 pub(crate) type ChannelSeconds = BTreeMap<(usize, NaiveDate, &'static str), f64>;
 
 const MAIL_LEVERS: [(u8, &str); 4] = [
@@ -95,9 +98,14 @@ struct Message {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Message { sent: bool },
+    Message {
+        sent: bool,
+    },
     Meeting,
-    Call,
+    /// A call, and the process its time belongs to.
+    Call {
+        process: &'static str,
+    },
 }
 
 /// A span of a person's counted time, µs UTC.
@@ -221,22 +229,15 @@ impl Ledger {
         }
     }
 
-    /// Adds a call: its whole length for each participant, in the week it starts.
+    /// Adds a call: its whole length for each participant, in the week it starts (booked
+    /// to its process once the person's meetings are known: see [`Ledger::overlaps`]).
     pub(crate) fn call(&mut self, people: &[usize], start_us: i64, seconds: f64) {
         let process = if people.len() == 2 { "consult" } else { "meet" };
         for &p in people {
-            *self
-                .seconds
-                .entry((p, week_of(start_us), process))
-                .or_default() += seconds;
-            *self
-                .channels
-                .entry((p, week_of(start_us), "call"))
-                .or_default() += seconds;
             self.busy[p].push(Busy {
                 start_us,
                 end_us: start_us + (seconds * 1e6) as i64,
-                kind: Kind::Call,
+                kind: Kind::Call { process },
             });
         }
     }
@@ -308,6 +309,32 @@ impl Ledger {
         let mut busy = std::mem::take(&mut self.busy[p]);
         busy.sort_by_key(|b| (b.start_us, b.end_us));
 
+        // Calls: a call more than half within one of the person's counted meetings is that
+        // meeting's own, which the meeting counts; every other call counts join to leave.
+        let meetings: Vec<(i64, i64)> = busy
+            .iter()
+            .filter(|b| b.kind == Kind::Meeting)
+            .map(|b| (b.start_us, b.end_us))
+            .collect();
+        busy.retain(|b| {
+            let Kind::Call { process } = b.kind else {
+                return true;
+            };
+            let (week, length) = (week_of(b.start_us), b.end_us - b.start_us);
+            let seconds = length as f64 / 1e6;
+            let meetings_own = meetings
+                .iter()
+                .any(|&(s, e)| 2 * (e.min(b.end_us) - s.max(b.start_us)) > length);
+            let channel = if meetings_own {
+                "call_in_meeting"
+            } else {
+                *self.seconds.entry((p, week, process)).or_default() += seconds;
+                "call"
+            };
+            *self.channels.entry((p, week, channel)).or_default() += seconds;
+            !meetings_own
+        });
+
         // Conflicting: each meeting's overlap with the meetings that started before it.
         let mut ended: Option<i64> = None;
         for b in busy.iter().filter(|b| b.kind == Kind::Meeting) {
@@ -325,7 +352,7 @@ impl Ledger {
             .collect();
         for m in busy
             .iter()
-            .filter(|b| matches!(b.kind, Kind::Meeting | Kind::Call))
+            .filter(|b| matches!(b.kind, Kind::Meeting | Kind::Call { .. }))
         {
             let first = sent.partition_point(|x| x.start_us < m.start_us);
             let mut us = 0;

@@ -90,25 +90,29 @@ pub(crate) fn person_query(
         "PersonId,MetricDate,Collaboration_hours,Email_hours,Meeting_hours,Instant_message_hours,\
          Call_hours,Organization,LevelDesignation,FunctionType,TimeZone,HourlyRate\n",
     );
-    let mut weeks: std::collections::BTreeMap<(usize, chrono::NaiveDate), [f64; 4]> =
+    let mut weeks: std::collections::BTreeMap<(usize, chrono::NaiveDate), [f64; 5]> =
         Default::default();
     for ((p, week, channel), seconds) in channels {
         let i = match *channel {
             "email" => 0,
             "meeting" => 1,
             "chat" => 2,
-            _ => 3,
+            "call" => 3,
+            _ => 4,
         };
         weeks.entry((*p, *week)).or_default()[i] += seconds / 3600.0;
     }
-    for ((p, monday), [email, meeting, chat, call]) in weeks {
+    // Call hours are every call's; collaboration hours count a meeting's own call once, as
+    // the meeting (Viva's collaboration hours take overlapping activities once).
+    for ((p, monday), [email, meeting, chat, call, call_in_meeting]) in weeks {
         let person = &staff[p];
         let _ = writeln!(
             csv,
-            "{},{},{},{email},{meeting},{chat},{call},{},{},{},{},{}",
+            "{},{},{},{email},{meeting},{chat},{},{},{},{},{},{}",
             viva_id(&person.address),
             (monday - Duration::days(1)).format("%-m/%-d/%Y"),
             email + meeting + chat + call,
+            call + call_in_meeting,
             person.unit,
             roster[p].level,
             person.unit,

@@ -90,6 +90,10 @@ pub(crate) fn audit_log(
     let mut n = 0;
     // Per person: when each of their team's documents was last viewed (µs UTC).
     let mut viewed: Vec<[Option<i64>; TEAM_DOCUMENTS]> = vec![[None; TEAM_DOCUMENTS]; staff.len()];
+    // Per person and document: the last view that re-found it, until the person's next event
+    // on the document tells whether it was a search (a re-finding) or opened the document
+    // for an edit within the hour (storing: no re-finding).
+    let mut refound: Vec<[Option<i64>; TEAM_DOCUMENTS]> = vec![[None; TEAM_DOCUMENTS]; staff.len()];
     for week in 0..weeks {
         for weekday in 0..5 {
             let day = start + Duration::days(7 * i64::from(week) + weekday);
@@ -106,11 +110,19 @@ pub(crate) fn audit_log(
                     let seconds = (30 + 70 * k as i64 + rng.below(60) as i64) * 60;
                     let at = local(p, day, seconds).naive_utc();
                     // Views, previews and downloads of a document viewed in the 28 days
-                    // before: re-finding.
+                    // before: re-finding, unless the person's next event on the document is
+                    // an edit or an upload within the hour.
+                    let t = at.and_utc().timestamp_micros();
+                    if op != "SearchQueryPerformed"
+                        && let Some(v) = refound[i][doc].take()
+                        && !(matches!(op, "FileModified" | "FileUploaded")
+                            && t - v <= 3_600_000_000)
+                    {
+                        lever(i, v, "refinding_documents");
+                    }
                     if matches!(op, "FileAccessed" | "FilePreviewed" | "FileDownloaded") {
-                        let t = at.and_utc().timestamp_micros();
                         if viewed[i][doc].is_some_and(|v| t - v <= 28 * 86_400_000_000) {
-                            lever(i, t, "refinding_documents");
+                            refound[i][doc] = Some(t);
                         }
                         viewed[i][doc] = Some(t);
                     }
@@ -187,6 +199,12 @@ pub(crate) fn audit_log(
             }
             file.write_all(out.as_bytes())?;
             out.clear();
+        }
+    }
+    // Re-findings no later event turned into an edit.
+    for (i, documents) in refound.iter().enumerate() {
+        for v in documents.iter().flatten() {
+            lever(i, *v, "refinding_documents");
         }
     }
     file.flush()?;
