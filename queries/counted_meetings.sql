@@ -3,8 +3,10 @@
 -- Definition (METRICS.md §2, the profile's constants in the `profile` table): a meeting
 -- counts for a person when they organised or accepted it, at least one other person attends
 -- (rooms are not people), it is not cancelled and not all-day, it is shorter than
--- `meeting_max_hours` and has fewer than `meeting_max_attendees` people, and (with
--- `meeting_requires_busy`) it is shown as busy. Each row keeps the activity's columns and adds
+-- `meeting_max_hours` and has fewer than `meeting_max_attendees` people, (with
+-- `meeting_requires_busy`) it is shown as busy, and (with `meeting_excludes_private`, as
+-- MyAnalytics did) it is not marked private (`is_private`: iCalendar `CLASS:PRIVATE` or
+-- `CONFIDENTIAL`). Each row keeps the activity's columns and adds
 -- `seconds`, its scheduled length.
 -- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
 -- METRICS.md §2.
@@ -26,3 +28,4 @@ WHERE c.source = 'calendar'
   AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc)
       < (SELECT meeting_max_hours FROM profile) * 3600.0
   AND (NOT (SELECT meeting_requires_busy FROM profile) OR COALESCE(c.show_as, 'busy') = 'busy')
+  AND NOT ((SELECT meeting_excludes_private FROM profile) AND COALESCE(c.is_private, false))

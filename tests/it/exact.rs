@@ -456,6 +456,52 @@ fn collaboration_hours_count_overlaps_once() {
 }
 
 #[test]
+fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
+    // A private 1:1 (CLASS:PRIVATE, as Outlook exports an event marked private) and a public
+    // one: MyAnalytics left private meetings out (METRICS.md §2), and so do `myanalytics` and
+    // `wecon`; `viva` counts both.
+    let dir = tempfile::tempdir().unwrap();
+    let cal = dir.path().join("alice@ex.org.ics");
+    let ev = |uid: &str, hour: u32, class: &str| {
+        format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{hour:02}0000Z\nDTEND:20240116T{hour:02}3000Z\n{class}ORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n"
+        )
+    };
+    write(
+        &cal,
+        &format!(
+            "BEGIN:VCALENDAR\nVERSION:2.0\n{}{}END:VCALENDAR\n",
+            ev("private", 10, "CLASS:PRIVATE\n"),
+            ev("public", 14, "")
+        ),
+    );
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &cal.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
+    let meetings = |results: &Path| {
+        query_csv(
+            results,
+            "select meetings, round(scheduled_hours, 4) h from person_week_meetings",
+        )
+    };
+    assert_eq!(meetings(&out), "meetings,h\n1,0.5\n");
+    for (profile, expected) in [("myanalytics", "1,0.5"), ("viva", "2,1.0")] {
+        let results = dir.path().join(profile);
+        analyze(&out.join("dataset"), &results, &["--profile", profile]);
+        assert_eq!(
+            meetings(&results),
+            format!("meetings,h\n{expected}\n"),
+            "{profile}"
+        );
+    }
+}
+
+#[test]
 fn a_meetings_own_call_counts_once() {
     // Alice's 1:1 with Bob, 10:00–11:00, and the call record of it (she joined at 9:58 and
     // left at 11:03): the meeting counts, the call does not (1 h, not 2 h 05). An ad-hoc

@@ -214,6 +214,11 @@ fn counted_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
     } else {
         lit(true)
     };
+    let private = if p.meeting_excludes_private {
+        col("is_private").fill_null(lit(false)).not()
+    } else {
+        lit(true)
+    };
     c.filter(
         is("source", "calendar")
             .and(col("process").is_not_null())
@@ -231,7 +236,8 @@ fn counted_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
                     .lt(lit(p.meeting_max_attendees)),
             )
             .and(seconds.clone().lt(lit(p.meeting_max_hours * 3600.0)))
-            .and(busy),
+            .and(busy)
+            .and(private),
     )
     .with_column(seconds.alias("seconds"))
 }

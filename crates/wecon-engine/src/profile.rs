@@ -35,6 +35,10 @@ pub struct Profile {
     pub meeting_max_hours: f64,
     pub meeting_max_attendees: f64,
     pub meeting_requires_busy: bool,
+    /// Leave out meetings marked private (MyAnalytics did: METRICS.md §2). Off when a
+    /// profile does not say.
+    #[serde(default)]
+    pub meeting_excludes_private: bool,
     /// Minutes per document create, edit, upload, move or rename (`store`). METRICS.md
     /// gives no estimate: 0 (not timed) unless a profile sets one. Likewise the four below.
     #[serde(default)]
@@ -184,6 +188,7 @@ impl Profile {
             Field::new("meeting_max_hours", DataType::Float64, false),
             Field::new("meeting_max_attendees", DataType::Float64, false),
             Field::new("meeting_requires_busy", DataType::Boolean, false),
+            Field::new("meeting_excludes_private", DataType::Boolean, false),
             Field::new("document_store_minutes", DataType::Float64, false),
             Field::new("document_view_minutes", DataType::Float64, false),
             Field::new("document_share_minutes", DataType::Float64, false),
@@ -203,6 +208,7 @@ impl Profile {
                 f(self.meeting_max_hours),
                 f(self.meeting_max_attendees),
                 b(self.meeting_requires_busy),
+                b(self.meeting_excludes_private),
                 f(self.document_store_minutes),
                 f(self.document_view_minutes),
                 f(self.document_share_minutes),

@@ -89,6 +89,9 @@ pub(crate) struct EventFacts {
     pub created_us: Option<i64>,
     /// An online meeting (Teams, Zoom, Meet, Webex, ... markers or links).
     pub online: bool,
+    /// CLASS: `PRIVATE` or `CONFIDENTIAL` (true), `PUBLIC` (false); `None` when absent or
+    /// another value.
+    pub private: Option<bool>,
     pub show_as: Option<String>,
     pub category: Option<String>,
 }
@@ -791,6 +794,14 @@ fn parse_event(c: &Component<'_>, index: usize, zones: &Zones) -> Result<Event, 
             .and_then(parse_when)
             .and_then(|w| w.to_utc_micros(chrono_tz::UTC)),
         online: is_online(c),
+        private: prop(c, "CLASS").and_then(|p| {
+            let class = p.val.as_str().trim();
+            if class.eq_ignore_ascii_case("PRIVATE") || class.eq_ignore_ascii_case("CONFIDENTIAL") {
+                Some(true)
+            } else {
+                class.eq_ignore_ascii_case("PUBLIC").then_some(false)
+            }
+        }),
         cancelled: prop(c, "STATUS")
             .is_some_and(|p| p.val.as_str().trim().eq_ignore_ascii_case("CANCELLED")),
         show_as,
@@ -1186,6 +1197,7 @@ fn occurrence_activity(
         is_cancelled: Some(e.facts.cancelled),
         is_all_day: Some(matches!(e.facts.start, When::Date(_))),
         is_online: Some(e.facts.online),
+        is_private: e.facts.private,
         recipient_role: Some(e.role.clone()),
         created_utc: e.facts.created_us,
         category: e.facts.category.clone(),
@@ -1380,7 +1392,7 @@ mod tests {
 
     #[test]
     fn this_and_future_overrides_move_later_instances() {
-        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nCREATED:20231220T120000Z\r\nDTSTART:20240101T100000Z\r\nDTEND:20240101T110000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nLOCATION:https://teams.microsoft.com/l/meetup-join/abc\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID;RANGE=THISANDFUTURE:20240108T100000Z\r\nDTSTART:20240108T113000Z\r\nDTEND:20240108T120000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+        let ics = "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:s\r\nCREATED:20231220T120000Z\r\nDTSTART:20240101T100000Z\r\nDTEND:20240101T110000Z\r\nRRULE:FREQ=WEEKLY;COUNT=4\r\nCLASS:CONFIDENTIAL\r\nLOCATION:https://teams.microsoft.com/l/meetup-join/abc\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:s\r\nRECURRENCE-ID;RANGE=THISANDFUTURE:20240108T100000Z\r\nCLASS:PUBLIC\r\nDTSTART:20240108T113000Z\r\nDTEND:20240108T120000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
         let mut log = IngestLogEntry::new("c.ics", "ics");
         let cal = parse_calendar("c.ics", ics, &mut log);
         let pseudo = Pseudonymiser::new(b"0123456789abcdef").unwrap();
@@ -1406,6 +1418,13 @@ mod tests {
         assert_eq!(first.is_online, Some(true));
         assert_eq!(first.created_utc, Some(1_703_073_600_000_000));
         assert_eq!(first.recipient_role.as_deref(), Some("required"));
+        // CLASS: the series is confidential, the moved instances say they are public.
+        assert_eq!(first.is_private, Some(true));
+        assert!(
+            acts.iter()
+                .filter(|a| a.start_utc != jan1)
+                .all(|a| a.is_private == Some(false))
+        );
     }
 
     #[test]

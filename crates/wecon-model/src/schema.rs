@@ -94,6 +94,9 @@ pub struct Activity {
     pub is_all_day: Option<bool>,
     /// An online meeting (Teams, Zoom, Meet, ... markers or links, which are not kept).
     pub is_online: Option<bool>,
+    /// A meeting marked private (iCalendar `CLASS:PRIVATE` or `CONFIDENTIAL`, as Outlook and
+    /// Google Calendar write a private event); `None` where the export does not say.
+    pub is_private: Option<bool>,
     /// When the meeting was created (its notice is `start_utc - created_utc`).
     pub created_utc: Option<i64>,
     pub attachments: Option<i32>,
@@ -141,6 +144,7 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("is_cancelled", DataType::Boolean, true),
         Field::new("is_all_day", DataType::Boolean, true),
         Field::new("is_online", DataType::Boolean, true),
+        Field::new("is_private", DataType::Boolean, true),
         Field::new("created_utc", ts_type(), true),
         Field::new("attachments", DataType::Int32, true),
         Field::new("attachment_bytes", DataType::Int64, true),
@@ -215,6 +219,7 @@ pub fn activities_batch<A: std::borrow::Borrow<Activity>>(
         column!(rows, BooleanBuilder, |r| r.is_cancelled),
         column!(rows, BooleanBuilder, |r| r.is_all_day),
         column!(rows, BooleanBuilder, |r| r.is_online),
+        column!(rows, BooleanBuilder, |r| r.is_private),
         timestamp_column(rows.iter().map(|r| r.created_utc)),
         column!(rows, Int32Builder, |r| r.attachments),
         column!(rows, Int64Builder, |r| r.attachment_bytes),
