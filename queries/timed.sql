@@ -3,7 +3,8 @@
 -- Definition (METRICS.md §2, the profile's constants in the `profile` table):
 --   * email sent: `email_sent_minutes` each; email received on To or Cc:
 --     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
---     unseen is not counted); chat posts: `chat_sent_minutes`. Each is cut short when the
+--     unseen is not counted); chat posts: `chat_sent_minutes` (posts in channels only with
+--     `chat_counts_channel_posts`: MyAnalytics left them out). Each is cut short when the
 --     person's next counted message starts earlier ("cut short by the next action").
 --     Messages at the same instant are ordered shorter first, then by process, so the
 --     longer keeps its time and the result does not depend on how the export named them.
@@ -55,7 +56,13 @@ WITH counted_messages AS (
                     ELSE 0.0
                 END
             WHEN 'chat' THEN
-                CASE WHEN c.action = 'post' THEN (SELECT chat_sent_minutes FROM profile) ELSE 0.0 END
+                CASE
+                    WHEN c.action = 'post'
+                         AND ((SELECT chat_counts_channel_posts FROM profile)
+                              OR NOT COALESCE(c.in_channel, false))
+                        THEN (SELECT chat_sent_minutes FROM profile)
+                    ELSE 0.0
+                END
             WHEN 'document' THEN
                 CASE c.process
                     WHEN 'store' THEN (SELECT document_store_minutes FROM profile)

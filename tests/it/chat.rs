@@ -235,6 +235,72 @@ fn slack_huddles_are_calls_of_everyone_in_them_and_slackbot_is_no_one() {
 }
 
 #[test]
+fn channel_posts_count_as_chat_but_not_under_myanalytics() {
+    // Ann posts once in #general and once to Bob directly, an hour apart: 30 s each under
+    // `wecon`; MyAnalytics counted chats, not channel posts (METRICS.md §2), so `myanalytics`
+    // counts the direct message only.
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("slack");
+    let file = |name: &str, text: &str| {
+        let path = export.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    file(
+        "users.json",
+        r#"[{"id": "U1", "team_id": "T1", "name": "ann", "profile": {"email": "ann@x.org"}},
+            {"id": "U2", "team_id": "T1", "name": "bob", "profile": {"email": "bob@x.org"}}]"#,
+    );
+    file(
+        "channels.json",
+        r#"[{"id": "C1", "name": "general", "members": ["U1", "U2"]}]"#,
+    );
+    file("dms.json", r#"[{"id": "D1", "members": ["U1", "U2"]}]"#);
+    file(
+        "general/2024-01-15.json",
+        r#"[{"type": "message", "user": "U1", "text": "hello all", "ts": "1705309200.000100"}]"#,
+    );
+    file(
+        "D1/2024-01-15.json",
+        r#"[{"type": "message", "user": "U1", "text": "hi Bob", "ts": "1705312800.000100"}]"#,
+    );
+    let out = dir.path().join("out");
+    crate::helpers::wecon(&[
+        "run",
+        "--individual",
+        &export.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+    ]);
+    assert_eq!(
+        query_csv(
+            &out,
+            "select in_channel, count(*) n from activities where source = 'chat' \
+             group by in_channel order by in_channel"
+        ),
+        "in_channel,n\nfalse,1\ntrue,1\n"
+    );
+    let ann = person("ann@x.org");
+    let minutes = |results: &Path| {
+        query_csv(
+            results,
+            &format!(
+                "select round(sum(hours) * 60, 4) minutes from person_week_process \
+                 where person_id = '{ann}'"
+            ),
+        )
+    };
+    assert_eq!(minutes(&out), "minutes\n1.0\n");
+    let myanalytics = dir.path().join("myanalytics");
+    crate::helpers::analyze(
+        &out.join("dataset"),
+        &myanalytics,
+        &["--profile", "myanalytics"],
+    );
+    assert_eq!(minutes(&myanalytics), "minutes\n0.5\n");
+}
+
+#[test]
 fn teams_graph_and_mattermost_exports_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src");
@@ -268,6 +334,15 @@ fn teams_graph_and_mattermost_exports_from_the_command_line() {
     assert_eq!(
         read_and_accepted(&ds),
         "format,records_read,records_accepted\nmattermost,1,1\nteams,2,1\nteams_calls,2,2\n"
+    );
+    // The Teams chat's message is not in a channel; the Mattermost post is.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select in_channel, count(*) n from activities where source = 'chat' \
+             group by in_channel order by in_channel"
+        ),
+        "in_channel,n\nfalse,1\ntrue,1\n"
     );
     // A 1:1 call is consulting time: 20 minutes for each of the two.
     let run = dir.path().join("run");
@@ -441,6 +516,15 @@ fn google_chat_takeouts_of_several_members_count_each_message_once() {
             format!("{b},2024-01-16T10:00:00Z,3,0,0,2,true"),
             format!("{b},2024-01-17T12:00:00Z,1,0,0,0,false"),
         ]
+    );
+    // The space's posts are in a channel, the direct message's not.
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select in_channel, count(*) n from activities where source = 'chat' \
+             group by in_channel order by in_channel"
+        ),
+        "in_channel,n\nfalse,1\ntrue,3\n"
     );
 }
 

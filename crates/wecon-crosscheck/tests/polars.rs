@@ -261,7 +261,9 @@ fn timed(c: LazyFrame, p: &Profile) -> LazyFrame {
                 .and(seen_ok),
         )
         .then(lit(p.email_read_minutes))
-        .when(is("source", "chat").and(is("action", "post")))
+        .when(is("source", "chat").and(is("action", "post")).and(
+            lit(p.chat_counts_channel_posts).or(col("in_channel").fill_null(lit(false)).not()),
+        ))
         .then(lit(p.chat_sent_minutes))
         .when(is("source", "document").and(is("process", "store")))
         .then(lit(p.document_store_minutes))

@@ -30,6 +30,11 @@ pub struct Profile {
     pub email_sent_minutes: f64,
     pub email_read_minutes: f64,
     pub chat_sent_minutes: f64,
+    /// Count posts in channels (Slack and Teams channels, Mattermost channels, Google Chat
+    /// spaces) as chat time, not only posts in chats between named people. MyAnalytics left
+    /// channel posts out (METRICS.md §2); on when a profile does not say.
+    #[serde(default = "yes")]
+    pub chat_counts_channel_posts: bool,
     /// Count received mail only when the export does not mark it unseen.
     pub received_requires_seen: bool,
     pub meeting_max_hours: f64,
@@ -67,6 +72,10 @@ pub struct Profile {
     /// assumption, 46 by default (52 less holidays and public holidays).
     #[serde(default = "default_working_weeks")]
     pub working_weeks_per_year: f64,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn default_school_run_minutes() -> f64 {
@@ -184,6 +193,7 @@ impl Profile {
             Field::new("email_sent_minutes", DataType::Float64, false),
             Field::new("email_read_minutes", DataType::Float64, false),
             Field::new("chat_sent_minutes", DataType::Float64, false),
+            Field::new("chat_counts_channel_posts", DataType::Boolean, false),
             Field::new("received_requires_seen", DataType::Boolean, false),
             Field::new("meeting_max_hours", DataType::Float64, false),
             Field::new("meeting_max_attendees", DataType::Float64, false),
@@ -204,6 +214,7 @@ impl Profile {
                 f(self.email_sent_minutes),
                 f(self.email_read_minutes),
                 f(self.chat_sent_minutes),
+                b(self.chat_counts_channel_posts),
                 b(self.received_requires_seen),
                 f(self.meeting_max_hours),
                 f(self.meeting_max_attendees),

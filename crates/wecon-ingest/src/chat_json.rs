@@ -80,6 +80,9 @@ pub(crate) struct Post {
     pub text: Option<String>,
     pub attachments: i32,
     pub conversation: String,
+    /// Posted in a channel (or space) rather than in a chat between named people; `None`
+    /// where the export does not tell.
+    pub in_channel: Option<bool>,
 }
 
 pub(crate) fn to_activity(
@@ -105,6 +108,7 @@ pub(crate) fn to_activity(
         attachments: Some(p.attachments),
         links: Some(links),
         category: p.text.as_deref().and_then(category_of).map(str::to_string),
+        in_channel: p.in_channel,
         source_file: file.to_string(),
         source_record: record,
         ..Activity::default()
@@ -131,15 +135,11 @@ fn teams_post(m: &Value, ids: &Identities) -> Result<Post, &'static str> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
-    let conversation = m
-        .get("chatId")
-        .and_then(Value::as_str)
-        .or_else(|| {
-            m.pointer("/channelIdentity/channelId")
-                .and_then(Value::as_str)
-        })
-        .unwrap_or_default()
-        .to_string();
+    let chat = m.get("chatId").and_then(Value::as_str);
+    let channel = m
+        .pointer("/channelIdentity/channelId")
+        .and_then(Value::as_str);
+    let conversation = chat.or(channel).unwrap_or_default().to_string();
     Ok(Post {
         person,
         start,
@@ -154,6 +154,12 @@ fn teams_post(m: &Value, ids: &Identities) -> Result<Post, &'static str> {
             .map(str::to_string),
         attachments: list_len(m, "attachments"),
         conversation,
+        // A chat (1:1, group, meeting chat) names its `chatId`; a channel message its channel.
+        in_channel: match (chat, channel) {
+            (Some(_), _) => Some(false),
+            (None, Some(_)) => Some(true),
+            (None, None) => None,
+        },
     })
 }
 
@@ -273,7 +279,8 @@ pub(crate) fn read(
                     posts.push((label, Err(BAD_JSON)));
                     continue;
                 };
-                let (body, conversation) = match r.get("type").and_then(Value::as_str) {
+                // A `post` is in a team's channel, a `direct_post` in a direct or group chat.
+                let (body, conversation, in_channel) = match r.get("type").and_then(Value::as_str) {
                     Some("post") => {
                         let p = &r["post"];
                         let c = format!(
@@ -281,7 +288,7 @@ pub(crate) fn read(
                             p.get("team").and_then(Value::as_str).unwrap_or_default(),
                             p.get("channel").and_then(Value::as_str).unwrap_or_default()
                         );
-                        (p, c)
+                        (p, c, true)
                     }
                     Some("direct_post") => {
                         let p = &r["direct_post"];
@@ -296,7 +303,7 @@ pub(crate) fn read(
                         let c = format!("dm/{}", m.join(","));
                         let people = m.iter().filter_map(|u| person(Some(u)).ok()).collect();
                         members.insert(c.clone(), people);
-                        (p, c)
+                        (p, c, false)
                     }
                     _ => {
                         // Teams, channels, users, the version line: read, not records.
@@ -332,6 +339,7 @@ pub(crate) fn read(
                             text: p.get("message").and_then(Value::as_str).map(str::to_string),
                             attachments: list_len(p, "attachments"),
                             conversation: conversation.clone(),
+                            in_channel: Some(in_channel),
                         })
                     })();
                     posts.push((label, post));

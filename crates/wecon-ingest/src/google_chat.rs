@@ -198,6 +198,14 @@ fn post(
         text: m.get("text").and_then(Value::as_str).map(str::to_string),
         attachments: list_len(m, "attached_files"),
         conversation: conversation.to_string(),
+        // A space is a channel; a direct message (one or several people) is not.
+        in_channel: if conversation.starts_with("Space ") {
+            Some(true)
+        } else if conversation.starts_with("DM ") {
+            Some(false)
+        } else {
+            None
+        },
     })
 }
 

@@ -29,12 +29,13 @@ use crate::identity::Identities;
 use crate::records::Emit;
 use crate::units::InputSum;
 
-/// The conversation lists of an export, by kind.
-const CONVERSATION_LISTS: &[(&str, &str)] = &[
-    ("channels.json", "channel"),
-    ("groups.json", "private channel"),
-    ("mpims.json", "group DM"),
-    ("dms.json", "DM"),
+/// The conversation lists of an export, by kind, and whether their conversations are
+/// channels (public or private) rather than direct or group messages.
+const CONVERSATION_LISTS: &[(&str, &str, bool)] = &[
+    ("channels.json", "channel", true),
+    ("groups.json", "private channel", true),
+    ("mpims.json", "group DM", false),
+    ("dms.json", "DM", false),
 ];
 
 /// Whether a folder is the root of a Slack export.
@@ -42,7 +43,7 @@ pub(crate) fn is_slack_export(dir: &Path) -> bool {
     dir.join("users.json").is_file()
         && CONVERSATION_LISTS
             .iter()
-            .any(|(f, _)| dir.join(f).is_file())
+            .any(|(f, ..)| dir.join(f).is_file())
 }
 
 const BAD_JSON: &str = "Slack day file is not a JSON array of messages";
@@ -161,9 +162,10 @@ pub(crate) fn read_export(
         );
     }
 
-    // Conversations: folder name → the members' identities.
+    // Conversations: folder name → the members' identities, and whether it is a channel.
     let mut members: HashMap<String, Vec<String>> = HashMap::new();
-    for (file, kind) in CONVERSATION_LISTS {
+    let mut channels: HashMap<String, bool> = HashMap::new();
+    for (file, kind, channel) in CONVERSATION_LISTS {
         let path = root.join(file);
         if !path.is_file() {
             continue;
@@ -189,6 +191,7 @@ pub(crate) fn read_export(
             // the conversation id for DMs.
             for key in [str_of(c, "name"), str_of(c, "id")].into_iter().flatten() {
                 members.insert(key.to_string(), who.clone());
+                channels.insert(key.to_string(), *channel);
             }
         }
     }
@@ -246,6 +249,7 @@ pub(crate) fn read_export(
     let ctx = Conversations {
         users: &users,
         members: &members,
+        channels: &channels,
         window,
         pseudo,
         ids,
@@ -301,6 +305,8 @@ struct Conversations<'a> {
     users: &'a HashMap<String, User>,
     /// Folder name → the members' identities, from the conversation lists.
     members: &'a HashMap<String, Vec<String>>,
+    /// Folder name → whether the conversation is a channel, from the conversation lists.
+    channels: &'a HashMap<String, bool>,
     window: &'a Window,
     pseudo: &'a Pseudonymiser,
     ids: &'a Identities,
@@ -359,11 +365,13 @@ impl Conversations<'_> {
                 .collect(),
             None => HashMap::new(),
         };
+        let in_channel = self.channels.get(name).copied();
         posts
             .par_iter_mut()
             .zip(&posters)
             .for_each(|(a, (author, _))| {
                 a.participants = n as i32;
+                a.in_channel = in_channel;
                 if let Some((others, external)) = parties.get(author.as_str()) {
                     a.parties = others.clone();
                     a.external_parties = external.clone();

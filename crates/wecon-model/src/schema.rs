@@ -97,6 +97,10 @@ pub struct Activity {
     /// A meeting marked private (iCalendar `CLASS:PRIVATE` or `CONFIDENTIAL`, as Outlook and
     /// Google Calendar write a private event); `None` where the export does not say.
     pub is_private: Option<bool>,
+    /// A chat post in a channel (a Slack channel, a Teams channel, a Mattermost channel, a
+    /// Google Chat space) rather than in a chat between named people (a direct or group
+    /// message, a Teams chat); `None` where the export does not tell.
+    pub in_channel: Option<bool>,
     /// When the meeting was created (its notice is `start_utc - created_utc`).
     pub created_utc: Option<i64>,
     pub attachments: Option<i32>,
@@ -145,6 +149,7 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("is_all_day", DataType::Boolean, true),
         Field::new("is_online", DataType::Boolean, true),
         Field::new("is_private", DataType::Boolean, true),
+        Field::new("in_channel", DataType::Boolean, true),
         Field::new("created_utc", ts_type(), true),
         Field::new("attachments", DataType::Int32, true),
         Field::new("attachment_bytes", DataType::Int64, true),
@@ -220,6 +225,7 @@ pub fn activities_batch<A: std::borrow::Borrow<Activity>>(
         column!(rows, BooleanBuilder, |r| r.is_all_day),
         column!(rows, BooleanBuilder, |r| r.is_online),
         column!(rows, BooleanBuilder, |r| r.is_private),
+        column!(rows, BooleanBuilder, |r| r.in_channel),
         timestamp_column(rows.iter().map(|r| r.created_utc)),
         column!(rows, Int32Builder, |r| r.attachments),
         column!(rows, Int64Builder, |r| r.attachment_bytes),
