@@ -3,7 +3,8 @@
 -- Definition (METRICS.md §2, the profile's constants in the `profile` table):
 --   * email sent: `email_sent_minutes` each; email received on To or Cc:
 --     `email_read_minutes` each (with `received_requires_seen`, mail the export marks as
---     unseen is not counted); chat posts: `chat_sent_minutes` (posts in channels only with
+--     unseen is not counted; with `received_excludes_deleted_unread`, mail deleted unseen,
+--     as MyAnalytics did); chat posts: `chat_sent_minutes` (posts in channels only with
 --     `chat_counts_channel_posts`: MyAnalytics left them out). Each is cut short when the
 --     person's next counted message starts earlier ("cut short by the next action").
 --     Messages at the same instant are ordered shorter first, then by process, so the
@@ -51,6 +52,9 @@ WITH counted_messages AS (
                     WHEN c.action = 'receive'
                          AND c.recipient_role IN ('to', 'cc')
                          AND NOT ((SELECT received_requires_seen FROM profile)
+                                  AND c.seen IS NOT DISTINCT FROM false)
+                         AND NOT ((SELECT received_excludes_deleted_unread FROM profile)
+                                  AND COALESCE(c.is_deleted, false)
                                   AND c.seen IS NOT DISTINCT FROM false)
                         THEN (SELECT email_read_minutes FROM profile)
                     ELSE 0.0

@@ -252,13 +252,22 @@ fn timed(c: LazyFrame, p: &Profile) -> LazyFrame {
     } else {
         lit(true)
     };
+    let not_deleted_unread = if p.received_excludes_deleted_unread {
+        col("is_deleted")
+            .fill_null(lit(false))
+            .and(col("seen").eq_missing(lit(false)))
+            .not()
+    } else {
+        lit(true)
+    };
     let nominal = when(is("source", "email").and(is("action", "send")))
         .then(lit(p.email_sent_minutes))
         .when(
             is("source", "email")
                 .and(is("action", "receive"))
                 .and(is("recipient_role", "to").or(is("recipient_role", "cc")))
-                .and(seen_ok),
+                .and(seen_ok)
+                .and(not_deleted_unread),
         )
         .then(lit(p.email_read_minutes))
         .when(is("source", "chat").and(is("action", "post")).and(

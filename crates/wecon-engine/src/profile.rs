@@ -37,6 +37,11 @@ pub struct Profile {
     pub chat_counts_channel_posts: bool,
     /// Count received mail only when the export does not mark it unseen.
     pub received_requires_seen: bool,
+    /// Leave out received mail deleted unread (in a Trash or Deleted Items folder and marked
+    /// unseen): MyAnalytics did not count it (METRICS.md §2). Off when a profile does not
+    /// say.
+    #[serde(default)]
+    pub received_excludes_deleted_unread: bool,
     pub meeting_max_hours: f64,
     pub meeting_max_attendees: f64,
     pub meeting_requires_busy: bool,
@@ -195,6 +200,7 @@ impl Profile {
             Field::new("chat_sent_minutes", DataType::Float64, false),
             Field::new("chat_counts_channel_posts", DataType::Boolean, false),
             Field::new("received_requires_seen", DataType::Boolean, false),
+            Field::new("received_excludes_deleted_unread", DataType::Boolean, false),
             Field::new("meeting_max_hours", DataType::Float64, false),
             Field::new("meeting_max_attendees", DataType::Float64, false),
             Field::new("meeting_requires_busy", DataType::Boolean, false),
@@ -216,6 +222,7 @@ impl Profile {
                 f(self.chat_sent_minutes),
                 b(self.chat_counts_channel_posts),
                 b(self.received_requires_seen),
+                b(self.received_excludes_deleted_unread),
                 f(self.meeting_max_hours),
                 f(self.meeting_max_attendees),
                 b(self.meeting_requires_busy),

@@ -59,6 +59,8 @@ pub(crate) struct MailFact {
     /// The mail folder the message was found in (`inbox`, `sent_items`, an mbox name, or
     /// Takeout's `Sent` label) holds mail the owner sent.
     pub in_sent: bool,
+    /// Filed as deleted: in a Trash or Deleted Items folder, or labelled Trash.
+    pub deleted: bool,
     /// Parsed, the Message-ID; once a mailbox takes the message ([`MailboxFacts::add`]), the
     /// pseudonym of its identity (its Message-ID, else its copy key).
     pub message_id: Option<String>,
@@ -279,10 +281,12 @@ pub(crate) fn parse_message(
     let seen = seen
         .or_else(|| marks.seen())
         .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
+    let deleted = deleted_in(folder) || labels.iter().flatten().any(|l| deleted_in(l));
     Ok(MailFact {
         file: file.to_string(),
         record: record.to_string(),
         in_sent: filed == Filed::Sent,
+        deleted,
         message_id,
         thread_key,
         start_utc,
@@ -1019,6 +1023,41 @@ const SENT_FOLDERS: &[&str] = &[
     "itens enviados",
 ];
 
+/// Folder names (and Takeout labels) of deleted mail, in the same mail programs and
+/// languages: deleted mail counts (it was handled before it was deleted), but mail deleted
+/// unread is what MyAnalytics did not count.
+const DELETED_FOLDERS: &[&str] = &[
+    "trash",
+    "deleted",
+    "deleted items",
+    "deleted_items",
+    "deleted messages",
+    "bin",
+    "prullenbak",
+    "verwijderde items",
+    "papierkorb",
+    "gelöschte elemente",
+    "gelöschte objekte",
+    "corbeille",
+    "éléments supprimés",
+    "papelera",
+    "elementos eliminados",
+    "cestino",
+    "posta eliminata",
+    "lixeira",
+    "lixo",
+    "itens excluídos",
+    "itens eliminados",
+];
+
+/// Whether a folder path or label holds deleted mail (one of its levels named so).
+fn deleted_in(folder: &str) -> bool {
+    folder
+        .to_lowercase()
+        .split(['/', '.', '\\'])
+        .any(|part| DELETED_FOLDERS.contains(&part.trim()))
+}
+
 /// Folder names (and Takeout labels) of drafts, in the same mail programs and languages.
 const DRAFT_FOLDERS: &[&str] = &[
     "drafts",
@@ -1665,6 +1704,7 @@ fn to_activity(
         links: Some(f.links),
         bytes: Some(f.bytes),
         seen: if is_send { Some(true) } else { f.seen },
+        is_deleted: Some(f.deleted),
         recipient_role: Some(role.into()),
         is_bulk: Some(f.is_bulk),
         category: f.category,
@@ -2131,6 +2171,22 @@ mod tests {
         ] {
             assert!(folder(kept).is_ok(), "{kept}");
         }
+        // Deleted mail is marked so (MyAnalytics did not count mail deleted unread).
+        for deleted in [
+            "deleted_items",
+            "Trash",
+            ".Trash/cur",
+            "[Gmail]/Trash",
+            "a\\Deleted Items",
+            "Verwijderde items",
+            "Gelöschte Elemente",
+            "Éléments supprimés",
+        ] {
+            assert!(folder(deleted).unwrap().deleted, "{deleted}");
+        }
+        for other in ["inbox", "All mail Including Spam and Trash", "trash talk"] {
+            assert!(!folder(other).unwrap().deleted, "{other}");
+        }
         // Takeout's one mbox of all mail says it by label.
         let labelled = |labels: &str| {
             let raw = format!("X-Gmail-Labels: {labels}\r\n{raw}");
@@ -2145,7 +2201,8 @@ mod tests {
         };
         assert_eq!(labelled("Spam,Unread").unwrap_err(), JUNK);
         assert_eq!(labelled("Drafts").unwrap_err(), DRAFT);
-        assert!(labelled("Inbox,Opened,Trash").is_ok());
+        assert!(labelled("Inbox,Opened,Trash").unwrap().deleted);
+        assert!(!labelled("Inbox,Opened").unwrap().deleted);
         // An unsent `.eml` says so, in any folder; marks that stay on mail sent from a draft
         // do not make a draft.
         let marked = |mark: &str| {

@@ -110,6 +110,9 @@ pub struct Activity {
     pub bytes: Option<i64>,
     /// Whether the person saw a received message; `None` where the export does not tell.
     pub seen: Option<bool>,
+    /// Mail filed as deleted (a Trash or Deleted Items folder, Takeout's Trash label);
+    /// `None` outside mail.
+    pub is_deleted: Option<bool>,
     /// The person's place on a message: `from`, `to`, `cc`, `bcc`, `other`.
     pub recipient_role: Option<String>,
     /// Automated or bulk mail (List-Id, Precedence, Auto-Submitted).
@@ -156,6 +159,7 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("links", DataType::Int32, true),
         Field::new("bytes", DataType::Int64, true),
         Field::new("seen", DataType::Boolean, true),
+        Field::new("is_deleted", DataType::Boolean, true),
         Field::new("recipient_role", DataType::Utf8, true),
         Field::new("is_bulk", DataType::Boolean, true),
         Field::new("category", DataType::Utf8, true),
@@ -232,6 +236,7 @@ pub fn activities_batch<A: std::borrow::Borrow<Activity>>(
         column!(rows, Int32Builder, |r| r.links),
         column!(rows, Int64Builder, |r| r.bytes),
         column!(rows, BooleanBuilder, |r| r.seen),
+        column!(rows, BooleanBuilder, |r| r.is_deleted),
         s(|r| r.recipient_role.as_deref()),
         column!(rows, BooleanBuilder, |r| r.is_bulk),
         s(|r| r.category.as_deref()),
