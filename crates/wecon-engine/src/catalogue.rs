@@ -6,9 +6,9 @@
 //! folder under the file's name.
 
 /// Every query file, in the order it runs: each reads the views and results before it.
-/// The core views first (`classify` reads `opened_for_edit`); `person_week` gathers the per-person figures, so it comes after
-/// them; the surplus levers (`queries/surplus/`, views named `lever_NAME`) read those
-/// figures and come last but for validation.
+/// The core views first (`classify` reads `opened_for_edit`); `person_week` gathers the
+/// per-person figures, so it comes after them; the surplus levers (`queries/surplus/`, views
+/// named `lever_NAME`) read those figures and come last but for validation.
 const QUERIES: &[(&str, &str)] = &[
     (
         "opened_for_edit",

@@ -163,8 +163,7 @@ pub(crate) fn read_export(
     }
 
     // Conversations: folder name → the members' identities, and whether it is a channel.
-    let mut members: HashMap<String, Vec<String>> = HashMap::new();
-    let mut channels: HashMap<String, bool> = HashMap::new();
+    let mut lists: HashMap<String, Listed> = HashMap::new();
     for (file, kind, channel) in CONVERSATION_LISTS {
         let path = root.join(file);
         if !path.is_file() {
@@ -190,8 +189,11 @@ pub(crate) fn read_export(
             // Folders are named after channels, private channels and group DMs, and after
             // the conversation id for DMs.
             for key in [str_of(c, "name"), str_of(c, "id")].into_iter().flatten() {
-                members.insert(key.to_string(), who.clone());
-                channels.insert(key.to_string(), *channel);
+                let conversation = Listed {
+                    members: who.clone(),
+                    channel: *channel,
+                };
+                lists.insert(key.to_string(), conversation);
             }
         }
     }
@@ -248,8 +250,7 @@ pub(crate) fn read_export(
     // name order: a conversation at a time left both cores idle between its few day files.
     let ctx = Conversations {
         users: &users,
-        members: &members,
-        channels: &channels,
+        lists: &lists,
         window,
         pseudo,
         ids,
@@ -300,13 +301,19 @@ pub(crate) fn read_export(
 /// At most how many bytes of day files are read side by side (see `read_export`).
 const CONVERSATION_GROUP_BYTES: u64 = 16 << 20;
 
+/// A conversation as the export's conversation lists give it.
+struct Listed {
+    /// The members' identities.
+    members: Vec<String>,
+    /// A channel (public or private), not a direct or group message.
+    channel: bool,
+}
+
 /// What reading a conversation needs of its export.
 struct Conversations<'a> {
     users: &'a HashMap<String, User>,
-    /// Folder name → the members' identities, from the conversation lists.
-    members: &'a HashMap<String, Vec<String>>,
-    /// Folder name → whether the conversation is a channel, from the conversation lists.
-    channels: &'a HashMap<String, bool>,
+    /// Folder name → what the conversation lists say of it.
+    lists: &'a HashMap<String, Listed>,
     window: &'a Window,
     pseudo: &'a Pseudonymiser,
     ids: &'a Identities,
@@ -346,7 +353,12 @@ impl Conversations<'_> {
         }
         // Members from the conversation list; a folder the lists do not name counts the
         // people who posted in it.
-        let listed = self.members.get(name).filter(|m| !m.is_empty());
+        let in_channel = self.lists.get(name).map(|l| l.channel);
+        let listed = self
+            .lists
+            .get(name)
+            .map(|l| &l.members)
+            .filter(|m| !m.is_empty());
         let n = listed.map_or(authors.len(), Vec::len).max(1);
         // The other members, where the conversation list names them: the same for every post
         // of one author, so hashed once per author (in parallel) into lists the author's
@@ -365,7 +377,6 @@ impl Conversations<'_> {
                 .collect(),
             None => HashMap::new(),
         };
-        let in_channel = self.channels.get(name).copied();
         posts
             .par_iter_mut()
             .zip(&posters)
