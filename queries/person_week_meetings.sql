@@ -6,7 +6,9 @@
 --   * `adjusted_hours`: the union of their intervals, overlapping time counted once
 --     (2:00–3:00 plus 2:30–3:30 is 1.5 h);
 --   * `conflicting_hours`: scheduled minus adjusted, the time booked twice or more (0.5 h in
---     that example).
+--     that example);
+--   * `legacy_conflicting_hours`: the whole length of every meeting that overlaps another
+--     (2 h in that example), as the legacy variant counted conflicting hours.
 -- Overlaps are found per person in one pass over their meetings in order of start (then end
 -- and id), as `person_week_collaboration` finds them: each meeting adds the part of it that
 -- ends after every earlier meeting of the person (`max_before`, a window function of
@@ -47,14 +49,28 @@ parts AS (
                 OVER (PARTITION BY person_id ORDER BY start_utc, end_utc, activity_id)
         END AS island_start
     FROM opened
+),
+-- Each island's meetings: alone, a meeting overlaps none; in an island of two or more, every
+-- meeting overlaps another (each joined it by starting before an earlier one ended, and the
+-- first is overlapped by the second).
+islands AS (
+    SELECT
+        person_id,
+        island_start,
+        COUNT(*) AS meetings,
+        SUM(seconds) AS seconds,
+        SUM(union_seconds) AS union_seconds
+    FROM parts
+    GROUP BY person_id, island_start
 )
 SELECT
     person_id,
     utc_week(island_start) AS week,
-    COUNT(*) AS meetings,
+    SUM(meetings) AS meetings,
     SUM(seconds) / 3600.0 AS scheduled_hours,
     SUM(union_seconds) / 3600.0 AS adjusted_hours,
-    (SUM(seconds) - SUM(union_seconds)) / 3600.0 AS conflicting_hours
-FROM parts
+    (SUM(seconds) - SUM(union_seconds)) / 3600.0 AS conflicting_hours,
+    SUM(CASE WHEN meetings > 1 THEN seconds ELSE 0 END) / 3600.0 AS legacy_conflicting_hours
+FROM islands
 GROUP BY person_id, utc_week(island_start)
 ORDER BY person_id, week

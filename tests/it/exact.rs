@@ -358,8 +358,9 @@ fn aliases_from_the_roster_and_tags_resolve_to_one_person() {
 #[test]
 fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
     // METRICS.md §3's example: 2:00–3:00 and 2:30–3:30 are 1.5 adjusted hours and 0.5
-    // conflicting hours. Add a meeting inside the first (2:10–2:20) and a separate one
-    // (4:00–4:30): scheduled 2 h 40, adjusted 2 h, conflicting 40 min.
+    // conflicting hours (2 in the legacy variant, which counts every overlapping meeting
+    // whole). Add a meeting inside the first (2:10–2:20) and a separate one (4:00–4:30):
+    // scheduled 2 h 40, adjusted 2 h, conflicting 40 min, legacy conflicting 2 h 10.
     let dir = tempfile::tempdir().unwrap();
     let cal = dir.path().join("alice@ex.org.ics");
     let ev = |uid: &str, start: &str, end: &str| {
@@ -387,9 +388,10 @@ fn overlapping_meetings_are_adjusted_and_conflicts_counted() {
         query_csv(
             &out,
             "select meetings, round(scheduled_hours, 4) s, round(adjusted_hours, 4) a, \
-             round(conflicting_hours, 4) c from person_week_meetings"
+             round(conflicting_hours, 4) c, round(legacy_conflicting_hours, 4) l \
+             from person_week_meetings"
         ),
-        "meetings,s,a,c\n4,2.6667,2.0,0.6667\n"
+        "meetings,s,a,c,l\n4,2.6667,2.0,0.6667,2.1667\n"
     );
 }
 

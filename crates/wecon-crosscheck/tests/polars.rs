@@ -386,8 +386,9 @@ fn person_week_process(t: LazyFrame) -> LazyFrame {
 }
 
 /// METRICS.md §3: meeting hours scheduled, adjusted (the union of each person's meeting
-/// intervals) and conflicting (the difference); an overlapping run of meetings belongs to
-/// the week its first meeting starts in.
+/// intervals), conflicting (the difference) and, in the legacy variant, the whole length of
+/// every meeting that overlaps another; an overlapping run of meetings belongs to the week
+/// its first meeting starts in.
 fn person_week_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
     counted_meetings(c, p)
         .sort(
@@ -417,6 +418,7 @@ fn person_week_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
             col("start_us").min().alias("first"),
             col("end_us").max().alias("last"),
             col("seconds").sum().alias("scheduled"),
+            col("seconds").count().alias("meetings"),
         ])
         .with_columns([
             week_of(col("first")).alias("week"),
@@ -428,6 +430,13 @@ fn person_week_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
             (col("union").sum() / lit(3600.0)).alias("adjusted_hours"),
             ((col("scheduled").sum() - col("union").sum()) / lit(3600.0))
                 .alias("conflicting_hours"),
+            // Legacy: every meeting of a run of two or more, whole.
+            (when(col("meetings").gt(lit(1)))
+                .then(col("scheduled"))
+                .otherwise(lit(0.0))
+                .sum()
+                / lit(3600.0))
+            .alias("legacy_conflicting_hours"),
         ])
 }
 
@@ -753,7 +762,12 @@ fn crosscheck(run: &Run) {
         ),
         rows(pwp.clone(), &["person_id", "week", "process"], &["hours"]),
     );
-    let meeting_values = ["scheduled_hours", "adjusted_hours", "conflicting_hours"];
+    let meeting_values = [
+        "scheduled_hours",
+        "adjusted_hours",
+        "conflicting_hours",
+        "legacy_conflicting_hours",
+    ];
     assert_same(
         "person_week_meetings",
         rows(
