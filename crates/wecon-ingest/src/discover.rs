@@ -124,6 +124,8 @@ pub(crate) struct MessageFile {
     pub seen: Option<bool>,
     /// The maildir draft flag (`D`): a message never sent, wherever it is filed.
     pub draft: bool,
+    /// The maildir trashed flag (`T`): a message deleted where it is filed.
+    pub trashed: bool,
     /// Its size when found: for progress and shards, and the room reading makes (which
     /// still reads the file to its end, whatever it holds by then).
     pub bytes: u64,
@@ -279,6 +281,7 @@ fn push_loose(dir: &Path, loose: Vec<PathBuf>, out: &mut Vec<Input>) {
             folder: String::new(),
             seen: None,
             draft: false,
+            trashed: false,
         })
         .collect();
     out.push(mail_tree(dir, files));
@@ -484,6 +487,7 @@ pub(crate) fn collect_mail_tree(
                     folder: folder.clone(),
                     seen,
                     draft: flags.is_some_and(|f| f.contains('D')),
+                    trashed: flags.is_some_and(|f| f.contains('T')),
                     bytes,
                 })
             })

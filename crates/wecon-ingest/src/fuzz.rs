@@ -97,6 +97,7 @@ pub fn mail(data: &[u8]) {
             folder: "inbox".into(),
             seen: None,
             draft: false,
+            trashed: false,
             envelope: None,
             truncated: false,
             bytes: Ok(data.to_vec()),

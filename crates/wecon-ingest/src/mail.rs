@@ -59,7 +59,8 @@ pub(crate) struct MailFact {
     /// The mail folder the message was found in (`inbox`, `sent_items`, an mbox name, or
     /// Takeout's `Sent` label) holds mail the owner sent.
     pub in_sent: bool,
-    /// Filed as deleted: in a Trash or Deleted Items folder, or labelled Trash.
+    /// Filed as deleted: in a Trash or Deleted Items folder, labelled Trash, or flagged
+    /// trashed (maildir `T`).
     pub deleted: bool,
     /// Parsed, the Message-ID; once a mailbox takes the message ([`MailboxFacts::add`]), the
     /// pseudonym of its identity (its Message-ID, else its copy key).
@@ -1128,6 +1129,8 @@ pub(crate) struct RawMessage {
     pub seen: Option<bool>,
     /// The maildir draft flag (`D`): never sent, wherever it is filed; left out unparsed.
     pub draft: bool,
+    /// The maildir trashed flag (`T`): deleted, wherever it is filed.
+    pub trashed: bool,
     /// The mbox `From ` line, whose date stands in for a missing Date header.
     pub envelope: Option<Vec<u8>>,
     /// The container cut the message at its size limit.
@@ -1178,6 +1181,7 @@ pub(crate) fn parse_raw(m: RawMessage, log_key: &(dyn Fn(&str) -> String + Sync)
             if m.truncated {
                 f.flags.push(FLAG_TRUNCATED);
             }
+            f.deleted |= m.trashed;
             f
         })
         // What the first 64 MiB did not hold is why, rather than what was missing in them.
@@ -1748,6 +1752,7 @@ mod tests {
                 folder: folder.to_string(),
                 seen: None,
                 draft: false,
+                trashed: false,
                 envelope: None,
                 truncated: *truncated,
                 bytes: Ok(text.as_bytes().to_vec()),
@@ -2187,6 +2192,22 @@ mod tests {
         for other in ["inbox", "All mail Including Spam and Trash", "trash talk"] {
             assert!(!folder(other).unwrap().deleted, "{other}");
         }
+        // So is mail the maildir flags trashed (`T`) where it stands.
+        let trashed = |trashed: bool| {
+            let m = RawMessage {
+                file: "inbox/cur/1:2,T".into(),
+                record: "1:2,T".into(),
+                folder: "inbox".into(),
+                seen: Some(false),
+                draft: false,
+                trashed,
+                envelope: None,
+                truncated: false,
+                bytes: Ok(raw.as_bytes().to_vec()),
+            };
+            parse_raw(m, &|f: &str| f.to_string()).2.unwrap().deleted
+        };
+        assert!(trashed(true) && !trashed(false));
         // Takeout's one mbox of all mail says it by label.
         let labelled = |labels: &str| {
             let raw = format!("X-Gmail-Labels: {labels}\r\n{raw}");

@@ -110,7 +110,8 @@ pub struct Activity {
     pub bytes: Option<i64>,
     /// Whether the person saw a received message; `None` where the export does not tell.
     pub seen: Option<bool>,
-    /// Mail filed as deleted (a Trash or Deleted Items folder, Takeout's Trash label);
+    /// Mail filed as deleted (a Trash or Deleted Items folder, Takeout's Trash label,
+    /// maildir's `T` flag);
     /// `None` outside mail.
     pub is_deleted: Option<bool>,
     /// The person's place on a message: `from`, `to`, `cc`, `bcc`, `other`.
