@@ -418,6 +418,28 @@ fn run_as_alice_into(src: &Path, out: &Path, extra: &[&str]) {
     wecon(&args.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
+/// A Graph call record of Alice calling Bob on 16 January 2024, from `start` to `end`
+/// (`HH:MM:SS`, UTC).
+fn alice_calls_bob(id: &str, start: &str, end: &str) -> String {
+    format!(
+        r#"{{"id": "{id}", "type": "peerToPeer", "modalities": ["audio"],
+            "sessions": [{{"caller": {{"identity": {{"user": {{"id": "A", "userPrincipalName": "alice@ex.org"}}}}}},
+                           "callee": {{"identity": {{"user": {{"id": "B", "userPrincipalName": "bob@ex.org"}}}}}},
+                           "startDateTime": "2024-01-16T{start}Z", "endDateTime": "2024-01-16T{end}Z"}}]}}"#
+    )
+}
+
+/// A person's counted minutes per process, over all weeks: `process,minutes` rows.
+fn minutes_by_process(out: &Path, person_id: &str) -> String {
+    query_csv(
+        out,
+        &format!(
+            "select process, round(sum(hours) * 60, 4) minutes from person_week_process \
+             where person_id = '{person_id}' group by process order by process"
+        ),
+    )
+}
+
 #[test]
 fn collaboration_hours_count_overlaps_once() {
     // Alice's meeting 10:00–11:00, a mail she sends at 10:30 (5 min), and a call 10:45–11:15:
@@ -441,10 +463,7 @@ fn collaboration_hours_count_overlaps_once() {
     );
     write(
         &src.join("calls/call.json"),
-        r#"{"id": "c1", "type": "peerToPeer", "modalities": ["audio"],
-            "sessions": [{"caller": {"identity": {"user": {"id": "A", "userPrincipalName": "alice@ex.org"}}},
-                          "callee": {"identity": {"user": {"id": "B", "userPrincipalName": "bob@ex.org"}}},
-                          "startDateTime": "2024-01-16T10:45:00Z", "endDateTime": "2024-01-16T11:15:00Z"}]}"#,
+        &alice_calls_bob("c1", "10:45:00", "11:15:00"),
     );
     let (out, alice) = run_as_alice(&src, dir.path());
     assert_eq!(
@@ -527,31 +546,17 @@ fn a_meetings_own_call_counts_once() {
         &src.join("calendar/alice@ex.org.ics"),
         "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:m\nDTSTART:20240116T100000Z\nDTEND:20240116T110000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\nEND:VCALENDAR\n",
     );
-    let call = |id: &str, start: &str, end: &str| {
-        format!(
-            r#"{{"id": "{id}", "type": "peerToPeer", "modalities": ["audio"],
-                "sessions": [{{"caller": {{"identity": {{"user": {{"id": "A", "userPrincipalName": "alice@ex.org"}}}}}},
-                               "callee": {{"identity": {{"user": {{"id": "B", "userPrincipalName": "bob@ex.org"}}}}}},
-                               "startDateTime": "2024-01-16T{start}Z", "endDateTime": "2024-01-16T{end}Z"}}]}}"#
-        )
-    };
     write(
         &src.join("calls/calls.json"),
         &format!(
             "[{}, {}]",
-            call("meeting", "09:58:00", "11:03:00"),
-            call("ad-hoc", "14:00:00", "14:30:00")
+            alice_calls_bob("meeting", "09:58:00", "11:03:00"),
+            alice_calls_bob("ad-hoc", "14:00:00", "14:30:00")
         ),
     );
     let (out, alice) = run_as_alice(&src, dir.path());
     assert_eq!(
-        query_csv(
-            &out,
-            &format!(
-                "select process, round(hours * 60, 4) minutes from person_week_process \
-                 where person_id = '{alice}'"
-            )
-        ),
+        minutes_by_process(&out, &alice),
         "process,minutes\nconsult,90.0\n"
     );
     // Collaboration: the meeting and the ad-hoc call, nothing twice.
@@ -609,13 +614,7 @@ fn a_view_that_opened_a_document_for_its_edit_is_storing() {
     run_as_alice_into(&src, &out, &["--profile", &profile.to_string_lossy()]);
     let alice = person("alice@ex.org");
     assert_eq!(
-        query_csv(
-            &out,
-            &format!(
-                "select process, round(hours * 60, 4) minutes from person_week_process \
-                 where person_id = '{alice}' order by process"
-            )
-        ),
+        minutes_by_process(&out, &alice),
         "process,minutes\nsearch,3.0\nstore,6.0\n"
     );
     // Re-finding: only b's second view; a's second view opened it for the edit.
