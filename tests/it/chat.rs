@@ -535,3 +535,54 @@ fn copy_folder(from: &Path, to: &Path) {
         std::fs::copy(&f, target).unwrap();
     }
 }
+
+#[test]
+fn two_exports_of_one_slack_workspace_count_each_post_once() {
+    // The same export twice, the second without one channel: as a workspace exported twice
+    // over overlapping months gives.
+    let Some(root) = shared_data("slack-houstondatavis") else {
+        return;
+    };
+    let (messages, posts, _) = count(&root);
+    let dir = tempfile::tempdir().unwrap();
+    let (first, second) = (dir.path().join("src/first"), dir.path().join("src/second"));
+    copy_folder(&root, &first);
+    copy_folder(&root, &second);
+    let channel = std::fs::read_dir(&second)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .min()
+        .unwrap();
+    std::fs::remove_dir_all(&channel).unwrap();
+    let (second_messages, second_posts, _) = count(&second);
+    assert!(second_posts < posts && second_posts > 0);
+    let ds = dir.path().join("ds");
+    ingest(&dir.path().join("src"), &ds, &[]);
+    let copies = "copy of a post another input already gave (the same author, conversation, \
+                  message and time): overlapping exports of one chat";
+    assert_eq!(
+        query_csv(
+            &ds,
+            &format!(
+                "select sum(records_read) r, sum(records_accepted) a, \
+                 sum(case when records_read <> records_accepted + records_rejected then 1 else 0 end) unbalanced, \
+                 sum(coalesce(reasons['{copies}'], 0)) copies \
+                 from ingest_log where format = 'slack'"
+            )
+        ),
+        format!(
+            "r,a,unbalanced,copies\n{},{posts},0,{second_posts}\n",
+            messages + second_messages
+        )
+    );
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select count(*) n, count(distinct object_id) ids, \
+             sum(case when source_file like '%/second/%' then 1 else 0 end) second \
+             from activities where source = 'chat' and action = 'post'"
+        ),
+        format!("n,ids,second\n{posts},{posts},0\n")
+    );
+}

@@ -291,3 +291,60 @@ fn a_record_made_by_an_earlier_wecon_is_not_used_and_the_run_says_why() {
     );
     assert_eq!(ingest(&src, &ds, &[]), recorded(&ds));
 }
+
+#[test]
+fn overlapping_exports_of_one_mailbox_count_each_message_once() {
+    // Two exports of Alice's mailbox: January's 40 messages, then the same 40 and 20 more.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("alice");
+    std::fs::create_dir_all(&src).unwrap();
+    mbox(&src.join("a.mbox"), 40, "2024-01-01");
+    mbox(&src.join("b.mbox"), 60, "2024-01-01");
+    let ds = dir.path().join("ds");
+    let owner = ["--owner", "alice@x.org"];
+    assert_eq!(ingest(&src, &ds, &owner), 0);
+    let per_file = "select source_file, records_read, records_accepted, records_rejected \
+                    from ingest_log order by source_file";
+    let log = query_csv(&ds, per_file);
+    let (a, b) = (src.join("a.mbox"), src.join("b.mbox"));
+    assert_eq!(
+        log,
+        format!(
+            "source_file,records_read,records_accepted,records_rejected\n{},40,40,0\n{},60,20,40\n",
+            a.display(),
+            b.display()
+        )
+    );
+    let reasons = query_csv(
+        &ds,
+        "select map_keys(reasons) r from ingest_log where records_rejected > 0",
+    );
+    assert!(
+        reasons.contains("copy of a message another input already gave"),
+        "{reasons}"
+    );
+    let email =
+        "select count(*) n, count(distinct object_id) ids from activities where source = 'email'";
+    assert_eq!(query_csv(&ds, email), "n,ids\n60,60\n");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(ds.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["activities"], 60);
+    assert_eq!(manifest["records_rejected"], 40);
+    // The export that lost its copies keeps no record: it is read again, and gives the same.
+    assert_eq!(labels(&ds), vec![a.display().to_string()]);
+    let before = tables(&ds);
+    assert_eq!(ingest(&src, &ds, &owner), 1);
+    assert_eq!(tables(&ds), before);
+    wecon(&["verify", &ds.to_string_lossy()]);
+    // Without the first export, the second gives all its messages.
+    std::fs::remove_file(&a).unwrap();
+    assert_eq!(ingest(&src, &ds, &owner), 0);
+    assert_eq!(query_csv(&ds, email), "n,ids\n60,60\n");
+    assert_eq!(
+        query_csv(&ds, per_file),
+        format!(
+            "source_file,records_read,records_accepted,records_rejected\n{},60,60,0\n",
+            b.display()
+        )
+    );
+}

@@ -206,7 +206,7 @@ impl IngestSummary {
 }
 
 /// The rejection reasons that are rules at work rather than faults of the input: copies of
-/// a message (in a mailbox, or in several members' Google Chat exports), drafts, spam and chat transcripts, records outside the window asked for, posts
+/// a message (in a mailbox, in another input, or in several members' Google Chat exports), drafts, spam and chat transcripts, records outside the window asked for, posts
 /// by bots and system events, invitations the calendars already hold, calendars' tasks,
 /// administrative, mailbox and calendar audit events, Teams meeting summaries, transaction
 /// lifecycle events that are not steps. They are counted in the ingest log like every
@@ -215,6 +215,8 @@ const EXCLUSIONS: &[&str] = &[
     records::OUTSIDE_WINDOW,
     mail::DUPLICATE,
     mail::DUPLICATE_COPY,
+    COPY_OF_MESSAGE,
+    COPY_OF_POST,
     mail::DRAFT,
     mail::JUNK,
     mail::CHAT_TRANSCRIPT,
@@ -806,6 +808,7 @@ pub fn ingest(
     let kept = keep_invited_meetings(from_invites, dropped, &mut logs);
     activities.add(kept)?;
     activities.flag_far_out()?;
+    activities.drop_copies(&labels, &mut logs, &**progress)?;
 
     // The roster describes people; those the exports show keep where they were found.
     let had_roster = !roster_people.is_empty();
@@ -1299,6 +1302,56 @@ impl Collected {
         self.writer.write_batches(partition, &batches, (lo, hi))
     }
 
+    /// Drops the mail and chat rows that repeat another input's (see
+    /// [`writer::DatasetWriter::drop_copies`]: the input listed first keeps them), counting
+    /// each as a rejection of its file or folder in the ingest log. The inputs that lost rows
+    /// keep no record in `units.json`: what they give depends on the others now, so they are
+    /// read again next time.
+    fn drop_copies(
+        &mut self,
+        labels: &[String],
+        logs: &mut HashMap<String, IngestLogEntry>,
+        progress: &dyn Progress,
+    ) -> Result<(), IngestError> {
+        if labels.len() < 2 {
+            return Ok(());
+        }
+        let by_label: HashMap<&str, usize> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.as_str(), i))
+            .collect();
+        // A row is of a known input only when the ingest log has its entry to count it in.
+        let input_of = |file: &str| {
+            log_key(logs, file)?;
+            units::unit_of(&by_label, file)
+        };
+        let dropped = self.writer.drop_copies(&input_of, progress)?;
+        let mut losers = std::collections::BTreeSet::new();
+        for d in &dropped {
+            let reason = if d.source == "email" {
+                COPY_OF_MESSAGE
+            } else {
+                COPY_OF_POST
+            };
+            if let Some(key) = log_key(logs, &d.source_file).map(str::to_string)
+                && let Some(log) = logs.get_mut(&key)
+            {
+                log.reclassify_as_rejected(reason);
+            }
+            for flag in d.flags.iter().flat_map(|f| f.split(',')) {
+                if let Some(n) = self.flagged.get_mut(flag) {
+                    *n -= 1;
+                }
+            }
+            losers.insert(labels[d.input].clone());
+        }
+        self.flagged.retain(|_, n| *n > 0);
+        self.count -= dropped.len();
+        self.writer.forget_units(losers);
+        Ok(())
+    }
+
     /// Flags activities dated far outside the data's span: more than a year (or the span
     /// itself, when longer) before or after the central 98% of all dates. A mail server with
     /// its clock in 1980 or 2037 leaves such dates; they are kept, flagged, for the user to
@@ -1336,6 +1389,22 @@ impl Collected {
         Ok(())
     }
 }
+
+/// The ingest log entry of a row's file: the file's own, or the nearest folder's above it (a
+/// mail tree logs each folder).
+fn log_key<'a>(logs: &'a HashMap<String, IngestLogEntry>, file: &str) -> Option<&'a str> {
+    let mut key = file;
+    loop {
+        if let Some((k, _)) = logs.get_key_value(key) {
+            return Some(k);
+        }
+        key = &key[..key.rfind('/')?];
+    }
+}
+
+/// Rejection reasons of rows another input already gave (see [`Collected::drop_copies`]).
+pub(crate) const COPY_OF_MESSAGE: &str = "copy of a message another input already gave (the same mailbox owner, Message-ID and date): overlapping exports of one mailbox";
+pub(crate) const COPY_OF_POST: &str = "copy of a post another input already gave (the same author, conversation, message and time): overlapping exports of one chat";
 
 /// The window calendars are expanded in: the user's bounds, else the span of the mail, else
 /// the span of the calendars' own one-off events, at least one year from the first event.

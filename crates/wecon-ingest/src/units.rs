@@ -16,7 +16,9 @@
 //! What depends on several inputs is redone on every run from all of them: calendars are
 //! expanded in the window the whole data spans, invitations are checked against the
 //! calendars, dates far outside the data's span are flagged (the flag is taken off copied
-//! rows and decided again), people are merged with the roster. Calendar files, rosters,
+//! rows and decided again), mail and chat rows that repeat another input's are dropped (an
+//! input that lost any keeps no record: what it gives depends on the others, so the next
+//! ingest reads it again), people are merged with the roster. Calendar files, rosters,
 //! Viva exports and containers are read every time.
 //!
 //! The same record splits an ingest across machines: with `--shard i/n` an ingest reads only
@@ -414,7 +416,7 @@ fn by_label<'a>(records: &[&'a UnitRecord]) -> HashMap<&'a str, usize> {
 
 /// Which recorded input a row belongs to: the one whose label is its source file or the
 /// nearest folder above it.
-fn unit_of(labels: &HashMap<&str, usize>, source_file: &str) -> Option<usize> {
+pub(crate) fn unit_of(labels: &HashMap<&str, usize>, source_file: &str) -> Option<usize> {
     let mut file = source_file;
     loop {
         if let Some(i) = labels.get(file) {

@@ -15,10 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike};
+use datafusion::arrow::array::BooleanArray;
 use datafusion::arrow::array::TimestampMicrosecondArray;
 use datafusion::arrow::array::{
     Array, ArrayRef, RecordBatch, RecordBatchReader, StringArray, StringBuilder,
 };
+use datafusion::arrow::compute::filter_record_batch;
+use datafusion::parquet::arrow::ProjectionMask;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::errors::ParquetError;
 use rayon::prelude::*;
@@ -111,6 +114,9 @@ pub(crate) struct DatasetWriter {
     /// and whether a record was written yet.
     units: std::io::BufWriter<fs_err::File>,
     units_written: bool,
+    /// Inputs whose records are left out of `units.json` when it is finished (see
+    /// [`Self::forget_units`]).
+    forgotten: std::collections::BTreeSet<String>,
     finished: bool,
 }
 
@@ -141,6 +147,7 @@ impl DatasetWriter {
             written: Vec::new(),
             units,
             units_written: false,
+            forgotten: Default::default(),
             finished: false,
         })
     }
@@ -180,6 +187,12 @@ impl DatasetWriter {
             .map_err(|e| IngestError::Refuse(e.to_string()))?;
         self.units_written = true;
         Ok(())
+    }
+
+    /// Leaves the records of the inputs labelled `labels` out of `units.json`, so that the
+    /// next ingest reads them again.
+    pub(crate) fn forget_units(&mut self, labels: impl IntoIterator<Item = String>) {
+        self.forgotten.extend(labels);
     }
 
     /// Writes the waiting activities into their partitions (a source's month each), each
@@ -344,6 +357,38 @@ impl DatasetWriter {
         Ok(flagged + rewritten.iter().sum::<usize>())
     }
 
+    /// Drops the rows that repeat another input's: the same mail message or chat post of the
+    /// same person (source, person, action, `object_id` and start all equal) read from two
+    /// inputs, as two overlapping exports of one mailbox or of one Slack workspace give.
+    /// The input that comes first (the lowest `input_of`) keeps its rows; copies within one
+    /// input are its reader's to judge (a mailbox drops its own) and are left. Every part is
+    /// written first and merged (see [`Self::compact`]), so a partition is one file; a copy
+    /// has its original's start and so its partition. Only the key columns of mail and chat
+    /// are read; a file is rewritten only when it holds copies. Returns the rows dropped.
+    pub(crate) fn drop_copies(
+        &mut self,
+        input_of: &(dyn Fn(&str) -> Option<usize> + Sync),
+        progress: &dyn Progress,
+    ) -> Result<Vec<DroppedCopy>, IngestError> {
+        self.flush()?;
+        self.compact(progress)?;
+        let results = self
+            .written
+            .par_iter_mut()
+            .filter(|(path, ..)| {
+                let source = path
+                    .parent()
+                    .and_then(Path::parent)
+                    .and_then(Path::file_name);
+                source.is_some_and(|s| COPIED_SOURCES.iter().any(|c| s == *c))
+            })
+            .map(|part| drop_copies_in(part, input_of))
+            .collect::<Result<Vec<_>, _>>()?;
+        // A partition whose every row went is gone (see `drop_copies_in`).
+        self.written.retain(|part| part.3 > 0);
+        Ok(results.into_iter().flatten().collect())
+    }
+
     /// Merges the parts of every partition written in several into one `part-0.parquet`,
     /// rows in the order they were written, a row group at a time (see [`merge_parts`]).
     /// A flush writes a part into every month its activities touch, so without this a large
@@ -417,6 +462,15 @@ impl DatasetWriter {
         )?;
         self.units.write_all(b"]}")?;
         self.units.flush()?;
+        if !self.forgotten.is_empty() {
+            let path = self.partial.join(UNITS);
+            let mut units: crate::units::Units = serde_json::from_slice(&fs_err::read(&path)?)
+                .map_err(|e| IngestError::Refuse(e.to_string()))?;
+            units.units.retain(|u| !self.forgotten.contains(&u.label));
+            let json =
+                serde_json::to_vec(&units).map_err(|e| IngestError::Refuse(e.to_string()))?;
+            write_file(&path, json)?;
+        }
         manifest.files = wecon_model::atomic::checksums(&self.partial, &[MANIFEST])?;
         let json = serde_json::to_string_pretty(manifest)
             .map_err(|e| IngestError::Refuse(e.to_string()))?;
@@ -429,6 +483,181 @@ impl DatasetWriter {
 
 /// A Parquet file written, with the earliest and latest start in it and its rows.
 type Part = (PathBuf, i64, i64, usize);
+
+/// The sources whose `object_id` names one record (a message, a post), so that two rows
+/// with the same one, person, action and start are one record read twice. (A calendar's
+/// occurrences and a call's participants are many rows of one record in the ingest log;
+/// documents' and transactions' `object_id` is the document or case, which many records
+/// share.)
+const COPIED_SOURCES: [&str; 2] = ["email", "chat"];
+
+/// A row [`DatasetWriter::drop_copies`] dropped: its input, source, file and flags.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DroppedCopy {
+    pub input: usize,
+    pub source: String,
+    pub source_file: String,
+    pub flags: Option<String>,
+}
+
+/// Finds the rows of one partition's file that repeat a row of an earlier input, and
+/// rewrites the file without them.
+fn drop_copies_in(
+    part: &mut Part,
+    input_of: &(dyn Fn(&str) -> Option<usize> + Sync),
+) -> Result<Vec<DroppedCopy>, IngestError> {
+    const KEY: [&str; 5] = [
+        "person_id",
+        "action",
+        "object_id",
+        "start_utc",
+        "source_file",
+    ];
+    let open = || -> Result<_, IngestError> {
+        let file = fs_err::File::open(&part.0)?;
+        Ok(ParquetRecordBatchReaderBuilder::try_new(
+            file.into_parts().0,
+        )?)
+    };
+    let builder = open()?;
+    let mask = ProjectionMask::columns(builder.parquet_schema(), KEY);
+    let batches: Vec<RecordBatch> = builder
+        .with_projection(mask)
+        .build()?
+        .collect::<Result<_, _>>()?;
+    let text = |b: &RecordBatch, name: &str| -> Result<StringArray, IngestError> {
+        b.column_by_name(name)
+            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
+            .cloned()
+            .ok_or_else(|| IngestError::Refuse(format!("activities without a text `{name}`")))
+    };
+    type Columns = (
+        StringArray,
+        StringArray,
+        StringArray,
+        TimestampMicrosecondArray,
+        StringArray,
+    );
+    let columns: Vec<Columns> = batches
+        .iter()
+        .map(|b| {
+            let start = b
+                .column_by_name("start_utc")
+                .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
+                .cloned()
+                .ok_or_else(|| IngestError::Refuse("activities without `start_utc`".into()))?;
+            Ok((
+                text(b, "person_id")?,
+                text(b, "action")?,
+                text(b, "object_id")?,
+                start,
+                text(b, "source_file")?,
+            ))
+        })
+        .collect::<Result<_, IngestError>>()?;
+    // Each key's first row, and every later row with a key seen before beside it.
+    type At = (u32, u32);
+    let mut first: HashMap<(&str, &str, &str, i64), At> = HashMap::new();
+    let mut repeats: Vec<(At, At)> = Vec::new();
+    for (b, (person, action, object, start, _)) in columns.iter().enumerate() {
+        for r in 0..person.len() {
+            if object.is_null(r) {
+                continue;
+            }
+            let key = (
+                person.value(r),
+                action.value(r),
+                object.value(r),
+                start.value(r),
+            );
+            let at = (b as u32, r as u32);
+            if let Some(&f) = first.get(&key) {
+                repeats.push((f, at));
+            } else {
+                first.insert(key, at);
+            }
+        }
+    }
+    drop(first);
+    if repeats.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Each key's rows and their inputs: all but the first input's rows go.
+    repeats.sort_unstable();
+    let file_of = |(b, r): At| columns[b as usize].4.value(r as usize);
+    let mut dropped: Vec<(At, usize)> = Vec::new();
+    for group in repeats.chunk_by(|a, b| a.0 == b.0) {
+        let rows: Vec<At> = std::iter::once(group[0].0)
+            .chain(group.iter().map(|p| p.1))
+            .collect();
+        // Rows of no known input (none, in practice) keep the group as it is.
+        let Some(inputs) = rows
+            .iter()
+            .map(|&at| input_of(file_of(at)))
+            .collect::<Option<Vec<usize>>>()
+        else {
+            continue;
+        };
+        let Some(&keeper) = inputs.iter().min() else {
+            continue;
+        };
+        dropped.extend(
+            rows.into_iter()
+                .zip(inputs)
+                .filter(|&(_, input)| input != keeper),
+        );
+    }
+    if dropped.is_empty() {
+        return Ok(Vec::new());
+    }
+    dropped.sort_unstable();
+    // The whole file read again, each batch without its dropped rows.
+    let full: Vec<RecordBatch> = open()?.build()?.collect::<Result<_, _>>()?;
+    let mut kept = Vec::with_capacity(full.len());
+    let mut out = Vec::with_capacity(dropped.len());
+    for (b, batch) in full.iter().enumerate() {
+        let mut keep = vec![true; batch.num_rows()];
+        for &((db, r), input) in dropped.iter().filter(|((db, _), _)| *db as usize == b) {
+            keep[r as usize] = false;
+            out.push((db, r, input));
+        }
+        kept.push(filter_record_batch(batch, &BooleanArray::from(keep))?);
+    }
+    let flags_of = |b: u32, r: u32| -> Option<String> {
+        let col = full[b as usize].column_by_name("flags")?;
+        let flags = col.as_any().downcast_ref::<StringArray>()?;
+        (!flags.is_null(r as usize)).then(|| flags.value(r as usize).to_string())
+    };
+    let source = part
+        .0
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dropped: Vec<DroppedCopy> = out
+        .into_iter()
+        .map(|(b, r, input)| DroppedCopy {
+            input,
+            source: source.clone(),
+            source_file: file_of((b, r)).to_string(),
+            flags: flags_of(b, r),
+        })
+        .collect();
+    kept.retain(|b| b.num_rows() > 0);
+    if kept.is_empty() {
+        // A partition left empty is removed, its folder with it.
+        fs_err::remove_file(&part.0)?;
+        if let Some(dir) = part.0.parent() {
+            fs_err::remove_dir(dir)?;
+        }
+        part.3 = 0;
+    } else {
+        write_parquet(&part.0, &kept)?;
+        part.3 = kept.iter().map(RecordBatch::num_rows).sum();
+    }
+    Ok(dropped)
+}
 
 /// Merges a partition's parts (in the order written) into `dir/part-0.parquet`, read and
 /// written a batch at a time, one part open at a time; a single part is left as it is.

@@ -388,8 +388,6 @@ impl IngestLogEntry {
         *self.reasons.entry(reason.into()).or_default() += 1;
     }
 
-    /// Turns an accepted record into a rejected one (found out after it was accepted, e.g.
-    /// a duplicate recognised once the whole mailbox was read).
     /// Adds another entry's counts, reasons and bytes to this one.
     pub fn merge(&mut self, other: &IngestLogEntry) {
         self.records_read += other.records_read;
@@ -404,6 +402,8 @@ impl IngestLogEntry {
         }
     }
 
+    /// Turns an accepted record into a rejected one (found out after it was accepted, e.g.
+    /// a duplicate recognised once the whole mailbox was read, or a copy of another input's).
     pub fn reclassify_as_rejected(&mut self, reason: impl Into<String>) {
         self.records_accepted -= 1;
         self.records_rejected += 1;
