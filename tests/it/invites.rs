@@ -133,3 +133,56 @@ fn updates_supersede_and_calendar_exports_win() {
         assert!(log.contains(reason), "{reason}: {log}");
     }
 }
+
+#[test]
+fn a_meeting_in_two_calendars_of_one_person_counts_once() {
+    // Alice's own calendar and her team's: both hold the weekly series S (the team's has
+    // two occurrences more) and the one-off meeting E; the team's has T besides.
+    let event = |uid: &str, start: &str, rule: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:{start}\r\nDURATION:PT1H\r\n{rule}ORGANIZER:mailto:bob@x.org\r\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@x.org\r\nEND:VEVENT\r\n"
+        )
+    };
+    let calendar =
+        |events: &[String]| format!("BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n", events.concat());
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("calendars");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(
+        src.join("alice.ics"),
+        calendar(&[
+            event("S", "20240110T140000Z", "RRULE:FREQ=WEEKLY;COUNT=3\r\n"),
+            event("E", "20240111T090000Z", ""),
+        ]),
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("team.ics"),
+        calendar(&[
+            event("S", "20240110T140000Z", "RRULE:FREQ=WEEKLY;COUNT=5\r\n"),
+            event("E", "20240111T090000Z", ""),
+            event("T", "20240112T090000Z", ""),
+        ]),
+    )
+    .unwrap();
+    let ds = dir.path().join("ds");
+    ingest(&src, &ds, &["--owner", "alice@x.org"]);
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select source_file like '%team.ics' team, count(*) n from activities \
+             where source = 'calendar' group by 1 order by 1"
+        ),
+        // Alice's 3 + 1; the team's two later occurrences of S and T.
+        "team,n\nfalse,4\ntrue,3\n"
+    );
+    // E is the team calendar's copy; S is not (two of its occurrences are its own).
+    assert_eq!(
+        query_csv(
+            &ds,
+            "select records_read r, records_accepted a, map_keys(reasons) why \
+             from ingest_log where source_file like '%team.ics'"
+        ),
+        "r,a,why\n3,2,\"[copy of a meeting another calendar already gave (the same person, event and occurrences): a calendar exported twice, or a shared calendar beside its members' own]\"\n"
+    );
+}

@@ -217,6 +217,7 @@ const EXCLUSIONS: &[&str] = &[
     mail::DUPLICATE_COPY,
     COPY_OF_MESSAGE,
     COPY_OF_POST,
+    COPY_OF_MEETING,
     mail::DRAFT,
     mail::JUNK,
     mail::CHAT_TRANSCRIPT,
@@ -1302,9 +1303,10 @@ impl Collected {
         self.writer.write_batches(partition, &batches, (lo, hi))
     }
 
-    /// Drops the mail and chat rows that repeat another input's (see
+    /// Drops the mail, chat and calendar rows that repeat another input's (see
     /// [`writer::DatasetWriter::drop_copies`]: the input listed first keeps them), counting
-    /// each as a rejection of its file or folder in the ingest log. The inputs that lost rows
+    /// each (a calendar's event once all its occurrences went) as a rejection of its file or
+    /// folder in the ingest log. The inputs that lost rows
     /// keep no record in `units.json`: what they give depends on the others now, so they are
     /// read again next time.
     fn drop_copies(
@@ -1321,22 +1323,34 @@ impl Collected {
             .enumerate()
             .map(|(i, l)| (l.as_str(), i))
             .collect();
-        // A row is of a known input only when the ingest log has its entry to count it in.
-        let input_of = |file: &str| {
-            log_key(logs, file)?;
-            units::unit_of(&by_label, file)
+        // A row is of a known input only when the ingest log has its entry to count it in: a
+        // calendar's rows their file's. (Meetings from mail invitations were set against the
+        // calendars before, see `keep_invited_meetings`; they are left.)
+        let input_of = |source: &str, file: &str| {
+            if source == "calendar" {
+                logs.contains_key(file).then_some(())?;
+                by_label.get(file).copied()
+            } else {
+                log_key(logs, file)?;
+                units::unit_of(&by_label, file)
+            }
         };
         let dropped = self.writer.drop_copies(&input_of, progress)?;
         let mut losers = std::collections::BTreeSet::new();
+        // A calendar's record is an event, its rows the occurrences: an event is a copy when
+        // every occurrence of it went (one a series' update changed stays its own).
+        let mut events = std::collections::HashSet::new();
         for d in &dropped {
-            let reason = if d.source == "email" {
-                COPY_OF_MESSAGE
-            } else {
-                COPY_OF_POST
-            };
-            if let Some(key) = log_key(logs, &d.source_file).map(str::to_string)
+            if d.source == "calendar" {
+                events.insert((d.source_file.clone(), d.source_record.clone()));
+            } else if let Some(key) = log_key(logs, &d.source_file).map(str::to_string)
                 && let Some(log) = logs.get_mut(&key)
             {
+                let reason = if d.source == "email" {
+                    COPY_OF_MESSAGE
+                } else {
+                    COPY_OF_POST
+                };
                 log.reclassify_as_rejected(reason);
             }
             for flag in d.flags.iter().flat_map(|f| f.split(',')) {
@@ -1345,6 +1359,16 @@ impl Collected {
                 }
             }
             losers.insert(labels[d.input].clone());
+        }
+        if !events.is_empty() {
+            let left = self.writer.rows_of("calendar", &events)?;
+            for (file, record) in &events {
+                if !left.contains_key(&(file.clone(), record.clone()))
+                    && let Some(log) = logs.get_mut(file)
+                {
+                    log.reclassify_as_rejected(COPY_OF_MEETING);
+                }
+            }
         }
         self.flagged.retain(|_, n| *n > 0);
         self.count -= dropped.len();
@@ -1404,6 +1428,7 @@ fn log_key<'a>(logs: &'a HashMap<String, IngestLogEntry>, file: &str) -> Option<
 
 /// Rejection reasons of rows another input already gave (see [`Collected::drop_copies`]).
 pub(crate) const COPY_OF_MESSAGE: &str = "copy of a message another input already gave (the same mailbox owner, Message-ID and date): overlapping exports of one mailbox";
+pub(crate) const COPY_OF_MEETING: &str = "copy of a meeting another calendar already gave (the same person, event and occurrences): a calendar exported twice, or a shared calendar beside its members' own";
 pub(crate) const COPY_OF_POST: &str = "copy of a post another input already gave (the same author, conversation, message and time): overlapping exports of one chat";
 
 /// The window calendars are expanded in: the user's bounds, else the span of the mail, else

@@ -9,7 +9,7 @@
 //! at a time ([`DatasetWriter::finish`]), so a dataset is one file per partition whatever
 //! its size: queries open a file per partition, not one per flush.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -189,6 +189,41 @@ impl DatasetWriter {
         Ok(())
     }
 
+    /// How many rows of `source` each of `records` (source file, source record) has in the
+    /// files written, reading only those two columns.
+    pub(crate) fn rows_of(
+        &self,
+        source: &str,
+        records: &HashSet<(String, String)>,
+    ) -> Result<HashMap<(String, String), usize>, IngestError> {
+        let mut rows: HashMap<(String, String), usize> = HashMap::new();
+        let dir = self.partial.join(ACTIVITIES).join(source);
+        for (path, ..) in self.written.iter().filter(|p| p.0.starts_with(&dir)) {
+            let file = fs_err::File::open(path)?;
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file.into_parts().0)?;
+            let mask =
+                ProjectionMask::columns(builder.parquet_schema(), ["source_file", "source_record"]);
+            for batch in builder.with_projection(mask).build()? {
+                let batch = batch?;
+                let [file, record] = ["source_file", "source_record"].map(|c| {
+                    batch
+                        .column_by_name(c)
+                        .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
+                });
+                let (Some(file), Some(record)) = (file, record) else {
+                    continue;
+                };
+                for r in 0..batch.num_rows() {
+                    let key = (file.value(r).to_string(), record.value(r).to_string());
+                    if records.contains(&key) {
+                        *rows.entry(key).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Ok(rows)
+    }
+
     /// Leaves the records of the inputs labelled `labels` out of `units.json`, so that the
     /// next ingest reads them again.
     pub(crate) fn forget_units(&mut self, labels: impl IntoIterator<Item = String>) {
@@ -357,17 +392,19 @@ impl DatasetWriter {
         Ok(flagged + rewritten.iter().sum::<usize>())
     }
 
-    /// Drops the rows that repeat another input's: the same mail message or chat post of the
-    /// same person (source, person, action, `object_id` and start all equal) read from two
-    /// inputs, as two overlapping exports of one mailbox or of one Slack workspace give.
+    /// Drops the rows that repeat another input's: the same mail message, chat post or
+    /// meeting occurrence of the same person (source, person, action, `object_id` and start
+    /// all equal) read from two inputs, as two overlapping exports of one mailbox or of one
+    /// Slack workspace give, or a person's calendar and a team calendar holding the same
+    /// meeting.
     /// The input that comes first (the lowest `input_of`) keeps its rows; copies within one
     /// input are its reader's to judge (a mailbox drops its own) and are left. Every part is
     /// written first and merged (see [`Self::compact`]), so a partition is one file; a copy
-    /// has its original's start and so its partition. Only the key columns of mail and chat
-    /// are read; a file is rewritten only when it holds copies. Returns the rows dropped.
+    /// has its original's start and so its partition. Only the key columns of mail, chat and
+    /// calendars are read; a file is rewritten only when it holds copies. Returns the rows dropped.
     pub(crate) fn drop_copies(
         &mut self,
-        input_of: &(dyn Fn(&str) -> Option<usize> + Sync),
+        input_of: &(dyn Fn(&str, &str) -> Option<usize> + Sync),
         progress: &dyn Progress,
     ) -> Result<Vec<DroppedCopy>, IngestError> {
         self.flush()?;
@@ -484,19 +521,20 @@ impl DatasetWriter {
 /// A Parquet file written, with the earliest and latest start in it and its rows.
 type Part = (PathBuf, i64, i64, usize);
 
-/// The sources whose `object_id` names one record (a message, a post), so that two rows
-/// with the same one, person, action and start are one record read twice. (A calendar's
-/// occurrences and a call's participants are many rows of one record in the ingest log;
+/// The sources whose `object_id` names one thing done (a message, a post, a meeting's
+/// occurrence), so that two rows with the same one, person, action and start are one thing
+/// read twice. (A call's rows are its participants, one record of the ingest log, and
 /// documents' and transactions' `object_id` is the document or case, which many records
 /// share.)
-const COPIED_SOURCES: [&str; 2] = ["email", "chat"];
+const COPIED_SOURCES: [&str; 3] = ["email", "chat", "calendar"];
 
-/// A row [`DatasetWriter::drop_copies`] dropped: its input, source, file and flags.
+/// A row [`DatasetWriter::drop_copies`] dropped: its input, source, file, record and flags.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DroppedCopy {
     pub input: usize,
     pub source: String,
     pub source_file: String,
+    pub source_record: String,
     pub flags: Option<String>,
 }
 
@@ -504,7 +542,7 @@ pub(crate) struct DroppedCopy {
 /// rewrites the file without them.
 fn drop_copies_in(
     part: &mut Part,
-    input_of: &(dyn Fn(&str) -> Option<usize> + Sync),
+    input_of: &(dyn Fn(&str, &str) -> Option<usize> + Sync),
 ) -> Result<Vec<DroppedCopy>, IngestError> {
     const KEY: [&str; 5] = [
         "person_id",
@@ -557,7 +595,9 @@ fn drop_copies_in(
         .collect::<Result<_, IngestError>>()?;
     // Each key's first row, and every later row with a key seen before beside it.
     type At = (u32, u32);
-    let mut first: HashMap<(&str, &str, &str, i64), At> = HashMap::new();
+    // Hashed with XXH3: with the default SipHash the scan took nearly twice as long.
+    let mut first: HashMap<(&str, &str, &str, i64), At, xxhash_rust::xxh3::Xxh3Builder> =
+        HashMap::default();
     let mut repeats: Vec<(At, At)> = Vec::new();
     for (b, (person, action, object, start, _)) in columns.iter().enumerate() {
         for r in 0..person.len() {
@@ -583,6 +623,13 @@ fn drop_copies_in(
         return Ok(Vec::new());
     }
     // Each key's rows and their inputs: all but the first input's rows go.
+    let source = part
+        .0
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     repeats.sort_unstable();
     let file_of = |(b, r): At| columns[b as usize].4.value(r as usize);
     let mut dropped: Vec<(At, usize)> = Vec::new();
@@ -593,7 +640,7 @@ fn drop_copies_in(
         // Rows of no known input (none, in practice) keep the group as it is.
         let Some(inputs) = rows
             .iter()
-            .map(|&at| input_of(file_of(at)))
+            .map(|&at| input_of(&source, file_of(at)))
             .collect::<Option<Vec<usize>>>()
         else {
             continue;
@@ -610,38 +657,29 @@ fn drop_copies_in(
     if dropped.is_empty() {
         return Ok(Vec::new());
     }
-    dropped.sort_unstable();
-    // The whole file read again, each batch without its dropped rows.
+    // The whole file read again (in the same batches), each batch without its dropped rows.
     let full: Vec<RecordBatch> = open()?.build()?.collect::<Result<_, _>>()?;
+    let mut keep: Vec<Vec<bool>> = full.iter().map(|b| vec![true; b.num_rows()]).collect();
+    for &((b, r), _) in &dropped {
+        keep[b as usize][r as usize] = false;
+    }
     let mut kept = Vec::with_capacity(full.len());
-    let mut out = Vec::with_capacity(dropped.len());
-    for (b, batch) in full.iter().enumerate() {
-        let mut keep = vec![true; batch.num_rows()];
-        for &((db, r), input) in dropped.iter().filter(|((db, _), _)| *db as usize == b) {
-            keep[r as usize] = false;
-            out.push((db, r, input));
-        }
+    for (batch, keep) in full.iter().zip(keep) {
         kept.push(filter_record_batch(batch, &BooleanArray::from(keep))?);
     }
-    let flags_of = |b: u32, r: u32| -> Option<String> {
-        let col = full[b as usize].column_by_name("flags")?;
-        let flags = col.as_any().downcast_ref::<StringArray>()?;
-        (!flags.is_null(r as usize)).then(|| flags.value(r as usize).to_string())
+    let text_at = |(b, r): At, name: &str| -> Option<String> {
+        let col = full[b as usize].column_by_name(name)?;
+        let text = col.as_any().downcast_ref::<StringArray>()?;
+        (!text.is_null(r as usize)).then(|| text.value(r as usize).to_string())
     };
-    let source = part
-        .0
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dropped: Vec<DroppedCopy> = out
+    let dropped: Vec<DroppedCopy> = dropped
         .into_iter()
-        .map(|(b, r, input)| DroppedCopy {
+        .map(|(at, input)| DroppedCopy {
             input,
             source: source.clone(),
-            source_file: file_of((b, r)).to_string(),
-            flags: flags_of(b, r),
+            source_file: file_of(at).to_string(),
+            source_record: text_at(at, "source_record").unwrap_or_default(),
+            flags: text_at(at, "flags"),
         })
         .collect();
     kept.retain(|b| b.num_rows() > 0);
