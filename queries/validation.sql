@@ -16,6 +16,12 @@
 --   * `high_rejection`: an export format whose rejected records exceed 20% of those read.
 -- `validation_exclusions` turns the first three person checks and `holiday_week` into the
 -- person-weeks that group figures leave out; the others are findings to read.
+-- METRICS.md §5 names collaboration hours for the light-person and holiday-week checks; these
+-- read every counted hour instead, on purpose: a person whose week is documents, searches or
+-- transactions (timed by the `wecon` profile) does information work, and the transaction
+-- clerk a shared service centre would relieve is the person wecon most needs to keep. Under
+-- the `viva` and `myanalytics` profiles, which time mail, chat, meetings and calls only, the
+-- two differ only in that overlaps are not counted once here.
 -- A person's `subject` is their pseudonym as text (`pseudonym(person_id)`: `analyze` reads
 -- persons as integer keys). Thresholds are the literals below; edit them here. Counted
 -- hours are raw (not de-duplicated), as `person_week_process` adds them.

@@ -150,7 +150,10 @@ fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
         "FileCopied" | "FolderCopied" => ("document", "copy"),
         "FolderCreated" | "ListCreated" | "ListItemCreated" => ("document", "create"),
         "FileRenamed" | "FolderRenamed" => ("document", "rename"),
-        "FileMoved" | "FolderMoved" => ("document", "move"),
+        // Out of the recycle bin, filed back where it was: a move, not a new document.
+        "FileMoved" | "FolderMoved" | "FileRestored" | "FolderRestored" | "ListItemRestored" => {
+            ("document", "move")
+        }
         // Into the recycle bin, out of its first or second stage, a list item too.
         "FileDeleted"
         | "FileRecycled"
@@ -188,7 +191,10 @@ fn google_action(app: &str, name: &str) -> Result<(&'static str, &'static str), 
         ("drive", "copy") => ("document", "copy"),
         ("drive", "create") => ("document", "create"),
         ("drive", "rename") => ("document", "rename"),
-        ("drive", "move" | "add_to_folder" | "remove_from_folder") => ("document", "move"),
+        // `untrash` takes a document out of the trash, back where it was filed.
+        ("drive", "move" | "add_to_folder" | "remove_from_folder" | "untrash") => {
+            ("document", "move")
+        }
         ("drive", "delete" | "trash") => ("document", "delete"),
         (
             "drive",
@@ -667,6 +673,9 @@ mod tests {
             ("FileDeletedFirstStageRecycleBin", "delete"),
             ("FolderDeletedSecondStageRecycleBin", "delete"),
             ("ListItemRecycled", "delete"),
+            ("FileRestored", "move"),
+            ("FolderRestored", "move"),
+            ("ListItemRestored", "move"),
         ] {
             assert_eq!(m365_action(op), Some(("document", action)), "{op}");
         }

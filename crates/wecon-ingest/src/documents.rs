@@ -108,10 +108,11 @@ fn action_of(text: &str) -> Option<(&'static str, &'static str)> {
         ("document", "upload")
     } else if has(&["rename"]) {
         ("document", "rename")
-    } else if has(&["move", "to folder", "from folder"]) {
+    } else if has(&["move", "to folder", "from folder", "restore", "untrash"]) {
         // Drive's "Add to folder" and "Remove from folder" file a document elsewhere, as the
         // Reports API's `add_to_folder` and `remove_from_folder` do: neither a new document
-        // nor a deletion.
+        // nor a deletion. A restore ("Restore from trash", `untrash`, SharePoint's
+        // `FileRestored`) files it back where it was: not a deletion for its "trash".
         ("document", "move")
     } else if has(&["delete", "trash", "remove", "recycle"]) {
         ("document", "delete")
@@ -220,7 +221,14 @@ mod tests {
         );
         assert_eq!(action_of("search performed"), Some(("search", "query")));
         assert_eq!(action_of("login"), None);
-        for name in ["Add to folder", "Remove from folder", "add_to_folder"] {
+        for name in [
+            "Add to folder",
+            "Remove from folder",
+            "add_to_folder",
+            "Restore from trash",
+            "untrash",
+            "FileRestored",
+        ] {
             assert_eq!(action_of(name), Some(("document", "move")), "{name}");
         }
         assert_eq!(action_of("Change user access"), Some(("document", "share")));
