@@ -536,6 +536,78 @@ fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
 }
 
 #[test]
+fn viva_counts_a_meeting_only_with_two_acceptances_by_its_best_informed_copy() {
+    // Alice organises two half-hour meetings. Her export was made before Bob answered the
+    // first (NEEDS-ACTION); Bob's own calendar holds his acceptance. Carol declined the
+    // second. Viva counts a meeting with at least 2 accepted participants (METRICS.md §2):
+    // the first has 2 by Bob's copy (Alice as organiser, Bob), the second 1. `myanalytics`
+    // counts what the organiser holds: both.
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("calendars");
+    let ev = |uid: &str, hour: u32, attendee: &str| {
+        format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{hour:02}0000Z\nDTEND:20240116T{hour:02}3000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@ex.org\n{attendee}\nEND:VEVENT\n"
+        )
+    };
+    let cal = |events: &[String]| {
+        format!(
+            "BEGIN:VCALENDAR\nVERSION:2.0\n{}END:VCALENDAR\n",
+            events.concat()
+        )
+    };
+    write(
+        &src.join("alice@ex.org.ics"),
+        &cal(&[
+            ev("m", 10, "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bob@ex.org"),
+            ev("n", 14, "ATTENDEE;PARTSTAT=DECLINED:mailto:carol@ex.org"),
+        ]),
+    );
+    write(
+        &src.join("bob@ex.org.ics"),
+        &cal(&[ev("m", 10, "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org")]),
+    );
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &src.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
+    let (alice, bob) = (person("alice@ex.org"), person("bob@ex.org"));
+    let meetings = |results: &Path| {
+        query_csv(
+            results,
+            &format!(
+                "select person_id = '{alice}' alice, meetings, round(scheduled_hours, 4) h \
+                 from person_week_meetings where person_id in ('{alice}', '{bob}') order by 1"
+            ),
+        )
+    };
+    for (profile, expected) in [
+        ("myanalytics", "false,1,0.5\ntrue,2,1.0"),
+        ("viva", "false,1,0.5\ntrue,1,0.5"),
+    ] {
+        let results = dir.path().join(profile);
+        analyze(&out.join("dataset"), &results, &["--profile", profile]);
+        assert_eq!(
+            meetings(&results),
+            format!("alice,meetings,h\n{expected}\n"),
+            "{profile}"
+        );
+    }
+    // What each copy knows.
+    assert_eq!(
+        query_csv(
+            &out.join("dataset"),
+            "select source_file like '%alice%' alice, accepted_participants a from activities \
+             order by 1, start_utc"
+        ),
+        "alice,a\nfalse,2\ntrue,1\ntrue,1\n"
+    );
+}
+
+#[test]
 fn a_meetings_own_call_counts_once() {
     // Alice's 1:1 with Bob, 10:00–11:00, and the call record of it (she joined at 9:58 and
     // left at 11:03): the meeting counts, the call does not (1 h, not 2 h 05). An ad-hoc

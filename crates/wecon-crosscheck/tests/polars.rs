@@ -219,27 +219,41 @@ fn counted_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
     } else {
         lit(true)
     };
-    c.filter(
-        is("source", "calendar")
-            .and(col("process").is_not_null())
-            .and(col("is_cancelled").fill_null(lit(false)).not())
-            .and(col("is_all_day").fill_null(lit(false)).not())
-            .and(
-                col("is_organizer")
-                    .fill_null(lit(false))
-                    .or(is("response", "accepted")),
-            )
-            .and(col("participants").gt_eq(lit(2)))
-            .and(
-                col("participants")
-                    .cast(DataType::Float64)
-                    .lt(lit(p.meeting_max_attendees)),
-            )
-            .and(seconds.clone().lt(lit(p.meeting_max_hours * 3600.0)))
-            .and(busy)
-            .and(private),
-    )
-    .with_column(seconds.alias("seconds"))
+    // Acceptances by the copy of the meeting (its event and occurrence, in anyone's
+    // calendar) that knows most of them; the participants where none tells.
+    let accepted = col("accepted_participants")
+        .max()
+        .over([col("object_id")])
+        .unwrap()
+        .fill_null(col("participants"));
+    c.filter(is("source", "calendar"))
+        .with_column(accepted.alias("accepted_anywhere"))
+        .filter(
+            is("source", "calendar")
+                .and(col("process").is_not_null())
+                .and(col("is_cancelled").fill_null(lit(false)).not())
+                .and(col("is_all_day").fill_null(lit(false)).not())
+                .and(
+                    col("is_organizer")
+                        .fill_null(lit(false))
+                        .or(is("response", "accepted")),
+                )
+                .and(col("participants").gt_eq(lit(2)))
+                .and(
+                    col("participants")
+                        .cast(DataType::Float64)
+                        .lt(lit(p.meeting_max_attendees)),
+                )
+                .and(seconds.clone().lt(lit(p.meeting_max_hours * 3600.0)))
+                .and(busy)
+                .and(private)
+                .and(
+                    col("accepted_anywhere")
+                        .cast(DataType::Float64)
+                        .gt_eq(lit(p.meeting_min_accepted)),
+                ),
+        )
+        .with_column(seconds.alias("seconds"))
 }
 
 /// METRICS.md §2: mail and chat at the profile's minutes, each cut short by the person's

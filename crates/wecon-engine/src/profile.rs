@@ -49,6 +49,11 @@ pub struct Profile {
     /// profile does not say.
     #[serde(default)]
     pub meeting_excludes_private: bool,
+    /// Count a meeting only when at least this many of its participants accepted it (Viva
+    /// Insights: 2, METRICS.md §2), by the copy of it in the dataset that knows most
+    /// acceptances; 0 (no such rule) when a profile does not say.
+    #[serde(default)]
+    pub meeting_min_accepted: f64,
     /// Minutes per document create, edit, upload, move or rename (`store`). METRICS.md
     /// gives no estimate: 0 (not timed) unless a profile sets one. Likewise the four below.
     #[serde(default)]
@@ -205,6 +210,7 @@ impl Profile {
             Field::new("meeting_max_attendees", DataType::Float64, false),
             Field::new("meeting_requires_busy", DataType::Boolean, false),
             Field::new("meeting_excludes_private", DataType::Boolean, false),
+            Field::new("meeting_min_accepted", DataType::Float64, false),
             Field::new("document_store_minutes", DataType::Float64, false),
             Field::new("document_view_minutes", DataType::Float64, false),
             Field::new("document_share_minutes", DataType::Float64, false),
@@ -227,6 +233,7 @@ impl Profile {
                 f(self.meeting_max_attendees),
                 b(self.meeting_requires_busy),
                 b(self.meeting_excludes_private),
+                f(self.meeting_min_accepted),
                 f(self.document_store_minutes),
                 f(self.document_view_minutes),
                 f(self.document_share_minutes),

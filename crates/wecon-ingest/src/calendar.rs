@@ -160,6 +160,9 @@ pub(crate) struct OwnedEvent {
     pub role: String,
     pub participants: i32,
     pub internal_participants: Option<i32>,
+    /// Of `participants`, those who accepted (see `Activity::accepted_participants`).
+    #[serde(default)]
+    pub accepted_participants: i32,
     pub parties: Option<Names>,
     pub external_parties: Option<Names>,
 }
@@ -280,6 +283,19 @@ pub(crate) fn own(
             people.sort();
             people.dedup();
             let internal_participants = ids.count_internal(people.iter().copied(), owner);
+            // An attendee accepted when their PARTSTAT says so; the organiser unless their
+            // own attendance says otherwise (an organiser's PARTSTAT is often left out).
+            let accepted_participants = people
+                .iter()
+                .filter(|p| match e.attendees.get(**p) {
+                    Some((partstat, _)) => {
+                        partstat == "accepted"
+                            || (e.organizer.as_deref() == Some(**p)
+                                && !matches!(partstat.as_str(), "declined" | "tentative"))
+                    }
+                    None => e.organizer.as_deref() == Some(**p),
+                })
+                .count() as i32;
             let (parties, external_parties) =
                 ids.party_pseudonyms_with(people.iter().copied(), owner, &mut person);
             let response = match e.attendees.get(owner) {
@@ -310,6 +326,7 @@ pub(crate) fn own(
                 response,
                 role: role.to_string(),
                 internal_participants,
+                accepted_participants,
                 parties,
                 external_parties,
             }
@@ -1188,6 +1205,7 @@ fn occurrence_activity(
         object_id: Some(pseudo.object("event", &occurrence_key)),
         participants: e.participants,
         internal_participants: e.internal_participants,
+        accepted_participants: Some(e.accepted_participants),
         parties: e.parties.clone(),
         external_parties: e.external_parties.clone(),
         is_organizer: Some(e.is_organizer),

@@ -54,9 +54,10 @@ use crate::{IngestError, IngestOptions};
 pub(crate) const UNITS: &str = "units.json";
 
 /// Raised when what a record holds, or how an input is read or hashed, changes: older
-/// records are then not used (2: BLAKE3 content hashes where SHA-256 ones were; 3 to 5: the
-/// activities' `is_private`, `in_channel` and `is_deleted` columns, which older rows lack).
-const RECORD_VERSION: u32 = 5;
+/// records are then not used (2: BLAKE3 content hashes where SHA-256 ones were; 3 to 6: the
+/// activities' `is_private`, `in_channel`, `is_deleted` and `accepted_participants` columns,
+/// which older rows lack).
+const RECORD_VERSION: u32 = 6;
 
 /// The inputs a dataset read on their own.
 #[derive(Debug, Default, Serialize, Deserialize)]

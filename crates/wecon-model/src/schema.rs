@@ -79,6 +79,10 @@ pub struct Activity {
     /// People involved, the person included (sender and recipients; attendees).
     pub participants: i32,
     pub internal_participants: Option<i32>,
+    /// Of a meeting's participants, those who accepted it (attendees whose `PARTSTAT` is
+    /// `ACCEPTED`, and its organiser unless their own attendance says otherwise), as the
+    /// calendar that holds it knows; `None` outside calendars.
+    pub accepted_participants: Option<i32>,
     /// The other people involved, as person pseudonyms (the same keyed hash as
     /// `person_id`), where the export names them; `None` where it does not.
     pub parties: Option<Names>,
@@ -143,6 +147,7 @@ pub fn activities_schema() -> SchemaRef {
         Field::new("object_id", DataType::Utf8, true),
         Field::new("participants", DataType::Int32, false),
         Field::new("internal_participants", DataType::Int32, true),
+        Field::new("accepted_participants", DataType::Int32, true),
         Field::new("parties", list_type(), true),
         Field::new("external_parties", list_type(), true),
         Field::new("is_organizer", DataType::Boolean, true),
@@ -220,6 +225,7 @@ pub fn activities_batch<A: std::borrow::Borrow<Activity>>(
         s(|r| r.object_id.as_deref()),
         column!(rows, Int32Builder, |r| Some(r.participants)),
         column!(rows, Int32Builder, |r| r.internal_participants),
+        column!(rows, Int32Builder, |r| r.accepted_participants),
         list_column(rows.iter().map(|r| r.parties.as_deref())),
         list_column(rows.iter().map(|r| r.external_parties.as_deref())),
         column!(rows, BooleanBuilder, |r| r.is_organizer),
