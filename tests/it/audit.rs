@@ -223,3 +223,39 @@ fn m365_teams_attendance_is_calls_and_guests_are_their_own_address() {
         assert!(log.contains(reason), "{reason} in {log}");
     }
 }
+
+#[test]
+fn an_audit_log_exported_twice_counts_each_event_once() {
+    // The same log twice over: the whole of it, and its later two thirds (an export of a
+    // later window that overlaps the first). Every event of the second is a copy.
+    let Some(path) = shared_data("sekoia-intake-tests/o365_auditdata_inputs.ndjson") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&path).unwrap();
+    let all: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("logs");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("a.ndjson"), all.join("\n")).unwrap();
+    std::fs::write(src.join("b.ndjson"), all[all.len() / 3..].join("\n")).unwrap();
+    let (once, twice) = (dir.path().join("once"), dir.path().join("twice"));
+    ingest(&src.join("a.ndjson"), &once, &[]);
+    ingest(&src, &twice, &[]);
+    let rows = "select source, count(*) n from activities group by source order by source";
+    assert_eq!(query_csv(&twice, rows), query_csv(&once, rows));
+    let accepted = |ds: &std::path::Path| {
+        query_csv(
+            ds,
+            "select sum(records_accepted) a from ingest_log where format = 'm365_audit'",
+        )
+    };
+    assert_eq!(accepted(&twice), accepted(&once));
+    assert_eq!(
+        query_csv(
+            &twice,
+            "select records_accepted a, records_read = records_accepted + records_rejected balanced \
+             from ingest_log where source_file like '%b.ndjson'"
+        ),
+        "a,balanced\n0,true\n"
+    );
+}

@@ -232,6 +232,35 @@ fn slack_huddles_are_calls_of_everyone_in_them_and_slackbot_is_no_one() {
         ),
         "tz\nEurope/Amsterdam\n"
     );
+    // The workspace exported twice over the same day: each post and each person's huddle
+    // counts once, the second export's copies logged as such.
+    let both = dir.path().join("both");
+    copy_folder(&export, &both.join("first"));
+    copy_folder(&export, &both.join("second"));
+    let twice = dir.path().join("twice");
+    ingest(&both, &twice, &[]);
+    let rows = "select person_id, source, action, \
+         cast(date_part('epoch', end_utc) - date_part('epoch', start_utc) as bigint) seconds, \
+         participants, case when source = 'call' then cardinality(parties) end parties \
+         from activities";
+    assert_eq!(sorted_rows(&twice, rows), expected);
+    let copies = |what: &str| format!("sum(coalesce(reasons['{what}'], 0))");
+    assert_eq!(
+        query_csv(
+            &twice,
+            &format!(
+                "select sum(records_read) r, sum(records_accepted) a, {} calls, {} posts \
+                 from ingest_log where format = 'slack'",
+                copies(
+                    "copy of a call another input already gave (the same person, call and time): overlapping exports of one call log or chat"
+                ),
+                copies(
+                    "copy of a post another input already gave (the same author, conversation, message and time): overlapping exports of one chat"
+                ),
+            )
+        ),
+        "r,a,calls,posts\n16,5,4,1\n"
+    );
 }
 
 #[test]

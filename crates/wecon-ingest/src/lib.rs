@@ -218,6 +218,8 @@ const EXCLUSIONS: &[&str] = &[
     COPY_OF_MESSAGE,
     COPY_OF_POST,
     COPY_OF_MEETING,
+    COPY_OF_CALL,
+    COPY_OF_EVENT,
     mail::DRAFT,
     mail::JUNK,
     mail::CHAT_TRANSCRIPT,
@@ -1303,10 +1305,10 @@ impl Collected {
         self.writer.write_batches(partition, &batches, (lo, hi))
     }
 
-    /// Drops the mail, chat and calendar rows that repeat another input's (see
+    /// Drops the rows that repeat another input's (see
     /// [`writer::DatasetWriter::drop_copies`]: the input listed first keeps them), counting
-    /// each (a calendar's event once all its occurrences went) as a rejection of its file or
-    /// folder in the ingest log. The inputs that lost rows
+    /// each record (a calendar's event once all its occurrences went) as a rejection of its
+    /// file or folder in the ingest log. The inputs that lost rows
     /// keep no record in `units.json`: what they give depends on the others now, so they are
     /// read again next time.
     fn drop_copies(
@@ -1337,12 +1339,17 @@ impl Collected {
         };
         let dropped = self.writer.drop_copies(&input_of, progress)?;
         let mut losers = std::collections::BTreeSet::new();
-        // A calendar's record is an event, its rows the occurrences: an event is a copy when
-        // every occurrence of it went (one a series' update changed stays its own).
-        let mut events = std::collections::HashSet::new();
+        // A message or post is one record of the log. Other records may give several rows
+        // (a calendar's event its occurrences): a record is a copy when all its rows went
+        // (an event one export's series runs longer stays its own).
+        let mut records = std::collections::HashSet::new();
         for d in &dropped {
-            if d.source == "calendar" {
-                events.insert((d.source_file.clone(), d.source_record.clone()));
+            if d.source != "email" && d.source != "chat" {
+                records.insert((
+                    d.source.clone(),
+                    d.source_file.clone(),
+                    d.source_record.clone(),
+                ));
             } else if let Some(key) = log_key(logs, &d.source_file).map(str::to_string)
                 && let Some(log) = logs.get_mut(&key)
             {
@@ -1360,13 +1367,28 @@ impl Collected {
             }
             losers.insert(labels[d.input].clone());
         }
-        if !events.is_empty() {
-            let left = self.writer.rows_of("calendar", &events)?;
-            for (file, record) in &events {
-                if !left.contains_key(&(file.clone(), record.clone()))
-                    && let Some(log) = logs.get_mut(file)
-                {
-                    log.reclassify_as_rejected(COPY_OF_MEETING);
+        let sources: std::collections::BTreeSet<&str> =
+            records.iter().map(|(s, ..)| s.as_str()).collect();
+        for source in sources {
+            let of_source: std::collections::HashSet<(String, String)> = records
+                .iter()
+                .filter(|(s, ..)| s == source)
+                .map(|(_, f, r)| (f.clone(), r.clone()))
+                .collect();
+            let left = self.writer.rows_of(source, &of_source)?;
+            for key in of_source.iter().filter(|k| !left.contains_key(*k)) {
+                let entry = if source == "calendar" {
+                    Some(key.0.clone())
+                } else {
+                    log_key(logs, &key.0).map(str::to_string)
+                };
+                let reason = match source {
+                    "calendar" => COPY_OF_MEETING,
+                    "call" => COPY_OF_CALL,
+                    _ => COPY_OF_EVENT,
+                };
+                if let Some(log) = entry.and_then(|e| logs.get_mut(&e)) {
+                    log.reclassify_as_rejected(reason);
                 }
             }
         }
@@ -1429,6 +1451,8 @@ fn log_key<'a>(logs: &'a HashMap<String, IngestLogEntry>, file: &str) -> Option<
 /// Rejection reasons of rows another input already gave (see [`Collected::drop_copies`]).
 pub(crate) const COPY_OF_MESSAGE: &str = "copy of a message another input already gave (the same mailbox owner, Message-ID and date): overlapping exports of one mailbox";
 pub(crate) const COPY_OF_MEETING: &str = "copy of a meeting another calendar already gave (the same person, event and occurrences): a calendar exported twice, or a shared calendar beside its members' own";
+pub(crate) const COPY_OF_CALL: &str = "copy of a call another input already gave (the same person, call and time): overlapping exports of one call log or chat";
+pub(crate) const COPY_OF_EVENT: &str = "copy of an event another input already gave (the same person, action, document or case and time): overlapping exports of one log";
 pub(crate) const COPY_OF_POST: &str = "copy of a post another input already gave (the same author, conversation, message and time): overlapping exports of one chat";
 
 /// The window calendars are expanded in: the user's bounds, else the span of the mail, else

@@ -587,6 +587,9 @@ fn huddle_calls(
     }
     let organiser = created_by.and_then(identity).map(|(p, _)| p);
     let room_id = format!("{file}\0{}", str_of(room, "id").unwrap_or(record));
+    // The huddle itself by its room's id, the same in every export of the workspace (so two
+    // overlapping exports give one huddle); by its message where the room has none.
+    let huddle = str_of(room, "id").map_or_else(|| room_id.clone(), |id| format!("huddle\0{id}"));
     let everyone: Vec<&str> = people.keys().map(String::as_str).collect();
     let mut out = Vec::new();
     for (person, tz) in &people {
@@ -606,8 +609,8 @@ fn huddle_calls(
             start_utc: start,
             end_utc: end,
             tz: tz.clone(),
-            thread_id: Some(pseudo.object("series", &room_id)),
-            object_id: Some(pseudo.object("event", &room_id)),
+            thread_id: Some(pseudo.object("series", &huddle)),
+            object_id: Some(pseudo.object("event", &huddle)),
             participants: people.len() as i32,
             parties: others,
             external_parties: external,

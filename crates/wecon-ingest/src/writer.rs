@@ -392,16 +392,16 @@ impl DatasetWriter {
         Ok(flagged + rewritten.iter().sum::<usize>())
     }
 
-    /// Drops the rows that repeat another input's: the same mail message, chat post or
-    /// meeting occurrence of the same person (source, person, action, `object_id` and start
-    /// all equal) read from two inputs, as two overlapping exports of one mailbox or of one
-    /// Slack workspace give, or a person's calendar and a team calendar holding the same
-    /// meeting.
+    /// Drops the rows that repeat another input's: the same thing done by the same person
+    /// (source, person, action, `object_id` and start all equal: a mail message, a chat post,
+    /// a meeting's occurrence, a call, a document's or a case's event at the same instant)
+    /// read from two inputs, as two overlapping exports of one mailbox, Slack workspace or
+    /// log give, or a person's calendar and a team calendar holding the same meeting.
     /// The input that comes first (the lowest `input_of`) keeps its rows; copies within one
     /// input are its reader's to judge (a mailbox drops its own) and are left. Every part is
     /// written first and merged (see [`Self::compact`]), so a partition is one file; a copy
-    /// has its original's start and so its partition. Only the key columns of mail, chat and
-    /// calendars are read; a file is rewritten only when it holds copies. Returns the rows dropped.
+    /// has its original's start and so its partition. Only the key columns are read; a file
+    /// is rewritten only when it holds copies. Returns the rows dropped.
     pub(crate) fn drop_copies(
         &mut self,
         input_of: &(dyn Fn(&str, &str) -> Option<usize> + Sync),
@@ -412,13 +412,6 @@ impl DatasetWriter {
         let results = self
             .written
             .par_iter_mut()
-            .filter(|(path, ..)| {
-                let source = path
-                    .parent()
-                    .and_then(Path::parent)
-                    .and_then(Path::file_name);
-                source.is_some_and(|s| COPIED_SOURCES.iter().any(|c| s == *c))
-            })
             .map(|part| drop_copies_in(part, input_of))
             .collect::<Result<Vec<_>, _>>()?;
         // A partition whose every row went is gone (see `drop_copies_in`).
@@ -521,13 +514,6 @@ impl DatasetWriter {
 /// A Parquet file written, with the earliest and latest start in it and its rows.
 type Part = (PathBuf, i64, i64, usize);
 
-/// The sources whose `object_id` names one thing done (a message, a post, a meeting's
-/// occurrence), so that two rows with the same one, person, action and start are one thing
-/// read twice. (A call's rows are its participants, one record of the ingest log, and
-/// documents' and transactions' `object_id` is the document or case, which many records
-/// share.)
-const COPIED_SOURCES: [&str; 3] = ["email", "chat", "calendar"];
-
 /// A row [`DatasetWriter::drop_copies`] dropped: its input, source, file, record and flags.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct DroppedCopy {
@@ -599,9 +585,17 @@ fn drop_copies_in(
     let mut first: HashMap<(&str, &str, &str, i64), At, xxhash_rust::xxh3::Xxh3Builder> =
         HashMap::default();
     let mut repeats: Vec<(At, At)> = Vec::new();
+    // A message without a Message-ID is left (its mailbox judged its copies by their
+    // headers); a search names no object: its person, action and instant are its identity.
+    let need_object = part
+        .0
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        == Some(std::ffi::OsStr::new("email"));
     for (b, (person, action, object, start, _)) in columns.iter().enumerate() {
         for r in 0..person.len() {
-            if object.is_null(r) {
+            if need_object && object.is_null(r) {
                 continue;
             }
             let key = (
