@@ -56,8 +56,9 @@ pub(crate) const UNITS: &str = "units.json";
 /// Raised when what a record holds, or how an input is read or hashed, changes: older
 /// records are then not used (2: BLAKE3 content hashes where SHA-256 ones were; 3 to 6: the
 /// activities' `is_private`, `in_channel`, `is_deleted` and `accepted_participants` columns,
-/// which older rows lack).
-const RECORD_VERSION: u32 = 6;
+/// which older rows lack; 7: a Slack huddle's `object_id` and `thread_id` are its room's, not
+/// its file's).
+const RECORD_VERSION: u32 = 7;
 
 /// The inputs a dataset read on their own.
 #[derive(Debug, Default, Serialize, Deserialize)]
