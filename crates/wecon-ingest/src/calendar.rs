@@ -347,6 +347,7 @@ pub(crate) const IN_CALENDAR_EXPORT: &str =
 pub(crate) const SUPERSEDED_INVITATION: &str =
     "meeting invitation superseded by a later one for the same meeting";
 pub(crate) const UNPARSABLE_FILE: &str = "calendar file could not be parsed";
+pub(crate) const REPEATED_UID: &str = "VEVENT repeating one earlier in the same calendar (the same UID and RECURRENCE-ID): the last stands";
 pub(crate) const NOT_A_MEETING: &str =
     "VTODO, VJOURNAL or VFREEBUSY (a task, a journal entry, free/busy time): not a meeting";
 const NO_START: &str = "VEVENT without a valid DTSTART";
@@ -986,6 +987,27 @@ pub(crate) fn calendar_activities(
     }
     let mut occurrences = Vec::new();
     for (_, events) in by_uid {
+        // A UID names one event (RFC 5545 §3.8.4.7), a RECURRENCE-ID one occurrence of it: a
+        // calendar that holds either twice holds copies (or an update written after the
+        // original), and the last of each stands.
+        let mut last: HashMap<(bool, Option<i64>), usize> = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
+            let rid = e.facts.recurrence_id;
+            let key = (
+                rid.is_some(),
+                rid.and_then(|r| r.to_utc_micros(cal.floating)),
+            );
+            if last.insert(key, i).is_some() {
+                log.reclassify_as_rejected(REPEATED_UID);
+            }
+        }
+        let standing: std::collections::HashSet<usize> = last.into_values().collect();
+        let events: Vec<&OwnedEvent> = events
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| standing.contains(i))
+            .map(|(_, e)| *e)
+            .collect();
         let overrides: Vec<&OwnedEvent> = events
             .iter()
             .copied()
@@ -1406,6 +1428,43 @@ mod tests {
              CUTYPE) and the person copied for information are not the meeting's people"
         );
         assert!(acts.iter().all(|a| a.action == "organize"));
+    }
+
+    #[test]
+    fn an_event_repeated_in_one_calendar_counts_once() {
+        // Series s twice (the second ending a week sooner: an update written after it), its
+        // moved occurrence twice, and the one-off o twice.
+        let ev = |uid: &str, rid: &str, start: &str, rule: &str| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:{uid}\r\n{rid}DTSTART:{start}\r\nDURATION:PT1H\r\n{rule}END:VEVENT\r\n"
+            )
+        };
+        let series = ev("s", "", "20240101T100000Z", "RRULE:FREQ=WEEKLY;COUNT=3\r\n");
+        let moved = ev(
+            "s",
+            "RECURRENCE-ID:20240108T100000Z\r\n",
+            "20240108T150000Z",
+            "",
+        );
+        let one_off = ev("o", "", "20240102T090000Z", "");
+        let ics = format!(
+            "BEGIN:VCALENDAR\r\n{series}{one_off}{moved}{}{moved}{one_off}END:VCALENDAR\r\n",
+            ev("s", "", "20240101T100000Z", "RRULE:FREQ=WEEKLY;COUNT=2\r\n"),
+        );
+        let (acts, log) = expand_as_alice(&ics);
+        let mut starts: Vec<i64> = acts.iter().map(|a| a.start_utc / 3_600_000_000).collect();
+        starts.sort();
+        // Hours since 1970: the series at 10:00 on 1 January and moved to 15:00 on the 8th,
+        // no more; the one-off on the 2nd at 09:00.
+        assert_eq!(starts, vec![473_362, 473_385, 473_535]);
+        assert_eq!(
+            (
+                log.records_read,
+                log.records_accepted,
+                log.reasons.get(REPEATED_UID)
+            ),
+            (6, 3, Some(&3))
+        );
     }
 
     #[test]

@@ -227,6 +227,7 @@ const EXCLUSIONS: &[&str] = &[
     calendar::IN_CALENDAR_EXPORT,
     calendar::SUPERSEDED_INVITATION,
     calendar::NOT_A_MEETING,
+    calendar::REPEATED_UID,
     slack::BOT,
     slack::SYSTEM,
     slack::NOT_A_MESSAGE,
@@ -1342,14 +1343,14 @@ impl Collected {
         // A message or post is one record of the log. Other records may give several rows
         // (a calendar's event its occurrences): a record is a copy when all its rows went
         // (an event one export's series runs longer stays its own).
-        let mut records = std::collections::HashSet::new();
+        let mut records: BTreeMap<&str, std::collections::HashSet<(String, String)>> =
+            BTreeMap::new();
         for d in &dropped {
             if d.source != "email" && d.source != "chat" {
-                records.insert((
-                    d.source.clone(),
-                    d.source_file.clone(),
-                    d.source_record.clone(),
-                ));
+                records
+                    .entry(d.source.as_str())
+                    .or_default()
+                    .insert((d.source_file.clone(), d.source_record.clone()));
             } else if let Some(key) = log_key(logs, &d.source_file).map(str::to_string)
                 && let Some(log) = logs.get_mut(&key)
             {
@@ -1367,14 +1368,7 @@ impl Collected {
             }
             losers.insert(labels[d.input].clone());
         }
-        let sources: std::collections::BTreeSet<&str> =
-            records.iter().map(|(s, ..)| s.as_str()).collect();
-        for source in sources {
-            let of_source: std::collections::HashSet<(String, String)> = records
-                .iter()
-                .filter(|(s, ..)| s == source)
-                .map(|(_, f, r)| (f.clone(), r.clone()))
-                .collect();
+        for (source, of_source) in records {
             let left = self.writer.rows_of(source, &of_source)?;
             for key in of_source.iter().filter(|k| !left.contains_key(*k)) {
                 let entry = if source == "calendar" {

@@ -537,6 +537,14 @@ fn drop_copies_in(
         "start_utc",
         "source_file",
     ];
+    // The partition's source: its folder's parent (`activities/<source>/<month>/`).
+    let source = part
+        .0
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let open = || -> Result<_, IngestError> {
         let file = fs_err::File::open(&part.0)?;
         Ok(ParquetRecordBatchReaderBuilder::try_new(
@@ -587,12 +595,7 @@ fn drop_copies_in(
     let mut repeats: Vec<(At, At)> = Vec::new();
     // A message without a Message-ID is left (its mailbox judged its copies by their
     // headers); a search names no object: its person, action and instant are its identity.
-    let need_object = part
-        .0
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        == Some(std::ffi::OsStr::new("email"));
+    let need_object = source == "email";
     for (b, (person, action, object, start, _)) in columns.iter().enumerate() {
         for r in 0..person.len() {
             if need_object && object.is_null(r) {
@@ -617,13 +620,6 @@ fn drop_copies_in(
         return Ok(Vec::new());
     }
     // Each key's rows and their inputs: all but the first input's rows go.
-    let source = part
-        .0
-        .parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
     repeats.sort_unstable();
     let file_of = |(b, r): At| columns[b as usize].4.value(r as usize);
     let mut dropped: Vec<(At, usize)> = Vec::new();
