@@ -489,6 +489,14 @@ fn collaboration_hours_count_overlaps_once() {
     );
 }
 
+/// A VEVENT Alice organises on 16 January 2024, from `hour`:00 to `hour`:30 UTC, with
+/// `lines` (properties, each ending in a newline) besides.
+fn alices_half_hour(uid: &str, hour: u32, lines: &str) -> String {
+    format!(
+        "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{hour:02}0000Z\nDTEND:20240116T{hour:02}3000Z\nORGANIZER:mailto:alice@ex.org\n{lines}END:VEVENT\n"
+    )
+}
+
 #[test]
 fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
     // A private 1:1 (CLASS:PRIVATE, as Outlook exports an event marked private) and a public
@@ -496,17 +504,13 @@ fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
     // `wecon`; `viva` counts both.
     let dir = tempfile::tempdir().unwrap();
     let cal = dir.path().join("alice@ex.org.ics");
-    let ev = |uid: &str, hour: u32, class: &str| {
-        format!(
-            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{hour:02}0000Z\nDTEND:20240116T{hour:02}3000Z\n{class}ORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\nEND:VEVENT\n"
-        )
-    };
+    let bob = "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\n";
     write(
         &cal,
         &format!(
             "BEGIN:VCALENDAR\nVERSION:2.0\n{}{}END:VCALENDAR\n",
-            ev("private", 10, "CLASS:PRIVATE\n"),
-            ev("public", 14, "")
+            alices_half_hour("private", 10, &format!("CLASS:PRIVATE\n{bob}")),
+            alices_half_hour("public", 14, bob)
         ),
     );
     let out = dir.path().join("out");
@@ -545,8 +549,10 @@ fn viva_counts_a_meeting_only_with_two_acceptances_by_its_best_informed_copy() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("calendars");
     let ev = |uid: &str, hour: u32, attendee: &str| {
-        format!(
-            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{hour:02}0000Z\nDTEND:20240116T{hour:02}3000Z\nORGANIZER:mailto:alice@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@ex.org\n{attendee}\nEND:VEVENT\n"
+        alices_half_hour(
+            uid,
+            hour,
+            &format!("ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@ex.org\n{attendee}\n"),
         )
     };
     let cal = |events: &[String]| {
