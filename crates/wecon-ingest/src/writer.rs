@@ -414,8 +414,6 @@ impl DatasetWriter {
             .par_iter_mut()
             .map(|part| drop_copies_in(part, input_of))
             .collect::<Result<Vec<_>, _>>()?;
-        // A partition whose every row went is gone (see `drop_copies_in`).
-        self.written.retain(|part| part.3 > 0);
         Ok(results.into_iter().flatten().collect())
     }
 
@@ -647,44 +645,46 @@ fn drop_copies_in(
     if dropped.is_empty() {
         return Ok(Vec::new());
     }
-    // The whole file read again (in the same batches), each batch without its dropped rows.
-    let full: Vec<RecordBatch> = open()?.build()?.collect::<Result<_, _>>()?;
-    let mut keep: Vec<Vec<bool>> = full.iter().map(|b| vec![true; b.num_rows()]).collect();
-    for &((b, r), _) in &dropped {
-        keep[b as usize][r as usize] = false;
-    }
-    let mut kept = Vec::with_capacity(full.len());
-    for (batch, keep) in full.iter().zip(keep) {
-        kept.push(filter_record_batch(batch, &BooleanArray::from(keep))?);
-    }
-    let text_at = |(b, r): At, name: &str| -> Option<String> {
-        let col = full[b as usize].column_by_name(name)?;
-        let text = col.as_any().downcast_ref::<StringArray>()?;
-        (!text.is_null(r as usize)).then(|| text.value(r as usize).to_string())
-    };
-    let dropped: Vec<DroppedCopy> = dropped
-        .into_iter()
-        .map(|(at, input)| DroppedCopy {
-            input,
-            source: source.clone(),
-            source_file: file_of(at).to_string(),
-            source_record: text_at(at, "source_record").unwrap_or_default(),
-            flags: text_at(at, "flags"),
-        })
-        .collect();
-    kept.retain(|b| b.num_rows() > 0);
-    if kept.is_empty() {
-        // A partition left empty is removed, its folder with it.
-        fs_err::remove_file(&part.0)?;
-        if let Some(dir) = part.0.parent() {
-            fs_err::remove_dir(dir)?;
-        }
-        part.3 = 0;
-    } else {
-        write_parquet(&part.0, &kept)?;
-        part.3 = kept.iter().map(RecordBatch::num_rows).sum();
-    }
-    Ok(dropped)
+    // The whole file read again, a batch at a time (in the batches the key columns came in),
+    // and written without its dropped rows, so a partition is never held whole.
+    dropped.sort_unstable();
+    let rows: usize = columns.iter().map(|c| c.0.len()).sum();
+    let left = rows - dropped.len();
+    let reader = open()?.build()?;
+    let schema = reader.schema();
+    let mut next = dropped.iter().peekable();
+    let mut found = Vec::with_capacity(dropped.len());
+    let filtered = reader
+        .enumerate()
+        .map(|(b, batch)| -> Result<RecordBatch, ParquetError> {
+            let batch = batch?;
+            let text_at = |r: usize, name: &str| -> Option<String> {
+                let col = batch.column_by_name(name)?;
+                let text = col.as_any().downcast_ref::<StringArray>()?;
+                (!text.is_null(r)).then(|| text.value(r).to_string())
+            };
+            let mut keep = vec![true; batch.num_rows()];
+            while let Some(&&((db, r), input)) = next.peek() {
+                if db as usize != b {
+                    break;
+                }
+                keep[r as usize] = false;
+                found.push(DroppedCopy {
+                    input,
+                    source: source.clone(),
+                    source_file: file_of((db, r)).to_string(),
+                    source_record: text_at(r as usize, "source_record").unwrap_or_default(),
+                    flags: text_at(r as usize, "flags"),
+                });
+                next.next();
+            }
+            filter_record_batch(&batch, &BooleanArray::from(keep))
+                .map_err(|e| ParquetError::General(e.to_string()))
+        });
+    // Never empty: each copy's original stays, in this partition (it starts when the copy does).
+    write_parquet_stream(&part.0, schema, left, filtered)?;
+    part.3 = left;
+    Ok(found)
 }
 
 /// Merges a partition's parts (in the order written) into `dir/part-0.parquet`, read and
