@@ -1433,13 +1433,7 @@ impl Collected {
 /// The ingest log entry of a row's file: the file's own, or the nearest folder's above it (a
 /// mail tree logs each folder).
 fn log_key<'a>(logs: &'a HashMap<String, IngestLogEntry>, file: &str) -> Option<&'a str> {
-    let mut key = file;
-    loop {
-        if let Some((k, _)) = logs.get_key_value(key) {
-            return Some(k);
-        }
-        key = &key[..key.rfind('/')?];
-    }
+    units::nearest(file, |key| logs.get_key_value(key).map(|(k, _)| k.as_str()))
 }
 
 /// Rejection reasons of rows another input already gave (see [`Collected::drop_copies`]).
@@ -1604,7 +1598,7 @@ pub(crate) fn found(people: &mut BTreeMap<String, Person>, person_id: &str, kind
 }
 
 /// A text column's value, or none.
-fn text_at(a: &datafusion::arrow::array::StringArray, r: usize) -> Option<&str> {
+pub(crate) fn text_at(a: &datafusion::arrow::array::StringArray, r: usize) -> Option<&str> {
     use datafusion::arrow::array::Array;
     (!a.is_null(r)).then(|| a.value(r))
 }

@@ -419,12 +419,18 @@ fn by_label<'a>(records: &[&'a UnitRecord]) -> HashMap<&'a str, usize> {
 /// Which recorded input a row belongs to: the one whose label is its source file or the
 /// nearest folder above it.
 pub(crate) fn unit_of(labels: &HashMap<&str, usize>, source_file: &str) -> Option<usize> {
-    let mut file = source_file;
+    nearest(source_file, |key| labels.get(key).copied())
+}
+
+/// What `find` gives for `file` or, failing that, for the nearest folder above it
+/// (`a/b/c`, then `a/b`, then `a`): an input's label, an ingest log entry.
+pub(crate) fn nearest<T>(file: &str, mut find: impl FnMut(&str) -> Option<T>) -> Option<T> {
+    let mut key = file;
     loop {
-        if let Some(i) = labels.get(file) {
-            return Some(*i);
+        if let Some(found) = find(key) {
+            return Some(found);
         }
-        file = &file[..file.rfind('/')?];
+        key = &key[..key.rfind('/')?];
     }
 }
 

@@ -34,7 +34,7 @@ use wecon_model::schema::{
     PEOPLE, Person, activities_batch, imported_metrics_batch, ingest_log_batch, people_batch,
 };
 
-use crate::units::{UNITS, UnitRecord};
+use crate::units::{UNITS, UnitRecord, strings};
 use crate::{IngestError, Manifest};
 
 /// The file that marks a complete dataset.
@@ -205,14 +205,10 @@ impl DatasetWriter {
                 ProjectionMask::columns(builder.parquet_schema(), ["source_file", "source_record"]);
             for batch in builder.with_projection(mask).build()? {
                 let batch = batch?;
-                let [file, record] = ["source_file", "source_record"].map(|c| {
-                    batch
-                        .column_by_name(c)
-                        .and_then(|c| c.as_any().downcast_ref::<StringArray>().cloned())
-                });
-                let (Some(file), Some(record)) = (file, record) else {
-                    continue;
-                };
+                let (file, record) = (
+                    strings(&batch, "source_file")?,
+                    strings(&batch, "source_record")?,
+                );
                 for r in 0..batch.num_rows() {
                     let key = (file.value(r).to_string(), record.value(r).to_string());
                     if records.contains(&key) {
@@ -555,33 +551,26 @@ fn drop_copies_in(
         .with_projection(mask)
         .build()?
         .collect::<Result<_, _>>()?;
-    let text = |b: &RecordBatch, name: &str| -> Result<StringArray, IngestError> {
-        b.column_by_name(name)
-            .and_then(|c| c.as_any().downcast_ref::<StringArray>())
-            .cloned()
-            .ok_or_else(|| IngestError::Refuse(format!("activities without a text `{name}`")))
-    };
-    type Columns = (
-        StringArray,
-        StringArray,
-        StringArray,
-        TimestampMicrosecondArray,
-        StringArray,
+    type Columns<'a> = (
+        &'a StringArray,
+        &'a StringArray,
+        &'a StringArray,
+        &'a TimestampMicrosecondArray,
+        &'a StringArray,
     );
-    let columns: Vec<Columns> = batches
+    let columns: Vec<Columns<'_>> = batches
         .iter()
         .map(|b| {
             let start = b
                 .column_by_name("start_utc")
                 .and_then(|c| c.as_any().downcast_ref::<TimestampMicrosecondArray>())
-                .cloned()
                 .ok_or_else(|| IngestError::Refuse("activities without `start_utc`".into()))?;
             Ok((
-                text(b, "person_id")?,
-                text(b, "action")?,
-                text(b, "object_id")?,
+                strings(b, "person_id")?,
+                strings(b, "action")?,
+                strings(b, "object_id")?,
                 start,
-                text(b, "source_file")?,
+                strings(b, "source_file")?,
             ))
         })
         .collect::<Result<_, IngestError>>()?;
@@ -659,9 +648,8 @@ fn drop_copies_in(
         .map(|(b, batch)| -> Result<RecordBatch, ParquetError> {
             let batch = batch?;
             let text_at = |r: usize, name: &str| -> Option<String> {
-                let col = batch.column_by_name(name)?;
-                let text = col.as_any().downcast_ref::<StringArray>()?;
-                (!text.is_null(r)).then(|| text.value(r).to_string())
+                let text = strings(&batch, name).ok()?;
+                crate::text_at(text, r).map(str::to_string)
             };
             let mut keep = vec![true; batch.num_rows()];
             while let Some(&&((db, r), input)) = next.peek() {
