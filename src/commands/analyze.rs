@@ -90,8 +90,13 @@ pub(super) fn analyze(
         profile.apply_scenario(scenario)?;
     }
     let by = flag.by();
-    let mut extra = wecon_engine::group_queries(&by, min_group_size, !flag.keep_excluded)
-        .map_err(anyhow::Error::msg)?;
+    let mut extra = wecon_engine::group_queries(
+        &by,
+        min_group_size,
+        !flag.keep_excluded,
+        profile.active_requires_sent,
+    )
+    .map_err(anyhow::Error::msg)?;
     if let Some(dir) = &flag.queries {
         extra.extend(wecon_engine::user_queries(dir).map_err(anyhow::Error::msg)?);
     }

@@ -813,6 +813,77 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
 }
 
 #[test]
+fn viva_counts_a_person_in_groups_only_in_weeks_they_sent_mail_or_chat() {
+    // Alice sends mail in the week of 15 January; in the week of 22 January she only sits in
+    // her weekly 1:1. Both weeks have counted time. METRICS.md §3's active person-week
+    // (at least one mail or chat sent), which the viva profile applies to group figures,
+    // counts the first only; wecon and myanalytics count both.
+    let dir = tempfile::tempdir().unwrap();
+    let ex = fixture(dir.path());
+    let weeks = |results: &Path| {
+        [
+            "select distinct cast(week as varchar) w, people from group_week_process order by w",
+            "select cast(week as varchar) w, people from surplus_redistribution order by w",
+            "select cast(week as varchar) w, active from person_week order by w",
+        ]
+        .map(|sql| query_csv(results, sql))
+    };
+    let both = "w,people\n2024-01-15,1\n2024-01-22,1\n";
+    let active = "w,active\n2024-01-15,true\n2024-01-22,false\n";
+    let small = [
+        "--keep-excluded",
+        "--i-understand-small-groups",
+        "--min-group-size",
+        "1",
+    ];
+    // The series runs past the last one-off record: the window is widened.
+    let until = ["--until", "2024-02-01"];
+    for (profile, expected) in [
+        ("wecon", both),
+        ("myanalytics", both),
+        ("viva", "w,people\n2024-01-15,1\n"),
+    ] {
+        let out = dir.path().join(profile);
+        run_as_alice_into(
+            &ex,
+            &out,
+            &[&small[..], &until, &["--profile", profile]].concat(),
+        );
+        assert_eq!(weeks(&out), [expected, expected, active], "{profile}");
+    }
+    // A comparison counts each period's people by its run's rule: under viva, Alice's mean
+    // hours are those of her one active week.
+    let viva = dir.path().join("viva");
+    let compared = dir.path().join("compared");
+    let mut args = vec![
+        "compare".to_string(),
+        viva.to_string_lossy().into_owned(),
+        viva.to_string_lossy().into_owned(),
+        "--out".into(),
+        compared.to_string_lossy().into_owned(),
+    ];
+    args.extend(small.iter().map(|a| a.to_string()));
+    wecon(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let change = std::fs::read_to_string(compared.join("change.csv")).unwrap();
+    let baseline = change
+        .lines()
+        .find_map(|l| l.strip_prefix("all,all,communicate,"))
+        .unwrap_or_else(|| panic!("{change}"))
+        .split(',')
+        .nth(3)
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
+    let week = query_csv(
+        &viva,
+        "select hours_per_person from group_week_process \
+         where process = 'communicate' and week = DATE '2024-01-15'",
+    );
+    let week: f64 = week.lines().nth(1).unwrap().parse().unwrap();
+    assert!((baseline - week).abs() < 1e-9, "{baseline} {week}");
+}
+
+#[test]
 fn user_queries_run_after_the_library_and_read_it() {
     let dir = tempfile::tempdir().unwrap();
     let exports = fixture(dir.path());

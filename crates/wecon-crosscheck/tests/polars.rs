@@ -44,7 +44,13 @@ fn run(sources: &[PathBuf], profile: &str) -> Run {
     };
     wecon_ingest::ingest(sources, &dataset, &opts).unwrap();
     let profile = Profile::load(profile).unwrap();
-    let groups = wecon_engine::group_queries(&["unit".into()], MIN_GROUP as usize, true).unwrap();
+    let groups = wecon_engine::group_queries(
+        &["unit".into()],
+        MIN_GROUP as usize,
+        true,
+        profile.active_requires_sent,
+    )
+    .unwrap();
     tokio::runtime::Runtime::new()
         .unwrap()
         .block_on(async {
@@ -644,10 +650,37 @@ fn exclusions(pwp: LazyFrame, people: LazyFrame) -> LazyFrame {
     .agg([])
 }
 
+/// METRICS.md §3: the person-weeks with at least one mail or chat message sent.
+fn sent_weeks(c: LazyFrame) -> LazyFrame {
+    c.filter(
+        is("source", "email")
+            .and(is("action", "send"))
+            .or(is("source", "chat").and(is("action", "post"))),
+    )
+    .with_column(week_of(col("start_us")).alias("week"))
+    .group_by([col("person_id"), col("week")])
+    .agg([])
+}
+
 /// METRICS.md §4: each person's hours, averaged over the active people of their unit in the
 /// week (people without hours in a process count as zero); groups under the minimum left
-/// out; the person-weeks validation excludes left out first.
-fn group_week_process(pwp: LazyFrame, people: LazyFrame, excluded: LazyFrame) -> LazyFrame {
+/// out; the person-weeks validation excludes left out first, and, when the profile requires
+/// it (§3), the weeks the person sent no mail or chat message.
+fn group_week_process(
+    pwp: LazyFrame,
+    people: LazyFrame,
+    excluded: LazyFrame,
+    sent: Option<LazyFrame>,
+) -> LazyFrame {
+    let pwp = match sent {
+        Some(sent) => pwp.join(
+            sent,
+            [col("person_id"), col("week")],
+            [col("person_id"), col("week")],
+            JoinArgs::new(JoinType::Semi),
+        ),
+        None => pwp,
+    };
     let with_unit = pwp
         .join(
             excluded,
@@ -767,6 +800,10 @@ fn crosscheck(run: &Run) {
     };
 
     let pwp = person_week_process(t.clone());
+    let sent = run
+        .profile
+        .active_requires_sent
+        .then(|| sent_weeks(a.clone()));
     assert_same(
         "person_week_process",
         rows(
@@ -835,7 +872,7 @@ fn crosscheck(run: &Run) {
             &["hours_per_person", "people"],
         ),
         rows(
-            group_week_process(pwp, people, excluded),
+            group_week_process(pwp, people, excluded, sent),
             &group_keys,
             &["hours_per_person", "people"],
         ),

@@ -163,11 +163,13 @@ async fn read_period(
             dir.display()
         )));
     }
+    let requires_sent = info.profile.active_requires_sent;
     let profile = info.profile.name;
     for t in [
         "person_week_process",
         "surplus_person_week",
         "validation_exclusions",
+        "person_week",
     ] {
         if !opened.tables.iter().any(|n| n == t) {
             return Err(EngineError::Layout(format!(
@@ -182,12 +184,13 @@ async fn read_period(
             dir.display()
         )));
     }
-    // The person-weeks the group figures count: the same exclusions.
+    // The person-weeks the group figures count: the same exclusions, and the same rule for
+    // who is active as the run's profile.
     let counted = format!(
         "WITH counted AS (
             {}
         )",
-        crate::groups::counted(!keep_excluded).0
+        crate::groups::counted(!keep_excluded, requires_sent).0
     );
     let group_select: String = columns
         .iter()

@@ -38,9 +38,15 @@ pub(crate) fn column(attribute: &str) -> Result<(String, String), String> {
 /// `group_week_surplus` (reclaimable hours per person, FTE and cost) and
 /// `group_collaboration` (interactions between groups). With
 /// `exclude`, the person-weeks `validation_exclusions` lists are left out first (METRICS.md
-/// §5: validation before group figures).
-pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<UserQuery>, String> {
-    let redistribution = redistribution(min, exclude);
+/// §5: validation before group figures); with `requires_sent`, those in which the person
+/// sent no mail or chat message (METRICS.md §3: the active person-week).
+pub fn group_queries(
+    by: &[String],
+    min: usize,
+    exclude: bool,
+    requires_sent: bool,
+) -> Result<Vec<UserQuery>, String> {
+    let redistribution = redistribution(min, exclude, requires_sent);
     if by.is_empty() {
         return Ok(vec![redistribution]);
     }
@@ -64,7 +70,7 @@ pub fn group_queries(by: &[String], min: usize, exclude: bool) -> Result<Vec<Use
         .collect::<Vec<_>>()
         .join(" AND ");
     let attributes = by.join(", ");
-    let (counted, counted_doc) = counted(exclude);
+    let (counted, counted_doc) = counted(exclude, requires_sent);
     let sizes = format!(
         "WITH counted AS (
     {counted}
@@ -236,28 +242,54 @@ ORDER BY c.week, {names_c}, {with_names_c}",
 }
 
 /// The person-weeks group figures count, as a CTE body, and how the SQL comment says so.
-pub(crate) fn counted(exclude: bool) -> (&'static str, &'static str) {
+/// With `exclude`, those `validation_exclusions` lists are left out; with `requires_sent`
+/// (the profile's `active_requires_sent`: Viva Insights' active employee, METRICS.md §3),
+/// so are those in which the person sent no mail or chat message (`person_week.active`).
+pub(crate) fn counted(exclude: bool, requires_sent: bool) -> (String, String) {
+    let mut sql = "SELECT pw.* FROM person_week_process pw".to_string();
+    if requires_sent {
+        sql.push_str(
+            "
+    JOIN person_week a ON a.person_id = pw.person_id AND a.week = pw.week AND a.active",
+        );
+    }
     if exclude {
-        (
-            "SELECT pw.* FROM person_week_process pw
+        sql.push_str(
+            "
     LEFT JOIN validation_exclusions e ON e.person_id = pw.person_id AND e.week = pw.week
     WHERE e.person_id IS NULL",
-            "the person-weeks `validation_exclusions` lists are left out first (holiday weeks,
--- non-knowledge workers, implausible working hours); then ",
-        )
-    } else {
-        (
-            "SELECT * FROM person_week_process",
-            "every person-week counts (`--keep-excluded`: validation exclusions are not
--- applied); ",
-        )
+        );
     }
+    let silent = "the person-weeks in which the person sent no mail or chat message (not
+-- `person_week.active`; the profile's `active_requires_sent`, as Viva Insights counts active
+-- employees)";
+    let doc = match (exclude, requires_sent) {
+        (true, false) => {
+            "the person-weeks `validation_exclusions` lists are left out first (holiday weeks,
+-- non-knowledge workers, implausible working hours); then "
+                .to_string()
+        }
+        (true, true) => format!(
+            "the person-weeks `validation_exclusions` lists are left out first (holiday weeks,
+-- non-knowledge workers, implausible working hours), and {silent}; then "
+        ),
+        (false, false) => {
+            "every person-week counts (`--keep-excluded`: validation exclusions are not
+-- applied); "
+                .to_string()
+        }
+        (false, true) => format!(
+            "validation exclusions are not applied (`--keep-excluded`), but {silent} are left
+-- out; then "
+        ),
+    };
+    (sql, doc)
 }
 
 /// `surplus_redistribution`: the whole organisation's reclaimable time per week, as the
 /// time it would return for care and community.
-fn redistribution(min: usize, exclude: bool) -> UserQuery {
-    let (counted, counted_doc) = counted(exclude);
+fn redistribution(min: usize, exclude: bool, requires_sent: bool) -> UserQuery {
+    let (counted, counted_doc) = counted(exclude, requires_sent);
     UserQuery {
         name: "surplus_redistribution".into(),
         sql: format!(
@@ -313,15 +345,27 @@ mod tests {
 
     #[test]
     fn attributes_are_checked() {
-        assert!(group_queries(&["unit".into(), "attr:site".into()], 5, true).is_ok());
-        assert!(group_queries(&["salary".into()], 5, true).is_err());
-        assert!(group_queries(&["attr:x'y".into()], 5, true).is_err());
-        let none = group_queries(&[], 5, true).unwrap();
+        assert!(group_queries(&["unit".into(), "attr:site".into()], 5, true, false).is_ok());
+        assert!(group_queries(&["salary".into()], 5, true, false).is_err());
+        assert!(group_queries(&["attr:x'y".into()], 5, true, false).is_err());
+        let none = group_queries(&[], 5, true, false).unwrap();
         assert_eq!(none.len(), 1);
         assert_eq!(none[0].name, "surplus_redistribution");
-        let kept = group_queries(&["unit".into()], 5, false).unwrap();
+        let kept = group_queries(&["unit".into()], 5, false, false).unwrap();
         assert!(!kept[0].sql.contains("validation_exclusions"));
-        let excluded = group_queries(&["unit".into()], 5, true).unwrap();
+        let excluded = group_queries(&["unit".into()], 5, true, false).unwrap();
         assert!(excluded[0].sql.contains("validation_exclusions"));
+        assert!(!excluded[0].sql.contains("a.active"));
+    }
+
+    #[test]
+    fn active_person_weeks_are_those_with_mail_or_chat_sent_when_the_profile_says() {
+        for exclude in [true, false] {
+            for q in group_queries(&["unit".into()], 5, exclude, true).unwrap() {
+                assert!(q.sql.contains("AND a.active"), "{}", q.name);
+                assert!(q.sql.contains("active_requires_sent"), "{}", q.name);
+                assert_eq!(q.sql.contains("validation_exclusions e"), exclude);
+            }
+        }
     }
 }

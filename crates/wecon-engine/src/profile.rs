@@ -54,6 +54,11 @@ pub struct Profile {
     /// acceptances; 0 (no such rule) when a profile does not say.
     #[serde(default)]
     pub meeting_min_accepted: f64,
+    /// Count a person in group figures only in the weeks they sent at least one mail or chat
+    /// message (METRICS.md §3: Viva Insights' active person-week), not in every week with
+    /// counted time. Off when a profile does not say.
+    #[serde(default)]
+    pub active_requires_sent: bool,
     /// Minutes per document create, edit, upload, move or rename (`store`). METRICS.md
     /// gives no estimate: 0 (not timed) unless a profile sets one. Likewise the four below.
     #[serde(default)]
@@ -211,6 +216,7 @@ impl Profile {
             Field::new("meeting_requires_busy", DataType::Boolean, false),
             Field::new("meeting_excludes_private", DataType::Boolean, false),
             Field::new("meeting_min_accepted", DataType::Float64, false),
+            Field::new("active_requires_sent", DataType::Boolean, false),
             Field::new("document_store_minutes", DataType::Float64, false),
             Field::new("document_view_minutes", DataType::Float64, false),
             Field::new("document_share_minutes", DataType::Float64, false),
@@ -234,6 +240,7 @@ impl Profile {
                 b(self.meeting_requires_busy),
                 b(self.meeting_excludes_private),
                 f(self.meeting_min_accepted),
+                b(self.active_requires_sent),
                 f(self.document_store_minutes),
                 f(self.document_view_minutes),
                 f(self.document_share_minutes),
