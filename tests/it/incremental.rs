@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{TEST_KEY, query_csv, root, wecon, wecon_unchecked_env};
+use crate::helpers::{TEST_KEY, files_under, query_csv, root, wecon, wecon_unchecked_env};
 
 /// `wecon ingest SOURCE --out OUT EXTRA...` under `key`; returns the manifest's
 /// `reused_inputs`.
@@ -264,6 +264,24 @@ fn a_record_made_by_an_earlier_wecon_is_not_used_and_the_run_says_why() {
     record.remove("record_version");
     record.insert("context".into(), "0123".into());
     std::fs::write(&path, units.to_string()).unwrap();
+    // Its activities lack a column this wecon writes: analysis says what to do, not which
+    // query failed.
+    drop_column(&ds.join("activities"), "accepted_participants");
+    let results = dir.path().join("results");
+    let r = results.to_string_lossy();
+    let refused = wecon_unchecked_env(
+        &["analyze", &ds.to_string_lossy(), "--out", &r],
+        &[("WECON_KEY", TEST_KEY)],
+    );
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success());
+    assert!(
+        stderr
+            .contains("was ingested by an older wecon: it has no activities.accepted_participants")
+            && stderr.contains("Ingest the exports into it again"),
+        "{stderr}"
+    );
+    assert!(!results.exists());
 
     let (s, d) = (src.to_string_lossy(), ds.to_string_lossy());
     let other = dir.path().join("other");
@@ -290,6 +308,42 @@ fn a_record_made_by_an_earlier_wecon_is_not_used_and_the_run_says_why() {
         "{stderr}"
     );
     assert_eq!(ingest(&src, &ds, &[]), recorded(&ds));
+    wecon(&["analyze", &d, "--out", &r, "-q"]);
+}
+
+/// Rewrites every Parquet file under `dir` without `column`.
+fn drop_column(dir: &Path, column: &str) {
+    use datafusion::parquet::arrow::ArrowWriter;
+    use datafusion::prelude::{ParquetReadOptions, SessionContext};
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for file in files_under(dir) {
+        if file.extension().is_none_or(|e| e != "parquet") {
+            continue;
+        }
+        let batches = runtime.block_on(async {
+            let ctx = SessionContext::new();
+            let df = ctx
+                .read_parquet(
+                    file.to_string_lossy().as_ref(),
+                    ParquetReadOptions::default(),
+                )
+                .await
+                .unwrap();
+            df.drop_columns(&[column]).unwrap().collect().await.unwrap()
+        });
+        let tmp = file.with_extension("tmp");
+        let mut writer = ArrowWriter::try_new(
+            std::fs::File::create(&tmp).unwrap(),
+            batches[0].schema(),
+            None,
+        )
+        .unwrap();
+        for b in &batches {
+            writer.write(b).unwrap();
+        }
+        writer.close().unwrap();
+        std::fs::rename(&tmp, &file).unwrap();
+    }
 }
 
 #[test]

@@ -254,6 +254,39 @@ async fn register_dataset(
     Ok(())
 }
 
+/// Refuses a dataset whose tables lack columns this wecon writes (one ingested by an older
+/// version): the library would fail on the first query naming one, with a message about SQL
+/// rather than the dataset.
+async fn columns_complete(ctx: &SessionContext, dataset: &Path) -> Result<(), EngineError> {
+    use wecon_model::schema::{activities_schema, ingest_log_schema, people_schema};
+    let mut missing = Vec::new();
+    for (name, expected) in [
+        (ACTIVITIES, activities_schema()),
+        (PEOPLE, people_schema()),
+        (INGEST_LOG, ingest_log_schema()),
+    ] {
+        let table = ctx.table(name).await?;
+        let has = table.schema();
+        missing.extend(
+            expected
+                .fields()
+                .iter()
+                .filter(|f| has.field_with_unqualified_name(f.name()).is_err())
+                .map(|f| format!("{name}.{}", f.name())),
+        );
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(EngineError::Layout(format!(
+        "`{}` was ingested by an older wecon: it has no {}. Ingest the exports into it again \
+         (`wecon ingest SOURCES... --out {}`: inputs a different wecon recorded are read anew)",
+        dataset.display(),
+        missing.join(", "),
+        dataset.display()
+    )))
+}
+
 /// Registers the Parquet file or folder `path` as table `name`; with `keyed`, its person
 /// columns of text are read as keys.
 async fn register_parquet(
@@ -403,6 +436,7 @@ pub async fn analyze_in(
         )));
     }
     register_dataset(&ctx, dataset, &mut Vec::new(), true).await?;
+    columns_complete(&ctx, dataset).await?;
     let how = outputs.keep;
     let partial = partial_dir(out)?;
     // Views computed once, when kept as files: beside the results, removed at the end.
