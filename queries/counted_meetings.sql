@@ -1,7 +1,8 @@
 -- counted_meetings: the calendar entries that count as a person's meeting time.
 --
 -- Definition (METRICS.md §2, the profile's constants in the `profile` table): a meeting
--- counts for a person when they organised or accepted it, at least one other person attends
+-- counts for a person when they organised or accepted it (with `meeting_counts_unanswered`,
+-- as Workplace Analytics counted, when they did not decline it), at least one other person attends
 -- (rooms are not people), it is not cancelled and not all-day, it is shorter than
 -- `meeting_max_hours` and has fewer than `meeting_max_attendees` people, (with
 -- `meeting_requires_busy`) it is shown as busy, and (with `meeting_excludes_private`, as
@@ -13,8 +14,8 @@
 -- organiser's holds their replies. Each row keeps the activity's columns and adds
 -- `accepted_anywhere` (that count where some copy falls short of the minimum, else its own
 -- copy's) and `seconds`, its scheduled length.
--- Source: legacy Microsoft MyAnalytics and Viva Insights definitions, as summarised in
--- METRICS.md §2.
+-- Source: legacy Microsoft MyAnalytics and Workplace Analytics, and Viva Insights
+-- definitions, as summarised in METRICS.md §2.
 -- Edit freely: `person_week_process` and `person_week_meetings` read this view.
 CREATE OR REPLACE VIEW counted_meetings AS
 WITH short AS (
@@ -43,7 +44,9 @@ WHERE c.source = 'calendar'
   AND c.process IS NOT NULL
   AND NOT COALESCE(c.is_cancelled, false)
   AND NOT COALESCE(c.is_all_day, false)
-  AND (COALESCE(c.is_organizer, false) OR c.response = 'accepted')
+  AND (COALESCE(c.is_organizer, false) OR c.response = 'accepted'
+       OR ((SELECT meeting_counts_unanswered FROM profile)
+           AND COALESCE(c.response, 'none') <> 'declined'))
   AND c.participants >= 2
   AND c.participants < (SELECT meeting_max_attendees FROM profile)
   AND date_part('epoch', c.end_utc) - date_part('epoch', c.start_utc)

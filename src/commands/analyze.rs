@@ -21,7 +21,8 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, Args)]
 pub struct ProfileFlag {
-    /// The assumption profile: wecon, myanalytics, viva, or the path of a TOML file.
+    /// The assumption profile: wecon, myanalytics, viva, workplace-analytics, or the path of a
+    /// TOML file.
     #[arg(long, default_value = "wecon")]
     profile: String,
     /// A folder of your own `.sql` queries, run after wecon's library: each file's result

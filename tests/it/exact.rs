@@ -540,6 +540,56 @@ fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
 }
 
 #[test]
+fn workplace_analytics_counts_every_meeting_not_declined() {
+    // Bob invites Alice to four half-hour meetings; she accepts one, answers one tentatively,
+    // leaves one unanswered and declines one. MyAnalytics counted the accepted one;
+    // Workplace Analytics every one not declined (METRICS.md §2).
+    let dir = tempfile::tempdir().unwrap();
+    let cal = dir.path().join("alice@ex.org.ics");
+    let invite = |uid: &str, hour: u32, partstat: &str| {
+        format!(
+            "BEGIN:VEVENT\nUID:{uid}\nDTSTART:20240116T{hour:02}0000Z\nDTEND:20240116T{hour:02}3000Z\n\
+             ORGANIZER:mailto:bob@ex.org\nATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@ex.org\n\
+             ATTENDEE;PARTSTAT={partstat}:mailto:alice@ex.org\nEND:VEVENT\n"
+        )
+    };
+    write(
+        &cal,
+        &format!(
+            "BEGIN:VCALENDAR\nVERSION:2.0\n{}{}{}{}END:VCALENDAR\n",
+            invite("accepted", 9, "ACCEPTED"),
+            invite("tentative", 11, "TENTATIVE"),
+            invite("unanswered", 13, "NEEDS-ACTION"),
+            invite("declined", 15, "DECLINED")
+        ),
+    );
+    let out = dir.path().join("out");
+    wecon(&[
+        "run",
+        &cal.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
+    let meetings = |results: &Path| {
+        query_csv(
+            results,
+            "select meetings, round(scheduled_hours, 4) h from person_week_meetings",
+        )
+    };
+    assert_eq!(meetings(&out), "meetings,h\n1,0.5\n");
+    for (profile, expected) in [("myanalytics", "1,0.5"), ("workplace-analytics", "3,1.5")] {
+        let results = dir.path().join(profile);
+        analyze(&out.join("dataset"), &results, &["--profile", profile]);
+        assert_eq!(
+            meetings(&results),
+            format!("meetings,h\n{expected}\n"),
+            "{profile}"
+        );
+    }
+}
+
+#[test]
 fn viva_counts_a_meeting_only_with_two_acceptances_by_its_best_informed_copy() {
     // Alice organises two half-hour meetings. Her export was made before Bob answered the
     // first (NEEDS-ACTION); Bob's own calendar holds his acceptance. Carol declined the

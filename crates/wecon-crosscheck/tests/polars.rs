@@ -242,7 +242,9 @@ fn counted_meetings(c: LazyFrame, p: &Profile) -> LazyFrame {
                 .and(
                     col("is_organizer")
                         .fill_null(lit(false))
-                        .or(is("response", "accepted")),
+                        .or(is("response", "accepted"))
+                        .or(lit(p.meeting_counts_unanswered)
+                            .and(col("response").fill_null(lit("none")).neq(lit("declined")))),
                 )
                 .and(col("participants").gt_eq(lit(2)))
                 .and(
@@ -890,7 +892,7 @@ fn the_sample_agrees_under_the_wecon_profile() {
 }
 
 #[test]
-fn a_synthetic_organisation_agrees_under_viva_myanalytics_and_a_custom_profile() {
+fn a_synthetic_organisation_agrees_under_every_other_profile_and_a_custom_one() {
     let dir = tempfile::tempdir().unwrap();
     let opts = wecon_synth::SynthOptions {
         people: 40,
@@ -918,7 +920,12 @@ fn a_synthetic_organisation_agrees_under_viva_myanalytics_and_a_custom_profile()
         .join("\n");
     std::fs::write(&custom, text).unwrap();
     let custom = custom.to_string_lossy().into_owned();
-    for profile in ["viva", "myanalytics", custom.as_str()] {
+    for profile in [
+        "viva",
+        "myanalytics",
+        "workplace-analytics",
+        custom.as_str(),
+    ] {
         let run = run(&[dir.path().to_path_buf()], profile);
         crosscheck(&run);
     }

@@ -177,6 +177,10 @@ pub(crate) const PROFILES: &[(&str, &str)] = &[
         include_str!("../../../queries/profiles/myanalytics.toml"),
     ),
     ("viva", include_str!("../../../queries/profiles/viva.toml")),
+    (
+        "workplace-analytics",
+        include_str!("../../../queries/profiles/workplace-analytics.toml"),
+    ),
 ];
 
 /// One query of the library.

@@ -49,6 +49,11 @@ pub struct Profile {
     /// profile does not say.
     #[serde(default)]
     pub meeting_excludes_private: bool,
+    /// Count a meeting the person neither accepted nor declined (tentative, or not answered)
+    /// as Workplace Analytics did (METRICS.md §2: any invitation not declined); otherwise a
+    /// meeting counts when organised or accepted. Off when a profile does not say.
+    #[serde(default)]
+    pub meeting_counts_unanswered: bool,
     /// Count a meeting only when at least this many of its participants accepted it (Viva
     /// Insights: 2, METRICS.md §2), by the copy of it in the dataset that knows most
     /// acceptances; 0 (no such rule) when a profile does not say.
@@ -215,6 +220,7 @@ impl Profile {
             Field::new("meeting_max_attendees", DataType::Float64, false),
             Field::new("meeting_requires_busy", DataType::Boolean, false),
             Field::new("meeting_excludes_private", DataType::Boolean, false),
+            Field::new("meeting_counts_unanswered", DataType::Boolean, false),
             Field::new("meeting_min_accepted", DataType::Float64, false),
             Field::new("active_requires_sent", DataType::Boolean, false),
             Field::new("document_store_minutes", DataType::Float64, false),
@@ -239,6 +245,7 @@ impl Profile {
                 f(self.meeting_max_attendees),
                 b(self.meeting_requires_busy),
                 b(self.meeting_excludes_private),
+                b(self.meeting_counts_unanswered),
                 f(self.meeting_min_accepted),
                 b(self.active_requires_sent),
                 f(self.document_store_minutes),
