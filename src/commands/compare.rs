@@ -105,6 +105,12 @@ pub fn run(args: CompareArgs) -> Result<()> {
             s.baseline_profile, s.followup_profile
         );
     }
+    if !s.profile_differences.is_empty() {
+        eprintln!(
+            "warning: the periods' assumptions differ, and each difference shows as a change: {}",
+            s.profile_differences.join("; ")
+        );
+    }
     super::note!(
         "wrote `{}` ({} groups shown, {} below the minimum group size)",
         args.out.join("summary.md").display(),

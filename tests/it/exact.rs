@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::helpers::{analyze, ingest, person, query_csv, wecon};
+use crate::helpers::{analyze, copy_tree, ingest, person, query_csv, wecon};
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -931,6 +931,39 @@ fn viva_counts_a_person_in_groups_only_in_weeks_they_sent_mail_or_chat() {
     );
     let week: f64 = week.lines().nth(1).unwrap().parse().unwrap();
     assert!((baseline - week).abs() < 1e-9, "{baseline} {week}");
+    let summary = std::fs::read_to_string(compared.join("summary.md")).unwrap();
+    assert!(!summary.contains("different assumptions"), "{summary}");
+
+    // A baseline analysed under viva before the rule existed (its run.json's profile lacks
+    // it, so it was off) is compared with today's: the comparison says the rule differs.
+    let before = dir.path().join("viva-before");
+    copy_tree(&viva, &before);
+    let run_json = before.join("results/run.json");
+    let mut info: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&run_json).unwrap()).unwrap();
+    info["profile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("active_requires_sent");
+    std::fs::write(&run_json, info.to_string()).unwrap();
+    args[1] = before.to_string_lossy().into_owned();
+    args[4] = dir
+        .path()
+        .join("compared-before")
+        .to_string_lossy()
+        .into_owned();
+    let run = wecon(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(
+        stderr.contains("the periods' assumptions differ")
+            && stderr.contains("active_requires_sent: false → true"),
+        "{stderr}"
+    );
+    let summary = std::fs::read_to_string(dir.path().join("compared-before/summary.md")).unwrap();
+    assert!(
+        summary.contains("They differ in: active_requires_sent: false → true."),
+        "{summary}"
+    );
 }
 
 #[test]

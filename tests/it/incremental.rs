@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use crate::helpers::{TEST_KEY, files_under, query_csv, root, wecon, wecon_unchecked_env};
+use crate::helpers::{
+    TEST_KEY, copy_tree, files_under, query_csv, root, wecon, wecon_unchecked_env,
+};
 
 /// `wecon ingest SOURCE --out OUT EXTRA...` under `key`; returns the manifest's
 /// `reused_inputs`.
@@ -44,19 +46,6 @@ fn recorded(ds: &Path) -> u64 {
     let units: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(ds.join("units.json")).unwrap()).unwrap();
     units["units"].as_array().unwrap().len() as u64
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -34,7 +34,7 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use wecon_model::atomic::{write_file, write_parquet};
 
-use crate::{EngineError, OutputFormat, format_batches, open, read_run_info, sql};
+use crate::{EngineError, OutputFormat, Profile, format_batches, open, read_run_info, sql};
 
 /// The figures compared, in the order rows are written: the seven processes, their sum and
 /// the reclaimable hours (double counting removed).
@@ -96,6 +96,10 @@ pub struct CompareSummary {
     pub matched_people: usize,
     pub baseline_profile: String,
     pub followup_profile: String,
+    /// The assumptions (profile constants and lever fractions) in which the two periods'
+    /// runs differ, as `name: baseline → follow-up`: a custom profile edited between them,
+    /// a scenario, or a profile a later wecon changed. Each shows as a change.
+    pub profile_differences: Vec<String>,
     pub groups_shown: usize,
     pub groups_suppressed: usize,
     pub resamples: usize,
@@ -139,7 +143,7 @@ async fn read_period(
     input: &CompareInput,
     columns: &[(String, String)],
     keep_excluded: bool,
-) -> Result<(Period, String), EngineError> {
+) -> Result<(Period, Profile), EngineError> {
     let dir = input.dir.as_path();
     let (ctx, mut opened) = open(dir).await?;
     if let Some(d) = input
@@ -164,7 +168,7 @@ async fn read_period(
         )));
     }
     let requires_sent = info.profile.active_requires_sent;
-    let profile = info.profile.name;
+    let profile = info.profile;
     for t in [
         "person_week_process",
         "surplus_person_week",
@@ -270,6 +274,25 @@ async fn read_period(
         }
     }
     Ok((period, profile))
+}
+
+/// The constants and levers in which two profiles differ, as `name: a → b` (`(none)` for one
+/// a profile lacks).
+fn profile_differences(a: &Profile, b: &Profile) -> Vec<String> {
+    let (a, b): (BTreeMap<_, _>, BTreeMap<_, _>) = (
+        a.constants().into_iter().collect(),
+        b.constants().into_iter().collect(),
+    );
+    let none = "(none)".to_string();
+    a.keys()
+        .chain(b.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter_map(|k| {
+            let (x, y) = (a.get(k).unwrap_or(&none), b.get(k).unwrap_or(&none));
+            (x != y).then(|| format!("{k}: {x} → {y}"))
+        })
+        .collect()
 }
 
 fn means(rows: &[&[f64; 9]]) -> [f64; 9] {
@@ -442,8 +465,9 @@ pub async fn compare(
         baseline_people: base.len(),
         followup_people: follow.len(),
         matched_people,
-        baseline_profile: base_profile,
-        followup_profile: follow_profile,
+        profile_differences: profile_differences(&base_profile, &follow_profile),
+        baseline_profile: base_profile.name,
+        followup_profile: follow_profile.name,
         groups_shown: shown,
         groups_suppressed: suppressed.len(),
         resamples: opts.resamples,
@@ -581,9 +605,16 @@ fn markdown(
         s.resamples,
         s.seed
     );
-    if s.baseline_profile != s.followup_profile {
-        md.push_str(
-            "**The two periods were analysed under different profiles: differences in the assumptions show as changes.**\n\n",
+    if s.baseline_profile != s.followup_profile || !s.profile_differences.is_empty() {
+        let _ = writeln!(
+            md,
+            "**The two periods were analysed under different assumptions: differences in them show as changes.** \
+             They differ in: {}.\n",
+            if s.profile_differences.is_empty() {
+                "the profile's name only".to_string()
+            } else {
+                s.profile_differences.join("; ")
+            }
         );
     }
     if s.matched_people == 0 {
