@@ -497,6 +497,37 @@ fn alices_half_hour(uid: &str, hour: u32, lines: &str) -> String {
     )
 }
 
+/// Runs the calendar `cal` (under the default profile, `wecon`), analyses its dataset under
+/// each other profile named, and checks the meetings counted and their scheduled hours
+/// (`meetings,h`) under each.
+fn meetings_under(dir: &Path, cal: &Path, expected: &[(&str, &str)]) {
+    let out = dir.join("out");
+    wecon(&[
+        "run",
+        &cal.to_string_lossy(),
+        "--out",
+        &out.to_string_lossy(),
+        "--individual",
+    ]);
+    for (profile, expected) in expected {
+        let results = if *profile == "wecon" {
+            out.clone()
+        } else {
+            let results = dir.join(profile);
+            analyze(&out.join("dataset"), &results, &["--profile", profile]);
+            results
+        };
+        assert_eq!(
+            query_csv(
+                &results,
+                "select meetings, round(scheduled_hours, 4) h from person_week_meetings",
+            ),
+            format!("meetings,h\n{expected}\n"),
+            "{profile}"
+        );
+    }
+}
+
 #[test]
 fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
     // A private 1:1 (CLASS:PRIVATE, as Outlook exports an event marked private) and a public
@@ -513,30 +544,15 @@ fn private_meetings_count_under_viva_not_under_myanalytics_or_wecon() {
             alices_half_hour("public", 14, bob)
         ),
     );
-    let out = dir.path().join("out");
-    wecon(&[
-        "run",
-        &cal.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--individual",
-    ]);
-    let meetings = |results: &Path| {
-        query_csv(
-            results,
-            "select meetings, round(scheduled_hours, 4) h from person_week_meetings",
-        )
-    };
-    assert_eq!(meetings(&out), "meetings,h\n1,0.5\n");
-    for (profile, expected) in [("myanalytics", "1,0.5"), ("viva", "2,1.0")] {
-        let results = dir.path().join(profile);
-        analyze(&out.join("dataset"), &results, &["--profile", profile]);
-        assert_eq!(
-            meetings(&results),
-            format!("meetings,h\n{expected}\n"),
-            "{profile}"
-        );
-    }
+    meetings_under(
+        dir.path(),
+        &cal,
+        &[
+            ("wecon", "1,0.5"),
+            ("myanalytics", "1,0.5"),
+            ("viva", "2,1.0"),
+        ],
+    );
 }
 
 #[test]
@@ -563,30 +579,15 @@ fn workplace_analytics_counts_every_meeting_not_declined() {
             invite("declined", 15, "DECLINED")
         ),
     );
-    let out = dir.path().join("out");
-    wecon(&[
-        "run",
-        &cal.to_string_lossy(),
-        "--out",
-        &out.to_string_lossy(),
-        "--individual",
-    ]);
-    let meetings = |results: &Path| {
-        query_csv(
-            results,
-            "select meetings, round(scheduled_hours, 4) h from person_week_meetings",
-        )
-    };
-    assert_eq!(meetings(&out), "meetings,h\n1,0.5\n");
-    for (profile, expected) in [("myanalytics", "1,0.5"), ("workplace-analytics", "3,1.5")] {
-        let results = dir.path().join(profile);
-        analyze(&out.join("dataset"), &results, &["--profile", profile]);
-        assert_eq!(
-            meetings(&results),
-            format!("meetings,h\n{expected}\n"),
-            "{profile}"
-        );
-    }
+    meetings_under(
+        dir.path(),
+        &cal,
+        &[
+            ("wecon", "1,0.5"),
+            ("myanalytics", "1,0.5"),
+            ("workplace-analytics", "3,1.5"),
+        ],
+    );
 }
 
 #[test]
