@@ -15,10 +15,16 @@
 //! conversation's people are `group_info.json`'s human members (else the messages'
 //! authors): the participants, and each post's parties the others.
 //!
-//! Takeout writes `created_date` in the language of the export: English only is read
-//! (`Thursday, November 3, 2016 at 11:59:50 AM UTC`, the day first as British English
-//! writes it, a narrow no-break space before `AM` as newer exports write it); a message
-//! dated in another language is rejected with a reason that says to export in English.
+//! Takeout writes `created_date` in the language of the export, as a full date and time in
+//! UTC: `Thursday, November 3, 2016 at 11:59:50 AM UTC` (US English; the day first as
+//! British English writes it, a narrow no-break space before `AM` as newer exports write
+//! it), `2015. február 15., vasárnap 21:54:36 UTC` (Hungarian), `dinsdag 5 maart 2024 om
+//! 14:22:10 UTC`. Beside English, the dates of the languages whose month names [`MONTHS`]
+//! holds are read by their parts, in any order: one month name, one four-digit year, one
+//! day number, one time (`14:22:10`, Finnish `14.22.10`, with `AM`/`PM` or `a. m.`/`p. m.`
+//! where the language writes 12-hour times), `UTC` or `GMT` last; the other words (weekday,
+//! `um`, `de`, `klo`) are passed over, but a number that is none of those parts makes the
+//! date unread. A message dated otherwise is rejected with a reason that says so.
 //!
 //! A space's messages are in the export of every member: the copies of one conversation
 //! (the same `Groups/` folder name, which is the conversation's id) are read together as one
@@ -43,7 +49,7 @@ pub(crate) const USER_INFO: &str = "user_info.json";
 
 pub(crate) const DESCRIPTION: &str =
     "Google Chat conversation or user description (read with the conversation's messages.json)";
-const NOT_ENGLISH: &str = "Google Chat message dated in a language other than English (Takeout writes dates in the export's language: export in English)";
+const UNREAD_DATE: &str = "Google Chat message whose date is in a language or form wecon does not read (Takeout writes dates in the export's language: export in English)";
 pub(crate) const COPY: &str =
     "Google Chat message another member's export of the conversation holds too (counted once)";
 const NO_MESSAGES: &str = "Google Chat messages.json without a messages list";
@@ -103,18 +109,19 @@ pub(crate) fn files_of(copies: &[PathBuf]) -> Vec<PathBuf> {
 
 /// A Takeout `created_date` as µs UTC: `Thursday, November 3, 2016 at 11:59:50 AM UTC` (US
 /// English) or `Thursday, 3 November 2016 at 11:59:50 UTC` (British English), with any
-/// kind of space between its words; `None` for anything else.
+/// kind of space between its words, else a date in another language by its parts
+/// ([`by_parts`]); `None` for anything else.
 pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let words: Vec<&str> = s
         .split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
         .filter(|w| !w.is_empty())
         .collect();
     // The weekday, then the date and time, then the zone.
-    let (zone, rest) = words.split_last()?;
+    let (zone, before) = words.split_last()?;
     if !(zone.eq_ignore_ascii_case("UTC") || zone.eq_ignore_ascii_case("GMT")) {
         return None;
     }
-    let rest = rest.get(1..)?.join(" ");
+    let rest = before.get(1..)?.join(" ");
     [
         "%B %d, %Y at %I:%M:%S %p",
         "%d %B %Y at %H:%M:%S",
@@ -122,7 +129,157 @@ pub(crate) fn parse_date(s: &str) -> Option<i64> {
     ]
     .iter()
     .find_map(|f| chrono::NaiveDateTime::parse_from_str(&rest, f).ok())
+    .or_else(|| by_parts(before))
     .map(|t| t.and_utc().timestamp_micros())
+}
+
+/// Month names as CLDR writes them in full dates (where a day number precedes them: the
+/// genitive in Finnish, Polish, Czech and Russian), lowercase: English, Dutch, German,
+/// French, Spanish, Catalan, Italian, Portuguese, Swedish, Danish, Norwegian, Finnish,
+/// Polish, Czech, Hungarian, Turkish and Russian. No name means two months.
+#[rustfmt::skip]
+pub(crate) const MONTHS: [&[&str]; 12] = [
+    &[
+        "january", "januari", "januar", "jänner", "janvier", "enero", "gener", "gennaio",
+        "janeiro", "tammikuuta", "stycznia", "ledna", "január", "ocak", "января",
+    ],
+    &[
+        "february", "februari", "februar", "février", "febrero", "febrer", "febbraio",
+        "fevereiro", "helmikuuta", "lutego", "února", "február", "şubat", "февраля",
+    ],
+    &[
+        "march", "maart", "märz", "mars", "marzo", "març", "março", "marts", "maaliskuuta",
+        "marca", "března", "március", "mart", "марта",
+    ],
+    &[
+        "april", "avril", "abril", "aprile", "huhtikuuta", "kwietnia", "dubna", "április",
+        "nisan", "апреля",
+    ],
+    &[
+        "may", "mei", "mai", "mayo", "maig", "maggio", "maio", "maj", "toukokuuta", "maja",
+        "května", "május", "mayıs", "мая",
+    ],
+    &[
+        "june", "juni", "juin", "junio", "juny", "giugno", "junho", "kesäkuuta", "czerwca",
+        "června", "június", "haziran", "июня",
+    ],
+    &[
+        "july", "juli", "juillet", "julio", "juliol", "luglio", "julho", "heinäkuuta", "lipca",
+        "července", "július", "temmuz", "июля",
+    ],
+    &[
+        "august", "augustus", "augusti", "août", "agosto", "agost", "elokuuta", "sierpnia",
+        "srpna", "augusztus", "ağustos", "августа",
+    ],
+    &[
+        "september", "septembre", "septiembre", "setiembre", "setembre", "settembre",
+        "setembro", "syyskuuta", "września", "září", "szeptember", "eylül", "сентября",
+    ],
+    &[
+        "october", "oktober", "octobre", "octubre", "ottobre", "outubro", "lokakuuta",
+        "października", "října", "október", "ekim", "октября",
+    ],
+    &[
+        "november", "novembre", "noviembre", "novembro", "marraskuuta", "listopada",
+        "listopadu", "kasım", "ноября",
+    ],
+    &[
+        "december", "desember", "dezember", "décembre", "diciembre", "desembre", "dicembre",
+        "dezembro", "joulukuuta", "grudnia", "prosince", "aralık", "декабря",
+    ],
+];
+
+/// A full date in any language of [`MONTHS`], its zone taken off, by its parts (see the
+/// module's documentation); `None` where a part is missing, twice or out of range, or a
+/// number is left over.
+fn by_parts(words: &[&str]) -> Option<chrono::NaiveDateTime> {
+    let mut text = words.join(" ").to_lowercase();
+    // Twelve-hour markers, written with spaces or points by some languages.
+    let mut half = None;
+    for (marker, pm) in [
+        ("a. m.", false),
+        ("p. m.", true),
+        ("a.m.", false),
+        ("p.m.", true),
+    ] {
+        if text.contains(marker) {
+            half = Some(pm);
+            text = text.replace(marker, if pm { " pm " } else { " am " });
+        }
+    }
+    let (mut year, mut month, mut day, mut time) = (None, None, None, None);
+    let once = |slot: &mut Option<u32>, v: u32| slot.replace(v).is_none();
+    for word in text.split(|c: char| c.is_whitespace() || c == ',') {
+        // `d'abril`, `l'1`: the part after an apostrophe; punctuation around a number
+        // (`15.,`, `2015.`) goes.
+        let word = word.rsplit(['\'', '’']).next().unwrap_or(word);
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ';' | '(' | ')'));
+        match word {
+            "" => continue,
+            "am" | "pm" => {
+                if half.is_some_and(|pm| pm != (word == "pm")) {
+                    return None;
+                }
+                half = Some(word == "pm");
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(t) = clock(word) {
+            if time.replace(t).is_some() {
+                return None;
+            }
+        } else if word.chars().all(|c| c.is_ascii_digit()) {
+            let v: u32 = word.parse().ok()?;
+            let fresh = match word.len() {
+                4 => once(&mut year, v),
+                1 | 2 => once(&mut day, v),
+                _ => return None,
+            };
+            if !fresh {
+                return None;
+            }
+        } else if let Some(m) = MONTHS.iter().position(|names| names.contains(&word)) {
+            if month
+                .replace(m as u32 + 1)
+                .is_some_and(|before| before != m as u32 + 1)
+            {
+                return None;
+            }
+        } else if word.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+    }
+    let (h, mi, se) = time?;
+    let h = match half {
+        Some(pm) if (1..=12).contains(&h) => h % 12 + if pm { 12 } else { 0 },
+        Some(_) => return None,
+        None => h,
+    };
+    chrono::NaiveDate::from_ymd_opt(year? as i32, month?, day?)?.and_hms_opt(h, mi, se)
+}
+
+/// `14:22:10`, `14:22` or Finnish `14.22.10` as hour, minute and second.
+fn clock(word: &str) -> Option<(u32, u32, u32)> {
+    let parts: Vec<&str> = if word.contains(':') {
+        word.split(':').collect()
+    } else {
+        let p: Vec<&str> = word.split('.').collect();
+        if p.len() != 3 {
+            return None;
+        }
+        p
+    };
+    if !(2..=3).contains(&parts.len())
+        || parts[0].is_empty()
+        || parts[0].len() > 2
+        || parts[1..].iter().any(|p| p.len() != 2)
+        || !parts.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let n = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse().ok());
+    Some((n(0)?, n(1)?, n(2)?))
 }
 
 /// The human members of a conversation as `group_info.json` lists them (`None` where there
@@ -180,7 +337,7 @@ fn post(
         .get("created_date")
         .and_then(Value::as_str)
         .ok_or(crate::chat_json::NO_TIME)?;
-    let start = parse_date(date).ok_or(NOT_ENGLISH)?;
+    let start = parse_date(date).ok_or(UNREAD_DATE)?;
     let id = m
         .get("message_id")
         .and_then(Value::as_str)
@@ -332,11 +489,71 @@ mod tests {
                 "Tuesday,\u{a0}March\u{a0}5,\u{a0}2024 at 2:22:10 PM GMT",
                 at(2024, 3, 5, 14, 22, 10),
             ),
-            // Another language, another zone, no zone, nothing.
-            ("dinsdag 5 maart 2024 om 14:22:10 UTC", None),
+            // Another zone, no zone, nothing.
             ("Tuesday, March 5, 2024 at 2:22:10 PM PST", None),
             ("Tuesday, March 5, 2024 at 2:22:10 PM", None),
             ("", None),
+        ] {
+            assert_eq!(parse_date(text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn no_month_name_means_two_months() {
+        let mut month_of = std::collections::HashMap::new();
+        for (m, names) in super::MONTHS.iter().enumerate() {
+            for name in *names {
+                assert_eq!(*month_of.entry(*name).or_insert(m), m, "{name}");
+                assert_eq!(name.to_lowercase(), *name);
+            }
+        }
+    }
+
+    #[test]
+    fn takeout_dates_in_other_languages_by_their_parts() {
+        let at = |y, mo, d, h, mi, s| {
+            chrono::NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|d| d.and_hms_opt(h, mi, s))
+                .map(|t| t.and_utc().timestamp_micros())
+        };
+        let tuesday = at(2024, 3, 5, 14, 22, 10);
+        for (text, expected) in [
+            // As a Hungarian user reports Takeout writes it (year first, weekday after).
+            (
+                "2015. február 15., vasárnap 21:54:36 UTC",
+                at(2015, 2, 15, 21, 54, 36),
+            ),
+            ("dinsdag 5 maart 2024 om 14:22:10 UTC", tuesday),
+            ("Dienstag, 5. März 2024 um 14:22:10 UTC", tuesday),
+            ("mardi 5 mars 2024 à 14:22:10 UTC", tuesday),
+            ("martes, 5 de marzo de 2024, 14:22:10 UTC", tuesday),
+            (
+                "martes, 5 de marzo de 2024, 2:22:10\u{a0}p.\u{a0}m. UTC",
+                tuesday,
+            ),
+            ("dimarts, 5 de març de 2024, a les 14:22:10 UTC", tuesday),
+            ("martedì 5 marzo 2024 alle ore 14:22:10 UTC", tuesday),
+            ("terça-feira, 5 de março de 2024 às 14:22:10 UTC", tuesday),
+            ("tisdag 5 mars 2024 kl. 14:22:10 UTC", tuesday),
+            ("tirsdag den 5. marts 2024 kl. 14:22:10 UTC", tuesday),
+            ("tiistai 5. maaliskuuta 2024 klo 14.22.10 UTC", tuesday),
+            ("wtorek, 5 marca 2024 14:22:10 UTC", tuesday),
+            ("úterý 5. března 2024 v 14:22:10 UTC", tuesday),
+            ("5 Mart 2024 Salı 14:22:10 UTC", tuesday),
+            ("вторник, 5 марта 2024 г. в 14:22:10 UTC", tuesday),
+            ("Tuesday 5 March 2024 2:22:10 pm GMT", tuesday),
+            // A part missing, twice, out of range or left over: not read.
+            ("dinsdag maart 2024 om 14:22:10 UTC", None),
+            ("dinsdag 5 maart 2024 UTC", None),
+            ("dinsdag 5 maart april 2024 om 14:22:10 UTC", None),
+            ("dinsdag 5 6 maart 2024 om 14:22:10 UTC", None),
+            ("dinsdag 31 april 2024 om 14:22:10 UTC", None),
+            ("dinsdag 5 maart 2024 om 25:22:10 UTC", None),
+            ("dinsdag 5 maart 2024 om 14:22:10 14:22:11 UTC", None),
+            ("dinsdag 5 maart 2024 om 14:22:10 (week 10) UTC", None),
+            ("dinsdag 5 maart 2024 om 14:22:10 UTC+1", None),
+            ("5 mars 2024 13:22:10 pm UTC", None),
+            ("2024年3月5日火曜日 14:22:10 UTC", None),
         ] {
             assert_eq!(parse_date(text), expected, "{text}");
         }
