@@ -279,9 +279,11 @@ pub(crate) fn parse_message(
         category_of(subject).map(str::to_string)
     };
 
-    let seen = seen
-        .or_else(|| marks.seen())
-        .or_else(|| labels.as_ref().map(|l| !l.iter().any(|x| x == "unread")));
+    let seen = seen.or_else(|| marks.seen()).or_else(|| {
+        labels
+            .as_ref()
+            .map(|l| !l.iter().any(|x| UNREAD_LABELS.contains(&x.as_str())))
+    });
     let deleted = deleted_in(folder) || labels.iter().flatten().any(|l| deleted_in(l));
     Ok(MailFact {
         file: file.to_string(),
@@ -1017,12 +1019,18 @@ const SENT_FOLDERS: &[&str] = &[
     "gesendete objekte",
     "éléments envoyés",
     "messages envoyés",
+    "mails envoyés",
     "envoyés",
     "elementos enviados",
     "enviados",
     "posta inviata",
     "itens enviados",
 ];
+
+/// Takeout's label of mail not yet read: `Unread`, and `Non lus` as a French export writes
+/// it (read mail is labelled `Opened`, `Ouvert`; mail with neither label counts as read, as
+/// Takeout labels unread mail). The label's name in other languages is not known to us.
+const UNREAD_LABELS: &[&str] = &["unread", "non lus"];
 
 /// Folder names (and Takeout labels) of deleted mail, in the same mail programs and
 /// languages: deleted mail counts (it was handled before it was deleted), but mail deleted
@@ -2128,10 +2136,21 @@ mod tests {
         let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
         assert!(f.in_sent);
         assert_eq!(f.seen, Some(true));
-        let raw = raw.replace("Sent,Opened", "Inbox,Unread");
-        let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
+        let unread = raw.replace("Sent,Opened", "Inbox,Unread");
+        let f = parse_message(unread.as_bytes(), "f", "1", "All mail", None, None).unwrap();
         assert!(!f.in_sent);
         assert_eq!(f.seen, Some(false));
+        // A French export's labels (as a Gmail importer reads them: Ouvert, Non lus, Mails
+        // envoyés).
+        for (labels, sent, seen) in [
+            ("Mails envoyés,Ouvert", true, true),
+            ("Boîte de réception,Non lus", false, false),
+            ("Boîte de réception,Ouvert", false, true),
+        ] {
+            let raw = raw.replace("Sent,Opened", labels);
+            let f = parse_message(raw.as_bytes(), "f", "1", "All mail", None, None).unwrap();
+            assert_eq!((f.in_sent, f.seen), (sent, Some(seen)), "{labels}");
+        }
     }
 
     #[test]
