@@ -89,8 +89,9 @@ pub(crate) fn detect(head: &[u8]) -> Option<AuditKind> {
 const BAD_RECORD: &str = "audit record that is not valid JSON";
 const NO_TIME: &str = "audit record without a readable time";
 const NO_PERSON: &str = "audit record without a person (user id or actor e-mail)";
-pub(crate) const NOT_WORK: &str =
-    "audit record of a sign-in, security, compliance or administration event: not information work";
+pub(crate) const NOT_WORK: &str = "audit record of an operation that is not one of the \
+     document, search, chat or call activities wecon reads (sign-ins, security, compliance, \
+     administration, ...)";
 pub(crate) const CALENDAR_AUDIT: &str =
     "calendar audit event: meetings are read from calendar exports, not from their audit trail";
 pub(crate) const MAIL_AUDIT: &str =
@@ -177,6 +178,32 @@ fn m365_action(op: &str) -> Option<(&'static str, &'static str)> {
         | "SearchQueryInitiatedSharePoint"
         | "SearchQueryInitiatedExchange" => ("search", "query"),
         "MessageSent" | "MessageCreatedHasLink" => ("chat", "post"),
+        // Microsoft Forms: a form is a document its authors make and its respondents fill
+        // in. (`CreateResponse` is not read: whether it is a second record of a submitted
+        // answer is not documented.)
+        "CreateForm" | "SubmitResponse" => ("document", "create"),
+        "EditForm" | "UpdateResponse" => ("document", "edit"),
+        "MoveForm" => ("document", "move"),
+        "DeleteForm" | "DeleteResponse" | "DeleteAllResponses" => ("document", "delete"),
+        "ViewForm" | "ViewRuntimeForm" | "ViewResponse" | "ViewResponses" => {
+            ("document", "view")
+        }
+        "PreviewForm" => ("document", "preview"),
+        "ExportForm" => ("document", "download"),
+        "AllowShareFormForCopy"
+        | "DisallowShareFormForCopy"
+        | "AddFormCoauthor"
+        | "RemoveFormCoauthor" => ("document", "share"),
+        // Classic Microsoft Stream's videos (Stream on SharePoint logs file operations).
+        "StreamCreateVideo" => ("document", "create"),
+        "StreamEditVideo" => ("document", "edit"),
+        "StreamInvokeVideoUpload" => ("document", "upload"),
+        "StreamInvokeVideoView" => ("document", "view"),
+        "StreamInvokeVideoDownload" => ("document", "download"),
+        "StreamDeleteVideo" => ("document", "delete"),
+        "StreamEditVideoPermissions" | "StreamInvokeVideoShare" | "StreamInvokeVideoSetLink" => {
+            ("document", "share")
+        }
         _ => return None,
     })
 }
@@ -681,6 +708,40 @@ mod tests {
         }
         // Not a person's work on a document: the checkout abandoned, a virus found.
         for op in ["FileCheckOutDiscarded", "FileMalwareDetected"] {
+            assert_eq!(m365_action(op), None, "{op}");
+        }
+    }
+
+    #[test]
+    fn forms_and_stream_operations_are_documents() {
+        for (op, action) in [
+            ("CreateForm", "create"),
+            ("EditForm", "edit"),
+            ("MoveForm", "move"),
+            ("DeleteForm", "delete"),
+            ("ViewForm", "view"),
+            ("ViewRuntimeForm", "view"),
+            ("PreviewForm", "preview"),
+            ("ExportForm", "download"),
+            ("AddFormCoauthor", "share"),
+            ("SubmitResponse", "create"),
+            ("UpdateResponse", "edit"),
+            ("ViewResponses", "view"),
+            ("DeleteAllResponses", "delete"),
+            ("StreamCreateVideo", "create"),
+            ("StreamInvokeVideoView", "view"),
+            ("StreamInvokeVideoDownload", "download"),
+            ("StreamInvokeVideoShare", "share"),
+        ] {
+            assert_eq!(m365_action(op), Some(("document", action)), "{op}");
+        }
+        // A form's settings, a like, a Stream channel, and the undocumented CreateResponse.
+        for op in [
+            "UpdateFormSetting",
+            "StreamInvokeVideoLike",
+            "StreamCreateChannel",
+            "CreateResponse",
+        ] {
             assert_eq!(m365_action(op), None, "{op}");
         }
     }

@@ -57,8 +57,9 @@ pub(crate) const UNITS: &str = "units.json";
 /// records are then not used (2: BLAKE3 content hashes where SHA-256 ones were; 3 to 6: the
 /// activities' `is_private`, `in_channel`, `is_deleted` and `accepted_participants` columns,
 /// which older rows lack; 7: a Slack huddle's `object_id` and `thread_id` are its room's, not
-/// its file's; 8: Google Chat dates in languages other than English, and a French Takeout's
-/// unread and sent labels, are read where they were rejected or passed over).
+/// its file's; 8: Google Chat dates in languages other than English, a French Takeout's
+/// unread and sent labels, and Microsoft Forms and Stream audit records are read where they
+/// were rejected or passed over).
 const RECORD_VERSION: u32 = 8;
 
 /// The inputs a dataset read on their own.
