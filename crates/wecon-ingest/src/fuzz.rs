@@ -166,7 +166,7 @@ fn read_balanced(read: impl FnOnce(&mut crate::records::Emit<'_>) -> IngestLogEn
 }
 
 /// A Teams, Teams call record or Mattermost file (the first byte chooses), then a Slack day
-/// file in a minimal export.
+/// file in a minimal export, then a Google Chat conversation's messages.
 pub fn chat(data: &[u8]) {
     use crate::chat_json::ChatKind;
     let kinds = [ChatKind::Teams, ChatKind::TeamsCalls, ChatKind::Mattermost];
@@ -206,6 +206,20 @@ pub fn chat(data: &[u8]) {
         )
     });
     logs.values().for_each(balanced);
+
+    // A Google Chat conversation's messages.json (dates in any language read by their parts).
+    let messages = file("gchat/Groups/Space F/messages.json", rest);
+    discarding(|out| {
+        crate::google_chat::read(
+            &[messages],
+            &Window::everything(),
+            pseudo(),
+            &Identities::default(),
+            out,
+        )
+    })
+    .iter()
+    .for_each(balanced);
 }
 
 /// An audit log: Microsoft 365 JSON or CSV, or Google's (the first byte chooses).

@@ -459,6 +459,8 @@ pub(crate) fn read(
 
 #[cfg(test)]
 mod tests {
+    use chrono::Datelike;
+
     use super::parse_date;
 
     #[test]
@@ -496,6 +498,86 @@ mod tests {
         ] {
             assert_eq!(parse_date(text), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn any_soup_of_date_words_is_read_or_refused_without_panic() {
+        // Words a date is made of, and some it is not, in every order (a fixed sequence).
+        let words = [
+            "5",
+            "31",
+            "0",
+            "99",
+            "2024",
+            "12024",
+            "14:22:10",
+            "2:22",
+            "14.22.10",
+            "25:61:61",
+            ":",
+            ".",
+            "..",
+            "pm",
+            "am",
+            "p.",
+            "m.",
+            "a. m.",
+            "maart",
+            "März",
+            "août",
+            "марта",
+            "d'abril",
+            "’",
+            "15.,",
+            "2015.",
+            "UTC",
+            "GMT",
+            "é",
+            "\u{202f}",
+            ",",
+            "(",
+            ")",
+            "",
+            "1:2:3:4",
+            "١٢",
+            "5x",
+            "x5",
+            "dinsdag",
+            "om",
+        ];
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |n: usize| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 33) as usize % n
+        };
+        let mut read = 0;
+        for i in 0..20_000 {
+            // Half are a date's parts in any order with a word or two of the soup among
+            // them, the zone last; half are soup.
+            let mut text: Vec<&str> = if i % 2 == 0 {
+                vec!["5", "maart", "2024", "14:22:10"]
+            } else {
+                Vec::new()
+            };
+            for _ in 0..next(4) {
+                text.push(words[next(words.len())]);
+            }
+            for k in (1..text.len()).rev() {
+                text.swap(k, next(k + 1));
+            }
+            if i % 2 == 0 {
+                text.push("UTC");
+            }
+            let text = text.join(if next(4) == 0 { "" } else { " " });
+            if let Some(us) = parse_date(&text) {
+                read += 1;
+                let year = chrono::DateTime::from_timestamp_micros(us).unwrap().year();
+                assert!((1000..=9999).contains(&year), "{text}");
+            }
+        }
+        assert!(read > 1000, "{read}");
     }
 
     #[test]
