@@ -867,8 +867,8 @@ fn validation_lists_light_people_idle_roster_entries_and_odd_days() {
 fn viva_counts_a_person_in_groups_only_in_weeks_they_sent_mail_or_chat() {
     // Alice sends mail in the week of 15 January; in the week of 22 January she only sits in
     // her weekly 1:1. Both weeks have counted time. METRICS.md §3's active person-week
-    // (at least one mail or chat sent), which the viva profile applies to group figures,
-    // counts the first only; wecon and myanalytics count both.
+    // (at least one mail or chat sent), which the viva profile applies to group and
+    // organisation figures, counts the first only; wecon and myanalytics count both.
     let dir = tempfile::tempdir().unwrap();
     let ex = fixture(dir.path());
     let weeks = |results: &Path| {
@@ -876,6 +876,10 @@ fn viva_counts_a_person_in_groups_only_in_weeks_they_sent_mail_or_chat() {
             "select distinct cast(week as varchar) w, people from group_week_process order by w",
             "select cast(week as varchar) w, people from surplus_redistribution order by w",
             "select cast(week as varchar) w, active from person_week order by w",
+            // What the report reads: the organisation's weeks and people.
+            "select distinct cast(week as varchar) w, people from week_summary \
+             where source_table = 'person_week_process' and key = '' and week is not null \
+             order by w",
         ]
         .map(|sql| query_csv(results, sql))
     };
@@ -900,7 +904,11 @@ fn viva_counts_a_person_in_groups_only_in_weeks_they_sent_mail_or_chat() {
             &out,
             &[&small[..], &until, &["--profile", profile]].concat(),
         );
-        assert_eq!(weeks(&out), [expected, expected, active], "{profile}");
+        assert_eq!(
+            weeks(&out),
+            [expected, expected, active, expected],
+            "{profile}"
+        );
     }
     // A comparison counts each period's people by its run's rule: under viva, Alice's mean
     // hours are those of her one active week.

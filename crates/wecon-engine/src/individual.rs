@@ -157,12 +157,35 @@ fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// The weeks shown: those with at least `min_people` people in `person_week_process`.
-fn shown_weeks(min_people: usize) -> String {
-    format!(
-        "(SELECT week FROM person_week_process GROUP BY week \
-         HAVING COUNT(DISTINCT person_id) >= {min_people})"
-    )
+/// The weeks shown: those with at least `min_people` people in `person_week_process` (with
+/// `requires_sent`, active people: `person_week.active`).
+fn shown_weeks(min_people: usize, requires_sent: bool) -> String {
+    if requires_sent {
+        format!(
+            "(SELECT week FROM person_week WHERE active GROUP BY week \
+             HAVING COUNT(DISTINCT person_id) >= {min_people})"
+        )
+    } else {
+        format!(
+            "(SELECT week FROM person_week_process GROUP BY week \
+             HAVING COUNT(DISTINCT person_id) >= {min_people})"
+        )
+    }
+}
+
+/// With `requires_sent` (the profile's `active_requires_sent`), a condition on the rows of
+/// person-level table `table` keeping the active person-weeks (`person_week.active`: at
+/// least one mail or chat message sent); else none.
+fn active_only(table: &str, requires_sent: bool) -> String {
+    if requires_sent {
+        let t = ident(table);
+        format!(
+            " AND EXISTS (SELECT 1 FROM person_week a \
+             WHERE a.person_id = {t}.person_id AND a.week = {t}.week AND a.active)"
+        )
+    } else {
+        String::new()
+    }
 }
 
 /// Runs `statements` and gathers their rows, cast to `schema`.
@@ -192,11 +215,13 @@ async fn gather(
 }
 
 /// The tables that stand for the person-level `tables` (registered in `ctx`, with their
-/// schemas), by name.
+/// schemas), by name; with `requires_sent`, over the active person-weeks only, as group
+/// figures count them.
 pub(crate) async fn summaries(
     ctx: &SessionContext,
     tables: &[(String, SchemaRef)],
     min_people: usize,
+    requires_sent: bool,
 ) -> Result<Vec<(&'static str, Vec<RecordBatch>)>, EngineError> {
     let has_process = tables.iter().any(|(n, _)| n == "person_week_process");
     // The weeks shown, found once and written into the statements below as a list (each
@@ -204,7 +229,10 @@ pub(crate) async fn summaries(
     let shown = if has_process {
         let weeks = sql(
             ctx,
-            &format!("SELECT week FROM {} ORDER BY week", shown_weeks(min_people)),
+            &format!(
+                "SELECT week FROM {} ORDER BY week",
+                shown_weeks(min_people, requires_sent)
+            ),
         )
         .await?;
         let mut list = Vec::new();
@@ -266,8 +294,9 @@ pub(crate) async fn summaries(
                     "SELECT CAST(week AS DATE) AS week, {key_expr} AS key, \
                      CAST({person_weeks} AS BIGINT) AS person_weeks, \
                      CAST(COUNT(DISTINCT person_id) AS BIGINT) AS people{sums} \
-                     FROM {t} WHERE {shown} GROUP BY week{group_extra} ORDER BY week, key",
+                     FROM {t} WHERE {shown}{active} GROUP BY week{group_extra} ORDER BY week, key",
                     t = ident(name),
+                    active = active_only(name, requires_sent),
                 ),
             )
             .await?;
@@ -290,7 +319,13 @@ pub(crate) async fn summaries(
     };
     let mut over_all_weeks = Vec::new();
     if has_process {
-        over_all_weeks.push(all_weeks("person_week_process", &shown));
+        over_all_weeks.push(all_weeks(
+            "person_week_process",
+            &format!(
+                "{shown}{}",
+                active_only("person_week_process", requires_sent)
+            ),
+        ));
     }
     if tables.iter().any(|(n, _)| n == "validation_exclusions") {
         over_all_weeks.push(all_weeks("validation_exclusions", "TRUE"));
@@ -315,11 +350,12 @@ pub(crate) async fn summaries(
             "SELECT {t} AS source_table, {mt} AS measure, week, low, \
              CAST(COUNT(*) AS BIGINT) AS person_weeks \
              FROM (SELECT CAST(week AS DATE) AS week, CAST(CASE {band}END AS DOUBLE) AS low \
-                   FROM {ti} WHERE {shown} AND {m} >= {first:?}) \
+                   FROM {ti} WHERE {shown}{active} AND {m} >= {first:?}) \
              GROUP BY week, low ORDER BY week, low",
             t = text(table),
             mt = text(measure),
             ti = ident(table),
+            active = active_only(table, requires_sent),
             first = edges[0],
         ));
     }

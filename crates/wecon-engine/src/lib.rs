@@ -546,8 +546,13 @@ pub async fn analyze_in(
         )?;
     }
     // What the report draws from the person-level tables, summed over each week's people.
-    for (name, batches) in
-        individual::summaries(&ctx, &individual_tables, outputs.min_group_size).await?
+    for (name, batches) in individual::summaries(
+        &ctx,
+        &individual_tables,
+        outputs.min_group_size,
+        profile.active_requires_sent,
+    )
+    .await?
     {
         row_counts.insert(name.to_string(), batches.iter().map(|b| b.num_rows()).sum());
         writer.write(&partial, name, &batches)?;
