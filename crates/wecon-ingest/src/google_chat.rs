@@ -463,13 +463,15 @@ mod tests {
 
     use super::parse_date;
 
+    /// A UTC time as µs, as `parse_date` gives it.
+    fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32) -> Option<i64> {
+        chrono::NaiveDate::from_ymd_opt(y, mo, d)
+            .and_then(|d| d.and_hms_opt(h, mi, s))
+            .map(|t| t.and_utc().timestamp_micros())
+    }
+
     #[test]
     fn takeout_dates_in_english() {
-        let at = |y, mo, d, h, mi, s| {
-            chrono::NaiveDate::from_ymd_opt(y, mo, d)
-                .and_then(|d| d.and_hms_opt(h, mi, s))
-                .map(|t| t.and_utc().timestamp_micros())
-        };
         for (text, expected) in [
             (
                 "Thursday, November 3, 2016 at 11:59:50 AM UTC",
@@ -593,11 +595,6 @@ mod tests {
 
     #[test]
     fn takeout_dates_in_other_languages_by_their_parts() {
-        let at = |y, mo, d, h, mi, s| {
-            chrono::NaiveDate::from_ymd_opt(y, mo, d)
-                .and_then(|d| d.and_hms_opt(h, mi, s))
-                .map(|t| t.and_utc().timestamp_micros())
-        };
         let tuesday = at(2024, 3, 5, 14, 22, 10);
         for (text, expected) in [
             // As a Hungarian user reports Takeout writes it (year first, weekday after).
