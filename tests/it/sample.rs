@@ -506,6 +506,25 @@ fn the_report_in_dutch() {
         "--out",
         &en.to_string_lossy(),
     ]);
+    // Data quality as the page gives it: the validation checks that found something, with
+    // their counts, and received mail by seen state (METRICS.md §5: the report lists what it
+    // excluded).
+    let md_en = std::fs::read_to_string(en.join("summary.md")).unwrap();
+    assert!(
+        md.contains("Validatiecontroles die iets vonden")
+            && md.contains("Ontvangen mail naar gelezen-status"),
+        "{md}"
+    );
+    let checks = query_csv(&out, "select findings from validation_summary order by 1");
+    assert!(checks.lines().count() > 1, "{checks}");
+    let section = md_en
+        .split_once("Validation checks that found something")
+        .unwrap_or_else(|| panic!("{md_en}"))
+        .1;
+    for n in checks.lines().skip(1) {
+        assert!(section.contains(&format!(" | {n} |")), "{n} in {section}");
+    }
+    assert!(md_en.contains("Received mail by seen state"), "{md_en}");
     for f in files_under(&en.join("tables")) {
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         let dutch = std::fs::read_to_string(report.join("tables").join(&name)).unwrap();
