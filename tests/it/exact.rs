@@ -909,6 +909,13 @@ fn viva_counts_a_person_in_groups_only_in_weeks_they_sent_mail_or_chat() {
             [expected, expected, active, expected],
             "{profile}"
         );
+        // The report says whose weeks it shows.
+        let summary = std::fs::read_to_string(out.join("report/summary.md")).unwrap();
+        assert_eq!(
+            summary.contains("a person counts only in the weeks they sent"),
+            profile == "viva",
+            "{profile}: {summary}"
+        );
     }
     // A comparison counts each period's people by its run's rule: under viva, Alice's mean
     // hours are those of her one active week.
