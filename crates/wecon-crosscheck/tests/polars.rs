@@ -874,11 +874,50 @@ fn crosscheck(run: &Run) {
             &["hours_per_person", "people"],
         ),
         rows(
-            group_week_process(pwp, people, excluded, sent),
+            group_week_process(pwp.clone(), people, excluded, sent.clone()),
             &group_keys,
             &["hours_per_person", "people"],
         ),
     );
+    let summary_keys = ["week"];
+    assert_same(
+        "week_summary (person_week_process hours)",
+        rows(
+            result("week_summary").filter(
+                is("source_table", "person_week_process")
+                    .and(is("key", ""))
+                    .and(is("measure", "hours")),
+            ),
+            &summary_keys,
+            &["total", "people"],
+        ),
+        rows(
+            organisation_weeks(pwp, sent),
+            &summary_keys,
+            &["total", "people"],
+        ),
+    );
+}
+
+/// The organisation's hours per week the report draws (`week_summary`): the hours of each
+/// week's person-weeks (under a profile that requires it, the active ones only) and its
+/// people, for the weeks with at least the minimum group size of them.
+fn organisation_weeks(pwp: LazyFrame, sent: Option<LazyFrame>) -> LazyFrame {
+    let pwp = match sent {
+        Some(sent) => pwp.join(
+            sent,
+            [col("person_id"), col("week")],
+            [col("person_id"), col("week")],
+            JoinArgs::new(JoinType::Semi),
+        ),
+        None => pwp,
+    };
+    pwp.group_by([col("week")])
+        .agg([
+            col("hours").sum().alias("total"),
+            col("person_id").n_unique().alias("people"),
+        ])
+        .filter(col("people").gt_eq(lit(MIN_GROUP)))
 }
 
 fn workspace() -> PathBuf {
