@@ -664,25 +664,11 @@ fn sent_weeks(c: LazyFrame) -> LazyFrame {
     .agg([])
 }
 
-/// METRICS.md §4: each person's hours, averaged over the active people of their unit in the
-/// week (people without hours in a process count as zero); groups under the minimum left
-/// out; the person-weeks validation excludes left out first, and, when the profile requires
-/// it (§3), the weeks the person sent no mail or chat message.
-fn group_week_process(
-    pwp: LazyFrame,
-    people: LazyFrame,
-    excluded: LazyFrame,
-    sent: Option<LazyFrame>,
-) -> LazyFrame {
-    let pwp = match sent {
-        Some(sent) => pwp.join(
-            sent,
-            [col("person_id"), col("week")],
-            [col("person_id"), col("week")],
-            JoinArgs::new(JoinType::Semi),
-        ),
-        None => pwp,
-    };
+/// METRICS.md §4: each person's hours (`pwp`: the person-weeks counted), averaged over the
+/// active people of their unit in the week (people without hours in a process count as
+/// zero); groups under the minimum left out; the person-weeks validation excludes left out
+/// first.
+fn group_week_process(pwp: LazyFrame, people: LazyFrame, excluded: LazyFrame) -> LazyFrame {
     let with_unit = pwp
         .join(
             excluded,
@@ -802,10 +788,18 @@ fn crosscheck(run: &Run) {
     };
 
     let pwp = person_week_process(t.clone());
-    let sent = run
-        .profile
-        .active_requires_sent
-        .then(|| sent_weeks(a.clone()));
+    // The person-weeks group and organisation figures count: under a profile that requires
+    // it (§3), those with a mail or chat message sent.
+    let counted = if run.profile.active_requires_sent {
+        pwp.clone().join(
+            sent_weeks(a.clone()),
+            [col("person_id"), col("week")],
+            [col("person_id"), col("week")],
+            JoinArgs::new(JoinType::Semi),
+        )
+    } else {
+        pwp.clone()
+    };
     assert_same(
         "person_week_process",
         rows(
@@ -874,7 +868,7 @@ fn crosscheck(run: &Run) {
             &["hours_per_person", "people"],
         ),
         rows(
-            group_week_process(pwp.clone(), people, excluded, sent.clone()),
+            group_week_process(counted.clone(), people, excluded),
             &group_keys,
             &["hours_per_person", "people"],
         ),
@@ -892,7 +886,7 @@ fn crosscheck(run: &Run) {
             &["total", "people"],
         ),
         rows(
-            organisation_weeks(pwp, sent),
+            organisation_weeks(counted),
             &summary_keys,
             &["total", "people"],
         ),
@@ -900,18 +894,9 @@ fn crosscheck(run: &Run) {
 }
 
 /// The organisation's hours per week the report draws (`week_summary`): the hours of each
-/// week's person-weeks (under a profile that requires it, the active ones only) and its
-/// people, for the weeks with at least the minimum group size of them.
-fn organisation_weeks(pwp: LazyFrame, sent: Option<LazyFrame>) -> LazyFrame {
-    let pwp = match sent {
-        Some(sent) => pwp.join(
-            sent,
-            [col("person_id"), col("week")],
-            [col("person_id"), col("week")],
-            JoinArgs::new(JoinType::Semi),
-        ),
-        None => pwp,
-    };
+/// week's person-weeks counted (`pwp`) and its people, for the weeks with at least the
+/// minimum group size of them.
+fn organisation_weeks(pwp: LazyFrame) -> LazyFrame {
     pwp.group_by([col("week")])
         .agg([
             col("hours").sum().alias("total"),
