@@ -19,8 +19,8 @@
 //! UTC: `Thursday, November 3, 2016 at 11:59:50 AM UTC` (US English; the day first as
 //! British English writes it, a narrow no-break space before `AM` as newer exports write
 //! it), `2015. február 15., vasárnap 21:54:36 UTC` (Hungarian), `dinsdag 5 maart 2024 om
-//! 14:22:10 UTC`. Beside English, the dates of the languages whose month names [`MONTHS`]
-//! holds are read by their parts, in any order: one month name, one four-digit year, one
+//! 14:22:10 UTC`. English dates and those of the other languages whose month names
+//! [`MONTHS`] holds are read alike, by their parts, in any order: one month name, one four-digit year, one
 //! day number, one time (`14:22:10`, Finnish `14.22.10`, with `AM`/`PM` or `a. m.`/`p. m.`
 //! where the language writes 12-hour times), `UTC` or `GMT` last; the other words (weekday,
 //! `um`, `de`, `klo`) are passed over, but a number that is none of those parts makes the
@@ -107,30 +107,20 @@ pub(crate) fn files_of(copies: &[PathBuf]) -> Vec<PathBuf> {
     files
 }
 
-/// A Takeout `created_date` as µs UTC: `Thursday, November 3, 2016 at 11:59:50 AM UTC` (US
-/// English) or `Thursday, 3 November 2016 at 11:59:50 UTC` (British English), with any
-/// kind of space between its words, else a date in another language by its parts
-/// ([`by_parts`]); `None` for anything else.
+/// A Takeout `created_date` as µs UTC, read by its parts ([`by_parts`]) in English
+/// (`Thursday, November 3, 2016 at 11:59:50 AM UTC`, `Thursday, 3 November 2016 at
+/// 11:59:50 UTC`) as in the other languages of [`MONTHS`], with any kind of space between
+/// its words and `UTC` or `GMT` last; `None` for anything else.
 pub(crate) fn parse_date(s: &str) -> Option<i64> {
     let words: Vec<&str> = s
         .split(|c: char| c.is_whitespace() || c == '\u{202f}' || c == '\u{a0}')
         .filter(|w| !w.is_empty())
         .collect();
-    // The weekday, then the date and time, then the zone.
     let (zone, before) = words.split_last()?;
     if !(zone.eq_ignore_ascii_case("UTC") || zone.eq_ignore_ascii_case("GMT")) {
         return None;
     }
-    let rest = before.get(1..)?.join(" ");
-    [
-        "%B %d, %Y at %I:%M:%S %p",
-        "%d %B %Y at %H:%M:%S",
-        "%B %d, %Y at %H:%M:%S",
-    ]
-    .iter()
-    .find_map(|f| chrono::NaiveDateTime::parse_from_str(&rest, f).ok())
-    .or_else(|| by_parts(before))
-    .map(|t| t.and_utc().timestamp_micros())
+    by_parts(before).map(|t| t.and_utc().timestamp_micros())
 }
 
 /// Month names as CLDR writes them in full dates (where a day number precedes them: the
@@ -193,21 +183,18 @@ pub(crate) const MONTHS: [&[&str]; 12] = [
 /// module's documentation); `None` where a part is missing, twice or out of range, or a
 /// number is left over.
 fn by_parts(words: &[&str]) -> Option<chrono::NaiveDateTime> {
-    let mut text = words.join(" ").to_lowercase();
-    // Twelve-hour markers, written with spaces or points by some languages.
-    let mut half = None;
-    for (marker, pm) in [
-        ("a. m.", false),
-        ("p. m.", true),
-        ("a.m.", false),
-        ("p.m.", true),
-    ] {
-        if text.contains(marker) {
-            half = Some(pm);
-            text = text.replace(marker, if pm { " pm " } else { " am " });
-        }
-    }
-    let (mut year, mut month, mut day, mut time) = (None, None, None, None);
+    // Twelve-hour markers, written with spaces or points by some languages, as one word.
+    let text = [
+        ("a. m.", " am "),
+        ("p. m.", " pm "),
+        ("a.m.", " am "),
+        ("p.m.", " pm "),
+    ]
+    .iter()
+    .fold(words.join(" ").to_lowercase(), |t, (marker, word)| {
+        t.replace(marker, word)
+    });
+    let (mut year, mut month, mut day, mut time, mut half) = (None, None, None, None, None);
     let once = |slot: &mut Option<u32>, v: u32| slot.replace(v).is_none();
     for word in text.split(|c: char| c.is_whitespace() || c == ',') {
         // `d'abril`, `l'1`: the part after an apostrophe; punctuation around a number
