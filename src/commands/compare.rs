@@ -99,16 +99,17 @@ pub fn run(args: CompareArgs) -> Result<()> {
     if s.matched_people == 0 {
         eprintln!("warning: no person is in both periods (were both ingested with the same key?)");
     }
-    if s.baseline_profile != s.followup_profile {
+    if s.baseline_profile != s.followup_profile || !s.profile_differences.is_empty() {
         eprintln!(
-            "warning: the periods were analysed under different profiles (`{}`, `{}`)",
-            s.baseline_profile, s.followup_profile
-        );
-    }
-    if !s.profile_differences.is_empty() {
-        eprintln!(
-            "warning: the periods' assumptions differ, and each difference shows as a change: {}",
-            s.profile_differences.join("; ")
+            "warning: the periods' assumptions differ (profiles `{}`, `{}`), and each difference \
+             shows as a change: {}",
+            s.baseline_profile,
+            s.followup_profile,
+            if s.profile_differences.is_empty() {
+                "the profile's name only".to_string()
+            } else {
+                s.profile_differences.join("; ")
+            }
         );
     }
     super::note!(

@@ -169,12 +169,15 @@ async fn read_period(
     }
     let requires_sent = info.profile.active_requires_sent;
     let profile = info.profile;
-    for t in [
+    // `person_week` (who was active) only where the profile makes it a condition of counting.
+    let tables = [
         "person_week_process",
         "surplus_person_week",
         "validation_exclusions",
         "person_week",
-    ] {
+    ];
+    let needed = &tables[..if requires_sent { 4 } else { 3 }];
+    for t in needed {
         if !opened.tables.iter().any(|n| n == t) {
             return Err(EngineError::Layout(format!(
                 "`{}` has no `{t}` table: analyze it again with this version of wecon",
